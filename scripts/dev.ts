@@ -1,0 +1,133 @@
+/**
+ * `npm run dev`: the whole system on this machine with one command.
+ *
+ * - Postgres: `DATABASE_URL` (+ `DB_WS_PROXY` for a local one), or the embedded PGlite with
+ *   its data in `.data/pg` (kept between runs), migrated on start.
+ * - MTAPI and Events: `MTAPI_URL` / `EVENTS_URL`, or the bundled simulator with a random walk.
+ * - Demo accounts (mixed presets) are seeded when the bundled simulator is in use and the
+ *   database has no accounts.
+ * - `wrangler dev` on `PORT` (default 8787), with the cron fired every minute through
+ *   `/__scheduled` (wrangler dev does not run cron triggers by itself).
+ * Ctrl-C stops every process it started.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
+import { seedDemo, registerAccountsInSimulator } from "../dev/seed.ts";
+import { startSimulator, type Simulator } from "../sim/simulator.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dataDir = `${root}.data`;
+const port = Number(process.env.PORT ?? 8787);
+const cleanups: Array<() => Promise<void>> = [];
+
+function say(line: string): void {
+  console.log(`[dev] ${line}`);
+}
+
+async function shutdown(code: number): Promise<never> {
+  for (const fn of cleanups.reverse()) await fn().catch(() => {});
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+mkdirSync(dataDir, { recursive: true });
+
+let databaseUrl = process.env.DATABASE_URL;
+let wsProxy = process.env.DB_WS_PROXY;
+if (!databaseUrl) {
+  const pg: LocalPostgres = await startPostgres({ dataDir: `${dataDir}/pg` });
+  cleanups.push(() => pg.close());
+  databaseUrl = pg.databaseUrl;
+  wsProxy = pg.wsProxy;
+  say(`embedded Postgres (PGlite, data in .data/pg) at ${databaseUrl}, relay ${wsProxy}`);
+} else {
+  say(`Postgres from DATABASE_URL (run \`npm run db:migrate\` against it first)`);
+}
+const db = { DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy };
+
+let mtapiUrl = process.env.MTAPI_URL;
+let eventsUrl = process.env.EVENTS_URL;
+let sim: Simulator | undefined;
+if (!mtapiUrl || !eventsUrl) {
+  sim = await startSimulator({ port: 0, walk: true, seed: Date.now() % 100_000, log: (l) => say(`sim: ${l}`) });
+  const s = sim;
+  cleanups.push(() => s.close());
+  mtapiUrl ??= sim.mtapiUrl;
+  eventsUrl ??= sim.eventsUrl;
+  say(`simulator at ${sim.url} (control API: ${sim.url}/control/state)`);
+}
+
+let adminToken = process.env.ADMIN_TOKEN;
+if (!adminToken) {
+  const tokenFile = `${dataDir}/admin-token`;
+  if (!existsSync(tokenFile)) writeFileSync(tokenFile, `dev-${randomBytes(12).toString("hex")}\n`);
+  adminToken = readFileSync(tokenFile, "utf8").trim();
+}
+
+if (sim) {
+  const seeded = await seedDemo(db);
+  if (seeded > 0) say(`seeded ${seeded} demo accounts`);
+  const registered = await registerAccountsInSimulator(db, sim);
+  say(`${registered} accounts known to the simulator`);
+}
+
+// Settings reach the Worker through an env file in the git-ignored .data folder, which
+// leaves any .dev.vars of the user alone.
+const varsFile = `${dataDir}/dev.vars`;
+const vars: Record<string, string | undefined> = {
+  DATABASE_URL: databaseUrl,
+  DB_WS_PROXY: wsProxy,
+  MTAPI_URL: mtapiUrl,
+  EVENTS_URL: eventsUrl,
+  ADMIN_TOKEN: adminToken,
+};
+writeFileSync(
+  varsFile,
+  Object.entries(vars)
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join("\n") + "\n",
+);
+
+const wrangler = spawn(
+  `${root}node_modules/.bin/wrangler`,
+  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--env-file", varsFile, "--show-interactive-dev-session=false"],
+  { cwd: root, stdio: "inherit", detached: true },
+);
+cleanups.push(async () => {
+  if (wrangler.exitCode === null && wrangler.pid) {
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+});
+wrangler.on("exit", (code) => {
+  say(`wrangler dev exited (${code ?? "signal"})`);
+  void shutdown(code ?? 1);
+});
+
+const base = `http://127.0.0.1:${port}`;
+async function fireCron(): Promise<void> {
+  try {
+    await fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+  } catch {
+    // wrangler still starting; the next minute catches up
+  }
+}
+// Fire at the top of every minute, like the real trigger, plus once as soon as it is up.
+setTimeout(fireCron, 5_000);
+setTimeout(() => {
+  void fireCron();
+  setInterval(fireCron, 60_000);
+}, 60_000 - (Date.now() % 60_000));
+
+say(`Drawdown Sentinel: ${base}  (health: ${base}/health)`);
+say(`admin token: ${adminToken}`);
+say(`try: curl -H "Authorization: Bearer ${adminToken}" ${base}/v1/accounts`);

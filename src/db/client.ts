@@ -1,0 +1,75 @@
+/**
+ * The one way code reaches Postgres: drizzle over `@neondatabase/serverless` WebSockets
+ * (`Pool`), in production and locally alike.
+ *
+ * Why the WebSocket driver and not `neon()` over HTTP: the live monitor writes batches
+ * in interactive transactions (insert violations, update accounts, read back what changed),
+ * and the HTTP driver has none; one pooled socket per invocation also costs a single
+ * subrequest where HTTP costs one per query, which matters for the cron's subrequest limit.
+ * A Pool must not outlive the invocation that made it (Workers I/O is bound to its request),
+ * so callers open one per invocation or batch and `end()` it when done.
+ *
+ * Locally (`npm run dev`, tests) the same driver talks to an embedded Postgres through a
+ * loopback WebSocket-to-TCP relay: set `DB_WS_PROXY` (e.g. `127.0.0.1:5491/v1`); see
+ * spec/platform-notes.md "Neon driver". Production leaves it unset.
+ */
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import * as schema from "./schema.ts";
+
+export type Db = NeonDatabase<typeof schema>;
+
+/** What the database needs from the environment. */
+export interface DbConfig {
+  /** Postgres connection string. */
+  DATABASE_URL: string;
+  /** Dev only: `host:port/path` of a plain-ws relay in front of a local Postgres. */
+  DB_WS_PROXY?: string | undefined;
+}
+
+export interface DbHandle {
+  db: Db;
+  pool: Pool;
+  /** Closes the pool's sockets; safe to call twice. */
+  close(): Promise<void>;
+}
+
+function configureDriver(proxy: string | undefined): void {
+  if (!proxy) return;
+  neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+}
+
+/**
+ * Opens a pool for one invocation (or one batch in the live monitor).
+ * @param max the most connections it opens at once (Workers allow 6 open per invocation).
+ */
+export function openDb(config: DbConfig, max = 4): DbHandle {
+  if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set");
+  configureDriver(config.DB_WS_PROXY);
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max, connectionTimeoutMillis: 10_000 });
+  // An idle client's socket error must not become an unhandled rejection that kills the isolate.
+  pool.on("error", () => {});
+  let closed = false;
+  return {
+    db: drizzle({ client: pool, schema }),
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+/** Runs `fn` with a fresh pool and always closes it. */
+export async function withDb<T>(config: DbConfig, fn: (db: Db) => Promise<T>): Promise<T> {
+  const handle = openDb(config);
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,16 @@
+/** The figures an account shows in the admin API (`metrics`, admin-api.md). */
+export interface AccountMetrics {
+  balance: number;
+  equity: number;
+  day_start: number;
+  hwm: number;
+  daily_floor: number;
+  max_floor: number;
+  /** % of each rule's allowance used, and the larger of the two. */
+  usage: { daily: number; max: number; overall: number };
+  /** The current trading day, `YYYY-MM-DD` in the rules' reset zone. */
+  trading_day: string;
+  /** ISO-8601 time of the reading these figures come from. */
+  updated_at: string;
+  source: "poll" | "event";
+}

@@ -1,0 +1,22 @@
+/**
+ * Settings the Worker reads beyond those `wrangler types` derives from wrangler.toml:
+ * the secrets, and the dev-only database relay.
+ */
+interface Secrets {
+  /** Postgres connection string (secret; Neon in production). */
+  DATABASE_URL: string;
+  /** Bearer token for `/v1` (secret). */
+  ADMIN_TOKEN: string;
+  /** Dev and tests only: the loopback relay in front of the embedded Postgres. */
+  DB_WS_PROXY?: string;
+}
+
+declare global {
+  // Both spellings of the generated Env (worker-configuration.d.ts) gain the secrets.
+  interface Env extends Secrets {}
+  namespace Cloudflare {
+    interface Env extends Secrets {}
+  }
+}
+
+export {};

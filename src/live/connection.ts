@@ -1,0 +1,135 @@
+/**
+ * The shared Events connection as a pure state machine: `transition(state, event)` returns
+ * the next state and the effects for the Durable Object to carry out. No I/O here, so every
+ * path (races, timeouts, late errors of an abandoned socket) is tested without a socket.
+ *
+ * The socket opens with the first subscription and closes when the last one leaves (the seed
+ * design). Each socket attempt has a generation number; events of an older generation are
+ * late news from an abandoned socket and change nothing.
+ */
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.ts";
+
+export type ConnectionState =
+  | { kind: "idle" }
+  | { kind: "connecting"; gen: number; attempt: number; since: number; deadline: number }
+  | { kind: "open"; gen: number; attempt: number; since: number }
+  | { kind: "backoff"; gen: number; attempt: number; until: number };
+
+export type ConnectionEvent =
+  /** The number of subscriptions changed (or the object woke up with some). */
+  | { type: "demand"; subscriptions: number; now: number }
+  | { type: "opened"; gen: number; now: number }
+  | { type: "failed"; gen: number; now: number; reason: string }
+  | { type: "closed"; gen: number; now: number; reason: string }
+  /** A timer or alarm fired: check deadlines. */
+  | { type: "tick"; now: number };
+
+export type ConnectionEffect =
+  | { type: "open"; gen: number }
+  | { type: "close"; gen: number; reason: string }
+  | { type: "resubscribe_all" }
+  | { type: "wake_at"; at: number }
+  | { type: "log"; event: string; fields: Record<string, unknown> };
+
+export interface ConnectionPolicy {
+  backoff: BackoffPolicy;
+  /** A connect attempt that has not opened by then is abandoned (ms). */
+  connectTimeoutMs: number;
+  /** The attempt count resets only after the link stayed up this long (ms). */
+  minUptimeMs: number;
+}
+
+export const DEFAULT_POLICY: ConnectionPolicy = { backoff: DEFAULT_BACKOFF, connectTimeoutMs: 10_000, minUptimeMs: 5_000 };
+
+export interface Step {
+  state: ConnectionState;
+  effects: ConnectionEffect[];
+}
+
+/** The public name of a state, as `GET /v1/monitor` shows it. */
+export function stateName(state: ConnectionState): "open" | "connecting" | "backoff" | "closed" {
+  return state.kind === "idle" ? "closed" : state.kind;
+}
+
+function lastGen(state: ConnectionState): number {
+  return state.kind === "idle" ? 0 : state.gen;
+}
+
+function connect(gen: number, attempt: number, now: number, policy: ConnectionPolicy): Step {
+  const deadline = now + policy.connectTimeoutMs;
+  return {
+    state: { kind: "connecting", gen, attempt, since: now, deadline },
+    effects: [{ type: "open", gen }, { type: "wake_at", at: deadline }],
+  };
+}
+
+function retry(state: ConnectionState, attempt: number, now: number, reason: string, policy: ConnectionPolicy, random: () => number): Step {
+  const delay = backoffDelay(attempt, policy.backoff, random);
+  const until = now + delay;
+  return {
+    state: { kind: "backoff", gen: lastGen(state), attempt: attempt + 1, until },
+    effects: [
+      { type: "wake_at", at: until },
+      { type: "log", event: "events:backoff", fields: { attempt: attempt + 1, delay_ms: delay, reason } },
+    ],
+  };
+}
+
+/**
+ * The next state and effects. `subscriptions` in the state of the world is what
+ * `demand` last said; the caller passes the current count with every `demand`.
+ */
+export function transition(
+  state: ConnectionState,
+  event: ConnectionEvent,
+  policy: ConnectionPolicy = DEFAULT_POLICY,
+  random: () => number = Math.random,
+): Step {
+  switch (event.type) {
+    case "demand": {
+      if (event.subscriptions === 0) {
+        if (state.kind === "idle") return { state, effects: [] };
+        const effects: ConnectionEffect[] = [{ type: "log", event: "events:idle", fields: { reason: "no subscriptions" } }];
+        if (state.kind === "open" || state.kind === "connecting") effects.unshift({ type: "close", gen: state.gen, reason: "no subscriptions" });
+        return { state: { kind: "idle" }, effects };
+      }
+      if (state.kind === "idle") return connect(lastGen(state) + 1, 0, event.now, policy);
+      return { state, effects: [] };
+    }
+    case "opened": {
+      if (state.kind !== "connecting" || event.gen !== state.gen) {
+        // A socket we no longer want (abandoned, or we went idle): close it.
+        return { state, effects: [{ type: "close", gen: event.gen, reason: "abandoned" }] };
+      }
+      return {
+        state: { kind: "open", gen: state.gen, attempt: state.attempt, since: event.now },
+        effects: [
+          { type: "resubscribe_all" },
+          { type: "log", event: "events:connected", fields: { attempt: state.attempt } },
+        ],
+      };
+    }
+    case "failed":
+    case "closed": {
+      if ((state.kind !== "connecting" && state.kind !== "open") || event.gen !== state.gen) return { state, effects: [] };
+      const uptime = state.kind === "open" ? event.now - state.since : 0;
+      const attempt = state.kind === "open" && uptime >= policy.minUptimeMs ? 0 : state.attempt;
+      const step = retry(state, attempt, event.now, event.reason, policy, random);
+      step.effects.unshift({ type: "log", event: "events:disconnected", fields: { reason: event.reason, uptime_ms: uptime } });
+      return step;
+    }
+    case "tick": {
+      if (state.kind === "connecting" && event.now >= state.deadline) {
+        const step = retry(state, state.attempt, event.now, "connect timeout", policy, random);
+        step.effects.unshift({ type: "close", gen: state.gen, reason: "connect timeout" });
+        return step;
+      }
+      if (state.kind === "backoff") {
+        if (event.now >= state.until) return connect(state.gen + 1, state.attempt, event.now, policy);
+        return { state, effects: [{ type: "wake_at", at: state.until }] };
+      }
+      if (state.kind === "connecting") return { state, effects: [{ type: "wake_at", at: state.deadline }] };
+      return { state, effects: [] };
+    }
+  }
+}

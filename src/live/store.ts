@@ -1,0 +1,167 @@
+/**
+ * The live monitor's durable storage (SQLite-backed Durable Object): every table, key and
+ * shape in one place. What is here survives eviction, deploys and restarts; a fresh instance
+ * rebuilds everything from it.
+ *
+ * - `subs`: the subscriptions, with the risk state as last persisted.
+ * - `outbox`: account changes (violations, state changes) waiting to reach Postgres.
+ * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
+ * - `meta`: counters and small settings.
+ */
+import type { AccountChange } from "../accounts/outcome.ts";
+import type { RiskState, RuleParams } from "../risk/index.ts";
+import type { Subscription } from "./subscriptions.ts";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS subs (
+     account_id INTEGER PRIMARY KEY, login TEXT NOT NULL, server TEXT NOT NULL, session_id TEXT NOT NULL,
+     rules TEXT NOT NULL, risk TEXT, subscribed_at INTEGER NOT NULL, last_event_ts INTEGER NOT NULL DEFAULT 0)`,
+  `CREATE TABLE IF NOT EXISTS outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS tombstones (account_id INTEGER PRIMARY KEY, removed_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+/** A queued change for Postgres. */
+export interface OutboxEntry {
+  seq: number;
+  accountId: number;
+  change: AccountChange;
+  createdAt: number;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+export class MonitorStore {
+  /** Accounts on the same rules share one parsed object (memory per live account). */
+  private readonly rulesCache = new Map<string, RuleParams>();
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly sql: SqlStorage = storage.sql,
+  ) {
+    for (const statement of SCHEMA) sql.exec(statement);
+  }
+
+  /** Runs `fn` as one atomic storage transaction. */
+  atomically<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  private sharedRules(json: string): RuleParams {
+    let rules = this.rulesCache.get(json);
+    if (!rules) {
+      rules = JSON.parse(json) as RuleParams;
+      this.rulesCache.set(json, rules);
+    }
+    return rules;
+  }
+
+  /** Interns a rules object so equal rules share one instance. */
+  intern(rules: RuleParams): RuleParams {
+    return this.sharedRules(JSON.stringify(rules));
+  }
+
+  loadSubscriptions(): Subscription[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM subs")
+      .toArray()
+      .map((r) => ({
+        accountId: Number(r.account_id),
+        login: String(r.login),
+        server: String(r.server),
+        sessionId: String(r.session_id),
+        rules: this.sharedRules(String(r.rules)),
+        risk: r.risk ? (JSON.parse(String(r.risk)) as RiskState) : null,
+        subscribedAt: Number(r.subscribed_at),
+        lastEventAt: 0,
+        lastEventTs: Number(r.last_event_ts),
+        lastRestAt: 0,
+        lastReadingAt: 0,
+        dirty: false,
+      }));
+  }
+
+  saveSubscription(s: Subscription): void {
+    this.sql.exec(
+      `INSERT INTO subs (account_id, login, server, session_id, rules, risk, subscribed_at, last_event_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET login = excluded.login, server = excluded.server,
+         session_id = excluded.session_id, rules = excluded.rules, risk = excluded.risk,
+         subscribed_at = excluded.subscribed_at, last_event_ts = excluded.last_event_ts`,
+      s.accountId, s.login, s.server, s.sessionId, JSON.stringify(s.rules),
+      s.risk ? JSON.stringify(s.risk) : null, s.subscribedAt, s.lastEventTs,
+    );
+    this.sql.exec("DELETE FROM tombstones WHERE account_id = ?", s.accountId);
+  }
+
+  saveRisk(s: Subscription): void {
+    this.sql.exec(
+      "UPDATE subs SET risk = ?, last_event_ts = ? WHERE account_id = ?",
+      s.risk ? JSON.stringify(s.risk) : null, s.lastEventTs, s.accountId,
+    );
+  }
+
+  /** Removes a subscription and leaves a tombstone for reconciliation. */
+  deleteSubscription(accountId: number, at: number): void {
+    this.sql.exec("DELETE FROM subs WHERE account_id = ?", accountId);
+    this.sql.exec(
+      "INSERT INTO tombstones (account_id, removed_at) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET removed_at = excluded.removed_at",
+      accountId, at,
+    );
+  }
+
+  /** When the monitor let an account go, if it did recently. */
+  tombstones(): Map<number, number> {
+    const rows = this.sql.exec<Row>("SELECT account_id, removed_at FROM tombstones").toArray();
+    return new Map(rows.map((r) => [Number(r.account_id), Number(r.removed_at)]));
+  }
+
+  pruneTombstones(before: number): void {
+    this.sql.exec("DELETE FROM tombstones WHERE removed_at < ?", before);
+  }
+
+  enqueue(change: AccountChange, at: number): void {
+    this.sql.exec(
+      "INSERT INTO outbox (account_id, change, created_at) VALUES (?, ?, ?)",
+      change.accountId, JSON.stringify(change), at,
+    );
+  }
+
+  readOutbox(limit: number): OutboxEntry[] {
+    return this.sql
+      .exec<Row>("SELECT seq, account_id, change, created_at FROM outbox ORDER BY seq LIMIT ?", limit)
+      .toArray()
+      .map((r) => ({
+        seq: Number(r.seq),
+        accountId: Number(r.account_id),
+        change: JSON.parse(String(r.change)) as AccountChange,
+        createdAt: Number(r.created_at),
+      }));
+  }
+
+  /** Drops the entries up to and including `seq` (they reached Postgres). */
+  ackOutbox(seq: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq <= ?", seq);
+  }
+
+  outboxSize(): number {
+    return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM outbox").one().n);
+  }
+
+  outboxAccounts(): Set<number> {
+    return new Set(this.sql.exec<Row>("SELECT DISTINCT account_id FROM outbox").toArray().map((r) => Number(r.account_id)));
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    const row = this.sql.exec<Row>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(String(row.value)) as T) : undefined;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key, JSON.stringify(value),
+    );
+  }
+}

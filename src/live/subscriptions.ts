@@ -1,0 +1,101 @@
+/**
+ * The live monitor's in-memory subscription table and the routing of events to it
+ * (events-protocol.md "Routing"): by session_id, then login+server, then account_id, using
+ * only the first key the event carries. An event that names no key is unroutable; one whose
+ * key matches no subscription is unsubscribed. Neither is ever applied to another account.
+ */
+import type { RiskState, RuleParams } from "../risk/index.ts";
+import type { RouteKeys } from "./parse-frame.ts";
+
+/** What a subscriber hands the monitor about an account. */
+export interface SubscribeInput {
+  account_id: number;
+  login: string;
+  server: string;
+  session_id: string;
+  rules: RuleParams;
+  /** The risk engine's state as the poller left it; null before any reading. */
+  risk_state: RiskState | null;
+}
+
+/** A live account as the monitor holds it. */
+export interface Subscription {
+  accountId: number;
+  login: string;
+  server: string;
+  sessionId: string;
+  rules: RuleParams;
+  risk: RiskState | null;
+  /** Epoch ms the account was subscribed. */
+  subscribedAt: number;
+  /** Epoch ms the last event for it arrived (receive clock); 0 if none yet. */
+  lastEventAt: number;
+  /** Newest event timestamp applied (the service's clock); stale events are older. */
+  lastEventTs: number;
+  /** Epoch ms of the last REST read by the watchdog. */
+  lastRestAt: number;
+  /** Epoch ms of the last equity reading written to Postgres. */
+  lastReadingAt: number;
+  /** Figures changed since the last write to Postgres. */
+  dirty: boolean;
+}
+
+export type Route =
+  | { kind: "found"; sub: Subscription }
+  | { kind: "unroutable" }
+  | { kind: "unsubscribed" };
+
+function loginServerKey(login: string, server: string): string {
+  return `${login}\u0000${server}`;
+}
+
+export class SubscriptionTable {
+  private readonly byAccount = new Map<number, Subscription>();
+  private readonly bySession = new Map<string, Subscription>();
+  private readonly byLoginServer = new Map<string, Subscription>();
+
+  get size(): number {
+    return this.byAccount.size;
+  }
+
+  values(): IterableIterator<Subscription> {
+    return this.byAccount.values();
+  }
+
+  get(accountId: number): Subscription | undefined {
+    return this.byAccount.get(accountId);
+  }
+
+  /** Adds or replaces the subscription of an account (its keys may have changed). */
+  put(sub: Subscription): void {
+    this.delete(sub.accountId);
+    this.byAccount.set(sub.accountId, sub);
+    this.bySession.set(sub.sessionId, sub);
+    this.byLoginServer.set(loginServerKey(sub.login, sub.server), sub);
+  }
+
+  delete(accountId: number): Subscription | undefined {
+    const sub = this.byAccount.get(accountId);
+    if (!sub) return undefined;
+    this.byAccount.delete(accountId);
+    if (this.bySession.get(sub.sessionId) === sub) this.bySession.delete(sub.sessionId);
+    const ls = loginServerKey(sub.login, sub.server);
+    if (this.byLoginServer.get(ls) === sub) this.byLoginServer.delete(ls);
+    return sub;
+  }
+
+  /** Routes an event by the first key it carries. */
+  route(keys: RouteKeys): Route {
+    let sub: Subscription | undefined;
+    if (keys.sessionId !== undefined) sub = this.bySession.get(keys.sessionId);
+    else if (keys.login !== undefined && keys.server !== undefined) sub = this.byLoginServer.get(loginServerKey(keys.login, keys.server));
+    else if (keys.accountId !== undefined) sub = this.byAccount.get(keys.accountId);
+    else return { kind: "unroutable" };
+    return sub ? { kind: "found", sub } : { kind: "unsubscribed" };
+  }
+}
+
+/** The subscribe frame of an account (events-protocol.md: `login` is sent as a string). */
+export function subscribeFrame(action: "subscribe" | "unsubscribe", s: { login: string; server: string; sessionId: string }): string {
+  return JSON.stringify({ action, login: String(s.login), server: s.server, session_id: s.sessionId });
+}

@@ -1,0 +1,37 @@
+/** The cron handler: every minute, the poll sweep over every account that is not live. */
+import { openDb } from "../db/client.ts";
+import { log } from "../log.ts";
+import { selectPollable, pollAccounts, type PollReport } from "./sweep.ts";
+
+/** Polls every pollable account, page by page; returns the summed report. */
+export async function runSweep(env: Env, now: () => number = Date.now): Promise<PollReport> {
+  const started = now();
+  const total: PollReport = { polled: 0, entered_live: 0, exited_live: 0, violations: 0, errors: 0, duration_ms: 0 };
+  const handle = openDb(env);
+  try {
+    let afterId = 0;
+    for (;;) {
+      const page = await selectPollable(handle.db, afterId, 500);
+      if (page.length === 0) break;
+      afterId = page[page.length - 1]!.id;
+      const report = await pollAccounts(handle.db, page, { mtapiUrl: env.MTAPI_URL, now });
+      total.polled += report.polled;
+      total.entered_live += report.entered_live;
+      total.violations += report.violations;
+      total.errors += report.errors;
+    }
+  } finally {
+    await handle.close();
+  }
+  total.duration_ms = now() - started;
+  log("poll:sweep", { ...total });
+  return total;
+}
+
+export async function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  ctx.waitUntil(
+    runSweep(env).catch((err: unknown) => {
+      log("poll:sweep_failed", {}, err);
+    }),
+  );
+}

@@ -1,0 +1,103 @@
+/** Shared helpers for the workerd tests: the simulator's control API and the real database. */
+import { env } from "cloudflare:workers";
+import { eq, inArray } from "drizzle-orm";
+import { openDb, type Db } from "../../src/db/client.ts";
+import { accounts, violations, type AccountRow } from "../../src/db/schema.ts";
+import { resolveRules } from "../../src/risk/index.ts";
+
+/** Calls the simulator's control API; throws on a non-2xx answer. */
+export async function sim<T = unknown>(path: string, body?: unknown, method?: string): Promise<T> {
+  const res = await fetch(`${env.SIM_URL}/control${path}`, {
+    method: method ?? (body === undefined ? "GET" : "POST"),
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`sim ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Runs `fn` with a fresh connection pool to the test database. */
+export async function withTestDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const handle = openDb(env);
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+let counter = 0;
+/** A login and session id no other test uses. */
+export function uniqueIds(): { login: string; session_id: string; server: string } {
+  counter++;
+  const rand = crypto.randomUUID();
+  return { login: String(10_000_000 + Math.floor(Math.random() * 89_999_999)), session_id: rand, server: `Test-${counter}-${rand.slice(0, 6)}` };
+}
+
+export interface TestAccountOptions {
+  preset?: string;
+  initial_balance?: number;
+  balance?: number;
+  equity?: number;
+  monitoring_state?: "polling" | "live";
+  /** Also create it in the simulator (default true). */
+  inSim?: boolean;
+}
+
+/** Creates an account in the database (and the simulator) and returns its row. */
+export async function createTestAccount(opts: TestAccountOptions = {}): Promise<AccountRow> {
+  const ids = uniqueIds();
+  const initial = opts.initial_balance ?? 100_000;
+  const resolved = resolveRules({ preset: opts.preset ?? "ftmo-2step", initial_balance: initial });
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
+  const [row] = await withTestDb((db) =>
+    db
+      .insert(accounts)
+      .values({
+        login: ids.login,
+        server: ids.server,
+        sessionId: ids.session_id,
+        label: "test",
+        preset: resolved.preset,
+        rules: resolved.rules,
+        monitoringState: opts.monitoring_state ?? "polling",
+      })
+      .returning(),
+  );
+  if (opts.inSim ?? true) {
+    await sim("/accounts", {
+      ...ids,
+      balance: opts.balance ?? initial,
+      equity: opts.equity ?? opts.balance ?? initial,
+      account_id: row!.id,
+      walk: false,
+    });
+  }
+  return row!;
+}
+
+export async function getAccount(id: number): Promise<AccountRow> {
+  const [row] = await withTestDb((db) => db.select().from(accounts).where(eq(accounts.id, id)));
+  if (!row) throw new Error(`no account ${id}`);
+  return row;
+}
+
+export async function violationsOf(ids: number[]) {
+  return withTestDb((db) => db.select().from(violations).where(inArray(violations.accountId, ids)));
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

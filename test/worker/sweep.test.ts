@@ -1,0 +1,42 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
+import { createTestAccount, getAccount, sim } from "./helpers.ts";
+
+async function runCron(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("the cron sweep", () => {
+  it("reads accounts from Postgres, fetches their summaries from MTAPI and stores the figures", async () => {
+    const a = await createTestAccount({ initial_balance: 100_000, balance: 104_000, equity: 99_500 });
+    await runCron();
+    const row = await getAccount(a.id);
+    expect(row.metrics).toMatchObject({
+      balance: 104_000,
+      equity: 99_500,
+      day_start: 104_000,
+      daily_floor: 99_000,
+      max_floor: 90_000,
+      usage: { daily: 90, max: 5, overall: 90 },
+      source: "poll",
+    });
+    expect(row.riskState?.monitoring).toBe("polling");
+    expect(row.problem).toBeNull();
+  });
+
+  it("marks an expired session as a problem and clears it when the account answers again", async () => {
+    const a = await createTestAccount();
+    await sim(`/accounts/${a.sessionId}`, { expired: true }, "PATCH");
+    await runCron();
+    expect((await getAccount(a.id)).problem).toBe("session_expired");
+    await sim(`/accounts/${a.sessionId}`, { expired: false }, "PATCH");
+    await runCron();
+    const row = await getAccount(a.id);
+    expect(row.problem).toBeNull();
+    expect(row.metrics?.equity).toBe(100_000);
+  });
+});

@@ -1,0 +1,48 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export const ADMIN_TOKEN = "test-admin-token";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Pure code (risk engine, parsers, simulator) in plain Node: fast.
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        // The Worker, the Durable Object and the cron inside workerd, against the embedded
+        // Postgres and the simulator started by the global setup.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: inject("databaseUrl"),
+                DB_WS_PROXY: inject("dbWsProxy"),
+                MTAPI_URL: inject("simUrl"),
+                EVENTS_URL: inject("eventsUrl"),
+                SIM_URL: inject("simUrl"),
+                ADMIN_TOKEN,
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["./test/global-setup.ts"],
+          // The files share one simulator and one database; some tests drop or refuse the
+          // simulator's connections, so files run one after another.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
