@@ -1,0 +1,101 @@
+/**
+ * Throughput of the risk engine's per-event path: `evaluate` over many accounts in a tight
+ * loop, each reading fed the state the previous one returned, as the live monitor does.
+ *
+ *   node bench/risk-eval.ts [evaluations]
+ *
+ * Prints one summary line, then one JSON line. Goal: >= 2,000,000 evaluations/s on one core.
+ */
+import {
+  PRESET_NAMES,
+  type Reading,
+  type RiskState,
+  type RuleParams,
+  evaluate,
+  resolveRules,
+} from "../src/risk/index.ts";
+
+const ACCOUNTS = 1_000;
+const READINGS_PER_ACCOUNT = 64;
+const DEFAULT_EVALUATIONS = 10_000_000;
+
+const evaluations = Number(process.argv[2] ?? DEFAULT_EVALUATIONS);
+if (!Number.isInteger(evaluations) || evaluations <= 0) {
+  throw new Error(`evaluations must be a positive integer, got ${process.argv[2]}`);
+}
+
+// A mix of presets and sizes; every account sits near its limits, so some readings cross the
+// hysteresis band and a few breach, as on a busy day.
+const params: RuleParams[] = [];
+const states: RiskState[] = [];
+const readings: Reading[][] = [];
+const dayStartMs = Date.parse("2026-11-26T00:30:00Z");
+for (let a = 0; a < ACCOUNTS; a++) {
+  const initial = [10_000, 25_000, 50_000, 100_000, 200_000][a % 5]!;
+  const resolved = resolveRules({
+    preset: PRESET_NAMES[a % PRESET_NAMES.length],
+    initial_balance: initial,
+  });
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
+  params.push(resolved.rules);
+  const first = evaluate(resolved.rules, null, {
+    equity: initial,
+    balance: initial,
+    at: dayStartMs,
+    source: "poll",
+  });
+  if (!first.applied) throw new Error("first reading not applied");
+  states.push(first.state);
+  const own: Reading[] = [];
+  for (let r = 0; r < READINGS_PER_ACCOUNT; r++) {
+    // Equity wanders between -5.5% and +1% of the initial balance.
+    const swing = Math.sin((a + 1) * 0.7 + r * 0.3) * 0.0325 - 0.0225;
+    own.push({ equity: Math.round(initial * (1 + swing) * 100) / 100, at: 0, source: "event" });
+  }
+  readings.push(own);
+}
+
+let at = dayStartMs;
+let sink = 0;
+let violations = 0;
+let transitions = 0;
+
+function runBatch(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const a = i % ACCOUNTS;
+    const template = readings[a]![((i / ACCOUNTS) % READINGS_PER_ACCOUNT) | 0]!;
+    at += 1; // one event per ms across the fleet: stays inside the trading day
+    const result = evaluate(params[a]!, states[a], {
+      equity: template.equity,
+      at,
+      source: "event",
+    });
+    if (result.applied) {
+      states[a] = result.state;
+      sink += result.usage.overall;
+      violations += result.violations.length;
+      if (result.transition !== null) transitions++;
+    }
+  }
+}
+
+runBatch(Math.min(evaluations, 2_000_000)); // warm up the JIT
+const started = performance.now();
+runBatch(evaluations);
+const ms = performance.now() - started;
+const perSecond = Math.round((evaluations / ms) * 1000);
+
+console.log(`risk-eval: ${perSecond} evaluations/s (n=${evaluations}, ms=${ms.toFixed(1)})`);
+console.log(
+  JSON.stringify({
+    bench: "risk-eval",
+    evaluations_per_s: perSecond,
+    n: evaluations,
+    ms: Number(ms.toFixed(1)),
+    accounts: ACCOUNTS,
+    violations,
+    transitions,
+    checksum: Number(sink.toFixed(3)),
+    node: process.version,
+  }),
+);
