@@ -2,6 +2,9 @@
  * A loopback WebSocket-to-TCP relay: what Neon's proxy does in production, for a local
  * Postgres. The Neon driver opens `ws://127.0.0.1:<port>/v1?address=<host>:<pgport>` and the
  * relay pipes the raw Postgres wire bytes both ways. Dev and test tooling only.
+ *
+ * Fault injection for tests: `POST /control/down` drops every relayed connection and refuses
+ * new ones (the database looks unreachable) until `POST /control/up`.
  */
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
@@ -21,11 +24,22 @@ export interface Relay {
 
 /** Starts the relay on 127.0.0.1 (port 0 picks a free one). Only loopback targets are relayed. */
 export async function startRelay(port = 0): Promise<Relay> {
-  const http: Server = createServer((_req, res) => {
+  let down = false;
+  const http: Server = createServer((req, res) => {
+    if (req.method === "POST" && (req.url === "/control/down" || req.url === "/control/up")) {
+      down = req.url === "/control/down";
+      if (down) for (const client of wss.clients) client.terminate();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ down }));
+      return;
+    }
     res.writeHead(426).end("WebSocket only");
   });
   const wss: WsServer = new WebSocketServer({ server: http });
   wss.on("connection", (ws, req) => {
+    if (down) {
+      ws.terminate();
+      return;
+    }
     const address = new URL(req.url ?? "/", "http://relay").searchParams.get("address") ?? "";
     const [host, pgPort] = address.split(":");
     if (!host || !pgPort || !["127.0.0.1", "localhost", "::1"].includes(host)) {

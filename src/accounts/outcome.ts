@@ -2,7 +2,7 @@
  * What one reading does to one account: the risk engine's evaluation turned into the rows to
  * write. Pure, shared by the cron poller and the live monitor, so both decide alike.
  */
-import { evaluate, type Reading, type RiskState, type RuleParams, type Violation } from "../risk/index.ts";
+import { evaluate, initialState, type Reading, type RiskState, type RuleParams, type Violation } from "../risk/index.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
 
 export type MonitoringState = "polling" | "live";
@@ -43,7 +43,7 @@ export interface AccountChange {
 }
 
 export type ReadingOutcome =
-  | { applied: false; reason: "stale" }
+  | { applied: false; reason: "stale" | "invalid" }
   | { applied: true; change: AccountChange; breached: boolean; enterLive: boolean; exitLive: boolean };
 
 function round(n: number, digits = 4): number {
@@ -62,9 +62,15 @@ export function applyReading(
   monitoring: MonitoringState,
   reading: Reading,
 ): ReadingOutcome {
-  const prior: RiskState | null = state && state.monitoring !== monitoring ? { ...state, monitoring } : state;
-  const ev = evaluate(rules, prior ?? undefined, reading);
-  if (!ev.applied) return { applied: false, reason: "stale" };
+  // The caller's monitoring state is the truth (an operator may have forced it); a first
+  // reading opens the state in it, then is judged like any other.
+  const prior: RiskState = !state
+    ? initialState(rules, reading, monitoring)
+    : state.monitoring !== monitoring
+      ? { ...state, monitoring }
+      : state;
+  const ev = evaluate(rules, prior, reading);
+  if (!ev.applied) return { applied: false, reason: ev.reason };
   const next = ev.state;
   const metrics: AccountMetrics = {
     balance: next.balance,

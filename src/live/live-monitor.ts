@@ -249,7 +249,8 @@ export class LiveMonitor extends DurableObject<Env> {
     const at = Math.max(item.ts ?? now, sub.risk?.last_at ?? 0);
     const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", { equity: item.equity, balance: item.balance, at, source: "event" });
     if (!outcome.applied) {
-      c.stale++;
+      if (outcome.reason === "invalid") c.invalid++;
+      else c.stale++;
       return;
     }
     if (item.ts !== undefined) sub.lastEventTs = item.ts;

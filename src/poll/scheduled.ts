@@ -1,5 +1,6 @@
 /** The cron handler: every minute, the poll sweep over every account that is not live. */
 import { openDb } from "../db/client.ts";
+import { subscribeLive, toSubscribeInput, reconcileLive } from "../live/handoff.ts";
 import { log } from "../log.ts";
 import { selectPollable, pollAccounts, type PollReport } from "./sweep.ts";
 
@@ -14,7 +15,13 @@ export async function runSweep(env: Env, now: () => number = Date.now): Promise<
       const page = await selectPollable(handle.db, afterId, 500);
       if (page.length === 0) break;
       afterId = page[page.length - 1]!.id;
-      const report = await pollAccounts(handle.db, page, { mtapiUrl: env.MTAPI_URL, now });
+      const report = await pollAccounts(handle.db, page, {
+        mtapiUrl: env.MTAPI_URL,
+        now,
+        onEnterLive: async (rows, changes) => {
+          await subscribeLive(env, rows.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)));
+        },
+      });
       total.polled += report.polled;
       total.entered_live += report.entered_live;
       total.violations += report.violations;
@@ -28,10 +35,17 @@ export async function runSweep(env: Env, now: () => number = Date.now): Promise<
   return total;
 }
 
+/** Wakes the live monitor and repairs its subscriptions against Postgres. */
+export async function runReconcile(env: Env): Promise<void> {
+  const handle = openDb(env);
+  try {
+    await reconcileLive(env, handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-  ctx.waitUntil(
-    runSweep(env).catch((err: unknown) => {
-      log("poll:sweep_failed", {}, err);
-    }),
-  );
+  ctx.waitUntil(runReconcile(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)));
+  ctx.waitUntil(runSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
 }

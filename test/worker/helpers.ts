@@ -5,9 +5,12 @@ import { openDb, type Db } from "../../src/db/client.ts";
 import { accounts, violations, type AccountRow } from "../../src/db/schema.ts";
 import { resolveRules } from "../../src/risk/index.ts";
 
+/** The simulator's base URL: a test-only binding set in vitest.config.ts. */
+export const SIM_URL = (env as Env & { SIM_URL: string }).SIM_URL;
+
 /** Calls the simulator's control API; throws on a non-2xx answer. */
 export async function sim<T = unknown>(path: string, body?: unknown, method?: string): Promise<T> {
-  const res = await fetch(`${env.SIM_URL}/control${path}`, {
+  const res = await fetch(`${SIM_URL}/control${path}`, {
     method: method ?? (body === undefined ? "GET" : "POST"),
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -44,35 +47,49 @@ export interface TestAccountOptions {
   inSim?: boolean;
 }
 
-/** Creates an account in the database (and the simulator) and returns its row. */
-export async function createTestAccount(opts: TestAccountOptions = {}): Promise<AccountRow> {
-  const ids = uniqueIds();
+/** Creates `n` accounts in the database (and the simulator) in one go and returns their rows. */
+export async function createTestAccounts(n: number, opts: TestAccountOptions = {}): Promise<AccountRow[]> {
   const initial = opts.initial_balance ?? 100_000;
   const resolved = resolveRules({ preset: opts.preset ?? "ftmo-2step", initial_balance: initial });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
-  const [row] = await withTestDb((db) =>
+  const rules = resolved.rules;
+  const ids = Array.from({ length: n }, uniqueIds);
+  const rows = await withTestDb((db) =>
     db
       .insert(accounts)
-      .values({
-        login: ids.login,
-        server: ids.server,
-        sessionId: ids.session_id,
-        label: "test",
-        preset: resolved.preset,
-        rules: resolved.rules,
-        monitoringState: opts.monitoring_state ?? "polling",
-      })
+      .values(
+        ids.map((i) => ({
+          login: i.login,
+          server: i.server,
+          sessionId: i.session_id,
+          label: "test",
+          preset: resolved.preset,
+          rules,
+          monitoringState: opts.monitoring_state ?? "polling",
+        })),
+      )
       .returning(),
   );
   if (opts.inSim ?? true) {
-    await sim("/accounts", {
-      ...ids,
-      balance: opts.balance ?? initial,
-      equity: opts.equity ?? opts.balance ?? initial,
-      account_id: row!.id,
-      walk: false,
-    });
+    await sim(
+      "/accounts",
+      rows.map((row) => ({
+        session_id: row.sessionId,
+        login: row.login,
+        server: row.server,
+        balance: opts.balance ?? initial,
+        equity: opts.equity ?? opts.balance ?? initial,
+        account_id: row.id,
+        walk: false,
+      })),
+    );
   }
+  return rows;
+}
+
+/** Creates one account in the database (and the simulator) and returns its row. */
+export async function createTestAccount(opts: TestAccountOptions = {}): Promise<AccountRow> {
+  const [row] = await createTestAccounts(1, opts);
   return row!;
 }
 
