@@ -1,0 +1,102 @@
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createTestAccount, createTestAccounts, eventually, getAccount, violationsOf } from "../helpers.ts";
+import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
+import { sim } from "../helpers.ts";
+
+/** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
+async function database(state: "down" | "up"): Promise<void> {
+  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, { method: "POST" });
+  expect(res.ok).toBe(true);
+}
+
+function counts(ids: string[], n: number): Record<string, number> {
+  return Object.fromEntries(ids.map((id) => [id, n]));
+}
+
+describe("the live monitor under faults", () => {
+  it("resubscribes every account after the service drops the connection", async () => {
+    const monitor = freshMonitor();
+    const rows = await createTestAccounts(3, { inSim: false });
+    await goLive(monitor, rows);
+    const ids = rows.map((r) => r.sessionId);
+    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 1) });
+    await sim("/drop", {});
+    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 10_000);
+    const status = await eventually(async () => {
+      const s = await monitor.status();
+      return s.connection.state === "open" ? s : null;
+    }, 5_000, "link open again");
+    expect(status.connection.reconnects).toBeGreaterThanOrEqual(1);
+    expect(status.subscriptions).toBe(3);
+    await monitor.unsubscribe(rows.map((r) => r.id));
+  });
+
+  it("backs off while the service refuses connections, then recovers", async () => {
+    const monitor = freshMonitor();
+    const rows = await createTestAccounts(2, { inSim: false });
+    await goLive(monitor, rows);
+    const ids = rows.map((r) => r.sessionId);
+    await simWait({ subscribed: ids });
+    const before = await simState();
+    await sim("/refuse", { seconds: 3 });
+    await eventually(async () => (await monitor.status()).connection.state !== "open", 5_000, "link lost");
+    // Every subscription comes back once the service accepts connections again.
+    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 20_000);
+    const after = await simState();
+    const attempts = after.refused - before.refused;
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    // Capped exponential backoff: a handful of attempts in 3 s, not a tight loop.
+    expect(attempts).toBeLessThan(15);
+    expect((await monitor.status()).connection.state).toBe("open");
+    await monitor.unsubscribe(rows.map((r) => r.id));
+  });
+
+  it("lands a violation exactly once after the database comes back", async () => {
+    const monitor = freshMonitor();
+    const [a, keep] = await Promise.all([createTestAccount({ equity: 95_400 }), createTestAccount()]);
+    await goLive(monitor, [a!, keep!]);
+    await simWait({ subscribed: [a!.sessionId, keep!.sessionId] });
+    await database("down");
+    try {
+      await emit({ type: "OrderProfit", session_id: a!.sessionId, data: { balance: 100_000, equity: 94_000 } });
+      const pending = await eventually(async () => {
+        const s = await monitor.status();
+        return s.pending_writes >= 1 && s.subscriptions === 1 ? s : null;
+      }, 5_000, "breach queued in the outbox");
+      expect(pending.pending_writes).toBe(1);
+      // A flush attempt while the database is down fails and keeps the entry.
+      await monitor.flushNow();
+      expect((await monitor.status()).pending_writes).toBe(1);
+    } finally {
+      await database("up");
+    }
+    await eventually(async () => (await monitor.status()).pending_writes === 0, 20_000, "outbox drained");
+    await monitor.flushNow();
+    const v = await violationsOf([a!.id]);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatchObject({ rule: "daily_loss", equity: 94_000, source: "event" });
+    expect((await getAccount(a!.id)).status).toBe("breached");
+    await monitor.unsubscribe([keep!.id]);
+  });
+
+  it("recovers its subscriptions from storage after the object is aborted", async () => {
+    const name = `test-monitor-${crypto.randomUUID()}`;
+    const monitor = env.LIVE_MONITOR.getByName(name);
+    const rows = await createTestAccounts(3, { inSim: false });
+    await goLive(monitor, rows);
+    const ids = rows.map((r) => r.sessionId);
+    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 1) });
+    // Resolves or rejects depending on the runtime version ("Application called
+    // abortAllDurableObjects()"); either way the object and its socket are gone.
+    await abortAllDurableObjects().catch((err: unknown) => expect(String(err)).toMatch(/abortAllDurableObjects/));
+    await simWait({ unsubscribed: ids });
+    // A fresh instance rebuilds everything from storage; its alarm (the watchdog) reconnects.
+    const revived = env.LIVE_MONITOR.getByName(name);
+    expect((await revived.status()).subscriptions).toBe(3);
+    expect(await runDurableObjectAlarm(revived)).toBe(true);
+    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 10_000);
+    await revived.unsubscribe(rows.map((r) => r.id));
+  });
+});
