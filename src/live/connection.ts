@@ -10,7 +10,8 @@
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.ts";
 
 export type ConnectionState =
-  | { kind: "idle" }
+  /** `gen` is the last generation used, so a later socket never reuses it (0 or absent: none yet). */
+  | { kind: "idle"; gen?: number }
   | { kind: "connecting"; gen: number; attempt: number; since: number; deadline: number }
   | { kind: "open"; gen: number; attempt: number; since: number }
   | { kind: "backoff"; gen: number; attempt: number; until: number };
@@ -52,7 +53,7 @@ export function stateName(state: ConnectionState): "open" | "connecting" | "back
 }
 
 function lastGen(state: ConnectionState): number {
-  return state.kind === "idle" ? 0 : state.gen;
+  return state.gen ?? 0;
 }
 
 function connect(gen: number, attempt: number, now: number, policy: ConnectionPolicy): Step {
@@ -91,7 +92,8 @@ export function transition(
         if (state.kind === "idle") return { state, effects: [] };
         const effects: ConnectionEffect[] = [{ type: "log", event: "events:idle", fields: { reason: "no subscriptions" } }];
         if (state.kind === "open" || state.kind === "connecting") effects.unshift({ type: "close", gen: state.gen, reason: "no subscriptions" });
-        return { state: { kind: "idle" }, effects };
+        // Keep the generation: the closed socket may still report, and must not pass for the next one.
+        return { state: { kind: "idle", gen: state.gen }, effects };
       }
       if (state.kind === "idle") return connect(lastGen(state) + 1, 0, event.now, policy);
       return { state, effects: [] };

@@ -43,6 +43,8 @@ export class LiveMonitor extends DurableObject<Env> {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeTimerAt = 0;
+  /** Tunables (ms); tests shorten them through `runInDurableObject`. */
+  readonly settings = { staleMs: STALE_MS, heartbeatMs: HEARTBEAT_MS };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,6 +98,7 @@ export class LiveMonitor extends DurableObject<Env> {
           lastRestAt: existing?.lastRestAt ?? now,
           lastReadingAt: existing?.lastReadingAt ?? 0,
           dirty: existing?.dirty ?? false,
+          lastSource: existing?.lastSource ?? "poll",
         };
         if (existing && (existing.sessionId !== sub.sessionId || existing.login !== sub.login || existing.server !== sub.server)) {
           this.link.send(subscribeFrame("unsubscribe", existing));
@@ -263,6 +266,7 @@ export class LiveMonitor extends DurableObject<Env> {
     const prev = sub.risk;
     const next = outcome.change.riskState;
     sub.risk = next;
+    sub.lastSource = outcome.change.metrics.source;
     if (outcome.breached || outcome.exitLive) {
       // Persist before acting: the outbox entry and the release land in one atomic write.
       this.store.atomically(() => {
@@ -338,11 +342,11 @@ export class LiveMonitor extends DurableObject<Env> {
           usage: figures.usage,
           trading_day: r.trading_day,
           updated_at: new Date(r.last_at).toISOString(),
-          source: "event",
+          source: sub.lastSource,
         },
         violations: [],
         audit: [],
-        reading: { at: r.last_at, balance: r.balance, equity: r.equity, usage: figures.usage.overall, source: "event" },
+        reading: { at: r.last_at, balance: r.balance, equity: r.equity, usage: figures.usage.overall, source: sub.lastSource },
       });
       if (out.length >= limit) break;
     }
@@ -373,7 +377,7 @@ export class LiveMonitor extends DurableObject<Env> {
   /** Re-reads over REST every live account quiet for STALE_MS: a quiet link is not a dead one. */
   private async rereadQuietAccounts(now: number): Promise<void> {
     const quiet = [...this.subs.values()]
-      .filter((s) => Math.max(s.lastEventAt, s.lastRestAt) < now - STALE_MS)
+      .filter((s) => Math.max(s.lastEventAt, s.lastRestAt) <= now - this.settings.staleMs)
       .sort((a, b) => Math.max(a.lastEventAt, a.lastRestAt) - Math.max(b.lastEventAt, b.lastRestAt))
       .slice(0, MAX_REST_PER_TICK);
     if (quiet.length === 0) return;
@@ -413,7 +417,7 @@ export class LiveMonitor extends DurableObject<Env> {
   /** Keeps exactly one alarm, at the earliest time something is due. */
   private armAlarm(extra?: number): void {
     if (this.subs.size === 0 && this.store.outboxSize() === 0 && extra === undefined) return;
-    const candidates = [Date.now() + HEARTBEAT_MS, extra, this.link.nextWake(), this.writer.failing ? this.writer.retryAt : undefined];
+    const candidates = [Date.now() + this.settings.heartbeatMs, extra, this.link.nextWake(), this.writer.failing ? this.writer.retryAt : undefined];
     const at = Math.min(...candidates.filter((t): t is number => t !== undefined));
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return;
     this.alarmAt = at;

@@ -79,6 +79,7 @@ export class MonitorStore {
         lastRestAt: 0,
         lastReadingAt: 0,
         dirty: false,
+        lastSource: "event" as const,
       }));
   }
 

@@ -38,6 +38,8 @@ export interface Subscription {
   lastReadingAt: number;
   /** Figures changed since the last write to Postgres. */
   dirty: boolean;
+  /** Where the latest applied figures came from. */
+  lastSource: "poll" | "event";
 }
 
 export type Route =

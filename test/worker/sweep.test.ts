@@ -2,7 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
-import { createTestAccount, getAccount, sim } from "./helpers.ts";
+import { monitorFor } from "../../src/live/address.ts";
+import { createTestAccount, getAccount, sim, violationsOf } from "./helpers.ts";
 
 async function runCron(): Promise<void> {
   const ctx = createExecutionContext();
@@ -38,5 +39,29 @@ describe("the cron sweep", () => {
     const row = await getAccount(a.id);
     expect(row.problem).toBeNull();
     expect(row.metrics?.equity).toBe(100_000);
+  });
+
+  it("hands an account at 97% usage to the live monitor", async () => {
+    const a = await createTestAccount({ balance: 100_000, equity: 95_150 });
+    await runCron();
+    const row = await getAccount(a.id);
+    expect(row.monitoringState).toBe("live");
+    expect(row.metrics?.usage.overall).toBeCloseTo(97, 6);
+    const subs = await monitorFor(env).subscriptions();
+    expect(subs.map((s) => s.account_id)).toContain(a.id);
+    await sim("/wait", { until: { subscribed: [a.sessionId] }, timeout_ms: 5_000 });
+    await monitorFor(env).unsubscribe([a.id]);
+  });
+
+  it("records a breach once across two sweeps and stops polling the account", async () => {
+    const a = await createTestAccount({ balance: 100_000, equity: 94_999.99 });
+    await runCron();
+    await runCron();
+    const v = await violationsOf([a.id]);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatchObject({ rule: "daily_loss", floor: 95_000, equity: 94_999.99, source: "poll" });
+    const row = await getAccount(a.id);
+    expect(row.status).toBe("breached");
+    expect(row.metrics?.equity).toBe(94_999.99);
   });
 });

@@ -1,9 +1,10 @@
-import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createTestAccount, createTestAccounts, eventually, getAccount, violationsOf } from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
 import { sim } from "../helpers.ts";
+import type { LiveMonitor } from "../../../src/live/live-monitor.ts";
 
 /** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
 async function database(state: "down" | "up"): Promise<void> {
@@ -98,5 +99,24 @@ describe("the live monitor under faults", () => {
     expect(await runDurableObjectAlarm(revived)).toBe(true);
     await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 10_000);
     await revived.unsubscribe(rows.map((r) => r.id));
+  });
+});
+
+describe("the live monitor's watchdog", () => {
+  it("re-reads a quiet live account over REST: a quiet link is not a dead one", async () => {
+    const monitor = freshMonitor();
+    const a = await createTestAccount({ balance: 100_000, equity: 95_400 });
+    await goLive(monitor, [a]);
+    await simWait({ subscribed: [a.sessionId] });
+    await runInDurableObject(monitor, (instance: LiveMonitor) => {
+      instance.settings.staleMs = 0;
+    });
+    expect(await runDurableObjectAlarm(monitor)).toBe(true);
+    await simWait({ reads_at_least: { [a.sessionId]: 1 } });
+    await monitor.flushNow();
+    const row = await getAccount(a.id);
+    expect(row.metrics).toMatchObject({ equity: 95_400, balance: 100_000, source: "poll" });
+    expect(row.monitoringState).toBe("live");
+    await monitor.unsubscribe([a.id]);
   });
 });

@@ -1,0 +1,176 @@
+/**
+ * The reads and plain writes behind the admin API's account, violation and equity routes.
+ * Lists are newest first by id, fetched `limit + 1` so the caller knows whether a next page
+ * exists. State changes (status, monitoring state) are in state-change.ts.
+ */
+import { and, asc, count, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import type { AccountMetrics } from "../db/metrics.ts";
+import { accounts, readings, violations, type AccountRow, type ViolationRow } from "../db/schema.ts";
+import { usageOf, type RiskState, type RuleParams } from "../risk/index.ts";
+import type { AccountStatus, MonitoringState } from "./outcome.ts";
+
+/** What creating an account needs (rules already resolved by the risk engine). */
+export interface NewAccount {
+  login: string;
+  server: string;
+  sessionId: string;
+  label: string | null;
+  preset: string | null;
+  rules: RuleParams;
+}
+
+/**
+ * Inserts an account. A duplicate (login, server) fails with Postgres' unique violation of
+ * `accounts_login_server_key`, which the caller turns into a conflict.
+ */
+export async function insertAccount(db: Db, account: NewAccount): Promise<AccountRow> {
+  const [row] = await db.insert(accounts).values(account).returning();
+  return row!;
+}
+
+/** The account with `id`, or null. */
+export async function findAccount(db: Db, id: number): Promise<AccountRow | null> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+  return row ?? null;
+}
+
+export interface AccountFilter {
+  status?: AccountStatus | undefined;
+  monitoringState?: MonitoringState | undefined;
+  /** Only ids below this (the previous page's last id). */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** Up to `limit + 1` accounts, newest first. */
+export async function listAccounts(db: Db, f: AccountFilter): Promise<AccountRow[]> {
+  const where: SQL[] = [];
+  if (f.status) where.push(eq(accounts.status, f.status));
+  if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
+  if (f.beforeId !== undefined) where.push(lt(accounts.id, f.beforeId));
+  return db
+    .select()
+    .from(accounts)
+    .where(and(...where))
+    .orderBy(desc(accounts.id))
+    .limit(f.limit + 1);
+}
+
+/** The figures of `metrics` recomputed for new rules: floors and usage move, levels stay. */
+export function metricsUnderRules(
+  metrics: AccountMetrics | null,
+  rules: RuleParams,
+  state: RiskState | null,
+): AccountMetrics | null {
+  if (!metrics || !state) return metrics;
+  const figures = usageOf(rules, state);
+  const round = (n: number) => Math.round(n * 1e4) / 1e4;
+  return {
+    ...metrics,
+    daily_floor: figures.daily_floor,
+    max_floor: figures.max_floor,
+    usage: {
+      daily: round(figures.usage.daily),
+      max: round(figures.usage.max),
+      overall: round(figures.usage.overall),
+    },
+  };
+}
+
+/** The fields `PATCH /v1/accounts/{id}` may change; undefined leaves a field as it is. */
+export interface AccountEdit {
+  label?: string | null | undefined;
+  sessionId?: string | undefined;
+  rules?: { rules: RuleParams; preset: string | null } | undefined;
+}
+
+/**
+ * Applies an edit in one transaction (the row is read, locked, to recompute the metrics
+ * under new rules). Returns the updated row, or null when there is no such account.
+ */
+export async function updateAccount(db: Db, id: number, edit: AccountEdit): Promise<AccountRow | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
+    if (!row) return null;
+    const set: Partial<typeof accounts.$inferInsert> = { updatedAt: new Date() };
+    if (edit.label !== undefined) set.label = edit.label;
+    if (edit.sessionId !== undefined) set.sessionId = edit.sessionId;
+    if (edit.rules) {
+      set.rules = edit.rules.rules;
+      set.preset = edit.rules.preset;
+      set.metrics = metricsUnderRules(row.metrics, edit.rules.rules, row.riskState);
+    }
+    const [updated] = await tx.update(accounts).set(set).where(eq(accounts.id, id)).returning();
+    return updated ?? null;
+  });
+}
+
+export interface ViolationFilter {
+  accountId?: number | undefined;
+  /** Only violations detected at or after this time. */
+  since?: Date | undefined;
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** Up to `limit + 1` violations, newest first. */
+export async function listViolations(db: Db, f: ViolationFilter): Promise<ViolationRow[]> {
+  const where: SQL[] = [];
+  if (f.accountId !== undefined) where.push(eq(violations.accountId, f.accountId));
+  if (f.since) where.push(gte(violations.detectedAt, f.since));
+  if (f.beforeId !== undefined) where.push(lt(violations.id, f.beforeId));
+  return db
+    .select()
+    .from(violations)
+    .where(and(...where))
+    .orderBy(desc(violations.id))
+    .limit(f.limit + 1);
+}
+
+/** A point of an account's equity chart. */
+export interface EquityPoint {
+  at: Date;
+  balance: number;
+  equity: number;
+  usage: number;
+}
+
+/**
+ * The account's readings in [from, to], oldest first; when there are more than `max`, the
+ * latest `max` of them.
+ */
+export async function listReadings(
+  db: Db,
+  accountId: number,
+  from: Date,
+  to: Date,
+  max: number,
+): Promise<EquityPoint[]> {
+  const latest = db
+    .select({
+      id: readings.id,
+      at: readings.at,
+      balance: readings.balance,
+      equity: readings.equity,
+      usage: readings.usage,
+    })
+    .from(readings)
+    .where(and(eq(readings.accountId, accountId), gte(readings.at, from), lte(readings.at, to)))
+    .orderBy(desc(readings.at), desc(readings.id))
+    .limit(max)
+    .as("latest");
+  return db
+    .select({ at: latest.at, balance: latest.balance, equity: latest.equity, usage: latest.usage })
+    .from(latest)
+    .orderBy(asc(latest.at), asc(latest.id));
+}
+
+/** How many accounts a full sweep would poll now (active and polling). */
+export async function countPollable(db: Db): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(accounts)
+    .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "polling")));
+  return row?.n ?? 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * Operator changes of an account's status and monitoring state (reset, disable, force live,
+ * force polling). Each is one transaction: lock the row, check the precondition, write the
+ * new state with `state_version` bumped (so in-flight writes from the poller or the live
+ * monitor that read the old state are dropped, see write-changes.ts), and record an
+ * `account_audit` row per changed field.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { accountAudit, accounts, type AccountRow } from "../db/schema.ts";
+import type { RiskState } from "../risk/index.ts";
+import type { AccountStatus, ChangeSource, MonitoringState } from "./outcome.ts";
+
+/** The target state; fields left undefined stay as they are. */
+export interface StateTarget {
+  status?: AccountStatus;
+  monitoringState?: MonitoringState;
+  /** Forget which periods were already breached, so the rules evaluate afresh (reset). */
+  clearBreaches?: boolean;
+}
+
+export interface StateChangeOptions {
+  reason: string;
+  source: ChangeSource;
+  /** Refuses the change (nothing written) unless it holds for the locked row. */
+  precondition?: (row: AccountRow) => boolean;
+}
+
+export type StateChangeResult =
+  | { kind: "not_found" }
+  | { kind: "refused"; row: AccountRow }
+  | { kind: "done"; before: AccountRow; after: AccountRow; changed: boolean };
+
+/** The risk engine's carried state with the new monitoring state and, if asked, no breaches. */
+function nextRiskState(
+  state: RiskState | null,
+  monitoring: MonitoringState,
+  clearBreaches: boolean,
+): RiskState | null {
+  if (!state) return null;
+  const breached = clearBreaches ? { daily_loss: null, max_loss: null } : state.breached;
+  return { ...state, monitoring, breached };
+}
+
+/** Moves account `id` to `target`, atomically, with an audit row per changed field. */
+export async function changeAccountState(
+  db: Db,
+  id: number,
+  target: StateTarget,
+  opts: StateChangeOptions,
+): Promise<StateChangeResult> {
+  return db.transaction(async (tx): Promise<StateChangeResult> => {
+    const [before] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
+    if (!before) return { kind: "not_found" };
+    if (opts.precondition && !opts.precondition(before)) return { kind: "refused", row: before };
+
+    const status = target.status ?? (before.status as AccountStatus);
+    const monitoring = target.monitoringState ?? (before.monitoringState as MonitoringState);
+    const audit: Array<{ field: "status" | "monitoring_state"; from: string; to: string }> = [];
+    if (status !== before.status) audit.push({ field: "status", from: before.status, to: status });
+    if (monitoring !== before.monitoringState) {
+      audit.push({ field: "monitoring_state", from: before.monitoringState, to: monitoring });
+    }
+    const clearBreaches = target.clearBreaches ?? false;
+    if (audit.length === 0 && !clearBreaches) return { kind: "done", before, after: before, changed: false };
+
+    const [after] = await tx
+      .update(accounts)
+      .set({
+        status,
+        monitoringState: monitoring,
+        riskState: nextRiskState(before.riskState, monitoring, clearBreaches),
+        stateVersion: sql`${accounts.stateVersion} + 1`,
+        updatedAt: new Date(),
+      })
+      .where(eq(accounts.id, id))
+      .returning();
+    if (audit.length) {
+      await tx.insert(accountAudit).values(
+        audit.map((a) => ({
+          accountId: id,
+          field: a.field,
+          fromValue: a.from,
+          toValue: a.to,
+          reason: opts.reason,
+          source: opts.source,
+        })),
+      );
+    }
+    return { kind: "done", before, after: after!, changed: true };
+  });
+}
