@@ -58,19 +58,20 @@ export async function registerAccountsInSimulator(config: DbConfig, sim: Simulat
   const known = (await control(sim, "/accounts")) as Array<{ session_id: string }>;
   const knownIds = new Set(known.map((a) => a.session_id));
   const demo = new Map(demoAccounts(DEMO_COUNT, DEMO_SEED).map((a) => [a.session_id, a]));
-  for (const row of rows) {
-    if (knownIds.has(row.sessionId)) continue;
-    const template = demo.get(row.sessionId);
-    const balance = row.metrics?.balance ?? row.rules.initial_balance;
-    await control(sim, "/accounts", {
-      ...template,
-      session_id: row.sessionId,
-      login: row.login,
-      server: row.server,
-      balance,
-      equity: row.metrics?.equity ?? balance,
-      account_id: row.id,
+  const missing = rows
+    .filter((row) => !knownIds.has(row.sessionId))
+    .map((row) => {
+      const balance = row.metrics?.balance ?? row.rules.initial_balance;
+      return {
+        ...demo.get(row.sessionId),
+        session_id: row.sessionId,
+        login: row.login,
+        server: row.server,
+        balance,
+        equity: row.metrics?.equity ?? balance,
+        account_id: row.id,
+      };
     });
-  }
+  if (missing.length) await control(sim, "/accounts", missing);
   return rows.length;
 }

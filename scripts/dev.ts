@@ -53,7 +53,18 @@ let mtapiUrl = process.env.MTAPI_URL;
 let eventsUrl = process.env.EVENTS_URL;
 let sim: Simulator | undefined;
 if (!mtapiUrl || !eventsUrl) {
-  sim = await startSimulator({ port: 0, walk: true, seed: Date.now() % 100_000, log: (l) => say(`sim: ${l}`) });
+  // Every frame shape of the protocol shows up in dev: batches, binary frames, non-equity events.
+  const simOptions = {
+    walk: true,
+    seed: Date.now() % 100_000,
+    batchProbability: 0.2,
+    binaryProbability: 0.1,
+    mix: { non_equity: 0.3 },
+    log: (l: string) => say(`sim: ${l}`),
+  };
+  const simPort = Number(process.env.SIM_PORT ?? 8790);
+  sim = await startSimulator({ ...simOptions, port: simPort }).catch(() => startSimulator({ ...simOptions, port: 0 }));
+  writeFileSync(`${dataDir}/sim-url`, `${sim.url}\n`);
   const s = sim;
   cleanups.push(() => s.close());
   mtapiUrl ??= sim.mtapiUrl;
@@ -96,7 +107,13 @@ writeFileSync(
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,
   ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--env-file", varsFile, "--show-interactive-dev-session=false"],
-  { cwd: root, stdio: "inherit", detached: true },
+  {
+    cwd: root,
+    stdio: "inherit",
+    detached: true,
+    // Offline-friendly: no request.cf download, no telemetry.
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+  },
 );
 cleanups.push(async () => {
   if (wrangler.exitCode === null && wrangler.pid) {
