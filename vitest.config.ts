@@ -28,6 +28,9 @@ export default defineConfig({
                 EVENTS_URL: inject("eventsUrl"),
                 SIM_URL: inject("simUrl"),
                 ADMIN_TOKEN,
+                // The shared test database holds many accounts: cron tests poll inline;
+                // test/worker/queue.test.ts drives the queue path itself.
+                POLL_INLINE_MAX: "1000000",
               },
             },
           })),

@@ -1,5 +1,7 @@
 import "./env.ts";
 import { app } from "./http/app.ts";
+import type { PollMessage } from "./poll/dispatch.ts";
+import { queue } from "./poll/queue.ts";
 import { scheduled } from "./poll/scheduled.ts";
 
 export { LiveMonitor } from "./live/live-monitor.ts";
@@ -7,4 +9,5 @@ export { LiveMonitor } from "./live/live-monitor.ts";
 export default {
   fetch: app.fetch,
   scheduled,
-} satisfies ExportedHandler<Env>;
+  queue,
+} satisfies ExportedHandler<Env, PollMessage>;

@@ -38,7 +38,7 @@ function readTs(obj: Record<string, unknown>): number | undefined {
   for (const name of TS_MS) {
     const v = obj[name];
     if (typeof v === "number" && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
-    if (typeof v === "string" && v !== "") {
+    if (typeof v === "string" && v.trim() !== "") {
       const asNum = Number(v);
       if (Number.isFinite(asNum)) return asNum < 1e11 ? asNum * 1000 : asNum;
       const parsed = Date.parse(v);

@@ -12,6 +12,7 @@ export async function mapWithConcurrency<T, R>(
       results[i] = await fn(items[i]!, i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const workers = Math.min(Math.max(1, Math.floor(limit) || 1), items.length);
+  await Promise.all(Array.from({ length: workers }, worker));
   return results;
 }

@@ -1,7 +1,11 @@
-/** The cron handler: every minute, the poll sweep over every account that is not live. */
+/**
+ * The cron handler: every minute, the live side (wake the monitor, reconcile it with
+ * Postgres) and the poll sweep over every account that is not live.
+ */
 import { openDb } from "../db/client.ts";
 import { subscribeLive, toSubscribeInput, reconcileLive } from "../live/handoff.ts";
 import { log } from "../log.ts";
+import { DEFAULT_INLINE_MAX, enqueuePoll, pollableIds, shouldQueue, type DispatchResult, type PollMessage } from "./dispatch.ts";
 import { selectPollable, pollAccounts, type PollReport } from "./sweep.ts";
 
 /** Polls every pollable account, page by page; returns the summed report. */
@@ -45,7 +49,23 @@ export async function runReconcile(env: Env): Promise<void> {
   }
 }
 
+/**
+ * Starts a sweep: few accounts are polled right here, more go through the queue.
+ * `POLL_INLINE_MAX` (a number) moves the threshold.
+ */
+export async function dispatchSweep(env: Env, now: () => number = Date.now): Promise<DispatchResult> {
+  const sweepAt = now();
+  const ids = await pollableIds(env);
+  const inlineMax = Number(env.POLL_INLINE_MAX ?? DEFAULT_INLINE_MAX);
+  if (!shouldQueue(ids.length, Boolean(env.POLL_QUEUE), inlineMax)) {
+    await runSweep(env, now);
+    return { accounts: ids.length, messages: 0, ids };
+  }
+  const messages = await enqueuePoll(env.POLL_QUEUE as Queue<PollMessage>, ids, sweepAt);
+  return { accounts: ids.length, messages, ids };
+}
+
 export async function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   ctx.waitUntil(runReconcile(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)));
-  ctx.waitUntil(runSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
+  ctx.waitUntil(dispatchSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
 }

@@ -7,17 +7,22 @@ const almostOne = () => 1 - Number.EPSILON;
 
 describe("backoffDelay", () => {
   it("is zero when the random source answers zero", () => {
-    for (let attempt = 0; attempt < 40; attempt++) expect(backoffDelay(attempt, policy, () => 0)).toBe(0);
+    for (let attempt = 0; attempt < 40; attempt++)
+      expect(backoffDelay(attempt, policy, () => 0)).toBe(0);
   });
 
   it("doubles its ceiling with every attempt until the cap", () => {
-    const delays = Array.from({ length: 10 }, (_, attempt) => backoffDelay(attempt, policy, almostOne));
+    const delays = Array.from({ length: 10 }, (_, attempt) =>
+      backoffDelay(attempt, policy, almostOne),
+    );
     expect(delays).toEqual([99, 199, 399, 799, 1599, 3199, 4999, 4999, 4999, 4999]);
   });
 
   it("never exceeds the cap even for huge attempt counts", () => {
     expect(backoffDelay(1_000_000, policy, almostOne)).toBe(4_999);
-    expect(backoffDelay(Number.MAX_SAFE_INTEGER, DEFAULT_BACKOFF, almostOne)).toBeLessThanOrEqual(DEFAULT_BACKOFF.capMs);
+    expect(backoffDelay(Number.MAX_SAFE_INTEGER, DEFAULT_BACKOFF, almostOne)).toBeLessThanOrEqual(
+      DEFAULT_BACKOFF.capMs,
+    );
   });
 
   it("caps the first ceiling when the base is larger than the cap", () => {
@@ -57,7 +62,9 @@ describe("backoffDelay", () => {
     fc.assert(
       fc.property(fc.nat({ max: 100 }), fc.nat({ max: 100 }), (a, b) => {
         const [lo, hi] = a <= b ? [a, b] : [b, a];
-        expect(backoffDelay(lo, policy, almostOne)).toBeLessThanOrEqual(backoffDelay(hi, policy, almostOne));
+        expect(backoffDelay(lo, policy, almostOne)).toBeLessThanOrEqual(
+          backoffDelay(hi, policy, almostOne),
+        );
       }),
     );
   });
