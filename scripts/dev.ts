@@ -10,12 +10,12 @@
  *   `/__scheduled` (wrangler dev does not run cron triggers by itself).
  * Ctrl-C stops every process it started.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { seedDemo, registerAccountsInSimulator } from "../dev/seed.ts";
+import { startWorker } from "../dev/wrangler.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -86,60 +86,25 @@ if (sim) {
   say(`${registered} accounts known to the simulator`);
 }
 
-// Settings reach the Worker through an env file in the git-ignored .data folder, which
-// leaves any .dev.vars of the user alone.
-const varsFile = `${dataDir}/dev.vars`;
-const vars: Record<string, string | undefined> = {
-  DATABASE_URL: databaseUrl,
-  DB_WS_PROXY: wsProxy,
-  MTAPI_URL: mtapiUrl,
-  EVENTS_URL: eventsUrl,
-  ADMIN_TOKEN: adminToken,
-};
-writeFileSync(
-  varsFile,
-  Object.entries(vars)
-    .filter(([, v]) => v !== undefined && v !== "")
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join("\n") + "\n",
-);
-
-const wrangler = spawn(
-  `${root}node_modules/.bin/wrangler`,
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--env-file", varsFile, "--show-interactive-dev-session=false"],
-  {
-    cwd: root,
-    stdio: "inherit",
-    detached: true,
-    // Offline-friendly: no request.cf download, no telemetry.
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-  },
-);
-cleanups.push(async () => {
-  if (wrangler.exitCode === null && wrangler.pid) {
-    try {
-      process.kill(-wrangler.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+say("starting wrangler dev ...");
+const worker = await startWorker({
+  port,
+  varsFile: `${dataDir}/dev.vars`,
+  vars: { DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy, MTAPI_URL: mtapiUrl, EVENTS_URL: eventsUrl, ADMIN_TOKEN: adminToken },
+  onSpawn: (stop) => cleanups.push(stop),
+}).catch(async (err: unknown) => {
+  say(`could not start wrangler dev: ${err instanceof Error ? err.message : String(err)}`);
+  return shutdown(1);
 });
-wrangler.on("exit", (code) => {
+void worker.exited.then((code) => {
   say(`wrangler dev exited (${code ?? "signal"})`);
   void shutdown(code ?? 1);
 });
 
-const base = `http://127.0.0.1:${port}`;
-async function fireCron(): Promise<void> {
-  try {
-    await fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
-  } catch {
-    // wrangler still starting; the next minute catches up
-  }
-}
-// Fire at the top of every minute, like the real trigger, plus once as soon as it is up.
-setTimeout(fireCron, 5_000);
+const base = worker.base;
+const fireCron = () => worker.fireCron().catch(() => {});
+// Fire now, then at the top of every minute, like the real trigger.
+void fireCron();
 setTimeout(() => {
   void fireCron();
   setInterval(fireCron, 60_000);

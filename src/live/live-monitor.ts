@@ -17,6 +17,7 @@ import { mapWithConcurrency } from "../poll/concurrency.ts";
 import { rollover, usageOf } from "../risk/index.ts";
 import { newCounters, type MonitorCounters, type MonitorStatus, type SubscriptionInfo } from "./status.ts";
 import { EventsLink } from "./events-link.ts";
+import { LagWindow } from "./lag.ts";
 import { parseFrame, type FrameItem } from "./parse-frame.ts";
 import { MonitorStore } from "./store.ts";
 import { SubscriptionTable, subscribeFrame, type SubscribeInput, type Subscription } from "./subscriptions.ts";
@@ -39,6 +40,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly link: EventsLink;
   private readonly writer: PostgresWriter;
   private counters: MonitorCounters = newCounters();
+  private readonly lag = new LagWindow();
   private alarmAt: number | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -162,6 +164,7 @@ export class LiveMonitor extends DurableObject<Env> {
       subscriptions: this.subs.size,
       events: { received, applied, unroutable, unsubscribed, invalid, stale, no_equity, acks, service_errors },
       pending_writes: this.store.outboxSize(),
+      lag: this.lag.figures(),
       unroutable_samples: this.counters.unroutable_samples,
     };
   }
@@ -256,7 +259,10 @@ export class LiveMonitor extends DurableObject<Env> {
       else c.stale++;
       return;
     }
-    if (item.ts !== undefined) sub.lastEventTs = item.ts;
+    if (item.ts !== undefined) {
+      sub.lastEventTs = item.ts;
+      this.lag.record(now - item.ts);
+    }
     c.applied++;
     this.commit(sub, outcome, now);
   }

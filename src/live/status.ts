@@ -1,5 +1,6 @@
 /** The live monitor's figures, as `GET /v1/monitor` shows them (admin-api.md). */
 import type { LinkStatus } from "./events-link.ts";
+import type { LagFigures } from "./lag.ts";
 
 export interface MonitorCounters {
   /** Account events received (every item of every frame, acknowledgements aside). */
@@ -31,6 +32,8 @@ export interface MonitorStatus {
   events: Omit<MonitorCounters, "unroutable_samples">;
   /** Changes waiting in the outbox for Postgres. */
   pending_writes: number;
+  /** Age of timestamped events when applied (receive clock minus event time). */
+  lag: LagFigures;
   unroutable_samples: string[];
 }
 
