@@ -1,10 +1,21 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createTestAccount, createTestAccounts, eventually, getAccount, violationsOf } from "../helpers.ts";
+import { eq } from "drizzle-orm";
+import { accounts } from "../../../src/db/schema.ts";
+import { createTestAccount, createTestAccounts, eventually, getAccount, violationsOf, withTestDb } from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
 import { sim } from "../helpers.ts";
 import type { LiveMonitor } from "../../../src/live/live-monitor.ts";
+import { toSubscribeInput } from "../../../src/live/handoff.ts";
+import { initialState, tradingDayAt, type RiskState } from "../../../src/risk/index.ts";
+import type { AccountRow } from "../../../src/db/schema.ts";
+
+/** Marks an account live and subscribes it with a given risk state. */
+async function goLiveWith(monitor: DurableObjectStub<LiveMonitor>, row: AccountRow, risk: RiskState): Promise<void> {
+  await withTestDb((db) => db.update(accounts).set({ monitoringState: "live" }).where(eq(accounts.id, row.id)));
+  await monitor.subscribe([toSubscribeInput(row, risk)]);
+}
 
 /** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
 async function database(state: "down" | "up"): Promise<void> {
@@ -117,6 +128,25 @@ describe("the live monitor's watchdog", () => {
     const row = await getAccount(a.id);
     expect(row.metrics).toMatchObject({ equity: 95_400, balance: 100_000, source: "poll" });
     expect(row.monitoringState).toBe("live");
+    await monitor.unsubscribe([a.id]);
+  });
+
+  it("rolls a live account's trading day over at the boundary and re-reads it", async () => {
+    const monitor = freshMonitor();
+    const a = await createTestAccount({ balance: 100_000, equity: 95_400 });
+    // The state handed over was opened yesterday: its day ended at today's boundary.
+    const yesterday = Date.now() - 24 * 3_600_000;
+    const risk = initialState(a.rules, { balance: 100_000, equity: 99_000, at: yesterday, source: "poll" }, "live");
+    expect(risk.day_end_ms).toBeLessThanOrEqual(Date.now());
+    await goLiveWith(monitor, a, risk);
+    await simWait({ subscribed: [a.sessionId] });
+    expect(await runDurableObjectAlarm(monitor)).toBe(true);
+    await simWait({ reads_at_least: { [a.sessionId]: 1 } });
+    await monitor.flushNow();
+    const row = await getAccount(a.id);
+    const today = tradingDayAt(Date.now(), a.rules.daily_reset.timezone, a.rules.daily_reset.hour).day;
+    expect(row.metrics).toMatchObject({ trading_day: today, day_start: 100_000, equity: 95_400 });
+    expect(row.riskState?.trading_day).toBe(today);
     await monitor.unsubscribe([a.id]);
   });
 });
