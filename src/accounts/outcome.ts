@@ -2,7 +2,16 @@
  * What one reading does to one account: the risk engine's evaluation turned into the rows to
  * write. Pure, shared by the cron poller and the live monitor, so both decide alike.
  */
-import { evaluate, initialState, type Reading, type RiskState, type RuleParams, type Violation } from "../risk/index.ts";
+import {
+  evaluate,
+  initialState,
+  usageOf,
+  type Reading,
+  type RiskFigures,
+  type RiskState,
+  type RuleParams,
+  type Violation,
+} from "../risk/index.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
 
 export type MonitoringState = "polling" | "live";
@@ -42,17 +51,63 @@ export interface AccountChange {
   reading: ReadingRow;
 }
 
-export type ReadingOutcome =
-  | { applied: false; reason: "stale" | "invalid" }
-  | { applied: true; change: AccountChange; breached: boolean; enterLive: boolean; exitLive: boolean };
+/** What the engine decided for one applied reading; the rows to write come from `toChange`. */
+export interface AppliedReading {
+  applied: true;
+  accountId: number;
+  reading: Reading;
+  /** The next risk state (monitoring already moved when the reading moves it). */
+  state: RiskState;
+  figures: RiskFigures;
+  violations: Violation[];
+  breached: boolean;
+  enterLive: boolean;
+  exitLive: boolean;
+  /** The monitoring state before the reading. */
+  from: MonitoringState;
+  /** Set when the monitoring state changes. */
+  monitoringState?: MonitoringState;
+}
+
+export type ReadingOutcome = { applied: false; reason: "stale" | "invalid" } | AppliedReading;
 
 function round(n: number, digits = 4): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
 
+/** The figures an account shows (`metrics` of the admin API) for a state. */
+export function metricsOf(state: RiskState, figures: RiskFigures, source: "poll" | "event"): AccountMetrics {
+  return {
+    balance: state.balance,
+    equity: state.equity,
+    day_start: state.day_start,
+    hwm: state.hwm,
+    daily_floor: figures.daily_floor,
+    max_floor: figures.max_floor,
+    usage: { daily: round(figures.usage.daily), max: round(figures.usage.max), overall: round(figures.usage.overall) },
+    trading_day: state.trading_day,
+    updated_at: new Date(state.last_at).toISOString(),
+    source,
+  };
+}
+
+/** A change that only refreshes an account's figures (no decision). */
+export function figuresChange(accountId: number, rules: RuleParams, state: RiskState, source: "poll" | "event"): AccountChange {
+  const metrics = metricsOf(state, usageOf(rules, state), source);
+  return {
+    accountId,
+    riskState: state,
+    metrics,
+    violations: [],
+    audit: [],
+    reading: { at: state.last_at, balance: state.balance, equity: state.equity, usage: metrics.usage.overall, source },
+  };
+}
+
 /**
- * Applies a reading to an account through the risk engine.
+ * Applies a reading to an account through the risk engine. Pure and cheap: the rows to
+ * write are built by `toChange` only when a caller writes them.
  * @param monitoring the account's monitoring state as the caller knows it.
  */
 export function applyReading(
@@ -71,60 +126,58 @@ export function applyReading(
       : state;
   const ev = evaluate(rules, prior, reading);
   if (!ev.applied) return { applied: false, reason: ev.reason };
-  const next = ev.state;
-  const metrics: AccountMetrics = {
-    balance: next.balance,
-    equity: next.equity,
-    day_start: next.day_start,
-    hwm: next.hwm,
-    daily_floor: ev.daily_floor,
-    max_floor: ev.max_floor,
-    usage: { daily: round(ev.usage.daily), max: round(ev.usage.max), overall: round(ev.usage.overall) },
-    trading_day: next.trading_day,
-    updated_at: new Date(reading.at).toISOString(),
-    source: reading.source,
-  };
-  const change: AccountChange = {
-    accountId,
-    riskState: next,
-    metrics,
-    violations: ev.violations,
-    audit: [],
-    reading: { at: reading.at, balance: next.balance, equity: next.equity, usage: metrics.usage.overall, source: reading.source },
-  };
   const breached = ev.violations.length > 0;
-  let enterLive = false;
-  let exitLive = false;
+  const out: AppliedReading = {
+    applied: true,
+    accountId,
+    reading,
+    state: ev.state,
+    figures: ev,
+    violations: ev.violations,
+    breached,
+    enterLive: false,
+    exitLive: false,
+    from: monitoring,
+  };
   if (breached) {
+    // A breach ends live monitoring: the account is no longer watched until an operator resets it.
+    if (monitoring === "live") {
+      out.exitLive = true;
+      out.monitoringState = "polling";
+      out.state = { ...ev.state, monitoring: "polling" };
+    }
+  } else if (ev.transition) {
+    out.monitoringState = ev.transition.to;
+    out.enterLive = ev.transition.to === "live";
+    out.exitLive = ev.transition.to === "polling";
+  }
+  return out;
+}
+
+/** The rows one applied reading writes: figures, status and monitoring changes, audit. */
+export function toChange(rules: RuleParams, o: AppliedReading): AccountChange {
+  const { reading } = o;
+  const change = figuresChange(o.accountId, rules, o.state, reading.source);
+  change.violations = o.violations;
+  if (o.breached) {
     change.status = "breached";
     change.audit.push({
       field: "status",
       from: "active",
       to: "breached",
-      reason: `breach ${ev.violations.map((v) => `${v.rule} ${v.period}`).join(", ")}`,
-      source: reading.source,
-      at: reading.at,
-    });
-    if (monitoring === "live") {
-      exitLive = true;
-      change.monitoringState = "polling";
-      change.riskState = { ...next, monitoring: "polling" };
-      change.audit.push({ field: "monitoring_state", from: "live", to: "polling", reason: "breached", source: reading.source, at: reading.at });
-    }
-  } else if (ev.transition) {
-    const to = ev.transition.to;
-    enterLive = to === "live";
-    exitLive = to === "polling";
-    change.monitoringState = to;
-    const limit = to === "live" ? `>= ${rules.live_enter_pct}%` : `< ${rules.live_exit_pct}%`;
-    change.audit.push({
-      field: "monitoring_state",
-      from: ev.transition.from,
-      to,
-      reason: `usage ${metrics.usage.overall.toFixed(2)}% ${limit}`,
+      reason: `breach ${o.violations.map((v) => `${v.rule} ${v.period}`).join(", ")}`,
       source: reading.source,
       at: reading.at,
     });
   }
-  return { applied: true, change, breached, enterLive, exitLive };
+  if (o.monitoringState) {
+    change.monitoringState = o.monitoringState;
+    const why = o.breached
+      ? "breached"
+      : o.monitoringState === "live"
+        ? `usage ${change.metrics.usage.overall.toFixed(2)}% >= ${rules.live_enter_pct}%`
+        : `usage ${change.metrics.usage.overall.toFixed(2)}% < ${rules.live_exit_pct}%`;
+    change.audit.push({ field: "monitoring_state", from: o.from, to: o.monitoringState, reason: why, source: reading.source, at: reading.at });
+  }
+  return change;
 }

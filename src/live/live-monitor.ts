@@ -10,17 +10,18 @@
  * re-arms itself. The cron also calls `ensureRunning` every minute.
  */
 import { DurableObject } from "cloudflare:workers";
-import { applyReading, type AccountChange, type ReadingOutcome } from "../accounts/outcome.ts";
+import { applyReading, figuresChange, toChange, type AccountChange, type AppliedReading } from "../accounts/outcome.ts";
 import { log } from "../log.ts";
 import { fetchAccountSummary } from "../mtapi/account-summary.ts";
 import { mapWithConcurrency } from "../poll/concurrency.ts";
-import { rollover, usageOf } from "../risk/index.ts";
+import { rollover } from "../risk/index.ts";
 import { newCounters, type MonitorCounters, type MonitorStatus, type SubscriptionInfo } from "./status.ts";
 import { EventsLink } from "./events-link.ts";
 import { LagWindow } from "./lag.ts";
 import { parseFrame, type FrameItem } from "./parse-frame.ts";
 import { MonitorStore } from "./store.ts";
 import { SubscriptionTable, subscribeFrame, type SubscribeInput, type Subscription } from "./subscriptions.ts";
+import { quietSubscriptions } from "./watchdog.ts";
 import { PostgresWriter, READING_EVERY_MS } from "./writer.ts";
 
 /** Alarm heartbeat period (ms): the watchdog runs at least this often. */
@@ -268,15 +269,15 @@ export class LiveMonitor extends DurableObject<Env> {
   }
 
   /** Carries out one applied reading: persist what matters now, queue the rest. */
-  private commit(sub: Subscription, outcome: Extract<ReadingOutcome, { applied: true }>, now: number): void {
+  private commit(sub: Subscription, outcome: AppliedReading, now: number): void {
     const prev = sub.risk;
-    const next = outcome.change.riskState;
+    const next = outcome.state;
     sub.risk = next;
-    sub.lastSource = outcome.change.metrics.source;
+    sub.lastSource = outcome.reading.source;
     if (outcome.breached || outcome.exitLive) {
       // Persist before acting: the outbox entry and the release land in one atomic write.
       this.store.atomically(() => {
-        this.store.enqueue(outcome.change, now);
+        this.store.enqueue(toChange(sub.rules, outcome), now);
         this.release(sub.accountId, now, outcome.breached ? "breached" : "usage below exit threshold");
       });
       this.link.demand(this.subs.size);
@@ -333,27 +334,7 @@ export class LiveMonitor extends DurableObject<Env> {
     for (const sub of this.subs.values()) {
       if (!sub.dirty || !sub.risk) continue;
       sub.dirty = false;
-      const figures = usageOf(sub.rules, sub.risk);
-      const r = sub.risk;
-      out.push({
-        accountId: sub.accountId,
-        riskState: r,
-        metrics: {
-          balance: r.balance,
-          equity: r.equity,
-          day_start: r.day_start,
-          hwm: r.hwm,
-          daily_floor: figures.daily_floor,
-          max_floor: figures.max_floor,
-          usage: figures.usage,
-          trading_day: r.trading_day,
-          updated_at: new Date(r.last_at).toISOString(),
-          source: sub.lastSource,
-        },
-        violations: [],
-        audit: [],
-        reading: { at: r.last_at, balance: r.balance, equity: r.equity, usage: figures.usage.overall, source: sub.lastSource },
-      });
+      out.push(figuresChange(sub.accountId, sub.rules, sub.risk, sub.lastSource));
       if (out.length >= limit) break;
     }
     return out;
@@ -382,10 +363,7 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** Re-reads over REST every live account quiet for STALE_MS: a quiet link is not a dead one. */
   private async rereadQuietAccounts(now: number): Promise<void> {
-    const quiet = [...this.subs.values()]
-      .filter((s) => Math.max(s.lastEventAt, s.lastRestAt) <= now - this.settings.staleMs)
-      .sort((a, b) => Math.max(a.lastEventAt, a.lastRestAt) - Math.max(b.lastEventAt, b.lastRestAt))
-      .slice(0, MAX_REST_PER_TICK);
+    const quiet = quietSubscriptions(this.subs.values(), now, this.settings.staleMs, MAX_REST_PER_TICK);
     if (quiet.length === 0) return;
     await mapWithConcurrency(quiet, 6, async (sub) => {
       const result = await fetchAccountSummary(this.env.MTAPI_URL, sub.sessionId, 10_000);

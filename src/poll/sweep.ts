@@ -4,7 +4,7 @@
  * and hand accounts that reached the live threshold to the live monitor.
  */
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
-import { applyReading, type AccountChange } from "../accounts/outcome.ts";
+import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
 import { markProblems, writeChanges, type GuardedChange } from "../accounts/write-changes.ts";
 import type { Db } from "../db/client.ts";
 import { accounts, type AccountRow } from "../db/schema.ts";
@@ -76,8 +76,9 @@ export async function pollAccounts(db: Db, rows: readonly AccountRow[], opts: Po
     const { balance, equity } = result.summary;
     const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", { balance, equity, at: now(), source: "poll" });
     if (!outcome.applied) return;
-    batch.push({ change: outcome.change, expectMonitoring: "polling", expectVersion: row.stateVersion });
-    if (outcome.enterLive) entering.set(row.id, outcome.change);
+    const change = toChange(row.rules, outcome);
+    batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
+    if (outcome.enterLive) entering.set(row.id, change);
   });
   const written = await writeChanges(db, batch);
   await markProblems(db, problems);

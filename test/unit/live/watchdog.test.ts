@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { quietSubscriptions } from "../../../src/live/watchdog.ts";
+import type { Subscription } from "../../../src/live/subscriptions.ts";
+
+function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscription {
+  return {
+    accountId,
+    login: String(accountId),
+    server: "S",
+    sessionId: `s${accountId}`,
+    rules: {} as Subscription["rules"],
+    risk: null,
+    subscribedAt: 0,
+    lastEventAt,
+    lastEventTs: 0,
+    lastRestAt,
+    lastReadingAt: 0,
+    dirty: false,
+    lastSource: "event",
+  };
+}
+
+describe("the watchdog", () => {
+  it("picks live accounts heard of neither by event nor by REST within the window, longest-quiet first", () => {
+    const now = 100_000;
+    const subs = [sub(1, 95_000, 0), sub(2, 10_000, 20_000), sub(3, 0, 5_000), sub(4, 0, 99_000)];
+    expect(quietSubscriptions(subs, now, 60_000, 10).map((s) => s.accountId)).toEqual([3, 2]);
+  });
+
+  it("caps the number of re-reads per heartbeat", () => {
+    const subs = Array.from({ length: 50 }, (_, i) => sub(i, 0, i));
+    const picked = quietSubscriptions(subs, 1_000_000, 60_000, 10);
+    expect(picked.map((s) => s.accountId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
