@@ -15,6 +15,9 @@ import type { WebSocketServer as WsServer } from "ws";
 // Vitest may resolve "ws" to its browser stub; require() loads the Node build (platform-notes.md).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
 
+/** Postgres' Terminate message: 'X', then the length 4. */
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+
 export interface Relay {
   port: number;
   /** What `DB_WS_PROXY` should be set to. */
@@ -49,8 +52,10 @@ export async function startRelay(port = 0): Promise<Relay> {
     const tcp = connect(Number(pgPort), host);
     tcp.setNoDelay(true);
     const pending: Buffer[] = [];
+    let terminated = false;
     tcp.on("connect", () => {
       for (const chunk of pending.splice(0)) tcp.write(chunk);
+      if (terminated) tcp.end();
     });
     tcp.on("data", (data) => ws.readyState === ws.OPEN && ws.send(data));
     tcp.on("close", () => ws.close());
@@ -58,6 +63,13 @@ export async function startRelay(port = 0): Promise<Relay> {
     ws.on("message", (data: Buffer) => {
       if (tcp.connecting) pending.push(data);
       else tcp.write(data);
+      // Postgres closes the connection after a Terminate; PGlite's socket server does not, and
+      // the Neon driver does not close its WebSocket itself, so each pooled connection would
+      // stay open and keep its Worker invocation (a Queue batch: the next batch waits) alive.
+      if (data.equals(TERMINATE)) {
+        terminated = true;
+        if (!tcp.connecting) tcp.end();
+      }
     });
     ws.on("close", () => tcp.destroy());
     ws.on("error", () => tcp.destroy());

@@ -6,7 +6,13 @@
 import { and, asc, count, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
-import { accounts, readings, violations, type AccountRow, type ViolationRow } from "../db/schema.ts";
+import {
+  accounts,
+  readings,
+  violations,
+  type AccountRow,
+  type ViolationRow,
+} from "../db/schema.ts";
 import { usageOf, type RiskState, type RuleParams } from "../risk/index.ts";
 import type { AccountStatus, MonitoringState } from "./outcome.ts";
 
@@ -89,7 +95,11 @@ export interface AccountEdit {
  * Applies an edit in one transaction (the row is read, locked, to recompute the metrics
  * under new rules). Returns the updated row, or null when there is no such account.
  */
-export async function updateAccount(db: Db, id: number, edit: AccountEdit): Promise<AccountRow | null> {
+export async function updateAccount(
+  db: Db,
+  id: number,
+  edit: AccountEdit,
+): Promise<AccountRow | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
     if (!row) return null;

@@ -62,7 +62,8 @@ export async function changeAccountState(
       audit.push({ field: "monitoring_state", from: before.monitoringState, to: monitoring });
     }
     const clearBreaches = target.clearBreaches ?? false;
-    if (audit.length === 0 && !clearBreaches) return { kind: "done", before, after: before, changed: false };
+    if (audit.length === 0 && !clearBreaches)
+      return { kind: "done", before, after: before, changed: false };
 
     const [after] = await tx
       .update(accounts)

@@ -1,0 +1,85 @@
+/**
+ * An account's history: its violations and its equity readings for a chart
+ * (admin-api.md, "Accounts"). Both read Postgres only.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { presentViolation } from "../accounts/present.ts";
+import { listReadings, listViolations } from "../accounts/queries.ts";
+import { accountOr404 } from "./accounts.ts";
+import { BEARER, newApi } from "./api-env.ts";
+import { decodeCursor, pageOf } from "./pagination.ts";
+import {
+  AccountViolationsQuerySchema,
+  EquityQuerySchema,
+  EquitySchema,
+  IdParamSchema,
+  ViolationListSchema,
+  errorResponses,
+} from "./schemas.ts";
+
+const tags = ["accounts"];
+
+/** The default chart window when `from` is not given (ms). */
+export const DEFAULT_EQUITY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The most readings one answer holds; a longer range gets its latest ones. */
+export const MAX_EQUITY_POINTS = 10_000;
+
+const violations = createRoute({
+  method: "get",
+  path: "/{id}/violations",
+  tags,
+  security: BEARER,
+  summary: "An account's violations, newest first",
+  request: { params: IdParamSchema, query: AccountViolationsQuerySchema },
+  responses: {
+    200: {
+      description: "A page of violations",
+      content: { "application/json": { schema: ViolationListSchema } },
+    },
+    ...errorResponses(400, 404),
+  },
+});
+
+const equity = createRoute({
+  method: "get",
+  path: "/{id}/equity",
+  tags,
+  security: BEARER,
+  summary: "An account's equity readings for a chart, oldest first",
+  description: `Default window: the 24 hours up to \`to\` (default now). At most ${MAX_EQUITY_POINTS} points: the latest of the range.`,
+  request: { params: IdParamSchema, query: EquityQuerySchema },
+  responses: {
+    200: { description: "Readings", content: { "application/json": { schema: EquitySchema } } },
+    ...errorResponses(400, 404),
+  },
+});
+
+export const accountHistoryApi = newApi()
+  .openapi(violations, async (c) => {
+    const { id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    await accountOr404(c.var.db, id);
+    const rows = await listViolations(c.var.db, {
+      accountId: id,
+      since: q.since,
+      beforeId: decodeCursor("violations", q.cursor),
+      limit: q.limit,
+    });
+    const page = pageOf("violations", rows, q.limit);
+    return c.json({ items: page.items.map(presentViolation), next_cursor: page.nextCursor }, 200);
+  })
+  .openapi(equity, async (c) => {
+    const { id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    await accountOr404(c.var.db, id);
+    const to = q.to ?? new Date();
+    const from = q.from ?? new Date(to.getTime() - DEFAULT_EQUITY_WINDOW_MS);
+    const points = await listReadings(c.var.db, id, from, to, MAX_EQUITY_POINTS);
+    const items = points.map((p) => ({
+      at: p.at.toISOString(),
+      balance: p.balance,
+      equity: p.equity,
+      usage: p.usage,
+    }));
+    return c.json({ items }, 200);
+  });

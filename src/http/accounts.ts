@@ -1,0 +1,164 @@
+/**
+ * `/v1/accounts`: create, list, read, edit and disable accounts (admin-api.md, "Accounts").
+ * Postgres is the record; the live monitor is only told about changes to live accounts.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { presentAccount } from "../accounts/present.ts";
+import { findAccount, insertAccount, listAccounts, updateAccount } from "../accounts/queries.ts";
+import { changeAccountState } from "../accounts/state-change.ts";
+import type { Db } from "../db/client.ts";
+import type { AccountRow } from "../db/schema.ts";
+import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/handoff.ts";
+import { BEARER, newApi } from "./api-env.ts";
+import { conflict, isUniqueViolation, notFound } from "./errors.ts";
+import { decodeCursor, pageOf } from "./pagination.ts";
+import {
+  AccountListSchema,
+  AccountSchema,
+  CreateAccountSchema,
+  IdParamSchema,
+  ListAccountsQuerySchema,
+  PatchAccountSchema,
+  errorResponses,
+} from "./schemas.ts";
+import { resolveRulesOrThrow } from "./validation.ts";
+
+const tags = ["accounts"];
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+
+/** The account with `id`, or a 404. */
+export async function accountOr404(db: Db, id: number): Promise<AccountRow> {
+  const row = await findAccount(db, id);
+  if (!row) throw notFound("account", id);
+  return row;
+}
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "Create an account",
+  request: { body: { content: json(CreateAccountSchema), required: true } },
+  responses: {
+    201: { description: "The new account", content: json(AccountSchema) },
+    ...errorResponses(400, 409, 415, 422),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "List accounts, newest first",
+  request: { query: ListAccountsQuerySchema },
+  responses: {
+    200: { description: "A page of accounts", content: json(AccountListSchema) },
+    ...errorResponses(400),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Read an account",
+  request: { params: IdParamSchema },
+  responses: {
+    200: { description: "The account", content: json(AccountSchema) },
+    ...errorResponses(400, 404),
+  },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Change an account's label, session_id or rules",
+  request: { params: IdParamSchema, body: { content: json(PatchAccountSchema), required: true } },
+  responses: {
+    200: { description: "The account", content: json(AccountSchema) },
+    ...errorResponses(400, 404, 415, 422),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Disable an account: unsubscribe it and stop polling it",
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Disabled" }, ...errorResponses(400, 404) },
+});
+
+export const accountsApi = newApi()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const resolved = resolveRulesOrThrow(body.rules);
+    try {
+      const row = await insertAccount(c.var.db, {
+        login: body.login,
+        server: body.server,
+        sessionId: body.session_id,
+        label: body.label ?? null,
+        preset: resolved.preset,
+        rules: resolved.rules,
+      });
+      return c.json(presentAccount(row), 201);
+    } catch (err) {
+      if (isUniqueViolation(err, "accounts_login_server_key")) {
+        throw conflict(`an account with login ${body.login} on ${body.server} exists already`);
+      }
+      throw err;
+    }
+  })
+  .openapi(list, async (c) => {
+    const q = c.req.valid("query");
+    const rows = await listAccounts(c.var.db, {
+      status: q.status,
+      monitoringState: q.monitoring_state,
+      beforeId: decodeCursor("accounts", q.cursor),
+      limit: q.limit,
+    });
+    const page = pageOf("accounts", rows, q.limit);
+    return c.json({ items: page.items.map(presentAccount), next_cursor: page.nextCursor }, 200);
+  })
+  .openapi(get, async (c) => {
+    const row = await accountOr404(c.var.db, c.req.valid("param").id);
+    return c.json(presentAccount(row), 200);
+  })
+  .openapi(patch, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const rules = body.rules === undefined ? undefined : resolveRulesOrThrow(body.rules);
+    const row = await updateAccount(c.var.db, id, {
+      label: body.label,
+      sessionId: body.session_id,
+      rules,
+    });
+    if (!row) throw notFound("account", id);
+    // The monitor holds its own copy of the rules and keys of a live account: refresh it.
+    const monitorSees = rules !== undefined || body.session_id !== undefined;
+    if (monitorSees && row.status === "active" && row.monitoringState === "live") {
+      await subscribeLive(c.env, [toSubscribeInput(row)]);
+    }
+    return c.json(presentAccount(row), 200);
+  })
+  .openapi(remove, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await changeAccountState(
+      c.var.db,
+      id,
+      { status: "disabled", monitoringState: "polling" },
+      { reason: "operator disabled", source: "api" },
+    );
+    if (result.kind === "not_found") throw notFound("account", id);
+    if (result.kind === "done" && result.before.monitoringState === "live") {
+      await unsubscribeLive(c.env, [id], "disabled");
+    }
+    return c.body(null, 204);
+  });

@@ -1,0 +1,136 @@
+/**
+ * The admin API's one error shape (admin-api.md, "Auth and errors"):
+ * `{"error": {"code", "message", "details"}}`. Routes throw an {@link AppError} (or Hono's
+ * `HTTPException`); `app.onError` turns whatever was thrown into this shape, so no route
+ * builds an error response by hand and nothing internal leaks from an unexpected failure.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { log } from "../log.ts";
+
+/** The error codes the API answers with. */
+export type ErrorCode =
+  | "validation_failed"
+  | "unauthorized"
+  | "not_found"
+  | "conflict"
+  | "unsupported_media_type"
+  | "method_not_allowed"
+  | "internal";
+
+/** One problem with the input; `path` is dotted from the body, query or path root. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: unknown };
+}
+
+/** An error a route means to answer with: status, code, a message for humans, details. */
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+/** 400: the request does not match the schema. */
+export function badRequest(message: string, details: FieldIssue[] | null = null): AppError {
+  return new AppError(400, "validation_failed", message, details);
+}
+
+/** 422: well-formed, but the rules do not make sense (risk engine issues). */
+export function unprocessable(message: string, details: FieldIssue[]): AppError {
+  return new AppError(422, "validation_failed", message, details);
+}
+
+/** 404 for a missing resource, e.g. `notFound("account", 42)`. */
+export function notFound(what: string, id?: number | string): AppError {
+  return new AppError(
+    404,
+    "not_found",
+    id === undefined ? `${what} not found` : `${what} ${id} not found`,
+  );
+}
+
+/** 409: the request conflicts with the resource's current state. */
+export function conflict(message: string, details: unknown = null): AppError {
+  return new AppError(409, "conflict", message, details);
+}
+
+/** The status-to-code map for errors Hono (or its validators) throw as `HTTPException`. */
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return "validation_failed";
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 415:
+      return "unsupported_media_type";
+    default:
+      return "internal";
+  }
+}
+
+/** The JSON error answer for `err`. */
+export function errorResponse(c: Context, err: AppError): Response {
+  const body: ErrorBody = { error: { code: err.code, message: err.message, details: err.details } };
+  return c.json(body, err.status);
+}
+
+/**
+ * `app.onError`: AppError as it is; HTTPException (malformed JSON, unsupported media type)
+ * with its status; anything else is a 500 `internal` whose cause goes to the log only.
+ */
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof AppError) return errorResponse(c, err);
+  if (err instanceof HTTPException && err.status < 500) {
+    const status = err.status as ContentfulStatusCode;
+    const message =
+      err.status === 415 ? "send a JSON body with Content-Type: application/json" : err.message;
+    return errorResponse(c, new AppError(status, codeForStatus(status), message));
+  }
+  log("http:error", { method: c.req.method, path: c.req.path }, err);
+  return errorResponse(c, new AppError(500, "internal", "internal error"));
+}
+
+/** `app.notFound`: an unknown path answers in the same shape. */
+export function onNotFound(c: Context): Response {
+  return errorResponse(
+    c,
+    new AppError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`),
+  );
+}
+
+/** The Postgres error behind a (possibly drizzle-wrapped) query failure, if there is one. */
+function postgresError(err: unknown): { code?: unknown; constraint?: unknown } | null {
+  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
+    if ("code" in e && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) {
+      return e as { code?: unknown; constraint?: unknown };
+    }
+    e = "cause" in e ? e.cause : undefined;
+  }
+  return null;
+}
+
+/** True when `err` is a unique violation (Postgres 23505) of `constraint`. */
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const pg = postgresError(err);
+  return pg?.code === "23505" && pg.constraint === constraint;
+}

@@ -1,0 +1,77 @@
+/**
+ * `POST /v1/poll` (admin-api.md, "Monitor and poller"): poll given accounts now, as the cron
+ * would, and answer with the report; or, without a body, start a full sweep in the background
+ * and answer `202` at once.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { countPollable } from "../accounts/queries.ts";
+import { subscribeLive, toSubscribeInput } from "../live/handoff.ts";
+import { log } from "../log.ts";
+import { dispatchSweep } from "../poll/scheduled.ts";
+import { pollAccounts, selectPollableByIds } from "../poll/sweep.ts";
+import { BEARER, newApi } from "./api-env.ts";
+import { PollBodySchema, PollReportSchema, SweepStartedSchema } from "./monitor-schemas.ts";
+import { errorResponses } from "./schemas.ts";
+
+/**
+ * "Without a body" includes an empty body sent with `Content-Type: application/json`
+ * (`curl -X POST -H 'content-type: application/json'`), which the JSON validator would
+ * otherwise reject as malformed.
+ */
+const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
+  if (c.req.header("content-type") !== undefined && (await c.req.text()).trim() === "") {
+    // HonoRequest.json() parses the cached text: an empty body now reads as `{}`.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
+  }
+  await next();
+};
+
+const poll = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["poller"],
+  security: BEARER,
+  summary: "Poll accounts now; without a body, start a full sweep",
+  description:
+    "With account_ids: polls those of them that are active and polling, answers with the report. Without a body (or `{}`): starts the cron's full sweep and answers 202 with the number of pollable accounts.",
+  middleware: [emptyBodyIsNoBody] as const,
+  request: { body: { content: { "application/json": { schema: PollBodySchema } } } },
+  responses: {
+    200: {
+      description: "The poll report",
+      content: { "application/json": { schema: PollReportSchema } },
+    },
+    202: {
+      description: "Sweep started",
+      content: { "application/json": { schema: SweepStartedSchema } },
+    },
+    ...errorResponses(400, 415),
+  },
+});
+
+export const pollApi = newApi().openapi(poll, async (c) => {
+  const { account_ids: ids } = c.req.valid("json");
+  const db = c.var.db;
+  if (ids === undefined) {
+    const accounts = await countPollable(db);
+    // The cron's own sweep: inline for few accounts, through the poll queue for many.
+    c.executionCtx.waitUntil(
+      dispatchSweep(c.env).catch((err: unknown) =>
+        log("poll:sweep_failed", { trigger: "api" }, err),
+      ),
+    );
+    return c.json({ accounts }, 202);
+  }
+  const rows = await selectPollableByIds(db, ids);
+  const report = await pollAccounts(db, rows, {
+    mtapiUrl: c.env.MTAPI_URL,
+    onEnterLive: async (entered, changes) => {
+      await subscribeLive(
+        c.env,
+        entered.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)),
+      );
+    },
+  });
+  return c.json(report, 200);
+});

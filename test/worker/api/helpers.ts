@@ -1,0 +1,95 @@
+/** Helpers for the admin API tests: requests through the Worker's own fetch handler. */
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { sim, uniqueIds } from "../helpers.ts";
+
+/** The token vitest.config.ts gives the Worker (importing the config would pull in Node code). */
+export const ADMIN_TOKEN = env.ADMIN_TOKEN;
+
+export const BASE = "http://sentinel.test";
+
+export interface ApiCall {
+  /** A value to send as JSON. */
+  json?: unknown;
+  /** A raw body, sent as is (with `Content-Type: application/json` unless `headers` say otherwise). */
+  raw?: string;
+  /** The bearer token; `null` sends no Authorization header. Default: the admin token. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** An answer: the status, the parsed JSON body (null when empty) and the headers. */
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A request to the Worker through its own fetch handler. */
+export async function api<T = any>(
+  method: string,
+  path: string,
+  call: ApiCall = {},
+): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = {};
+  const token = call.token === undefined ? ADMIN_TOKEN : call.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (call.json !== undefined) body = JSON.stringify(call.json);
+  if (call.raw !== undefined) body = call.raw;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  Object.assign(headers, call.headers);
+  const res = await exports.default.fetch(`${BASE}${path}`, { method, headers, body });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+/** Asserts the API's error shape with `code`. */
+export function expectError(body: unknown, code: string): void {
+  expect(body).toMatchObject({ error: { code, message: expect.any(String) } });
+  expect(body).toHaveProperty("error.details");
+}
+
+/** A create-account body with a unique login and server. */
+export function newAccountBody(overrides: Record<string, unknown> = {}) {
+  const ids = uniqueIds();
+  return {
+    login: ids.login,
+    server: ids.server,
+    session_id: ids.session_id,
+    label: "api test",
+    rules: { preset: "ftmo-2step", initial_balance: 100_000 },
+    ...overrides,
+  };
+}
+
+/** Creates an account through the API; returns its JSON and the unmasked session id. */
+export async function createViaApi(overrides: Record<string, unknown> = {}) {
+  const body = newAccountBody(overrides);
+  const res = await api("POST", "/v1/accounts", { json: body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { account: res.body, sessionId: body.session_id as string, input: body };
+}
+
+/** Puts an API-created account into the simulator with the given figures (no random walk). */
+export async function addToSim(
+  created: { account: { id: number; login: string; server: string }; sessionId: string },
+  figures: { balance: number; equity?: number },
+): Promise<void> {
+  await sim("/accounts", {
+    login: created.account.login,
+    server: created.account.server,
+    session_id: created.sessionId,
+    balance: figures.balance,
+    equity: figures.equity ?? figures.balance,
+    account_id: created.account.id,
+    walk: false,
+  });
+}
+
+/** The account ids the live monitor lists in `GET /v1/monitor/subscriptions`. */
+export async function subscribedIds(): Promise<number[]> {
+  const res = await api("GET", "/v1/monitor/subscriptions");
+  expect(res.status).toBe(200);
+  return res.body.items.map((s: { account_id: number }) => s.account_id);
+}
