@@ -11,17 +11,8 @@ import {
   rollover,
   usageOf,
 } from "../../../src/risk/index.ts";
+import { applied, rules } from "./helpers.ts";
 
-function rules(input: unknown): RuleParams {
-  const resolved = resolveRules(input);
-  if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
-  return resolved.rules;
-}
-
-function applied(evaluation: Evaluation): AppliedEvaluation {
-  if (!evaluation.applied) throw new Error(`reading not applied: ${evaluation.reason}`);
-  return evaluation;
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

@@ -11,17 +11,8 @@ import {
   tradingDayAt,
   usageOf,
 } from "../../../src/risk/index.ts";
+import { applied, rules } from "./helpers.ts";
 
-function rules(input: unknown): RuleParams {
-  const resolved = resolveRules(input);
-  if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
-  return resolved.rules;
-}
-
-function applied(evaluation: Evaluation): AppliedEvaluation {
-  if (!evaluation.applied) throw new Error(`reading not applied: ${evaluation.reason}`);
-  return evaluation;
-}
 
 const T0 = Date.parse("2026-11-26T06:00:00Z");
 const at = (minutes: number): number => T0 + minutes * 60_000;
