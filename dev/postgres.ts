@@ -30,7 +30,12 @@ export interface LocalPostgresOptions {
 export async function startPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const db = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
   // Connections are multiplexed onto the one PGlite instance; transactions keep their connection.
-  const server = new PGLiteSocketServer({ db, port: opts.port ?? 0, host: "127.0.0.1", maxConnections: 1000 });
+  const server = new PGLiteSocketServer({
+    db,
+    port: opts.port ?? 0,
+    host: "127.0.0.1",
+    maxConnections: 1000,
+  });
   await server.start();
   const [, port] = server.getServerConn().split(":");
   const relay = await startRelay(opts.relayPort ?? 0);

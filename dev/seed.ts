@@ -13,7 +13,13 @@ import type { Simulator } from "../sim/simulator.ts";
 export const DEMO_COUNT = 36;
 const DEMO_SEED = 7;
 
-const PRESET_MIX: PresetName[] = ["ftmo-2step", "ftmo-1step", "the5ers-highstakes", "fundednext-2step", "topstep-style"];
+const PRESET_MIX: PresetName[] = [
+  "ftmo-2step",
+  "ftmo-1step",
+  "the5ers-highstakes",
+  "fundednext-2step",
+  "topstep-style",
+];
 
 async function control(sim: Simulator, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${sim.url}/control${path}`, {
@@ -53,8 +59,13 @@ export async function seedDemo(config: DbConfig, n = DEMO_COUNT): Promise<number
  * Makes every active account known to the simulator (with its `account_id`, so the
  * `account_id` event shape routes), keeping figures the simulator already has.
  */
-export async function registerAccountsInSimulator(config: DbConfig, sim: Simulator): Promise<number> {
-  const rows = await withDb(config, (db) => db.select().from(accounts).where(eq(accounts.status, "active")));
+export async function registerAccountsInSimulator(
+  config: DbConfig,
+  sim: Simulator,
+): Promise<number> {
+  const rows = await withDb(config, (db) =>
+    db.select().from(accounts).where(eq(accounts.status, "active")),
+  );
   const known = (await control(sim, "/accounts")) as Array<{ session_id: string }>;
   const knownIds = new Set(known.map((a) => a.session_id));
   const demo = new Map(demoAccounts(DEMO_COUNT, DEMO_SEED).map((a) => [a.session_id, a]));

@@ -43,7 +43,18 @@ export async function startWorker(opts: LocalWorkerOptions): Promise<LocalWorker
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join("\n") + "\n",
   );
-  const args = ["dev", "--port", String(opts.port), "--ip", "127.0.0.1", "--test-scheduled", "--env-file", opts.varsFile, "--show-interactive-dev-session=false", ...(opts.args ?? [])];
+  const args = [
+    "dev",
+    "--port",
+    String(opts.port),
+    "--ip",
+    "127.0.0.1",
+    "--test-scheduled",
+    "--env-file",
+    opts.varsFile,
+    "--show-interactive-dev-session=false",
+    ...(opts.args ?? []),
+  ];
   const child = spawn(`${root}node_modules/.bin/wrangler`, args, {
     cwd: root,
     stdio: opts.stdio ?? "inherit",
@@ -72,7 +83,8 @@ export async function startWorker(opts: LocalWorkerOptions): Promise<LocalWorker
   opts.onSpawn?.(stop);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}) before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev exited (${child.exitCode}) before it was ready`);
     try {
       const res = await fetch(`${base}/health`);
       if (res.ok) break;

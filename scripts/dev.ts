@@ -63,7 +63,9 @@ if (!mtapiUrl || !eventsUrl) {
     log: (l: string) => say(`sim: ${l}`),
   };
   const simPort = Number(process.env.SIM_PORT ?? 8790);
-  sim = await startSimulator({ ...simOptions, port: simPort }).catch(() => startSimulator({ ...simOptions, port: 0 }));
+  sim = await startSimulator({ ...simOptions, port: simPort }).catch(() =>
+    startSimulator({ ...simOptions, port: 0 }),
+  );
   writeFileSync(`${dataDir}/sim-url`, `${sim.url}\n`);
   const s = sim;
   cleanups.push(() => s.close());
@@ -90,7 +92,13 @@ say("starting wrangler dev ...");
 const worker = await startWorker({
   port,
   varsFile: `${dataDir}/dev.vars`,
-  vars: { DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy, MTAPI_URL: mtapiUrl, EVENTS_URL: eventsUrl, ADMIN_TOKEN: adminToken },
+  vars: {
+    DATABASE_URL: databaseUrl,
+    DB_WS_PROXY: wsProxy,
+    MTAPI_URL: mtapiUrl,
+    EVENTS_URL: eventsUrl,
+    ADMIN_TOKEN: adminToken,
+  },
   onSpawn: (stop) => cleanups.push(stop),
 }).catch(async (err: unknown) => {
   say(`could not start wrangler dev: ${err instanceof Error ? err.message : String(err)}`);
@@ -105,10 +113,13 @@ const base = worker.base;
 const fireCron = () => worker.fireCron().catch(() => {});
 // Fire now, then at the top of every minute, like the real trigger.
 void fireCron();
-setTimeout(() => {
-  void fireCron();
-  setInterval(fireCron, 60_000);
-}, 60_000 - (Date.now() % 60_000));
+setTimeout(
+  () => {
+    void fireCron();
+    setInterval(fireCron, 60_000);
+  },
+  60_000 - (Date.now() % 60_000),
+);
 
 say(`Drawdown Sentinel: ${base}  (health: ${base}/health)`);
 say(`admin token: ${adminToken}`);

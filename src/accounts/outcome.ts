@@ -77,7 +77,11 @@ function round(n: number, digits = 4): number {
 }
 
 /** The figures an account shows (`metrics` of the admin API) for a state. */
-export function metricsOf(state: RiskState, figures: RiskFigures, source: "poll" | "event"): AccountMetrics {
+export function metricsOf(
+  state: RiskState,
+  figures: RiskFigures,
+  source: "poll" | "event",
+): AccountMetrics {
   return {
     balance: state.balance,
     equity: state.equity,
@@ -85,7 +89,11 @@ export function metricsOf(state: RiskState, figures: RiskFigures, source: "poll"
     hwm: state.hwm,
     daily_floor: figures.daily_floor,
     max_floor: figures.max_floor,
-    usage: { daily: round(figures.usage.daily), max: round(figures.usage.max), overall: round(figures.usage.overall) },
+    usage: {
+      daily: round(figures.usage.daily),
+      max: round(figures.usage.max),
+      overall: round(figures.usage.overall),
+    },
     trading_day: state.trading_day,
     updated_at: new Date(state.last_at).toISOString(),
     source,
@@ -93,7 +101,12 @@ export function metricsOf(state: RiskState, figures: RiskFigures, source: "poll"
 }
 
 /** A change that only refreshes an account's figures (no decision). */
-export function figuresChange(accountId: number, rules: RuleParams, state: RiskState, source: "poll" | "event"): AccountChange {
+export function figuresChange(
+  accountId: number,
+  rules: RuleParams,
+  state: RiskState,
+  source: "poll" | "event",
+): AccountChange {
   const metrics = metricsOf(state, usageOf(rules, state), source);
   return {
     accountId,
@@ -101,7 +114,13 @@ export function figuresChange(accountId: number, rules: RuleParams, state: RiskS
     metrics,
     violations: [],
     audit: [],
-    reading: { at: state.last_at, balance: state.balance, equity: state.equity, usage: metrics.usage.overall, source },
+    reading: {
+      at: state.last_at,
+      balance: state.balance,
+      equity: state.equity,
+      usage: metrics.usage.overall,
+      source,
+    },
   };
 }
 
@@ -177,7 +196,14 @@ export function toChange(rules: RuleParams, o: AppliedReading): AccountChange {
       : o.monitoringState === "live"
         ? `usage ${change.metrics.usage.overall.toFixed(2)}% >= ${rules.live_enter_pct}%`
         : `usage ${change.metrics.usage.overall.toFixed(2)}% < ${rules.live_exit_pct}%`;
-    change.audit.push({ field: "monitoring_state", from: o.from, to: o.monitoringState, reason: why, source: reading.source, at: reading.at });
+    change.audit.push({
+      field: "monitoring_state",
+      from: o.from,
+      to: o.monitoringState,
+      reason: why,
+      source: reading.source,
+      at: reading.at,
+    });
   }
   return change;
 }

@@ -82,8 +82,15 @@ export async function writeChanges(
       ? await tx
           .insert(violations)
           .values(violationRows)
-          .onConflictDoNothing({ target: [violations.accountId, violations.rule, violations.period] })
-          .returning({ id: violations.id, accountId: violations.accountId, rule: violations.rule, period: violations.period })
+          .onConflictDoNothing({
+            target: [violations.accountId, violations.rule, violations.period],
+          })
+          .returning({
+            id: violations.id,
+            accountId: violations.accountId,
+            rule: violations.rule,
+            period: violations.period,
+          })
       : [];
 
     const auditRows = batch

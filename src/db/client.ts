@@ -49,7 +49,11 @@ function configureDriver(proxy: string | undefined): void {
 export function openDb(config: DbConfig, max = 4): DbHandle {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set");
   configureDriver(config.DB_WS_PROXY);
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max, connectionTimeoutMillis: 10_000 });
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    max,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle client's socket error must not become an unhandled rejection that kills the isolate.
   pool.on("error", () => {});
   let closed = false;

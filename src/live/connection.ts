@@ -40,7 +40,11 @@ export interface ConnectionPolicy {
   minUptimeMs: number;
 }
 
-export const DEFAULT_POLICY: ConnectionPolicy = { backoff: DEFAULT_BACKOFF, connectTimeoutMs: 10_000, minUptimeMs: 5_000 };
+export const DEFAULT_POLICY: ConnectionPolicy = {
+  backoff: DEFAULT_BACKOFF,
+  connectTimeoutMs: 10_000,
+  minUptimeMs: 5_000,
+};
 
 export interface Step {
   state: ConnectionState;
@@ -60,18 +64,32 @@ function connect(gen: number, attempt: number, now: number, policy: ConnectionPo
   const deadline = now + policy.connectTimeoutMs;
   return {
     state: { kind: "connecting", gen, attempt, since: now, deadline },
-    effects: [{ type: "open", gen }, { type: "wake_at", at: deadline }],
+    effects: [
+      { type: "open", gen },
+      { type: "wake_at", at: deadline },
+    ],
   };
 }
 
-function retry(state: ConnectionState, attempt: number, now: number, reason: string, policy: ConnectionPolicy, random: () => number): Step {
+function retry(
+  state: ConnectionState,
+  attempt: number,
+  now: number,
+  reason: string,
+  policy: ConnectionPolicy,
+  random: () => number,
+): Step {
   const delay = backoffDelay(attempt, policy.backoff, random);
   const until = now + delay;
   return {
     state: { kind: "backoff", gen: lastGen(state), attempt: attempt + 1, until },
     effects: [
       { type: "wake_at", at: until },
-      { type: "log", event: "events:backoff", fields: { attempt: attempt + 1, delay_ms: delay, reason } },
+      {
+        type: "log",
+        event: "events:backoff",
+        fields: { attempt: attempt + 1, delay_ms: delay, reason },
+      },
     ],
   };
 }
@@ -90,8 +108,11 @@ export function transition(
     case "demand": {
       if (event.subscriptions === 0) {
         if (state.kind === "idle") return { state, effects: [] };
-        const effects: ConnectionEffect[] = [{ type: "log", event: "events:idle", fields: { reason: "no subscriptions" } }];
-        if (state.kind === "open" || state.kind === "connecting") effects.unshift({ type: "close", gen: state.gen, reason: "no subscriptions" });
+        const effects: ConnectionEffect[] = [
+          { type: "log", event: "events:idle", fields: { reason: "no subscriptions" } },
+        ];
+        if (state.kind === "open" || state.kind === "connecting")
+          effects.unshift({ type: "close", gen: state.gen, reason: "no subscriptions" });
         // Keep the generation: the closed socket may still report, and must not pass for the next one.
         return { state: { kind: "idle", gen: state.gen }, effects };
       }
@@ -113,11 +134,16 @@ export function transition(
     }
     case "failed":
     case "closed": {
-      if ((state.kind !== "connecting" && state.kind !== "open") || event.gen !== state.gen) return { state, effects: [] };
+      if ((state.kind !== "connecting" && state.kind !== "open") || event.gen !== state.gen)
+        return { state, effects: [] };
       const uptime = state.kind === "open" ? event.now - state.since : 0;
       const attempt = state.kind === "open" && uptime >= policy.minUptimeMs ? 0 : state.attempt;
       const step = retry(state, attempt, event.now, event.reason, policy, random);
-      step.effects.unshift({ type: "log", event: "events:disconnected", fields: { reason: event.reason, uptime_ms: uptime } });
+      step.effects.unshift({
+        type: "log",
+        event: "events:disconnected",
+        fields: { reason: event.reason, uptime_ms: uptime },
+      });
       return step;
     }
     case "tick": {
@@ -127,10 +153,12 @@ export function transition(
         return step;
       }
       if (state.kind === "backoff") {
-        if (event.now >= state.until) return connect(state.gen + 1, state.attempt, event.now, policy);
+        if (event.now >= state.until)
+          return connect(state.gen + 1, state.attempt, event.now, policy);
         return { state, effects: [{ type: "wake_at", at: state.until }] };
       }
-      if (state.kind === "connecting") return { state, effects: [{ type: "wake_at", at: state.deadline }] };
+      if (state.kind === "connecting")
+        return { state, effects: [{ type: "wake_at", at: state.deadline }] };
       return { state, effects: [] };
     }
   }

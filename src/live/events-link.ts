@@ -5,7 +5,14 @@
  * (platform-notes.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
  */
 import { log } from "../log.ts";
-import { DEFAULT_POLICY, stateName, transition, type ConnectionEvent, type ConnectionPolicy, type ConnectionState } from "./connection.ts";
+import {
+  DEFAULT_POLICY,
+  stateName,
+  transition,
+  type ConnectionEvent,
+  type ConnectionPolicy,
+  type ConnectionState,
+} from "./connection.ts";
 
 /** What the link needs from the Durable Object that owns it. */
 export interface LinkHost {
@@ -154,7 +161,12 @@ export class EventsLink {
     });
     socket.addEventListener("close", (ev: CloseEvent) => {
       if (this.socketGen === gen) this.socket = null;
-      this.step({ type: "closed", gen, now: this.host.now(), reason: `closed ${ev.code} ${ev.reason}`.trim() });
+      this.step({
+        type: "closed",
+        gen,
+        now: this.host.now(),
+        reason: `closed ${ev.code} ${ev.reason}`.trim(),
+      });
     });
     socket.addEventListener("error", () => {
       if (this.socketGen === gen) this.socket = null;

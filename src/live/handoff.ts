@@ -36,7 +36,11 @@ export async function subscribeLive(env: Env, inputs: SubscribeInput[]): Promise
 }
 
 /** Unsubscribes accounts from their monitors; failures are logged and left to reconciliation. */
-export async function unsubscribeLive(env: Env, accountIds: number[], reason: string): Promise<boolean> {
+export async function unsubscribeLive(
+  env: Env,
+  accountIds: number[],
+  reason: string,
+): Promise<boolean> {
   if (accountIds.length === 0) return true;
   try {
     await monitorFor(env).unsubscribe(accountIds, reason);
@@ -52,7 +56,11 @@ export async function unsubscribeLive(env: Env, accountIds: number[], reason: st
  * the accounts Postgres marks live (the seed's own test sets `monitoring_state = 'live'` in
  * SQL and expects the subscriptions to follow).
  */
-export async function reconcileLive(env: Env, db: Db, now: () => number = Date.now): Promise<{ added: number; removed: number }> {
+export async function reconcileLive(
+  env: Env,
+  db: Db,
+  now: () => number = Date.now,
+): Promise<{ added: number; removed: number }> {
   const snapshotAt = now();
   const rows = await db
     .select()
@@ -61,7 +69,10 @@ export async function reconcileLive(env: Env, db: Db, now: () => number = Date.n
   let added = 0;
   let removed = 0;
   for (const monitor of allMonitors(env)) {
-    const result = await monitor.reconcile(snapshotAt, rows.map((r) => toSubscribeInput(r)));
+    const result = await monitor.reconcile(
+      snapshotAt,
+      rows.map((r) => toSubscribeInput(r)),
+    );
     await monitor.ensureRunning();
     added += result.added;
     removed += result.removed;

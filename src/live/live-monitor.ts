@@ -10,17 +10,33 @@
  * re-arms itself. The cron also calls `ensureRunning` every minute.
  */
 import { DurableObject } from "cloudflare:workers";
-import { applyReading, figuresChange, toChange, type AccountChange, type AppliedReading } from "../accounts/outcome.ts";
+import {
+  applyReading,
+  figuresChange,
+  toChange,
+  type AccountChange,
+  type AppliedReading,
+} from "../accounts/outcome.ts";
 import { log } from "../log.ts";
 import { fetchAccountSummary } from "../mtapi/account-summary.ts";
 import { mapWithConcurrency } from "../poll/concurrency.ts";
 import { rollover } from "../risk/index.ts";
-import { newCounters, type MonitorCounters, type MonitorStatus, type SubscriptionInfo } from "./status.ts";
+import {
+  newCounters,
+  type MonitorCounters,
+  type MonitorStatus,
+  type SubscriptionInfo,
+} from "./status.ts";
 import { EventsLink } from "./events-link.ts";
 import { LagWindow } from "./lag.ts";
 import { parseFrame, type FrameItem } from "./parse-frame.ts";
 import { MonitorStore } from "./store.ts";
-import { SubscriptionTable, subscribeFrame, type SubscribeInput, type Subscription } from "./subscriptions.ts";
+import {
+  SubscriptionTable,
+  subscribeFrame,
+  type SubscribeInput,
+  type Subscription,
+} from "./subscriptions.ts";
 import { quietSubscriptions } from "./watchdog.ts";
 import { PostgresWriter, READING_EVERY_MS } from "./writer.ts";
 
@@ -54,7 +70,10 @@ export class LiveMonitor extends DurableObject<Env> {
     // SQLite storage is synchronous: the state is loaded before any event can run.
     this.store = new MonitorStore(ctx.storage);
     for (const sub of this.store.loadSubscriptions()) this.subs.put(sub);
-    this.counters = { ...newCounters(), ...(this.store.getMeta<MonitorCounters>("counters") ?? {}) };
+    this.counters = {
+      ...newCounters(),
+      ...(this.store.getMeta<MonitorCounters>("counters") ?? {}),
+    };
     this.link = new EventsLink({
       url: env.EVENTS_URL,
       now: () => Date.now(),
@@ -67,7 +86,8 @@ export class LiveMonitor extends DurableObject<Env> {
       store: this.store,
       now: () => Date.now(),
       takeDirty: (limit) => this.takeDirty(limit),
-      restoreDirty: (ids) => ids.forEach((id) => this.subs.get(id) && (this.subs.get(id)!.dirty = true)),
+      restoreDirty: (ids) =>
+        ids.forEach((id) => this.subs.get(id) && (this.subs.get(id)!.dirty = true)),
       readingDue: (id, now) => this.readingDue(id, now),
       wakeAt: (at) => this.wakeAt(at),
     });
@@ -87,7 +107,8 @@ export class LiveMonitor extends DurableObject<Env> {
     this.store.atomically(() => {
       for (const input of inputs) {
         const existing = this.subs.get(input.account_id);
-        const keep = existing?.risk && input.risk_state && existing.risk.last_at > input.risk_state.last_at;
+        const keep =
+          existing?.risk && input.risk_state && existing.risk.last_at > input.risk_state.last_at;
         const sub: Subscription = {
           accountId: input.account_id,
           login: String(input.login),
@@ -103,7 +124,12 @@ export class LiveMonitor extends DurableObject<Env> {
           dirty: existing?.dirty ?? false,
           lastSource: existing?.lastSource ?? "poll",
         };
-        if (existing && (existing.sessionId !== sub.sessionId || existing.login !== sub.login || existing.server !== sub.server)) {
+        if (
+          existing &&
+          (existing.sessionId !== sub.sessionId ||
+            existing.login !== sub.login ||
+            existing.server !== sub.server)
+        ) {
           this.link.send(subscribeFrame("unsubscribe", existing));
         }
         if (!existing) added++;
@@ -114,7 +140,11 @@ export class LiveMonitor extends DurableObject<Env> {
     });
     for (const sub of changed) {
       this.link.send(subscribeFrame("subscribe", sub));
-      log("monitor:subscribed", { account_id: sub.accountId, login: sub.login, server: sub.server });
+      log("monitor:subscribed", {
+        account_id: sub.accountId,
+        login: sub.login,
+        server: sub.server,
+      });
     }
     this.link.demand(this.subs.size);
     this.armAlarm();
@@ -122,9 +152,14 @@ export class LiveMonitor extends DurableObject<Env> {
   }
 
   /** Unsubscribes accounts (operator action, reconciliation); returns how many it held. */
-  async unsubscribe(accountIds: number[], reason = "request"): Promise<{ removed: number; subscriptions: number }> {
+  async unsubscribe(
+    accountIds: number[],
+    reason = "request",
+  ): Promise<{ removed: number; subscriptions: number }> {
     const now = Date.now();
-    const removed = this.store.atomically(() => accountIds.filter((id) => this.release(id, now, reason)));
+    const removed = this.store.atomically(() =>
+      accountIds.filter((id) => this.release(id, now, reason)),
+    );
     this.link.demand(this.subs.size);
     return { removed: removed.length, subscriptions: this.subs.size };
   }
@@ -135,17 +170,26 @@ export class LiveMonitor extends DurableObject<Env> {
    * and one the monitor let go after it (or whose change still waits in the outbox) is not
    * taken back.
    */
-  async reconcile(snapshotAt: number, live: SubscribeInput[]): Promise<{ added: number; removed: number }> {
+  async reconcile(
+    snapshotAt: number,
+    live: SubscribeInput[],
+  ): Promise<{ added: number; removed: number }> {
     const tombstones = this.store.tombstones();
     const pending = this.store.outboxAccounts();
     const wanted = new Set(live.map((a) => a.account_id));
     const toAdd = live.filter(
-      (a) => !this.subs.get(a.account_id) && !pending.has(a.account_id) && (tombstones.get(a.account_id) ?? -1) < snapshotAt,
+      (a) =>
+        !this.subs.get(a.account_id) &&
+        !pending.has(a.account_id) &&
+        (tombstones.get(a.account_id) ?? -1) < snapshotAt,
     );
-    const toRemove = [...this.subs.values()].filter((s) => !wanted.has(s.accountId) && s.subscribedAt < snapshotAt).map((s) => s.accountId);
+    const toRemove = [...this.subs.values()]
+      .filter((s) => !wanted.has(s.accountId) && s.subscribedAt < snapshotAt)
+      .map((s) => s.accountId);
     if (toRemove.length) await this.unsubscribe(toRemove, "reconcile");
     if (toAdd.length) await this.subscribe(toAdd);
-    if (toAdd.length || toRemove.length) log("monitor:reconciled", { added: toAdd.length, removed: toRemove.length });
+    if (toAdd.length || toRemove.length)
+      log("monitor:reconciled", { added: toAdd.length, removed: toRemove.length });
     this.store.pruneTombstones(Date.now() - TOMBSTONE_TTL_MS);
     return { added: toAdd.length, removed: toRemove.length };
   }
@@ -159,11 +203,31 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** The monitor as `GET /v1/monitor` shows it. */
   async status(): Promise<MonitorStatus> {
-    const { received, applied, unroutable, unsubscribed, invalid, stale, no_equity, acks, service_errors } = this.counters;
+    const {
+      received,
+      applied,
+      unroutable,
+      unsubscribed,
+      invalid,
+      stale,
+      no_equity,
+      acks,
+      service_errors,
+    } = this.counters;
     return {
       connection: this.link.status(),
       subscriptions: this.subs.size,
-      events: { received, applied, unroutable, unsubscribed, invalid, stale, no_equity, acks, service_errors },
+      events: {
+        received,
+        applied,
+        unroutable,
+        unsubscribed,
+        invalid,
+        stale,
+        no_equity,
+        acks,
+        service_errors,
+      },
       pending_writes: this.store.outboxSize(),
       lag: this.lag.figures(),
       unroutable_samples: this.counters.unroutable_samples,
@@ -241,7 +305,8 @@ export class LiveMonitor extends DurableObject<Env> {
         c.unroutable++;
         if (c.unroutable_samples.length >= 5) c.unroutable_samples.shift();
         c.unroutable_samples.push(JSON.stringify(item).slice(0, 300));
-        if (c.unroutable <= 10 || c.unroutable % 1000 === 0) log("events:unroutable", { count: c.unroutable });
+        if (c.unroutable <= 10 || c.unroutable % 1000 === 0)
+          log("events:unroutable", { count: c.unroutable });
       } else c.unsubscribed++;
       return;
     }
@@ -254,7 +319,12 @@ export class LiveMonitor extends DurableObject<Env> {
     // The engine's clock only moves forward: a service timestamp behind our last reading
     // (clock skew between the service and us) is applied at that last reading's time.
     const at = Math.max(item.ts ?? now, sub.risk?.last_at ?? 0);
-    const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", { equity: item.equity, balance: item.balance, at, source: "event" });
+    const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", {
+      equity: item.equity,
+      balance: item.balance,
+      at,
+      source: "event",
+    });
     if (!outcome.applied) {
       if (outcome.reason === "invalid") c.invalid++;
       else c.stale++;
@@ -278,7 +348,11 @@ export class LiveMonitor extends DurableObject<Env> {
       // Persist before acting: the outbox entry and the release land in one atomic write.
       this.store.atomically(() => {
         this.store.enqueue(toChange(sub.rules, outcome), now);
-        this.release(sub.accountId, now, outcome.breached ? "breached" : "usage below exit threshold");
+        this.release(
+          sub.accountId,
+          now,
+          outcome.breached ? "breached" : "usage below exit threshold",
+        );
       });
       this.link.demand(this.subs.size);
       void this.writer.flush();
@@ -287,7 +361,12 @@ export class LiveMonitor extends DurableObject<Env> {
     sub.dirty = true;
     // What the next readings depend on (high-water mark, day start, breaches) is persisted
     // at once; the bare figures are refreshed by the next event and persisted in batches.
-    if (!prev || prev.hwm !== next.hwm || prev.day_start !== next.day_start || prev.trading_day !== next.trading_day) {
+    if (
+      !prev ||
+      prev.hwm !== next.hwm ||
+      prev.day_start !== next.day_start ||
+      prev.trading_day !== next.trading_day
+    ) {
       this.store.saveRisk(sub);
     }
     this.scheduleFlush();
@@ -363,7 +442,12 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** Re-reads over REST every live account quiet for STALE_MS: a quiet link is not a dead one. */
   private async rereadQuietAccounts(now: number): Promise<void> {
-    const quiet = quietSubscriptions(this.subs.values(), now, this.settings.staleMs, MAX_REST_PER_TICK);
+    const quiet = quietSubscriptions(
+      this.subs.values(),
+      now,
+      this.settings.staleMs,
+      MAX_REST_PER_TICK,
+    );
     if (quiet.length === 0) return;
     await mapWithConcurrency(quiet, 6, async (sub) => {
       const result = await fetchAccountSummary(this.env.MTAPI_URL, sub.sessionId, 10_000);
@@ -375,7 +459,11 @@ export class LiveMonitor extends DurableObject<Env> {
       }
       this.writer.problem(sub.accountId, null);
       const at = Math.max(Date.now(), sub.risk?.last_at ?? 0);
-      const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", { ...result.summary, at, source: "poll" });
+      const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", {
+        ...result.summary,
+        at,
+        source: "poll",
+      });
       if (outcome.applied) this.commit(sub, outcome, Date.now());
     });
     log("monitor:reread", { accounts: quiet.length });
@@ -401,7 +489,12 @@ export class LiveMonitor extends DurableObject<Env> {
   /** Keeps exactly one alarm, at the earliest time something is due. */
   private armAlarm(extra?: number): void {
     if (this.subs.size === 0 && this.store.outboxSize() === 0 && extra === undefined) return;
-    const candidates = [Date.now() + this.settings.heartbeatMs, extra, this.link.nextWake(), this.writer.failing ? this.writer.retryAt : undefined];
+    const candidates = [
+      Date.now() + this.settings.heartbeatMs,
+      extra,
+      this.link.nextWake(),
+      this.writer.failing ? this.writer.retryAt : undefined,
+    ];
     const at = Math.min(...candidates.filter((t): t is number => t !== undefined));
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return;
     this.alarmAt = at;

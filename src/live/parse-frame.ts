@@ -30,7 +30,15 @@ const SERVER = spellings("server");
 const ACCOUNT_ID = spellings("accountId");
 const TYPE = ["type", "Type", "event", "Event"];
 const DATA = ["data", "Data"];
-const TS_MS = [...spellings("timestampUTC"), "timestamp_utc", "ts", "timestamp", "Timestamp", "time", "Time"];
+const TS_MS = [
+  ...spellings("timestampUTC"),
+  "timestamp_utc",
+  "ts",
+  "timestamp",
+  "Timestamp",
+  "time",
+  "Time",
+];
 
 const decoder = new TextDecoder();
 
@@ -68,7 +76,8 @@ export function parseItem(value: unknown): FrameItem {
   const type = rawType?.toLowerCase();
   if (type === "subscribed" || type === "unsubscribed") return { kind: "ack", type };
   if (type === "error") {
-    const message = typeof value.message === "string" ? value.message : JSON.stringify(value).slice(0, 200);
+    const message =
+      typeof value.message === "string" ? value.message : JSON.stringify(value).slice(0, 200);
     return { kind: "service_error", message };
   }
   let data: Record<string, unknown> | undefined;
@@ -86,13 +95,19 @@ export function parseItem(value: unknown): FrameItem {
     if (balance === undefined) balance = pickNumber(data, BALANCE);
   }
   const keys = readKeys(value);
-  if (data && keys.sessionId === undefined && keys.login === undefined && keys.accountId === undefined) {
+  if (
+    data &&
+    keys.sessionId === undefined &&
+    keys.login === undefined &&
+    keys.accountId === undefined
+  ) {
     Object.assign(keys, readKeys(data));
   }
   if (equity === INVALID) return { kind: "invalid", reason: "equity is not a finite number" };
   if (balance === INVALID) return { kind: "invalid", reason: "balance is not a finite number" };
   if (equity === undefined) {
-    if (rawType === undefined) return { kind: "invalid", reason: "message has neither a type nor an equity" };
+    if (rawType === undefined)
+      return { kind: "invalid", reason: "message has neither a type nor an equity" };
     return { kind: "no_equity", keys, type: rawType };
   }
   const item: FrameItem = { kind: "event", keys, equity };

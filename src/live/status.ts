@@ -23,7 +23,18 @@ export interface MonitorCounters {
 }
 
 export function newCounters(): MonitorCounters {
-  return { received: 0, applied: 0, unroutable: 0, unsubscribed: 0, invalid: 0, stale: 0, no_equity: 0, acks: 0, service_errors: 0, unroutable_samples: [] };
+  return {
+    received: 0,
+    applied: 0,
+    unroutable: 0,
+    unsubscribed: 0,
+    invalid: 0,
+    stale: 0,
+    no_equity: 0,
+    acks: 0,
+    service_errors: 0,
+    unroutable_samples: [],
+  };
 }
 
 export interface MonitorStatus {

@@ -90,8 +90,14 @@ export class MonitorStore {
        ON CONFLICT (account_id) DO UPDATE SET login = excluded.login, server = excluded.server,
          session_id = excluded.session_id, rules = excluded.rules, risk = excluded.risk,
          subscribed_at = excluded.subscribed_at, last_event_ts = excluded.last_event_ts`,
-      s.accountId, s.login, s.server, s.sessionId, JSON.stringify(s.rules),
-      s.risk ? JSON.stringify(s.risk) : null, s.subscribedAt, s.lastEventTs,
+      s.accountId,
+      s.login,
+      s.server,
+      s.sessionId,
+      JSON.stringify(s.rules),
+      s.risk ? JSON.stringify(s.risk) : null,
+      s.subscribedAt,
+      s.lastEventTs,
     );
     this.sql.exec("DELETE FROM tombstones WHERE account_id = ?", s.accountId);
   }
@@ -99,7 +105,9 @@ export class MonitorStore {
   saveRisk(s: Subscription): void {
     this.sql.exec(
       "UPDATE subs SET risk = ?, last_event_ts = ? WHERE account_id = ?",
-      s.risk ? JSON.stringify(s.risk) : null, s.lastEventTs, s.accountId,
+      s.risk ? JSON.stringify(s.risk) : null,
+      s.lastEventTs,
+      s.accountId,
     );
   }
 
@@ -108,7 +116,8 @@ export class MonitorStore {
     this.sql.exec("DELETE FROM subs WHERE account_id = ?", accountId);
     this.sql.exec(
       "INSERT INTO tombstones (account_id, removed_at) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET removed_at = excluded.removed_at",
-      accountId, at,
+      accountId,
+      at,
     );
   }
 
@@ -125,13 +134,18 @@ export class MonitorStore {
   enqueue(change: AccountChange, at: number): void {
     this.sql.exec(
       "INSERT INTO outbox (account_id, change, created_at) VALUES (?, ?, ?)",
-      change.accountId, JSON.stringify(change), at,
+      change.accountId,
+      JSON.stringify(change),
+      at,
     );
   }
 
   readOutbox(limit: number): OutboxEntry[] {
     return this.sql
-      .exec<Row>("SELECT seq, account_id, change, created_at FROM outbox ORDER BY seq LIMIT ?", limit)
+      .exec<Row>(
+        "SELECT seq, account_id, change, created_at FROM outbox ORDER BY seq LIMIT ?",
+        limit,
+      )
       .toArray()
       .map((r) => ({
         seq: Number(r.seq),
@@ -151,7 +165,12 @@ export class MonitorStore {
   }
 
   outboxAccounts(): Set<number> {
-    return new Set(this.sql.exec<Row>("SELECT DISTINCT account_id FROM outbox").toArray().map((r) => Number(r.account_id)));
+    return new Set(
+      this.sql
+        .exec<Row>("SELECT DISTINCT account_id FROM outbox")
+        .toArray()
+        .map((r) => Number(r.account_id)),
+    );
   }
 
   getMeta<T>(key: string): T | undefined {
@@ -162,7 +181,8 @@ export class MonitorStore {
   setMeta(key: string, value: unknown): void {
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key, JSON.stringify(value),
+      key,
+      JSON.stringify(value),
     );
   }
 }

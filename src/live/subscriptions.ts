@@ -43,9 +43,7 @@ export interface Subscription {
 }
 
 export type Route =
-  | { kind: "found"; sub: Subscription }
-  | { kind: "unroutable" }
-  | { kind: "unsubscribed" };
+  { kind: "found"; sub: Subscription } | { kind: "unroutable" } | { kind: "unsubscribed" };
 
 function loginServerKey(login: string, server: string): string {
   return `${login}\u0000${server}`;
@@ -90,7 +88,8 @@ export class SubscriptionTable {
   route(keys: RouteKeys): Route {
     let sub: Subscription | undefined;
     if (keys.sessionId !== undefined) sub = this.bySession.get(keys.sessionId);
-    else if (keys.login !== undefined && keys.server !== undefined) sub = this.byLoginServer.get(loginServerKey(keys.login, keys.server));
+    else if (keys.login !== undefined && keys.server !== undefined)
+      sub = this.byLoginServer.get(loginServerKey(keys.login, keys.server));
     else if (keys.accountId !== undefined) sub = this.byAccount.get(keys.accountId);
     else return { kind: "unroutable" };
     return sub ? { kind: "found", sub } : { kind: "unsubscribed" };
@@ -98,6 +97,14 @@ export class SubscriptionTable {
 }
 
 /** The subscribe frame of an account (events-protocol.md: `login` is sent as a string). */
-export function subscribeFrame(action: "subscribe" | "unsubscribe", s: { login: string; server: string; sessionId: string }): string {
-  return JSON.stringify({ action, login: String(s.login), server: s.server, session_id: s.sessionId });
+export function subscribeFrame(
+  action: "subscribe" | "unsubscribe",
+  s: { login: string; server: string; sessionId: string },
+): string {
+  return JSON.stringify({
+    action,
+    login: String(s.login),
+    server: s.server,
+    session_id: s.sessionId,
+  });
 }

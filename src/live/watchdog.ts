@@ -10,7 +10,12 @@ function lastHeard(s: Subscription): number {
 }
 
 /** Up to `max` subscriptions not heard of for `staleMs`, the longest-quiet first. */
-export function quietSubscriptions(subs: Iterable<Subscription>, now: number, staleMs: number, max: number): Subscription[] {
+export function quietSubscriptions(
+  subs: Iterable<Subscription>,
+  now: number,
+  staleMs: number,
+  max: number,
+): Subscription[] {
   const quiet: Subscription[] = [];
   for (const s of subs) if (lastHeard(s) <= now - staleMs) quiet.push(s);
   quiet.sort((a, b) => lastHeard(a) - lastHeard(b));

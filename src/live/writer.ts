@@ -82,16 +82,27 @@ export class PostgresWriter {
     const queued = new Set(outbox.map((e) => e.accountId));
     const batch: GuardedChange[] = [
       ...outbox.map((e) => ({ change: e.change, expectMonitoring: "live" as const })),
-      ...dirty.filter((c) => !queued.has(c.accountId)).map((change) => ({ change, expectMonitoring: "live" as const })),
+      ...dirty
+        .filter((c) => !queued.has(c.accountId))
+        .map((change) => ({ change, expectMonitoring: "live" as const })),
     ];
     const outboxIds = new Set(outbox.map((e) => e.change));
     const handle = openDb(this.host.db, 1);
     try {
-      const result = await writeChanges(handle.db, batch, (c) => outboxIds.has(c) || this.host.readingDue(c.accountId, t));
+      const result = await writeChanges(
+        handle.db,
+        batch,
+        (c) => outboxIds.has(c) || this.host.readingDue(c.accountId, t),
+      );
       await markProblems(handle.db, problems);
       if (outbox.length) store.ackOutbox(outbox[outbox.length - 1]!.seq);
       for (const v of result.recorded) {
-        log("violation:recorded", { account_id: v.accountId, rule: v.rule, period: v.period, source: "event" });
+        log("violation:recorded", {
+          account_id: v.accountId,
+          rule: v.rule,
+          period: v.period,
+          source: "event",
+        });
       }
       if (this.failures > 0) log("db:recovered", { after_failures: this.failures });
       this.failures = 0;
@@ -99,12 +110,17 @@ export class PostgresWriter {
       return true;
     } catch (err) {
       this.host.restoreDirty(dirty.map((c) => c.accountId));
-      for (const p of problems) if (!this.problems.has(p.accountId)) this.problems.set(p.accountId, p.problem);
+      for (const p of problems)
+        if (!this.problems.has(p.accountId)) this.problems.set(p.accountId, p.problem);
       const delay = backoffDelay(this.failures, { baseMs: 1_000, capMs: 30_000 });
       this.failures++;
       this.retryAt = t + Math.max(250, delay);
       this.host.wakeAt(this.retryAt);
-      log("db:flush_failed", { pending: store.outboxSize(), failures: this.failures, retry_in_ms: this.retryAt - t }, err);
+      log(
+        "db:flush_failed",
+        { pending: store.outboxSize(), failures: this.failures, retry_in_ms: this.retryAt - t },
+        err,
+      );
       return false;
     } finally {
       await handle.close();

@@ -18,8 +18,7 @@ export interface AccountSummary {
 export type SummaryProblem = "session_expired" | "mtapi_unreachable";
 
 export type SummaryResult =
-  | { ok: true; summary: AccountSummary }
-  | { ok: false; problem: SummaryProblem; detail: string };
+  { ok: true; summary: AccountSummary } | { ok: false; problem: SummaryProblem; detail: string };
 
 const REQUIRED: ReadonlyArray<[keyof AccountSummary, Spellings]> = [
   ["balance", spellings("balance")],
@@ -76,7 +75,11 @@ export function classifySummaryResponse(status: number, text: string): SummaryRe
   if (status >= 200 && status < 300) {
     const parsed = parseAccountSummary(body);
     if (parsed.ok) return parsed;
-    return { ok: false, problem: "session_expired", detail: `${status}: ${errorMessage(text) || parsed.error}` };
+    return {
+      ok: false,
+      problem: "session_expired",
+      detail: `${status}: ${errorMessage(text) || parsed.error}`,
+    };
   }
   const message = errorMessage(text);
   if (status >= 500 && !/session/i.test(message)) {

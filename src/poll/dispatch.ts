@@ -30,9 +30,14 @@ export interface DispatchResult {
 }
 
 /** Splits ids into queue messages. */
-export function toMessages(ids: readonly number[], sweepAt: number, perMessage = IDS_PER_MESSAGE): PollMessage[] {
+export function toMessages(
+  ids: readonly number[],
+  sweepAt: number,
+  perMessage = IDS_PER_MESSAGE,
+): PollMessage[] {
   const out: PollMessage[] = [];
-  for (let i = 0; i < ids.length; i += perMessage) out.push({ account_ids: ids.slice(i, i + perMessage), sweep_at: sweepAt });
+  for (let i = 0; i < ids.length; i += perMessage)
+    out.push({ account_ids: ids.slice(i, i + perMessage), sweep_at: sweepAt });
   return out;
 }
 
@@ -52,7 +57,11 @@ export async function pollableIds(env: Env): Promise<number[]> {
 }
 
 /** Enqueues the ids in batches; returns the number of messages sent. */
-export async function enqueuePoll(queue: Queue<PollMessage>, ids: readonly number[], sweepAt: number): Promise<number> {
+export async function enqueuePoll(
+  queue: Queue<PollMessage>,
+  ids: readonly number[],
+  sweepAt: number,
+): Promise<number> {
   const messages = toMessages(ids, sweepAt);
   for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND) {
     await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND).map((body) => ({ body })));

@@ -5,13 +5,27 @@
 import { openDb } from "../db/client.ts";
 import { subscribeLive, toSubscribeInput, reconcileLive } from "../live/handoff.ts";
 import { log } from "../log.ts";
-import { DEFAULT_INLINE_MAX, enqueuePoll, pollableIds, shouldQueue, type DispatchResult, type PollMessage } from "./dispatch.ts";
+import {
+  DEFAULT_INLINE_MAX,
+  enqueuePoll,
+  pollableIds,
+  shouldQueue,
+  type DispatchResult,
+  type PollMessage,
+} from "./dispatch.ts";
 import { selectPollable, pollAccounts, type PollReport } from "./sweep.ts";
 
 /** Polls every pollable account, page by page; returns the summed report. */
 export async function runSweep(env: Env, now: () => number = Date.now): Promise<PollReport> {
   const started = now();
-  const total: PollReport = { polled: 0, entered_live: 0, exited_live: 0, violations: 0, errors: 0, duration_ms: 0 };
+  const total: PollReport = {
+    polled: 0,
+    entered_live: 0,
+    exited_live: 0,
+    violations: 0,
+    errors: 0,
+    duration_ms: 0,
+  };
   const handle = openDb(env);
   try {
     let afterId = 0;
@@ -23,7 +37,10 @@ export async function runSweep(env: Env, now: () => number = Date.now): Promise<
         mtapiUrl: env.MTAPI_URL,
         now,
         onEnterLive: async (rows, changes) => {
-          await subscribeLive(env, rows.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)));
+          await subscribeLive(
+            env,
+            rows.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)),
+          );
         },
       });
       total.polled += report.polled;
@@ -53,7 +70,10 @@ export async function runReconcile(env: Env): Promise<void> {
  * Starts a sweep: few accounts are polled right here, more go through the queue.
  * `POLL_INLINE_MAX` (a number) moves the threshold.
  */
-export async function dispatchSweep(env: Env, now: () => number = Date.now): Promise<DispatchResult> {
+export async function dispatchSweep(
+  env: Env,
+  now: () => number = Date.now,
+): Promise<DispatchResult> {
   const sweepAt = now();
   const ids = await pollableIds(env);
   const inlineMax = Number(env.POLL_INLINE_MAX ?? DEFAULT_INLINE_MAX);
@@ -65,7 +85,13 @@ export async function dispatchSweep(env: Env, now: () => number = Date.now): Pro
   return { accounts: ids.length, messages, ids };
 }
 
-export async function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-  ctx.waitUntil(runReconcile(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)));
+export async function scheduled(
+  _controller: ScheduledController,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
+  ctx.waitUntil(
+    runReconcile(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)),
+  );
   ctx.waitUntil(dispatchSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
 }

@@ -39,7 +39,13 @@ export async function selectPollable(db: Db, afterId = 0, limit = 1000): Promise
   return db
     .select()
     .from(accounts)
-    .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "polling"), gt(accounts.id, afterId)))
+    .where(
+      and(
+        eq(accounts.status, "active"),
+        eq(accounts.monitoringState, "polling"),
+        gt(accounts.id, afterId),
+      ),
+    )
     .orderBy(asc(accounts.id))
     .limit(limit);
 }
@@ -50,12 +56,22 @@ export async function selectPollableByIds(db: Db, ids: readonly number[]): Promi
   return db
     .select()
     .from(accounts)
-    .where(and(inArray(accounts.id, [...ids]), eq(accounts.status, "active"), eq(accounts.monitoringState, "polling")))
+    .where(
+      and(
+        inArray(accounts.id, [...ids]),
+        eq(accounts.status, "active"),
+        eq(accounts.monitoringState, "polling"),
+      ),
+    )
     .orderBy(asc(accounts.id));
 }
 
 /** Polls the given (already loaded) accounts and writes the outcome in one batch. */
-export async function pollAccounts(db: Db, rows: readonly AccountRow[], opts: PollOptions): Promise<PollReport> {
+export async function pollAccounts(
+  db: Db,
+  rows: readonly AccountRow[],
+  opts: PollOptions,
+): Promise<PollReport> {
   const now = opts.now ?? Date.now;
   const started = now();
   const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
@@ -63,18 +79,34 @@ export async function pollAccounts(db: Db, rows: readonly AccountRow[], opts: Po
   );
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];
-  const report: PollReport = { polled: rows.length, entered_live: 0, exited_live: 0, violations: 0, errors: 0, duration_ms: 0 };
+  const report: PollReport = {
+    polled: rows.length,
+    entered_live: 0,
+    exited_live: 0,
+    violations: 0,
+    errors: 0,
+    duration_ms: 0,
+  };
   const entering = new Map<number, AccountChange>();
   rows.forEach((row, i) => {
     const result = results[i]!;
     if (!result.ok) {
       report.errors++;
       problems.push({ accountId: row.id, problem: result.problem });
-      log("poll:account_failed", { account_id: row.id, problem: result.problem, detail: result.detail });
+      log("poll:account_failed", {
+        account_id: row.id,
+        problem: result.problem,
+        detail: result.detail,
+      });
       return;
     }
     const { balance, equity } = result.summary;
-    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", { balance, equity, at: now(), source: "poll" });
+    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
+      balance,
+      equity,
+      at: now(),
+      source: "poll",
+    });
     if (!outcome.applied) return;
     const change = toChange(row.rules, outcome);
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
@@ -83,11 +115,20 @@ export async function pollAccounts(db: Db, rows: readonly AccountRow[], opts: Po
   const written = await writeChanges(db, batch);
   await markProblems(db, problems);
   report.violations = written.recorded.length;
-  for (const v of written.recorded) log("violation:recorded", { account_id: v.accountId, rule: v.rule, period: v.period, source: "poll" });
+  for (const v of written.recorded)
+    log("violation:recorded", {
+      account_id: v.accountId,
+      rule: v.rule,
+      period: v.period,
+      source: "poll",
+    });
   const entered = rows.filter((r) => entering.has(r.id) && written.applied.has(r.id));
   report.entered_live = entered.length;
   if (entered.length && opts.onEnterLive) {
-    await opts.onEnterLive(entered, entered.map((r) => entering.get(r.id)!));
+    await opts.onEnterLive(
+      entered,
+      entered.map((r) => entering.get(r.id)!),
+    );
   }
   report.duration_ms = now() - started;
   return report;

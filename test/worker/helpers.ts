@@ -34,7 +34,11 @@ let counter = 0;
 export function uniqueIds(): { login: string; session_id: string; server: string } {
   counter++;
   const rand = crypto.randomUUID();
-  return { login: String(10_000_000 + Math.floor(Math.random() * 89_999_999)), session_id: rand, server: `Test-${counter}-${rand.slice(0, 6)}` };
+  return {
+    login: String(10_000_000 + Math.floor(Math.random() * 89_999_999)),
+    session_id: rand,
+    server: `Test-${counter}-${rand.slice(0, 6)}`,
+  };
 }
 
 export interface TestAccountOptions {
@@ -48,7 +52,10 @@ export interface TestAccountOptions {
 }
 
 /** Creates `n` accounts in the database (and the simulator) in one go and returns their rows. */
-export async function createTestAccounts(n: number, opts: TestAccountOptions = {}): Promise<AccountRow[]> {
+export async function createTestAccounts(
+  n: number,
+  opts: TestAccountOptions = {},
+): Promise<AccountRow[]> {
   const initial = opts.initial_balance ?? 100_000;
   const resolved = resolveRules({ preset: opts.preset ?? "ftmo-2step", initial_balance: initial });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
@@ -104,7 +111,11 @@ export async function violationsOf(ids: number[]) {
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -114,7 +125,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

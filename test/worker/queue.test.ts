@@ -18,9 +18,17 @@ describe("the poll queue", () => {
 
   it("polls the accounts of enqueued batches through the queue consumer", async () => {
     const rows = await createTestAccounts(3, { balance: 100_000, equity: 99_000 });
-    await enqueuePoll(env.POLL_QUEUE as Queue<PollMessage>, rows.map((r) => r.id), Date.now());
+    await enqueuePoll(
+      env.POLL_QUEUE as Queue<PollMessage>,
+      rows.map((r) => r.id),
+      Date.now(),
+    );
     for (const r of rows) {
-      await eventually(async () => (await getAccount(r.id)).metrics?.equity === 99_000, 10_000, `account ${r.id} polled`);
+      await eventually(
+        async () => (await getAccount(r.id)).metrics?.equity === 99_000,
+        10_000,
+        `account ${r.id} polled`,
+      );
     }
   });
 
@@ -40,7 +48,9 @@ describe("the poll queue", () => {
     }
     // Each account breached once: one violation, one reading, whatever the redeliveries.
     expect(await violationsOf(ids)).toHaveLength(2);
-    const points = await withTestDb((db) => db.select().from(readings).where(inArray(readings.accountId, ids)));
+    const points = await withTestDb((db) =>
+      db.select().from(readings).where(inArray(readings.accountId, ids)),
+    );
     expect(points).toHaveLength(2);
     for (const id of ids) expect((await getAccount(id)).status).toBe("breached");
   });

@@ -1,4 +1,8 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
@@ -13,7 +17,11 @@ async function runCron(): Promise<void> {
 
 describe("the cron sweep", () => {
   it("reads accounts from Postgres, fetches their summaries from MTAPI and stores the figures", async () => {
-    const a = await createTestAccount({ initial_balance: 100_000, balance: 104_000, equity: 99_500 });
+    const a = await createTestAccount({
+      initial_balance: 100_000,
+      balance: 104_000,
+      equity: 99_500,
+    });
     await runCron();
     const row = await getAccount(a.id);
     expect(row.metrics).toMatchObject({
@@ -59,7 +67,12 @@ describe("the cron sweep", () => {
     await runCron();
     const v = await violationsOf([a.id]);
     expect(v).toHaveLength(1);
-    expect(v[0]).toMatchObject({ rule: "daily_loss", floor: 95_000, equity: 94_999.99, source: "poll" });
+    expect(v[0]).toMatchObject({
+      rule: "daily_loss",
+      floor: 95_000,
+      equity: 94_999.99,
+      source: "poll",
+    });
     const row = await getAccount(a.id);
     expect(row.status).toBe("breached");
     expect(row.metrics?.equity).toBe(94_999.99);

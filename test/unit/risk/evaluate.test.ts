@@ -13,7 +13,6 @@ import {
 } from "../../../src/risk/index.ts";
 import { applied, rules } from "./helpers.ts";
 
-
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
     for (const inner of Object.values(value)) deepFreeze(inner);

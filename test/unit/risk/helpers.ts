@@ -1,5 +1,10 @@
 /** Small helpers shared by the risk engine tests. */
-import { resolveRules, type AppliedEvaluation, type Evaluation, type RuleParams } from "../../../src/risk/index.ts";
+import {
+  resolveRules,
+  type AppliedEvaluation,
+  type Evaluation,
+  type RuleParams,
+} from "../../../src/risk/index.ts";
 
 /** Resolved rules, or a thrown error with the issues. */
 export function rules(input: unknown): RuleParams {

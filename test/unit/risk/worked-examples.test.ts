@@ -13,7 +13,6 @@ import {
 } from "../../../src/risk/index.ts";
 import { applied, rules } from "./helpers.ts";
 
-
 const T0 = Date.parse("2026-11-26T06:00:00Z");
 const at = (minutes: number): number => T0 + minutes * 60_000;
 const poll = (equity: number, minutes: number, balance?: number): Reading =>

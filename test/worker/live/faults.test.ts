@@ -3,7 +3,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { accounts } from "../../../src/db/schema.ts";
-import { createTestAccount, createTestAccounts, eventually, getAccount, violationsOf, withTestDb } from "../helpers.ts";
+import {
+  createTestAccount,
+  createTestAccounts,
+  eventually,
+  getAccount,
+  violationsOf,
+  withTestDb,
+} from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
 import { sim } from "../helpers.ts";
 import type { LiveMonitor } from "../../../src/live/live-monitor.ts";
@@ -12,14 +19,22 @@ import { initialState, tradingDayAt, type RiskState } from "../../../src/risk/in
 import type { AccountRow } from "../../../src/db/schema.ts";
 
 /** Marks an account live and subscribes it with a given risk state. */
-async function goLiveWith(monitor: DurableObjectStub<LiveMonitor>, row: AccountRow, risk: RiskState): Promise<void> {
-  await withTestDb((db) => db.update(accounts).set({ monitoringState: "live" }).where(eq(accounts.id, row.id)));
+async function goLiveWith(
+  monitor: DurableObjectStub<LiveMonitor>,
+  row: AccountRow,
+  risk: RiskState,
+): Promise<void> {
+  await withTestDb((db) =>
+    db.update(accounts).set({ monitoringState: "live" }).where(eq(accounts.id, row.id)),
+  );
   await monitor.subscribe([toSubscribeInput(row, risk)]);
 }
 
 /** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
 async function database(state: "down" | "up"): Promise<void> {
-  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, { method: "POST" });
+  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
+    method: "POST",
+  });
   expect(res.ok).toBe(true);
 }
 
@@ -36,10 +51,14 @@ describe("the live monitor under faults", () => {
     await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 1) });
     await sim("/drop", {});
     await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 10_000);
-    const status = await eventually(async () => {
-      const s = await monitor.status();
-      return s.connection.state === "open" ? s : null;
-    }, 5_000, "link open again");
+    const status = await eventually(
+      async () => {
+        const s = await monitor.status();
+        return s.connection.state === "open" ? s : null;
+      },
+      5_000,
+      "link open again",
+    );
     expect(status.connection.reconnects).toBeGreaterThanOrEqual(1);
     expect(status.subscriptions).toBe(3);
     await monitor.unsubscribe(rows.map((r) => r.id));
@@ -53,7 +72,11 @@ describe("the live monitor under faults", () => {
     await simWait({ subscribed: ids });
     const before = await simState();
     await sim("/refuse", { seconds: 3 });
-    await eventually(async () => (await monitor.status()).connection.state !== "open", 5_000, "link lost");
+    await eventually(
+      async () => (await monitor.status()).connection.state !== "open",
+      5_000,
+      "link lost",
+    );
     // Every subscription comes back once the service accepts connections again.
     await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 20_000);
     const after = await simState();
@@ -67,16 +90,27 @@ describe("the live monitor under faults", () => {
 
   it("lands a violation exactly once after the database comes back", async () => {
     const monitor = freshMonitor();
-    const [a, keep] = await Promise.all([createTestAccount({ equity: 95_400 }), createTestAccount()]);
+    const [a, keep] = await Promise.all([
+      createTestAccount({ equity: 95_400 }),
+      createTestAccount(),
+    ]);
     await goLive(monitor, [a!, keep!]);
     await simWait({ subscribed: [a!.sessionId, keep!.sessionId] });
     await database("down");
     try {
-      await emit({ type: "OrderProfit", session_id: a!.sessionId, data: { balance: 100_000, equity: 94_000 } });
-      const pending = await eventually(async () => {
-        const s = await monitor.status();
-        return s.pending_writes >= 1 && s.subscriptions === 1 ? s : null;
-      }, 5_000, "breach queued in the outbox");
+      await emit({
+        type: "OrderProfit",
+        session_id: a!.sessionId,
+        data: { balance: 100_000, equity: 94_000 },
+      });
+      const pending = await eventually(
+        async () => {
+          const s = await monitor.status();
+          return s.pending_writes >= 1 && s.subscriptions === 1 ? s : null;
+        },
+        5_000,
+        "breach queued in the outbox",
+      );
       expect(pending.pending_writes).toBe(1);
       // A flush attempt while the database is down fails and keeps the entry.
       await monitor.flushNow();
@@ -84,7 +118,11 @@ describe("the live monitor under faults", () => {
     } finally {
       await database("up");
     }
-    await eventually(async () => (await monitor.status()).pending_writes === 0, 20_000, "outbox drained");
+    await eventually(
+      async () => (await monitor.status()).pending_writes === 0,
+      20_000,
+      "outbox drained",
+    );
     await monitor.flushNow();
     const v = await violationsOf([a!.id]);
     expect(v).toHaveLength(1);
@@ -102,7 +140,9 @@ describe("the live monitor under faults", () => {
     await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 1) });
     // Resolves or rejects depending on the runtime version ("Application called
     // abortAllDurableObjects()"); either way the object and its socket are gone.
-    await abortAllDurableObjects().catch((err: unknown) => expect(String(err)).toMatch(/abortAllDurableObjects/));
+    await abortAllDurableObjects().catch((err: unknown) =>
+      expect(String(err)).toMatch(/abortAllDurableObjects/),
+    );
     await simWait({ unsubscribed: ids });
     // A fresh instance rebuilds everything from storage; its alarm (the watchdog) reconnects.
     const revived = env.LIVE_MONITOR.getByName(name);
@@ -136,7 +176,11 @@ describe("the live monitor's watchdog", () => {
     const a = await createTestAccount({ balance: 100_000, equity: 95_400 });
     // The state handed over was opened yesterday: its day ended at today's boundary.
     const yesterday = Date.now() - 24 * 3_600_000;
-    const risk = initialState(a.rules, { balance: 100_000, equity: 99_000, at: yesterday, source: "poll" }, "live");
+    const risk = initialState(
+      a.rules,
+      { balance: 100_000, equity: 99_000, at: yesterday, source: "poll" },
+      "live",
+    );
     expect(risk.day_end_ms).toBeLessThanOrEqual(Date.now());
     await goLiveWith(monitor, a, risk);
     await simWait({ subscribed: [a.sessionId] });
@@ -144,7 +188,11 @@ describe("the live monitor's watchdog", () => {
     await simWait({ reads_at_least: { [a.sessionId]: 1 } });
     await monitor.flushNow();
     const row = await getAccount(a.id);
-    const today = tradingDayAt(Date.now(), a.rules.daily_reset.timezone, a.rules.daily_reset.hour).day;
+    const today = tradingDayAt(
+      Date.now(),
+      a.rules.daily_reset.timezone,
+      a.rules.daily_reset.hour,
+    ).day;
     expect(row.metrics).toMatchObject({ trading_day: today, day_start: 100_000, equity: 95_400 });
     expect(row.riskState?.trading_day).toBe(today);
     await monitor.unsubscribe([a.id]);

@@ -24,19 +24,29 @@ export function simState(): Promise<SimState> {
 }
 
 /** Waits (on the simulator's side, no sleeping) until every condition holds. */
-export async function simWait(until: Record<string, unknown>, timeout_ms = 10_000): Promise<SimState> {
+export async function simWait(
+  until: Record<string, unknown>,
+  timeout_ms = 10_000,
+): Promise<SimState> {
   return sim<SimState>("/wait", { until, timeout_ms });
 }
 
 /** Marks accounts live in Postgres (as the poller would) and subscribes them. */
-export async function goLive(monitor: DurableObjectStub<LiveMonitor>, rows: AccountRow[]): Promise<void> {
+export async function goLive(
+  monitor: DurableObjectStub<LiveMonitor>,
+  rows: AccountRow[],
+): Promise<void> {
   await withTestDb(async (db) => {
-    for (const r of rows) await db.update(accounts).set({ monitoringState: "live" }).where(eq(accounts.id, r.id));
+    for (const r of rows)
+      await db.update(accounts).set({ monitoringState: "live" }).where(eq(accounts.id, r.id));
   });
   await monitor.subscribe(rows.map((r) => toSubscribeInput({ ...r, monitoringState: "live" })));
 }
 
 /** Sends a frame through the simulator to the connections subscribed to `session_id` (or all). */
-export function emit(frame: unknown, opts: { session_id?: string; binary?: boolean } = {}): Promise<{ sent: number }> {
+export function emit(
+  frame: unknown,
+  opts: { session_id?: string; binary?: boolean } = {},
+): Promise<{ sent: number }> {
   return sim("/emit", { frame, ...opts });
 }

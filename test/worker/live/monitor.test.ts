@@ -1,13 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { toSubscribeInput } from "../../../src/live/handoff.ts";
-import { createTestAccount, createTestAccounts, eventually, getAccount, violationsOf } from "../helpers.ts";
+import {
+  createTestAccount,
+  createTestAccounts,
+  eventually,
+  getAccount,
+  violationsOf,
+} from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
 
 describe("the live monitor", () => {
   it("runs the seed's three-account scenario on one shared connection", async () => {
     const monitor = freshMonitor();
     const before = await simState();
-    const [a1, a2, a3] = await Promise.all([createTestAccount(), createTestAccount(), createTestAccount()]);
+    const [a1, a2, a3] = await Promise.all([
+      createTestAccount(),
+      createTestAccount(),
+      createTestAccount(),
+    ]);
 
     // Account 1 enters live monitoring: the shared connection is created and it subscribes.
     await goLive(monitor, [a1!]);
@@ -20,8 +30,16 @@ describe("the live monitor", () => {
     expect((await monitor.status()).connection.state).toBe("open");
 
     // An event for account 2 is routed to it: its figures are recomputed and written.
-    await emit({ type: "OrderProfit", session_id: a2!.sessionId, data: { balance: 100_000, equity: 99_000 } });
-    await eventually(async () => (await monitor.status()).events.applied >= 1, 5_000, "event applied");
+    await emit({
+      type: "OrderProfit",
+      session_id: a2!.sessionId,
+      data: { balance: 100_000, equity: 99_000 },
+    });
+    await eventually(
+      async () => (await monitor.status()).events.applied >= 1,
+      5_000,
+      "event applied",
+    );
     await monitor.flushNow();
     const row2 = await getAccount(a2!.id);
     expect(row2.metrics).toMatchObject({ equity: 99_000, source: "event" });
@@ -29,9 +47,17 @@ describe("the live monitor", () => {
     expect((await getAccount(a1!.id)).metrics).toBeNull();
 
     // Account 2's usage is below 90%: it leaves live monitoring and is unsubscribed.
-    await eventually(async () => (await monitor.subscriptions()).length === 2, 5_000, "account 2 released");
+    await eventually(
+      async () => (await monitor.subscriptions()).length === 2,
+      5_000,
+      "account 2 released",
+    );
     await simWait({ unsubscribed: [a2!.sessionId] });
-    await eventually(async () => (await getAccount(a2!.id)).monitoringState === "polling", 5_000, "account 2 polling");
+    await eventually(
+      async () => (await getAccount(a2!.id)).monitoringState === "polling",
+      5_000,
+      "account 2 polling",
+    );
 
     // When the last account leaves, the connection closes.
     await monitor.unsubscribe([a1!.id, a3!.id]);
@@ -41,19 +67,43 @@ describe("the live monitor", () => {
 
   it("records a breach once, marks the account breached and unsubscribes it", async () => {
     const monitor = freshMonitor();
-    const [a, other] = await Promise.all([createTestAccount({ balance: 100_000, equity: 95_100 }), createTestAccount()]);
+    const [a, other] = await Promise.all([
+      createTestAccount({ balance: 100_000, equity: 95_100 }),
+      createTestAccount(),
+    ]);
     // A second account keeps the shared connection open after the first one leaves.
     await goLive(monitor, [a!, other!]);
     await simWait({ subscribed: [a!.sessionId] });
-    await emit({ type: "OrderProfit", session_id: a!.sessionId, data: { balance: 100_000, equity: 94_999.99 } });
-    await emit({ type: "OrderProfit", session_id: a!.sessionId, data: { balance: 100_000, equity: 94_000 } });
-    await eventually(async () => (await getAccount(a!.id)).status === "breached", 5_000, "breached");
+    await emit({
+      type: "OrderProfit",
+      session_id: a!.sessionId,
+      data: { balance: 100_000, equity: 94_999.99 },
+    });
+    await emit({
+      type: "OrderProfit",
+      session_id: a!.sessionId,
+      data: { balance: 100_000, equity: 94_000 },
+    });
+    await eventually(
+      async () => (await getAccount(a!.id)).status === "breached",
+      5_000,
+      "breached",
+    );
     await simWait({ unsubscribed: [a!.sessionId] });
     // The event after the breach found the account gone: counted, not applied.
-    await eventually(async () => (await monitor.status()).events.unsubscribed === 1, 5_000, "late event counted");
+    await eventually(
+      async () => (await monitor.status()).events.unsubscribed === 1,
+      5_000,
+      "late event counted",
+    );
     const v = await violationsOf([a!.id]);
     expect(v).toHaveLength(1);
-    expect(v[0]).toMatchObject({ rule: "daily_loss", equity: 94_999.99, floor: 95_000, source: "event" });
+    expect(v[0]).toMatchObject({
+      rule: "daily_loss",
+      equity: 94_999.99,
+      floor: 95_000,
+      source: "event",
+    });
     const row = await getAccount(a!.id);
     expect(row.monitoringState).toBe("polling");
     expect((await monitor.status()).events.applied).toBe(1);
@@ -68,20 +118,40 @@ describe("the live monitor", () => {
     await simWait({ subscribed: [a.sessionId] });
     const applied = async (n: number) =>
       eventually(async () => (await monitor.status()).events.applied >= n, 5_000, `${n} applied`);
-    await emit({ type: "OrderProfit", id: a.sessionId, timestampUTC: Date.now(), data: { Balance: 100_000, Equity: 95_300 } });
+    await emit({
+      type: "OrderProfit",
+      id: a.sessionId,
+      timestampUTC: Date.now(),
+      data: { Balance: 100_000, Equity: 95_300 },
+    });
     await applied(1);
-    await emit({ type: "EquityUpdate", login: a.login, server: a.server, equity: 95_250, balance: 100_000 });
+    await emit({
+      type: "EquityUpdate",
+      login: a.login,
+      server: a.server,
+      equity: 95_250,
+      balance: 100_000,
+    });
     await applied(2);
-    await emit({ event: "equityUpdate", account_id: a.id, equity: "95200.5", ts: new Date().toISOString() });
+    await emit({
+      event: "equityUpdate",
+      account_id: a.id,
+      equity: "95200.5",
+      ts: new Date().toISOString(),
+    });
     await applied(3);
     // No key at all: unroutable. Keys of nobody we watch: unsubscribed. Neither moves the account.
     await emit({ type: "OrderProfit", data: { equity: 1 } });
     await emit({ type: "OrderProfit", session_id: "someone-else", equity: 2 });
     await emit({ type: "EquityUpdate", login: a.login, server: "Other-Server", equity: 3 });
-    await eventually(async () => {
-      const s = await monitor.status();
-      return s.events.unroutable === 1 && s.events.unsubscribed === 2 ? s : null;
-    }, 5_000, "unroutable and unsubscribed counted");
+    await eventually(
+      async () => {
+        const s = await monitor.status();
+        return s.events.unroutable === 1 && s.events.unsubscribed === 2 ? s : null;
+      },
+      5_000,
+      "unroutable and unsubscribed counted",
+    );
     await monitor.flushNow();
     expect((await getAccount(a.id)).metrics?.equity).toBe(95_200.5);
     expect((await monitor.status()).unroutable_samples[0]).toContain("equity");
@@ -105,16 +175,38 @@ describe("the live monitor", () => {
     await goLive(monitor, [a]);
     await simWait({ subscribed: [a.sessionId] });
     // The account's first event carries its balance; the later one without balance keeps it.
-    await emit({ type: "OrderProfit", session_id: a.sessionId, data: { balance: 100_000, equity: 95_400 } });
+    await emit({
+      type: "OrderProfit",
+      session_id: a.sessionId,
+      data: { balance: 100_000, equity: 95_400 },
+    });
     const before = await simState();
-    const bad: unknown[] = ["not json {", "[1, 2", "42", "[]", { type: "OrderProfit", session_id: a.sessionId, equity: "abc" }, { hello: "world" }];
-    for (let i = 0; i < 50; i++) for (const frame of bad) await emit(frame, { session_id: a.sessionId });
+    const bad: unknown[] = [
+      "not json {",
+      "[1, 2",
+      "42",
+      "[]",
+      { type: "OrderProfit", session_id: a.sessionId, equity: "abc" },
+      { hello: "world" },
+    ];
+    for (let i = 0; i < 50; i++)
+      for (const frame of bad) await emit(frame, { session_id: a.sessionId });
     await emit("\u00ff\u00fe garbage", { session_id: a.sessionId, binary: true });
-    await emit([{ type: "OrderUpdate", session_id: a.sessionId }, { type: "orderProfit", sessionId: a.sessionId, equity: "95300.50" }], { session_id: a.sessionId, binary: true });
-    const s = await eventually(async () => {
-      const st = await monitor.status();
-      return st.events.applied === 2 ? st : null;
-    }, 5_000, "the good events applied");
+    await emit(
+      [
+        { type: "OrderUpdate", session_id: a.sessionId },
+        { type: "orderProfit", sessionId: a.sessionId, equity: "95300.50" },
+      ],
+      { session_id: a.sessionId, binary: true },
+    );
+    const s = await eventually(
+      async () => {
+        const st = await monitor.status();
+        return st.events.applied === 2 ? st : null;
+      },
+      5_000,
+      "the good events applied",
+    );
     // 50 x (not json, truncated array, number, bad equity, no type/equity) + the garbage binary frame.
     expect(s.events.invalid).toBe(50 * 5 + 1);
     expect(s.events.no_equity).toBe(1);

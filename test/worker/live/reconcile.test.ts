@@ -9,7 +9,9 @@ import { createTestAccounts, withTestDb } from "../helpers.ts";
 import { emit, freshMonitor, simWait } from "./live-helpers.ts";
 
 async function setState(ids: number[], state: "live" | "polling"): Promise<void> {
-  await withTestDb((db) => db.update(accounts).set({ monitoringState: state }).where(inArray(accounts.id, ids)));
+  await withTestDb((db) =>
+    db.update(accounts).set({ monitoringState: state }).where(inArray(accounts.id, ids)),
+  );
 }
 
 describe("reconciliation with Postgres", () => {
@@ -25,7 +27,9 @@ describe("reconciliation with Postgres", () => {
     await simWait({ subscribed: sessions });
 
     await setState([ids[0]!], "polling");
-    await withTestDb((db) => db.update(accounts).set({ status: "disabled" }).where(eq(accounts.id, ids[1]!)));
+    await withTestDb((db) =>
+      db.update(accounts).set({ status: "disabled" }).where(eq(accounts.id, ids[1]!)),
+    );
     await runReconcile(env);
     const after = (await monitorFor(env).subscriptions()).map((s) => s.account_id);
     expect(after).toContain(ids[2]);
@@ -46,14 +50,24 @@ describe("reconciliation with Postgres", () => {
     // the snapshot still lists it as live, but it is not taken back.
     await monitor.subscribe([toSubscribeInput(released!)]);
     await simWait({ subscribed: [released!.sessionId] });
-    await emit({ type: "OrderProfit", session_id: released!.sessionId, data: { balance: 100_000, equity: 100_000 } });
+    await emit({
+      type: "OrderProfit",
+      session_id: released!.sessionId,
+      data: { balance: 100_000, equity: 100_000 },
+    });
     await simWait({ unsubscribed: [released!.sessionId] });
-    const result = await monitor.reconcile(snapshotAt, [toSubscribeInput(released!), toSubscribeInput(keep!)]);
+    const result = await monitor.reconcile(snapshotAt, [
+      toSubscribeInput(released!),
+      toSubscribeInput(keep!),
+    ]);
     expect(result).toEqual({ added: 0, removed: 0 });
     const subs = (await monitor.subscriptions()).map((s) => s.account_id).sort();
     expect(subs).toEqual([fresh!.id, keep!.id].sort());
     // A snapshot taken now is the truth: the unlisted account goes.
-    expect(await monitor.reconcile(Date.now() + 1, [toSubscribeInput(keep!)])).toEqual({ added: 0, removed: 1 });
+    expect(await monitor.reconcile(Date.now() + 1, [toSubscribeInput(keep!)])).toEqual({
+      added: 0,
+      removed: 1,
+    });
     await monitor.unsubscribe([keep!.id]);
   });
 });
