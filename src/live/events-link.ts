@@ -131,17 +131,26 @@ export class EventsLink {
 
   private async open(gen: number): Promise<void> {
     let ws: WebSocket | null = null;
+    // The timeout covers the handshake only: a signal passed to fetch() keeps governing the
+    // upgraded socket, so AbortSignal.timeout() would cut a healthy link after connectTimeoutMs.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error("connect timeout")),
+      this.policy.connectTimeoutMs,
+    );
     try {
       const res = await fetch(toFetchUrl(this.host.url), {
         headers: { Upgrade: "websocket" },
-        signal: AbortSignal.timeout(this.policy.connectTimeoutMs),
+        signal: abort.signal,
       });
+      clearTimeout(timer);
       ws = res.webSocket;
       if (!ws) throw new Error(`handshake answered HTTP ${res.status}`);
       // Binary frames as ArrayBuffer, not Blob (compatibility date 2026-03-17 and later).
       ws.binaryType = "arraybuffer";
       ws.accept();
     } catch (err) {
+      clearTimeout(timer);
       const reason = err instanceof Error ? err.message : String(err);
       this.step({ type: "failed", gen, now: this.host.now(), reason });
       return;

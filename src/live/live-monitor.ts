@@ -138,14 +138,13 @@ export class LiveMonitor extends DurableObject<Env> {
         changed.push(sub);
       }
     });
-    for (const sub of changed) {
-      this.link.send(subscribeFrame("subscribe", sub));
-      log("monitor:subscribed", {
-        account_id: sub.accountId,
-        login: sub.login,
-        server: sub.server,
-      });
-    }
+    for (const sub of changed) this.link.send(subscribeFrame("subscribe", sub));
+    // One line per call, not per account: a reconciliation may subscribe thousands at once.
+    log("monitor:subscribed", {
+      accounts: changed.length,
+      added,
+      account_ids: changed.slice(0, 20).map((s) => s.accountId),
+    });
     this.link.demand(this.subs.size);
     this.armAlarm();
     return { added, subscriptions: this.subs.size };
