@@ -1,0 +1,107 @@
+/**
+ * Memory per live account in the monitor, 0 to 10,000 subscriptions (quick: to 2,000).
+ *
+ * In Node with `--expose-gc` (the script re-runs itself with it): the heap growth of the
+ * monitor's in-memory structures, built as the Durable Object builds them (monitor-model.ts):
+ * a SubscriptionTable (three maps) of Subscription objects, rules interned in one shared
+ * object, and per account its own strings and a realistic RiskState, as they arrive through
+ * RPC (structured clones). Measured after a full GC, with the inputs dropped, as the heap that
+ * the table keeps alive. Same engine (V8) as workerd, so the object layout is alike; but Node
+ * 24 is built without pointer compression (8-byte fields) and workerd with it (its binary says
+ * `v8_enable_pointer_compression: 1`): the figure is an upper bound for workerd.
+ *
+ * Cross-check: the workerd resident-set growth per account from the last `events` run
+ * (bench/results/events.json), which also counts RPC payloads and garbage not yet collected.
+ *
+ *   node bench/memory.ts [--quick]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { SubscriptionTable } from "../src/live/subscriptions.ts";
+import { type BenchResult, fmt, quick, resultsDir, runBench } from "./common.ts";
+import { buildTable, RulesInterner, subscribeInputs } from "./monitor-model.ts";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  const r = spawnSync(
+    process.execPath,
+    ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: "inherit" },
+  );
+  process.exit(r.status ?? 1);
+}
+
+const BENCH = "memory";
+const STEPS = quick ? [500, 1_000, 2_000] : [1_000, 2_000, 5_000, 10_000];
+const GOAL_BYTES = 2_048;
+
+function heapUsed(): number {
+  for (let i = 0; i < 4; i++) gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Tables stay reachable from here only, so nothing else keeps or frees them. */
+const tables: SubscriptionTable[] = [];
+let nextId = 1;
+
+/** Builds a table in its own frame: the subscribe inputs die with the frame. */
+function build(n: number): void {
+  tables.push(buildTable(subscribeInputs(n, nextId), new RulesInterner()));
+  nextId += n;
+}
+
+/**
+ * A new macrotask, so that no frame that touched the inputs is on the stack when the heap is
+ * measured (a stale interpreter register would keep them alive and count them).
+ */
+const nextTask = () => new Promise((r) => setTimeout(r, 0));
+
+/** Heap kept alive by a table of `n` accounts, bytes. */
+async function measure(n: number): Promise<number> {
+  await nextTask();
+  const before = heapUsed();
+  build(n);
+  await nextTask();
+  return heapUsed() - before;
+}
+
+await runBench(BENCH, async (report) => {
+  await measure(200); // warm up: code, shapes
+  const points: Array<{ n: number; bytes: number }> = [];
+  for (const n of STEPS) {
+    const bytes = await measure(n);
+    points.push({ n, bytes });
+    report.figure(
+      `memory.heap.n${n}`,
+      bytes / n,
+      "bytes/account",
+      `heap growth ${fmt(bytes / 2 ** 20)} MiB for ${n} subscriptions`,
+    );
+  }
+  const last = points[points.length - 1]!;
+  const first = points[0]!;
+  const slope = (last.bytes - first.bytes) / (last.n - first.n);
+  report.figure(
+    "memory.per_account",
+    last.bytes / last.n,
+    "bytes",
+    `monitor structures at ${last.n} subscriptions, Node ${process.version} heap (no pointer compression: an upper bound for workerd); marginal ${fmt(slope)} bytes/account from ${first.n} to ${last.n}`,
+    { op: "<", target: GOAL_BYTES },
+  );
+  report.data.points = points;
+  report.data.marginal_bytes = slope;
+
+  const eventsFile = `${resultsDir}/events.json`;
+  let rss: number | null = null;
+  let detail = "no events result yet: run `npm run bench -- events`";
+  if (existsSync(eventsFile)) {
+    const events = JSON.parse(readFileSync(eventsFile, "utf8")) as BenchResult;
+    const f = events.figures.find((x) => x.name === "events.workerd_rss.per_account");
+    if (f && f.value !== null) {
+      rss = f.value;
+      detail = `workerd resident-set growth per account from the events run of ${events.ran_at}${events.quick ? " (quick)" : ""}: ${f.details ?? ""}`;
+    }
+  }
+  report.figure("memory.workerd_rss_per_account", rss, "bytes", detail);
+});
