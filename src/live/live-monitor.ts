@@ -202,34 +202,14 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** The monitor as `GET /v1/monitor` shows it. */
   async status(): Promise<MonitorStatus> {
-    const {
-      received,
-      applied,
-      unroutable,
-      unsubscribed,
-      invalid,
-      stale,
-      no_equity,
-      acks,
-      service_errors,
-    } = this.counters;
+    const { unroutable_samples, ...events } = this.counters;
     return {
       connection: this.link.status(),
       subscriptions: this.subs.size,
-      events: {
-        received,
-        applied,
-        unroutable,
-        unsubscribed,
-        invalid,
-        stale,
-        no_equity,
-        acks,
-        service_errors,
-      },
+      events,
       pending_writes: this.store.outboxSize(),
       lag: this.lag.figures(),
-      unroutable_samples: this.counters.unroutable_samples,
+      unroutable_samples,
     };
   }
 

@@ -25,7 +25,7 @@ export interface WriterHost {
   takeDirty(limit: number): AccountChange[];
   /** Puts back accounts whose write failed. */
   restoreDirty(accountIds: number[]): void;
-  /** The last time an equity reading of this account was written, and marks it written now. */
+  /** Whether an equity reading of this account is due (thinning); if so, counts it as written now. */
   readingDue(accountId: number, now: number): boolean;
   /** Asks for a wake-up (alarm) at `at` to retry. */
   wakeAt(at: number): void;
