@@ -3,7 +3,7 @@
  * Lists are newest first by id, fetched `limit + 1` so the caller knows whether a next page
  * exists. State changes (status, monitoring state) are in state-change.ts.
  */
-import { and, asc, count, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
 import {
@@ -174,13 +174,4 @@ export async function listReadings(
     .select({ at: latest.at, balance: latest.balance, equity: latest.equity, usage: latest.usage })
     .from(latest)
     .orderBy(asc(latest.at), asc(latest.id));
-}
-
-/** How many accounts a full sweep would poll now (active and polling). */
-export async function countPollable(db: Db): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(accounts)
-    .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "polling")));
-  return row?.n ?? 0;
 }

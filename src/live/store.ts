@@ -10,7 +10,9 @@
  */
 import type { AccountChange } from "../accounts/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
-import type { Subscription } from "./subscriptions.ts";
+import type { OutboxEntry } from "./writer.ts";
+import { RulesInterner } from "./core/rules-interner.ts";
+import { newSubscription, type Subscription } from "./core/subscriptions.ts";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS subs (
@@ -22,19 +24,11 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
-/** A queued change for Postgres. */
-export interface OutboxEntry {
-  seq: number;
-  accountId: number;
-  change: AccountChange;
-  createdAt: number;
-}
-
 type Row = Record<string, SqlStorageValue>;
 
 export class MonitorStore {
   /** Accounts on the same rules share one parsed object (memory per live account). */
-  private readonly rulesCache = new Map<string, RuleParams>();
+  private readonly rules = new RulesInterner();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -48,39 +42,32 @@ export class MonitorStore {
     return this.storage.transactionSync(fn);
   }
 
-  private sharedRules(json: string): RuleParams {
-    let rules = this.rulesCache.get(json);
-    if (!rules) {
-      rules = JSON.parse(json) as RuleParams;
-      this.rulesCache.set(json, rules);
-    }
-    return rules;
-  }
-
   /** Interns a rules object so equal rules share one instance. */
   intern(rules: RuleParams): RuleParams {
-    return this.sharedRules(JSON.stringify(rules));
+    return this.rules.intern(rules);
   }
 
+  /** The stored subscriptions, as a fresh instance starts from (not heard of since). */
   loadSubscriptions(): Subscription[] {
     return this.sql
       .exec<Row>("SELECT * FROM subs")
       .toArray()
-      .map((r) => ({
-        accountId: Number(r.account_id),
-        login: String(r.login),
-        server: String(r.server),
-        sessionId: String(r.session_id),
-        rules: this.sharedRules(String(r.rules)),
-        risk: r.risk ? (JSON.parse(String(r.risk)) as RiskState) : null,
-        subscribedAt: Number(r.subscribed_at),
-        lastEventAt: 0,
-        lastEventTs: Number(r.last_event_ts),
-        lastRestAt: 0,
-        lastReadingAt: 0,
-        dirty: false,
-        lastSource: "event" as const,
-      }));
+      .map((r) => {
+        const rules = this.rules.fromJson(String(r.rules));
+        const input = {
+          account_id: Number(r.account_id),
+          login: String(r.login),
+          server: String(r.server),
+          session_id: String(r.session_id),
+          rules,
+          risk_state: r.risk ? (JSON.parse(String(r.risk)) as RiskState) : null,
+        };
+        return {
+          ...newSubscription(input, rules, Number(r.subscribed_at)),
+          lastEventTs: Number(r.last_event_ts),
+          lastRestAt: 0,
+        };
+      });
   }
 
   saveSubscription(s: Subscription): void {

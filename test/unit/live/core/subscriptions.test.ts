@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RouteKeys } from "../../../src/live/parse-frame.ts";
+import type { RouteKeys } from "../../../../src/live/core/parse-frame.ts";
 import {
   SubscriptionTable,
   subscribeFrame,
   type Subscription,
-} from "../../../src/live/subscriptions.ts";
+} from "../../../../src/live/core/subscriptions.ts";
 
 /** A subscription with only what routing reads; the rest is the monitor's business. */
 function sub(accountId: number, sessionId: string, login: string, server: string): Subscription {
