@@ -13,8 +13,9 @@ import {
   type AccountRow,
   type ViolationRow,
 } from "../db/schema.ts";
-import { usageOf, type RiskState, type RuleParams } from "../risk/index.ts";
-import type { AccountStatus, MonitoringState } from "./outcome.ts";
+import type { AccountStatus } from "../db/schema.ts";
+import { usageOf, type MonitoringState, type RiskState, type RuleParams } from "../risk/index.ts";
+import { floorsAndUsage } from "./outcome.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
 export interface NewAccount {
@@ -70,18 +71,7 @@ export function metricsUnderRules(
   state: RiskState | null,
 ): AccountMetrics | null {
   if (!metrics || !state) return metrics;
-  const figures = usageOf(rules, state);
-  const round = (n: number) => Math.round(n * 1e4) / 1e4;
-  return {
-    ...metrics,
-    daily_floor: figures.daily_floor,
-    max_floor: figures.max_floor,
-    usage: {
-      daily: round(figures.usage.daily),
-      max: round(figures.usage.max),
-      overall: round(figures.usage.overall),
-    },
-  };
+  return { ...metrics, ...floorsAndUsage(usageOf(rules, state)) };
 }
 
 /** The fields `PATCH /v1/accounts/{id}` may change; undefined leaves a field as it is. */

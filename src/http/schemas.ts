@@ -5,6 +5,7 @@
  * cannot drift apart. Field names are the contract's snake_case.
  */
 import { z } from "@hono/zod-openapi";
+import { ACCOUNT_STATUSES, MONITORING_STATES } from "../db/schema.ts";
 import { PRESET_NAMES, RuleParamsSchema, RulesInputSchema } from "../risk/index.ts";
 
 /** Postgres `integer` ids: anything larger would be a database error rather than a 400. */
@@ -80,8 +81,8 @@ const cursorField = z
   .optional()
   .openapi({ description: "next_cursor of the previous page (opaque)." });
 
-export const AccountStatusSchema = z.enum(["active", "breached", "disabled"]);
-export const MonitoringStateSchema = z.enum(["polling", "live"]);
+export const AccountStatusSchema = z.enum(ACCOUNT_STATUSES);
+export const MonitoringStateSchema = z.enum(MONITORING_STATES);
 
 // ---- accounts -------------------------------------------------------------------------
 

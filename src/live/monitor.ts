@@ -1,73 +1,39 @@
 /**
- * The live monitor: a SQLite-backed Durable Object holding ONE shared outbound WebSocket to
- * the Events service for every account in live monitoring (the seed design). A thin shell:
- * RPC calls and socket callbacks come in, the pure core (core/) decides, and the effects go
- * out to storage (store.ts), the link (events-link.ts) and Postgres through the durable
- * outbox (writer.ts). One frame's trip: link -> core/event-path -> store/outbox -> writer.
- *
- * The alarm is the heartbeat and watchdog (scheduler.ts): it reconnects a dead link,
- * re-reads quiet accounts over REST, rolls trading days over, flushes writes, and re-arms
- * itself. The cron also calls `ensureRunning` every minute.
+ * The live monitor: a SQLite-backed Durable Object holding ONE shared Events WebSocket for
+ * every live account. A thin shell: RPC and socket callbacks in, the pure core (core/)
+ * decides, effects out to storage (store.ts), the link (events-link.ts) and Postgres through
+ * the outbox (writer.ts). The alarm (scheduler.ts) is the heartbeat and watchdog.
  */
 import { DurableObject } from "cloudflare:workers";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
 import { log } from "../log.ts";
-import { fetchAccountSummary } from "../mtapi/account-summary.ts";
-import { mapWithConcurrency } from "../util/concurrency.ts";
-import { applyEvent, commitAction, readSubscription, releaseReason } from "./core/event-path.ts";
-import type { CommitAction } from "./core/event-path.ts";
-import { LagWindow } from "./core/lag.ts";
-import { parseFrame } from "./core/parse-frame.ts";
-import {
-  addCounts,
-  monitorStatus,
-  newCounters,
-  sampleUnroutable,
-  subscriptionInfo,
-  type MonitorCounters,
-  type MonitorStatus,
-  type SubscriptionInfo,
-} from "./core/status.ts";
-import {
-  keysChanged,
-  mergeSubscription,
-  SubscriptionTable,
-  subscribeFrame,
-  type SubscribeInput,
-  type Subscription,
-} from "./core/subscriptions.ts";
-import { quietSubscriptions, rollDays } from "./core/watchdog.ts";
+import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
-import { Scheduler } from "./scheduler.ts";
 import { MonitorStore } from "./store.ts";
+import { rereadOverRest } from "./reread.ts";
+import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { PostgresWriter, postgresWrite } from "./writer.ts";
-
-/** Alarm heartbeat period (ms): the watchdog runs at least this often. */
-export const HEARTBEAT_MS = 30_000;
-/** A live account with no event or REST read for this long is re-read over REST (ms). */
-export const STALE_MS = 60_000;
-/** Most REST re-reads per heartbeat (subrequest and connection limits). */
-const MAX_REST_PER_TICK = 200;
-/** Tombstones older than this are forgotten (ms). */
-const TOMBSTONE_TTL_MS = 15 * 60_000;
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;
-  private readonly subs = new SubscriptionTable();
+  private readonly subs = new core.SubscriptionTable();
   private readonly link: EventsLink;
   private readonly writer: PostgresWriter;
   private readonly scheduler: Scheduler;
-  private readonly counters: MonitorCounters;
-  private readonly lag = new LagWindow();
+  private readonly counters: core.MonitorCounters;
+  private readonly lag = new core.LagWindow();
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
-  readonly settings = { staleMs: STALE_MS, heartbeatMs: HEARTBEAT_MS };
+  readonly settings = { staleMs: core.STALE_MS, heartbeatMs: HEARTBEAT_MS };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // SQLite storage is synchronous: the state is loaded before any event can run.
     this.store = new MonitorStore(ctx.storage);
     for (const sub of this.store.loadSubscriptions()) this.subs.put(sub);
-    this.counters = { ...newCounters(), ...this.store.getMeta<MonitorCounters>("counters") };
+    this.counters = {
+      ...core.newCounters(),
+      ...this.store.getMeta<core.MonitorCounters>("counters"),
+    };
     const now = () => Date.now();
     this.scheduler = new Scheduler({
       now,
@@ -100,23 +66,25 @@ export class LiveMonitor extends DurableObject<Env> {
   // ---- RPC -----------------------------------------------------------------------------
 
   /** Subscribes accounts (or refreshes their rules and keys); returns how many are new. */
-  async subscribe(inputs: SubscribeInput[]): Promise<{ added: number; subscriptions: number }> {
+  async subscribe(
+    inputs: core.SubscribeInput[],
+  ): Promise<{ added: number; subscriptions: number }> {
     const now = Date.now();
     let added = 0;
-    const changed: Subscription[] = [];
+    const changed: core.Subscription[] = [];
     this.store.atomically(() => {
       for (const input of inputs) {
         const existing = this.subs.get(input.account_id);
-        const sub = mergeSubscription(existing, input, this.store.intern(input.rules), now);
-        if (existing && keysChanged(existing, sub))
-          this.link.send(subscribeFrame("unsubscribe", existing));
+        const sub = core.mergeSubscription(existing, input, this.store.intern(input.rules), now);
+        if (existing && core.keysChanged(existing, sub))
+          this.link.send(core.subscribeFrame("unsubscribe", existing));
         if (!existing) added++;
         this.store.saveSubscription(sub);
         this.subs.put(sub);
         changed.push(sub);
       }
     });
-    for (const sub of changed) this.link.send(subscribeFrame("subscribe", sub));
+    for (const sub of changed) this.link.send(core.subscribeFrame("subscribe", sub));
     // One line per call, not per account: a reconciliation may subscribe thousands at once.
     log("monitor:subscribed", {
       accounts: changed.length,
@@ -141,47 +109,38 @@ export class LiveMonitor extends DurableObject<Env> {
     return { removed: removed.length, subscriptions: this.subs.size };
   }
 
-  /**
-   * Makes the subscriptions match the accounts Postgres marks live, as read at `snapshotAt`,
-   * without undoing a change newer than that snapshot: an account subscribed after it stays,
-   * and one the monitor let go after it (or whose change still waits in the outbox) is not
-   * taken back.
-   */
+  /** Makes the subscriptions match the accounts Postgres marks live at `snapshotAt` (core/reconcile.ts). */
   async reconcile(
     snapshotAt: number,
-    live: SubscribeInput[],
+    live: core.SubscribeInput[],
   ): Promise<{ added: number; removed: number }> {
-    const tombstones = this.store.tombstones();
-    const pending = this.store.outboxAccounts();
-    const wanted = new Set(live.map((a) => a.account_id));
-    const toAdd = live.filter(
-      (a) =>
-        !this.subs.get(a.account_id) &&
-        !pending.has(a.account_id) &&
-        (tombstones.get(a.account_id) ?? -1) < snapshotAt,
+    const { toAdd, toRemove } = core.reconcilePlan(
+      this.subs.values(),
+      (id) => this.subs.get(id) !== undefined,
+      live,
+      snapshotAt,
+      this.store.tombstones(),
+      this.store.outboxAccounts(),
     );
-    const toRemove = [...this.subs.values()]
-      .filter((s) => !wanted.has(s.accountId) && s.subscribedAt < snapshotAt)
-      .map((s) => s.accountId);
     if (toRemove.length) await this.unsubscribe(toRemove, "reconcile");
     if (toAdd.length) await this.subscribe(toAdd);
     if (toAdd.length || toRemove.length)
       log("monitor:reconciled", { added: toAdd.length, removed: toRemove.length });
-    this.store.pruneTombstones(Date.now() - TOMBSTONE_TTL_MS);
+    this.store.pruneTombstones(Date.now());
     return { added: toAdd.length, removed: toRemove.length };
   }
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
-  async ensureRunning(): Promise<MonitorStatus> {
+  async ensureRunning(): Promise<core.MonitorStatus> {
     this.link.demand(this.subs.size);
     this.scheduler.armAlarm();
     return this.status();
   }
 
   /** The monitor as `GET /v1/monitor` shows it. */
-  async status(): Promise<MonitorStatus> {
+  async status(): Promise<core.MonitorStatus> {
     const pending = this.store.outboxSize();
-    return monitorStatus(
+    return core.monitorStatus(
       this.link.status(),
       this.subs.size,
       this.counters,
@@ -191,8 +150,8 @@ export class LiveMonitor extends DurableObject<Env> {
   }
 
   /** The subscriptions, as `GET /v1/monitor/subscriptions` shows them. */
-  async subscriptions(): Promise<SubscriptionInfo[]> {
-    return [...this.subs.values()].map(subscriptionInfo);
+  async subscriptions(): Promise<core.SubscriptionInfo[]> {
+    return [...this.subs.values()].map(core.subscriptionInfo);
   }
 
   /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
@@ -209,7 +168,7 @@ export class LiveMonitor extends DurableObject<Env> {
     try {
       this.link.tick();
       this.link.demand(this.subs.size);
-      for (const sub of rollDays(this.subs.values(), now)) {
+      for (const sub of core.rollDays(this.subs.values(), now)) {
         this.writer.markDirty(sub.accountId, now);
         this.store.saveRisk(sub);
       }
@@ -231,30 +190,29 @@ export class LiveMonitor extends DurableObject<Env> {
 
   private onFrame(data: string | ArrayBuffer): void {
     const now = Date.now();
-    for (const item of parseFrame(data)) {
-      const r = applyEvent(this.subs, item, now);
-      addCounts(this.counters, r.counts);
+    for (const item of core.parseFrame(data)) {
+      const r = core.applyEvent(this.subs, item, now);
+      core.addCounts(this.counters, r.counts);
       if (item.kind === "service_error") log("events:service_error", { message: item.message });
-      else if (r.counts.includes("unroutable")) this.noteUnroutable(item);
+      else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
+        log("events:unroutable", { count: this.counters.unroutable });
       if (r.lagMs !== undefined) this.lag.record(r.lagMs);
       if (r.outcome && r.action !== "none") this.commit(r.subscription!, r.outcome, r.action, now);
     }
   }
 
-  private noteUnroutable(item: unknown): void {
-    const c = this.counters;
-    sampleUnroutable(c, item);
-    if (c.unroutable <= 10 || c.unroutable % 1000 === 0)
-      log("events:unroutable", { count: c.unroutable });
-  }
-
   /** Carries out one applied reading: persist what matters now, queue the rest. */
-  private commit(sub: Subscription, o: AppliedReading, action: CommitAction, now: number): void {
+  private commit(
+    sub: core.Subscription,
+    o: AppliedReading,
+    action: core.CommitAction,
+    now: number,
+  ): void {
     if (action === "release") {
       // Persist before acting: the outbox entry and the release land in one atomic write.
       this.store.atomically(() => {
         this.store.enqueue(toChange(sub.rules, o), now);
-        this.release(sub.accountId, now, releaseReason(o));
+        this.release(sub.accountId, now, core.releaseReason(o));
       });
       this.link.demand(this.subs.size);
       void this.writer.flushIfDue(now);
@@ -271,43 +229,33 @@ export class LiveMonitor extends DurableObject<Env> {
     this.store.deleteSubscription(accountId, now);
     this.subs.delete(accountId);
     this.writer.forget(accountId);
-    this.link.send(subscribeFrame("unsubscribe", sub));
+    this.link.send(core.subscribeFrame("unsubscribe", sub));
     log("monitor:unsubscribed", { account_id: accountId, reason });
     return true;
   }
 
   private resubscribeAll(send: (frame: string) => void): void {
     const started = Date.now();
-    for (const sub of this.subs.values()) send(subscribeFrame("subscribe", sub));
+    for (const sub of this.subs.values()) send(core.subscribeFrame("subscribe", sub));
     log("events:resubscribed", { count: this.subs.size, ms: Date.now() - started });
   }
 
   /** Persists the engine state of every account Postgres has not seen yet, and the counters. */
   private persist(): void {
-    this.store.atomically(() => {
-      for (const id of this.writer.dirtyIds()) {
-        const sub = this.subs.get(id);
-        if (sub) this.store.saveRisk(sub);
-      }
-    });
+    this.store.saveRisks(this.writer.dirtyIds(), (id) => this.subs.get(id));
     this.store.setMeta("counters", this.counters);
   }
 
-  /** Re-reads over REST every live account quiet for STALE_MS: a quiet link is not a dead one. */
+  /** Re-reads over REST every live account quiet for `staleMs`, and applies what it reads. */
   private async rereadQuietAccounts(now: number): Promise<void> {
-    const { staleMs } = this.settings;
-    const quiet = quietSubscriptions(this.subs.values(), now, staleMs, MAX_REST_PER_TICK);
-    if (quiet.length === 0) return;
-    await mapWithConcurrency(quiet, 6, async (sub) => {
-      const result = await fetchAccountSummary(this.env.MTAPI_URL, sub.sessionId, 10_000);
-      sub.lastRestAt = Date.now();
+    const quiet = core.quietSubscriptions(this.subs.values(), now, this.settings.staleMs);
+    await rereadOverRest(this.env.MTAPI_URL, quiet, (sub, result) => {
       if (this.subs.get(sub.accountId) !== sub) return;
       this.writer.problem(sub.accountId, result.ok ? null : result.problem);
       if (!result.ok) return;
       const prev = sub.risk;
-      const outcome = readSubscription(sub, result.summary, Date.now(), "poll");
-      if (outcome.applied) this.commit(sub, outcome, commitAction(prev, outcome), Date.now());
+      const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
+      if (outcome.applied) this.commit(sub, outcome, core.commitAction(prev, outcome), Date.now());
     });
-    log("monitor:reread", { accounts: quiet.length });
   }
 }

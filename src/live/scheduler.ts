@@ -5,6 +5,9 @@
  * an eviction; the alarm does, and the alarm's run does everything the timer would.
  */
 
+/** Alarm heartbeat period (ms): the watchdog runs at least this often. */
+export const HEARTBEAT_MS = 30_000;
+
 /** What the scheduler needs from its owner. */
 export interface SchedulerHost {
   now(): number;

@@ -26,6 +26,9 @@ const SCHEMA = [
 
 type Row = Record<string, SqlStorageValue>;
 
+/** Tombstones older than this are forgotten (ms): reconciliation snapshots are younger. */
+const TOMBSTONE_TTL_MS = 15 * 60_000;
+
 export class MonitorStore {
   /** Accounts on the same rules share one parsed object (memory per live account). */
   private readonly rules = new RulesInterner();
@@ -89,6 +92,16 @@ export class MonitorStore {
     this.sql.exec("DELETE FROM tombstones WHERE account_id = ?", s.accountId);
   }
 
+  /** Saves the risk state of each of `ids` still subscribed, in one transaction. */
+  saveRisks(ids: Iterable<number>, lookup: (id: number) => Subscription | undefined): void {
+    this.atomically(() => {
+      for (const id of ids) {
+        const sub = lookup(id);
+        if (sub) this.saveRisk(sub);
+      }
+    });
+  }
+
   saveRisk(s: Subscription): void {
     this.sql.exec(
       "UPDATE subs SET risk = ?, last_event_ts = ? WHERE account_id = ?",
@@ -114,8 +127,9 @@ export class MonitorStore {
     return new Map(rows.map((r) => [Number(r.account_id), Number(r.removed_at)]));
   }
 
-  pruneTombstones(before: number): void {
-    this.sql.exec("DELETE FROM tombstones WHERE removed_at < ?", before);
+  /** Forgets tombstones older than TOMBSTONE_TTL_MS at `now` (epoch ms). */
+  pruneTombstones(now: number): void {
+    this.sql.exec("DELETE FROM tombstones WHERE removed_at < ?", now - TOMBSTONE_TTL_MS);
   }
 
   enqueue(change: AccountChange, at: number): void {

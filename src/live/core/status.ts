@@ -49,10 +49,14 @@ export function addCounts(c: MonitorCounters, counts: readonly CounterName[]): v
   for (const name of counts) c[name]++;
 }
 
-/** Keeps an unroutable item among the last few samples (at most 300 characters each). */
-export function sampleUnroutable(c: MonitorCounters, item: unknown): void {
+/**
+ * Keeps an unroutable item among the last few samples (at most 300 characters each); true
+ * when this one deserves a log line (the first ten, then one per thousand).
+ */
+export function sampleUnroutable(c: MonitorCounters, item: unknown): boolean {
   if (c.unroutable_samples.length >= UNROUTABLE_SAMPLES) c.unroutable_samples.shift();
   c.unroutable_samples.push(JSON.stringify(item).slice(0, 300));
+  return c.unroutable <= 10 || c.unroutable % 1000 === 0;
 }
 
 export interface MonitorStatus {

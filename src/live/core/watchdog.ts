@@ -6,6 +6,11 @@
 import { rollover } from "../../risk/index.ts";
 import type { Subscription } from "./subscriptions.ts";
 
+/** A live account with no event or REST read for this long is re-read over REST (ms). */
+export const STALE_MS = 60_000;
+/** Most REST re-reads per heartbeat (subrequest and connection limits). */
+export const MAX_REREADS = 200;
+
 /** When the account was last heard of, by event or by REST (epoch ms). */
 function lastHeard(s: Subscription): number {
   return Math.max(s.lastEventAt, s.lastRestAt);
@@ -16,7 +21,7 @@ export function quietSubscriptions(
   subs: Iterable<Subscription>,
   now: number,
   staleMs: number,
-  max: number,
+  max = MAX_REREADS,
 ): Subscription[] {
   const quiet: Subscription[] = [];
   for (const s of subs) if (lastHeard(s) <= now - staleMs) quiet.push(s);
