@@ -16,7 +16,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { MonitoringState, RiskState, RuleParams } from "../risk/index.ts";
+import type { MonitoringState, ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
 import type { AccountMetrics } from "./metrics.ts";
 
 /** An account's status: watched, breached (until an operator resets it), or switched off. */
@@ -24,6 +24,8 @@ export const ACCOUNT_STATUSES = ["active", "breached", "disabled"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 /** The monitoring states (the risk engine's vocabulary) as the column's values. */
 export const MONITORING_STATES = ["polling", "live"] as const satisfies readonly MonitoringState[];
+/** Where a reading came from (the risk engine's vocabulary) as values. */
+export const READING_SOURCES = ["poll", "event"] as const satisfies readonly ReadingSource[];
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();

@@ -51,8 +51,9 @@ export interface Step {
   effects: ConnectionEffect[];
 }
 
-/** The link's state as `GET /v1/monitor` names it. */
-export type LinkState = "open" | "connecting" | "backoff" | "closed";
+/** The link's states as `GET /v1/monitor` names them. */
+export const LINK_STATES = ["open", "connecting", "backoff", "closed"] as const;
+export type LinkState = (typeof LINK_STATES)[number];
 
 /** Connection figures for `GET /v1/monitor`. */
 export interface LinkStatus {
