@@ -6,7 +6,7 @@
  * A non-loopback URL (Neon) is used as given.
  */
 import { connect } from "node:net";
-import type { DbConfig } from "../src/db/client.ts";
+import { openDb, type DbConfig } from "../src/db/client.ts";
 import { migrationState } from "./migrate.ts";
 import { startRelay } from "./relay.ts";
 
@@ -153,6 +153,35 @@ export async function checkDatabase(
     };
   }
   return undefined;
+}
+
+/**
+ * `checkDatabase`, and when only the database itself is missing, creates it (through the
+ * server's `postgres` database, with the same credentials) and checks again: for a server of
+ * your own, where a fresh `createdb` is ceremony. Not for remote servers.
+ */
+export async function ensureDatabase(
+  config: DbConfig,
+  opts: CheckOptions = {},
+): Promise<{ problem: DatabaseProblem | undefined; created: boolean }> {
+  const first = await checkDatabase(config, opts);
+  if (first?.kind !== "missing-database") return { problem: first, created: false };
+  const url = new URL(config.DATABASE_URL);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = "/postgres";
+  const admin = openDb({ ...config, DATABASE_URL: url.toString() }, 1);
+  try {
+    await admin.pool.query(`create database "${name.replaceAll('"', '""')}"`);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      problem: { ...first, message: `${first.message} (Creating it here failed: ${why}.)` },
+      created: false,
+    };
+  } finally {
+    await admin.close();
+  }
+  return { problem: await checkDatabase(config, opts), created: true };
 }
 
 /** Resolves undefined when something listens on host:port, else why not. */

@@ -2,8 +2,8 @@
  * `npm run dev`: the whole system on this machine with one command.
  *
  * - Postgres: the embedded PGlite with its data in `.data/pg` (kept between runs), migrated
- *   on start; or `DATABASE_URL`: a loopback one (your own Postgres) gets its WebSocket relay
- *   and its migrations here, any other (Neon) must be migrated already (`npm run db:migrate`).
+ *   on start; or `DATABASE_URL`: a loopback one (your own Postgres) gets its WebSocket relay,
+ *   its database (when missing) and its migrations here, any other (Neon) must be migrated already (`npm run db:migrate`).
  *   `DB_WS_PROXY` names a relay of your own instead of the one started here.
  * - MTAPI and Events: `MTAPI_URL` / `EVENTS_URL`, or the bundled simulator with a random walk.
  * - Demo accounts (mixed presets) are seeded when the bundled simulator is in use and the
@@ -15,7 +15,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { checkDatabase, connectDatabase, isLoopbackUrl, redactUrl } from "../dev/database.ts";
+import {
+  checkDatabase,
+  connectDatabase,
+  ensureDatabase,
+  isLoopbackUrl,
+  redactUrl,
+} from "../dev/database.ts";
 import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { seedDemo, registerAccountsInSimulator } from "../dev/seed.ts";
@@ -47,13 +53,22 @@ async function openOwnDatabase(url: string, proxy: string | undefined): Promise<
   const database = await connectDatabase(url, proxy);
   cleanups.push(() => database.close());
   const local = isLoopbackUrl(url);
-  const problem = await checkDatabase(database.config, { migrated: !local, who: "[dev]" });
+  const opts = { migrated: !local, who: "[dev]" };
+  const { problem, created } = local
+    ? await ensureDatabase(database.config, opts)
+    : { problem: await checkDatabase(database.config, opts), created: false };
   if (problem) {
     console.error(problem.message);
     return shutdown(1);
   }
+  if (created) say(`created the database of DATABASE_URL`);
   if (local) {
-    const applied = await migrateDatabase(database.config);
+    const applied = await migrateDatabase(database.config).catch((err: unknown) => {
+      console.error(
+        `[dev] migrating ${redactUrl(url)} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return shutdown(1);
+    });
     if (applied > 0) say(`applied ${applied} migration(s)`);
   }
   say(

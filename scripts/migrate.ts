@@ -1,9 +1,15 @@
 /**
  * `npm run db:migrate`: applies the SQL migrations in drizzle/ to `DATABASE_URL`. A loopback
- * URL (your own Postgres) gets its WebSocket relay started here; any other URL (Neon) is used
- * as given; `DB_WS_PROXY` names a relay of your own instead. Running it twice is a no-op.
+ * URL (your own Postgres) gets its WebSocket relay started here, and its database created when
+ * missing; any other URL (Neon) is used as given; `DB_WS_PROXY` names a relay of your own instead. Running it twice is a no-op.
  */
-import { checkDatabase, connectDatabase, redactUrl } from "../dev/database.ts";
+import {
+  checkDatabase,
+  connectDatabase,
+  ensureDatabase,
+  isLoopbackUrl,
+  redactUrl,
+} from "../dev/database.ts";
 import { migrateDatabase } from "../dev/migrate.ts";
 
 const url = process.env.DATABASE_URL;
@@ -15,7 +21,11 @@ if (!url) {
 }
 const database = await connectDatabase(url, process.env.DB_WS_PROXY || undefined);
 try {
-  const problem = await checkDatabase(database.config, { migrated: false, who: "db:migrate" });
+  const opts = { migrated: false, who: "db:migrate" };
+  const { problem, created } = isLoopbackUrl(url)
+    ? await ensureDatabase(database.config, opts)
+    : { problem: await checkDatabase(database.config, opts), created: false };
+  if (created) console.log(`db:migrate: created the database of ${redactUrl(url)}`);
   if (problem) {
     console.error(problem.message);
     process.exitCode = 1;
