@@ -110,11 +110,14 @@ export async function checkDatabase(
         : `Check the host, the network and that the server is running.`),
   });
 
-  // A loopback server that is down refuses the TCP connection: say so plainly, before the
-  // driver's WebSocket errors get a chance to obscure it.
-  if (isLoopbackUrl(url)) {
-    const refused = await probeTcp(host.replace(/^\[|\]$/g, ""), port, timeoutMs);
-    if (refused) return unreachable(refused);
+  // Probe with plain TCP first: the driver's WebSocket errors carry no reason (an empty
+  // ErrorEvent). A loopback server listens on its own port; without a relay the Neon driver
+  // dials wss://host:443.
+  const direct = isLoopbackUrl(url) || !config.DB_WS_PROXY;
+  if (direct) {
+    const probePort = isLoopbackUrl(url) ? port : 443;
+    const why = await probeTcp(host.replace(/^\[|\]$/g, ""), probePort, timeoutMs);
+    if (why) return unreachable(why);
   }
 
   let state: Awaited<ReturnType<typeof migrationState>>;
@@ -122,7 +125,7 @@ export async function checkDatabase(
     state = await withTimeout(migrationState(config), timeoutMs);
   } catch (err) {
     const code = errorCode(err);
-    const text = err instanceof Error ? err.message : String(err);
+    const text = describeError(err);
     if (code === "28P01" || code === "28000")
       return {
         kind: "rejected",
@@ -195,9 +198,27 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<string
     socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
     socket.once("connect", () => done(undefined));
     socket.once("error", (err: NodeJS.ErrnoException) =>
-      done(err.code === "ECONNREFUSED" ? `connection refused on port ${port}` : err.message),
+      done(
+        err.code === "ECONNREFUSED"
+          ? `connection refused on port ${port}`
+          : err.code === "ENOTFOUND"
+            ? `no such host ${host}`
+            : err.message,
+      ),
     );
   });
+}
+
+/** A readable reason from an Error, or from the WebSocket ErrorEvent the driver may throw. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "object" && err !== null) {
+    const e = err as { error?: unknown; message?: unknown; type?: unknown };
+    if (e.error instanceof Error && e.error.message) return e.error.message;
+    if (typeof e.message === "string" && e.message) return e.message;
+    if (typeof e.type === "string") return `WebSocket ${e.type}, no reason given`;
+  }
+  return String(err);
 }
 
 function errorCode(err: unknown): string | undefined {

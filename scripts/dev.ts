@@ -53,7 +53,7 @@ async function openOwnDatabase(url: string, proxy: string | undefined): Promise<
   const database = await connectDatabase(url, proxy);
   cleanups.push(() => database.close());
   const local = isLoopbackUrl(url);
-  const opts = { migrated: !local, who: "[dev]" };
+  const opts = { migrated: !local, who: "dev" };
   const { problem, created } = local
     ? await ensureDatabase(database.config, opts)
     : { problem: await checkDatabase(database.config, opts), created: false };
