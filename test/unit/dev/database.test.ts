@@ -60,11 +60,19 @@ describe("the start-up check of a database", () => {
     }
   });
 
+  it("names a host that does not resolve instead of the driver's empty WebSocket error", async () => {
+    const url = "postgres://u:p@db.sentinel.invalid/sentinel";
+    const problem = await checkDatabase({ DATABASE_URL: url }, { who: "dev" });
+    expect(problem?.kind).toBe("unreachable");
+    expect(problem?.message).toContain("db.sentinel.invalid");
+    expect(problem?.message).not.toContain("[object");
+  });
+
   describe("against a real Postgres engine (PGlite)", { timeout: 30_000 }, () => {
     let pg: LocalPostgres;
     beforeAll(async () => {
       pg = await startPostgres({ migrate: false });
-    }, 60_000);
+    }, 120_000);
     afterAll(async () => {
       await pg.close();
     });
