@@ -72,7 +72,7 @@ export interface CheckOptions {
   migrated?: boolean;
   /** Who asks, first word of the message (e.g. `dev`). */
   who?: string;
-  /** Time to wait for the server to answer, ms (default 5000). */
+  /** Time to wait for the server to answer, ms (default 15000). */
   timeoutMs?: number;
 }
 
@@ -99,7 +99,7 @@ export async function checkDatabase(
   const host = parsed.hostname;
   const port = Number(parsed.port || 5432);
   const dbName = decodeURIComponent(parsed.pathname.slice(1)) || parsed.username || "postgres";
-  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   const unreachable = (why: string): DatabaseProblem => ({
     kind: "unreachable",
     message:
