@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { databaseForFile } from "./dev/test-databases.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -18,12 +19,12 @@ export default defineConfig({
         // The Worker, the Durable Object and the cron inside workerd, against the embedded
         // Postgres and the simulator started by the global setup.
         plugins: [
-          cloudflareTest(({ inject }) => ({
+          // Called once per test file: with TEST_DATABASE_URL each file gets its own database.
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
-                DATABASE_URL: inject("databaseUrl"),
-                DB_WS_PROXY: inject("dbWsProxy"),
+                ...(await databaseForFile(inject("testDatabase"))),
                 MTAPI_URL: inject("simUrl"),
                 EVENTS_URL: inject("eventsUrl"),
                 SIM_URL: inject("simUrl"),

@@ -7,7 +7,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { startRelay } from "./relay.ts";
-import { migrateDatabase } from "../scripts/migrate.ts";
+import { migrateDatabase } from "./migrate.ts";
 
 export interface LocalPostgres {
   /** Connection string for `DATABASE_URL`. */
@@ -24,9 +24,11 @@ export interface LocalPostgresOptions {
   port?: number;
   /** Port of the WebSocket relay (0: a free one). */
   relayPort?: number;
+  /** Apply the migrations (default true; false leaves an empty database, for tests). */
+  migrate?: boolean;
 }
 
-/** Starts PGlite, its socket server and the relay, and applies the migrations. */
+/** Starts PGlite, its socket server and the relay, and (by default) applies the migrations. */
 export async function startPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const db = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
   // Connections are multiplexed onto the one PGlite instance; transactions keep their connection.
@@ -40,7 +42,8 @@ export async function startPostgres(opts: LocalPostgresOptions = {}): Promise<Lo
   const [, port] = server.getServerConn().split(":");
   const relay = await startRelay(opts.relayPort ?? 0);
   const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  await migrateDatabase({ DATABASE_URL: databaseUrl, DB_WS_PROXY: relay.proxy });
+  if (opts.migrate ?? true)
+    await migrateDatabase({ DATABASE_URL: databaseUrl, DB_WS_PROXY: relay.proxy });
   return {
     databaseUrl,
     wsProxy: relay.proxy,

@@ -1,8 +1,10 @@
 /**
  * `npm run dev`: the whole system on this machine with one command.
  *
- * - Postgres: `DATABASE_URL` (+ `DB_WS_PROXY` for a local one), or the embedded PGlite with
- *   its data in `.data/pg` (kept between runs), migrated on start.
+ * - Postgres: the embedded PGlite with its data in `.data/pg` (kept between runs), migrated
+ *   on start; or `DATABASE_URL`: a loopback one (your own Postgres) gets its WebSocket relay,
+ *   its database (when missing) and its migrations here, any other (Neon) must be migrated already (`npm run db:migrate`).
+ *   `DB_WS_PROXY` names a relay of your own instead of the one started here.
  * - MTAPI and Events: `MTAPI_URL` / `EVENTS_URL`, or the bundled simulator with a random walk.
  * - Demo accounts (mixed presets) are seeded when the bundled simulator is in use and the
  *   database has no accounts.
@@ -13,9 +15,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import {
+  checkDatabase,
+  connectDatabase,
+  ensureDatabase,
+  isLoopbackUrl,
+  redactUrl,
+} from "../dev/database.ts";
+import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { seedDemo, registerAccountsInSimulator } from "../dev/seed.ts";
 import { startWorker } from "../dev/wrangler.ts";
+import type { DbConfig } from "../src/db/client.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -34,10 +45,43 @@ async function shutdown(code: number): Promise<never> {
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
+/**
+ * `DATABASE_URL` given: a loopback one gets its relay and its migrations here; any other
+ * (Neon) is checked, not changed. Exits with one paragraph when the database is not usable.
+ */
+async function openOwnDatabase(url: string, proxy: string | undefined): Promise<DbConfig> {
+  const database = await connectDatabase(url, proxy);
+  cleanups.push(() => database.close());
+  const local = isLoopbackUrl(url);
+  const opts = { migrated: !local, who: "dev" };
+  const { problem, created } = local
+    ? await ensureDatabase(database.config, opts)
+    : { problem: await checkDatabase(database.config, opts), created: false };
+  if (problem) {
+    console.error(problem.message);
+    return shutdown(1);
+  }
+  if (created) say(`created the database of DATABASE_URL`);
+  if (local) {
+    const applied = await migrateDatabase(database.config).catch((err: unknown) => {
+      console.error(
+        `[dev] migrating ${redactUrl(url)} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return shutdown(1);
+    });
+    if (applied > 0) say(`applied ${applied} migration(s)`);
+  }
+  say(
+    `Postgres from DATABASE_URL ${redactUrl(url)}` +
+      (database.startedRelay ? `, relay ${database.config.DB_WS_PROXY}` : ""),
+  );
+  return database.config;
+}
+
 mkdirSync(dataDir, { recursive: true });
 
 let databaseUrl = process.env.DATABASE_URL;
-let wsProxy = process.env.DB_WS_PROXY;
+let wsProxy = process.env.DB_WS_PROXY || undefined;
 if (!databaseUrl) {
   const pg: LocalPostgres = await startPostgres({ dataDir: `${dataDir}/pg` });
   cleanups.push(() => pg.close());
@@ -45,7 +89,8 @@ if (!databaseUrl) {
   wsProxy = pg.wsProxy;
   say(`embedded Postgres (PGlite, data in .data/pg) at ${databaseUrl}, relay ${wsProxy}`);
 } else {
-  say(`Postgres from DATABASE_URL (run \`npm run db:migrate\` against it first)`);
+  const own = await openOwnDatabase(databaseUrl, wsProxy);
+  wsProxy = own.DB_WS_PROXY;
 }
 const db = { DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy };
 
