@@ -35,6 +35,8 @@ export interface ViolationJson {
   usage: number;
   source: "event" | "poll";
   detected_at: string;
+  /** The rules version that judged it; null for violations recorded before versions. */
+  rules_version: number | null;
 }
 
 /** Below this length showing 4 characters would give away too much of the secret. */
@@ -78,5 +80,6 @@ export function presentViolation(row: ViolationRow): ViolationJson {
     usage: row.usage,
     source: row.source as ViolationJson["source"],
     detected_at: row.detectedAt.toISOString(),
+    rules_version: row.rulesVersion ?? null,
   };
 }

@@ -8,7 +8,14 @@ import { applyReading, toChange, type AccountChange } from "../accounts/outcome.
 import { markProblems, writeChanges, type GuardedChange } from "../accounts/write-changes.ts";
 import type { Db } from "../db/client.ts";
 import { accounts, type AccountRow } from "../db/schema.ts";
-import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import { maskSecrets } from "../accounts/evidence.ts";
+import { maskSecret } from "../accounts/present.ts";
+import type { BreachCause } from "../db/evidence.ts";
+import {
+  fetchAccountSummary,
+  type AccountSummary,
+  type SummaryResult,
+} from "../mtapi/account-summary.ts";
 import { log } from "../log.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 
@@ -32,6 +39,16 @@ export interface PollOptions {
   now?: () => number;
   /** Called with the accounts that entered live monitoring (their update landed). */
   onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
+}
+
+/** The MTAPI answer behind a polled reading, as breach evidence keeps it (session masked). */
+function restCause(sessionId: string, summary: AccountSummary, at: number): BreachCause {
+  return {
+    kind: "rest",
+    request: `GET /AccountSummary?id=${maskSecret(sessionId)}`,
+    answer: maskSecrets(summary, [sessionId]),
+    received_at: new Date(at).toISOString(),
+  };
 }
 
 /** The accounts the sweep polls: active and not live, by id, in pages. */
@@ -101,14 +118,18 @@ export async function pollAccounts(
       return;
     }
     const { balance, equity } = result.summary;
+    const at = now();
     const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
       balance,
       equity,
-      at: now(),
+      at,
       source: "poll",
     });
     if (!outcome.applied) return;
-    const change = toChange(row.rules, outcome);
+    const change = toChange(row.rules, outcome, {
+      rulesVersion: row.rulesVersion,
+      cause: restCause(row.sessionId, result.summary, at),
+    });
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
     if (outcome.enterLive) entering.set(row.id, change);
   });
