@@ -184,10 +184,12 @@ describe("GET, PATCH and DELETE /v1/accounts/{id}", () => {
     );
     expect(audit).toEqual([
       expect.objectContaining({
+        action: "account.disabled",
+        actor: "admin-token",
         fromValue: "active",
         toValue: "disabled",
         source: "api",
-        reason: "operator disabled",
+        reason: null,
       }),
     ]);
     expect((await api("DELETE", `/v1/accounts/${account.id}`)).status).toBe(204);
