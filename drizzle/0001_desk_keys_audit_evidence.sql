@@ -37,4 +37,5 @@ ALTER TABLE "account_rules" ADD CONSTRAINT "account_rules_account_id_accounts_id
 CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys" USING btree ("hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_active_name_key" ON "api_keys" USING btree ("name") WHERE "api_keys"."revoked_at" is null;--> statement-breakpoint
 CREATE INDEX "account_audit_actor_idx" ON "account_audit" USING btree ("actor","id");--> statement-breakpoint
-CREATE INDEX "account_audit_action_idx" ON "account_audit" USING btree ("action","id");
+CREATE INDEX "account_audit_action_idx" ON "account_audit" USING btree ("action","id");--> statement-breakpoint
+CREATE INDEX "readings_at_idx" ON "readings" USING btree ("at");

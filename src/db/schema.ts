@@ -99,7 +99,10 @@ export const violations = pgTable(
   ],
 );
 
-/** Equity history for charts, thinned by the writers. */
+/**
+ * Equity history for charts and evidence. Thinned as it ages by the cron
+ * (src/accounts/retention.ts): full detail 7 days, then one per 5 minutes, hourly after 90.
+ */
 export const readings = pgTable(
   "readings",
   {
@@ -114,7 +117,11 @@ export const readings = pgTable(
     usage: doublePrecision("usage").notNull(),
     source: text("source").notNull(),
   },
-  (t) => [index("readings_account_at_idx").on(t.accountId, t.at)],
+  (t) => [
+    index("readings_account_at_idx").on(t.accountId, t.at),
+    // Retention reads one time slice of every account at once.
+    index("readings_at_idx").on(t.at),
+  ],
 );
 
 /**

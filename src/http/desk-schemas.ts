@@ -138,12 +138,10 @@ export const EvidenceSchema = z
         source: z.string(),
       }),
     ),
-    cause: z
-      .unknown()
-      .openapi({
-        description:
-          "The MTAPI answer ({kind: rest, ...}) or Events message ({kind: event, ...}), tokens masked; null when not recorded.",
-      }),
+    cause: z.unknown().openapi({
+      description:
+        "The MTAPI answer ({kind: rest, ...}) or Events message ({kind: event, ...}), tokens masked; null when not recorded.",
+    }),
   })
   .openapi("Evidence");
 

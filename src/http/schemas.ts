@@ -238,13 +238,9 @@ export const ViolationSchema = z
     usage: z.number(),
     source: z.enum(["event", "poll"]),
     detected_at: isoTime(),
-    rules_version: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description: "The rules version that judged it (null if recorded before versions).",
-      }),
+    rules_version: z.number().int().nullable().openapi({
+      description: "The rules version that judged it (null if recorded before versions).",
+    }),
   })
   .openapi("Violation");
 

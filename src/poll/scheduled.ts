@@ -2,7 +2,8 @@
  * The cron handler: every minute, the live side (wake the monitor, reconcile it with
  * Postgres) and the poll sweep over every account that is not live.
  */
-import { openDb } from "../db/client.ts";
+import { thinReadings } from "../accounts/retention.ts";
+import { openDb, withDb } from "../db/client.ts";
 import { subscribeLive, toSubscribeInput, reconcileLive } from "../live/handoff.ts";
 import { log } from "../log.ts";
 import {
@@ -94,4 +95,9 @@ export async function scheduled(
     runReconcile(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)),
   );
   ctx.waitUntil(dispatchSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
+  ctx.waitUntil(
+    withDb(env, (db) => thinReadings(db))
+      .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))
+      .catch((err: unknown) => log("retention:failed", {}, err)),
+  );
 }
