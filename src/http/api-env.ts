@@ -27,7 +27,7 @@ export function newApi(): OpenAPIHono<ApiEnv> {
 
 /**
  * The OpenAPI security requirement of every `/v1` route (the role in it is filled in from
- * roles.ts when the document is served).
+ * role-table.ts when the document is served).
  */
 export const BEARER = [{ bearerAuth: [] }];
 

@@ -1,7 +1,7 @@
 /**
  * The admin HTTP API (admin-api.md): one OpenAPIHono app with a sub-app per resource, one
  * error handler, a per-request database, bearer auth (ADMIN_TOKEN or a named key) and the
- * role table (roles.ts) on `/v1`, and the OpenAPI 3.1 document generated from the same zod
+ * role table (role-table.ts, roles.ts) on `/v1`, and the OpenAPI 3.1 document generated from the same zod
  * schemas that validate the input, each operation marked with its least role. `/health` and
  * `/openapi.json` are public.
  */
@@ -15,7 +15,8 @@ import { auditApi } from "./audit.ts";
 import { apiAuth } from "./auth.ts";
 import { exportsApi } from "./exports.ts";
 import { keysApi } from "./keys.ts";
-import { annotateRoles, requireRole } from "./roles.ts";
+import { annotateRoles } from "./role-table.ts";
+import { requireRole } from "./roles.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";

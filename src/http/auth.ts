@@ -12,7 +12,7 @@ import { log } from "../log.ts";
 import type { ApiEnv } from "./api-env.ts";
 import { AppError } from "./errors.ts";
 import { findLiveKey, KEY_PREFIX, lastUsedIsStale, sha256Hex, touchKey } from "./key-store.ts";
-import type { Role } from "./roles.ts";
+import type { Role } from "./role-table.ts";
 
 const encoder = new TextEncoder();
 

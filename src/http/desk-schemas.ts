@@ -6,7 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { AUDIT_ACTIONS, RESERVED_ACTORS } from "../accounts/audit.ts";
 import { RuleParamsSchema } from "../risk/index.ts";
-import { ROLES } from "./roles.ts";
+import { ROLES } from "./role-table.ts";
 import {
   cursorField,
   id,

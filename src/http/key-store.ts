@@ -7,7 +7,7 @@ import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { auditValues, type Actor } from "../accounts/audit.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, apiKeys, type ApiKeyRow } from "../db/schema.ts";
-import type { Role } from "./roles.ts";
+import type { Role } from "./role-table.ts";
 
 /** Every key starts with this. */
 export const KEY_PREFIX = "sk_";
@@ -26,7 +26,7 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /** A new random key: `sk_` + 43 base64url characters (256 bits). */
 export function generateKey(
-  random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
+  random: (bytes: Uint8Array<ArrayBuffer>) => Uint8Array = (b) => crypto.getRandomValues(b),
 ): string {
   const bytes = random(new Uint8Array(32));
   const b64 = btoa(String.fromCharCode(...bytes))

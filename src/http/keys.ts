@@ -1,6 +1,6 @@
 /**
  * `/v1/keys` (admin-api.md, "API keys and roles"): create a named key with a role (the secret
- * is answered once), list keys without secrets, revoke one. Admin only (roles.ts).
+ * is answered once), list keys without secrets, revoke one. Admin only (role-table.ts).
  */
 import { createRoute } from "@hono/zod-openapi";
 import { BEARER, newApi } from "./api-env.ts";

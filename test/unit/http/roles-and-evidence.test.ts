@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildEvidence, maskSecrets } from "../../../src/accounts/evidence.ts";
 import { presentAudit } from "../../../src/accounts/audit.ts";
 import { generateKey, lastUsedIsStale, sha256Hex } from "../../../src/http/key-store.ts";
-import { annotateRoles, openApiPath, roleAllows, roleFor } from "../../../src/http/roles.ts";
+import { annotateRoles, openApiPath, roleAllows, roleFor } from "../../../src/http/role-table.ts";
 
 describe("roleFor", () => {
   it("answers the listed role, GET's for HEAD, and admin for any route not listed", () => {

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../../src/http/app.ts";
-import { ROUTE_ROLES, roleAllows, roleFor, ROLES, type Role } from "../../../src/http/roles.ts";
+import {
+  ROUTE_ROLES,
+  roleAllows,
+  roleFor,
+  ROLES,
+  type Role,
+} from "../../../src/http/role-table.ts";
 import { api, createKey } from "./helpers.ts";
 
 /** Every handler route of the real app under /v1 (middleware `ALL` routes left out). */
@@ -28,7 +34,7 @@ describe("the role table covers the app's real route table", () => {
     );
   });
 
-  it("lists every /v1 route in ROUTE_ROLES (unlisted routes fall to admin: list them in src/http/roles.ts)", () => {
+  it("lists every /v1 route in ROUTE_ROLES (unlisted routes fall to admin: list them in src/http/role-table.ts)", () => {
     const unlisted = routes
       .map((r) => `${r.method} ${r.path}`)
       .filter((key) => !(key in ROUTE_ROLES));
