@@ -76,3 +76,16 @@ export function buildEvidence(input: {
     cause: input.cause ? (maskSecrets(input.cause) as BreachCause) : null,
   };
 }
+
+/**
+ * The cause of a live reading for the evidence: the Events message as received (parsed JSON
+ * or its text), with the account's session id and every secret-named field masked.
+ * @param at when the message was received (ms since the epoch).
+ */
+export function eventCause(message: unknown, sessionId: string, at: number): BreachCause {
+  return {
+    kind: "event",
+    event: maskSecrets(message, [sessionId]),
+    received_at: new Date(at).toISOString(),
+  };
+}

@@ -18,6 +18,8 @@ export interface AccountJson {
   status: AccountStatus;
   monitoring_state: MonitoringState;
   rules: RuleParams;
+  /** The version of `rules` (see `GET /v1/accounts/{id}/rules`). */
+  rules_version: number;
   metrics: AccountMetrics | null;
   problem: string | null;
   created_at: string;
@@ -61,6 +63,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     status: row.status as AccountStatus,
     monitoring_state: row.monitoringState as MonitoringState,
     rules: row.rules,
+    rules_version: row.rulesVersion,
     metrics: row.metrics ?? null,
     problem: row.problem,
     created_at: row.createdAt.toISOString(),

@@ -154,6 +154,8 @@ export async function updateAccount(
         ? row.sessionId !== updated!.sessionId
         : JSON.stringify(before[k]) !== JSON.stringify(after[k]),
     );
+    // An edit that changes nothing (an empty body) leaves no audit row.
+    if (changed.length === 0) return updated ?? null;
     await tx.insert(accountAudit).values(
       auditValues({
         action: "account.updated",

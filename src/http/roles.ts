@@ -10,7 +10,8 @@ import { roleAllows, roleFor } from "./role-table.ts";
 
 /**
  * The handler route a request matched, or null when none did (a 404 follows). Middleware
- * (`ALL` routes and `use` patterns ending in `*`) is skipped.
+ * (`use` patterns ending in `*`) is skipped; a handler for every method (`app.all`) counts,
+ * so it too falls under the table (default: admin).
  */
 function handlerRoute(
   c: Parameters<MiddlewareHandler>[0],
@@ -18,7 +19,7 @@ function handlerRoute(
   const routes = matchedRoutes(c);
   for (let i = routes.length - 1; i >= 0; i--) {
     const r = routes[i]!;
-    if (r.method !== "ALL" && !r.path.endsWith("*")) return { method: r.method, path: r.path };
+    if (!r.path.endsWith("*")) return { method: r.method, path: r.path };
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildEvidence, maskSecrets } from "../../../src/accounts/evidence.ts";
+import { buildEvidence, eventCause, maskSecrets } from "../../../src/accounts/evidence.ts";
 import { presentAudit } from "../../../src/accounts/audit.ts";
 import { generateKey, lastUsedIsStale, sha256Hex } from "../../../src/http/key-store.ts";
 import { annotateRoles, openApiPath, roleAllows, roleFor } from "../../../src/http/role-table.ts";
@@ -121,6 +121,22 @@ describe("maskSecrets", () => {
       at: "2026-11-29T06:00:00.000Z",
     });
     expect(JSON.stringify(ev.cause)).not.toContain("secret-session-id");
+  });
+});
+
+describe("eventCause", () => {
+  it("keeps the Events message with the session masked, and when it arrived", () => {
+    const session = "f00dfeed-0000-4000-8000-000000000001";
+    const cause = eventCause(
+      { type: "AccountUpdate", id: session, data: { equity: 94_900, balance: 100_000 } },
+      session,
+      Date.UTC(2026, 10, 29, 6, 0, 1, 234),
+    );
+    expect(cause).toEqual({
+      kind: "event",
+      event: { type: "AccountUpdate", id: "f00d...", data: { equity: 94_900, balance: 100_000 } },
+      received_at: "2026-11-29T06:00:01.234Z",
+    });
   });
 });
 

@@ -45,6 +45,7 @@ describe("POST /v1/accounts", () => {
       status: "active",
       monitoring_state: "polling",
       rules: { ...PRESETS["ftmo-2step"], initial_balance: 100_000 },
+      rules_version: 1,
       metrics: null,
       problem: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),

@@ -110,6 +110,7 @@ describe("rules versions", () => {
       },
     });
     expect(patched.status).toBe(200);
+    expect(patched.body.rules_version).toBe(2);
     const versions = await api("GET", `/v1/accounts/${account.id}/rules`);
     expect(versions.status).toBe(200);
     expect(versions.body.items).toEqual([

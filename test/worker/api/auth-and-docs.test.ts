@@ -121,6 +121,7 @@ describe("GET /openapi.json", () => {
         "monitoring_state",
         "problem",
         "rules",
+        "rules_version",
         "server",
         "session_id",
         "status",
