@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sim } from "../helpers.ts";
-import { addToSim, api, createKey, createViaApi } from "./helpers.ts";
+import { eventually, sim } from "../helpers.ts";
+import { addToSim, api, createKey, createViaApi, subscribedIds } from "./helpers.ts";
 
 /** An API-created account that the simulator knows, at the given figures. */
 async function simAccount(balance: number, equity = balance) {
@@ -97,6 +97,56 @@ describe("GET /v1/audit", () => {
       ["key.created", null, null],
     ]);
     expect(JSON.stringify(res.body)).not.toContain(key.key);
+  });
+});
+
+describe("system decisions in the audit", () => {
+  it("records the poller's live entry and the monitor's breach, each with the system's reason", async () => {
+    const { account, sessionId } = await simAccount(104_000, 99_150);
+    expect((await poll([account.id])).body).toMatchObject({ entered_live: 1 });
+    await eventually(
+      async () => (await subscribedIds()).includes(account.id),
+      10_000,
+      "subscription",
+    );
+    await sim("/wait", { until: { subscribed: [sessionId] }, timeout_ms: 15_000 });
+    // Below the daily floor: the live event breaches it.
+    await sim(`/accounts/${sessionId}`, { equity: 98_000 }, "PATCH");
+    const v = await eventually(
+      async () => (await api("GET", `/v1/accounts/${account.id}/violations`)).body.items[0],
+      15_000,
+      "the live breach",
+    );
+    expect(v).toMatchObject({ source: "event", rules_version: 1 });
+    const audit = await eventually(
+      async () => {
+        const res = await api("GET", `/v1/audit?account_id=${account.id}`);
+        return res.body.items.length >= 4 ? res.body.items : null;
+      },
+      10_000,
+      "the audit rows",
+    );
+    const byAction = Object.fromEntries(audit.map((i: { action: string }) => [i.action, i]));
+    expect(byAction["account.live_entered"]).toMatchObject({
+      actor: "poller",
+      reason: expect.stringMatching(/^usage [\d.]+% >= 97%$/),
+      before: { monitoring_state: "polling" },
+      after: { monitoring_state: "live" },
+    });
+    expect(byAction["account.breached"]).toMatchObject({ actor: "monitor" });
+    expect(byAction["account.live_exited"]).toMatchObject({ actor: "monitor", reason: "breached" });
+
+    // The live path keeps evidence too: figures, readings, the rules version in force.
+    const detail = await api("GET", `/v1/violations/${v.id}`);
+    expect(detail.body.evidence).toMatchObject({
+      rules_version: 1,
+      rules: account.rules,
+      figures: { equity: 98_000, at: detail.body.detected_at },
+    });
+    expect(detail.body.evidence.readings_before[0]).toMatchObject({
+      equity: 99_150,
+      source: "poll",
+    });
   });
 });
 
