@@ -2,17 +2,17 @@
  * CSV exports at 100,000 rows (issue 12, "Exports": constant memory, measured), and the
  * storage a reading takes (for "Retention": storage per account per month).
  *
- * Seeds 100,000 accounts (10,000 `breached`, the rest `disabled`, so no sweep polls them) and
- * one violation each, then downloads `GET /v1/accounts.csv` and `GET /v1/violations.csv` from
- * `wrangler dev`, once filtered to 10,000 rows and once whole (100,000), reading the body as
- * a stream (the client keeps no copy), while sampling the resident set of the workerd process
- * every 25 ms. Constant memory means the peak growth at 100,000 rows is about that at 10,000
- * (the stream holds one 1,000-row page at a time), not ten times it.
+ * Seeds 100,000 accounts (50,000 `breached`, the rest `disabled`, so no sweep polls them) and
+ * one violation each, then downloads `GET /v1/violations.csv` (10,000, 50,000 and 100,000 rows,
+ * by `since`) and `GET /v1/accounts.csv` (50,000 by `status`, then all) from `wrangler dev`,
+ * reading the body as a stream (the client keeps no copy), while sampling the resident set of
+ * the workerd process every 25 ms. Constant memory means the peak growth at 100,000 rows is
+ * about that at 50,000 (the stream holds one 1,000-row page at a time), not twice it.
  *
  * Storage: inserts 100,000 readings and reads Postgres' size of `readings` with its indexes
  * before and after (PGlite: the Postgres 17 page layout Neon uses too).
  *
- *   node bench/exports.ts [--quick]     (quick: 20,000 rows, filtered to 2,000)
+ *   node bench/exports.ts [--quick]     (quick: 20,000 rows)
  */
 import { sql } from "drizzle-orm";
 import { buildEvidence } from "../src/accounts/evidence.ts";

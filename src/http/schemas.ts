@@ -183,13 +183,9 @@ export const AccountSchema = z
     status: AccountStatusSchema,
     monitoring_state: MonitoringStateSchema,
     rules: RuleParams,
-    rules_version: z
-      .number()
-      .int()
-      .positive()
-      .openapi({
-        description: "The version of `rules`; GET /v1/accounts/{id}/rules lists them all.",
-      }),
+    rules_version: z.number().int().positive().openapi({
+      description: "The version of `rules`; GET /v1/accounts/{id}/rules lists them all.",
+    }),
     metrics: MetricsSchema.nullable().openapi({ description: "null until the first reading" }),
     problem: z
       .string()
