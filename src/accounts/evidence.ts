@@ -89,3 +89,17 @@ export function eventCause(message: unknown, sessionId: string, at: number): Bre
     received_at: new Date(at).toISOString(),
   };
 }
+
+/**
+ * The cause of a polled reading for the evidence: the MTAPI AccountSummary answer, with the
+ * session id masked in the request and anywhere in the answer.
+ * @param at when the answer was received (ms since the epoch).
+ */
+export function restCause(sessionId: string, answer: unknown, at: number): BreachCause {
+  return {
+    kind: "rest",
+    request: `GET /AccountSummary?id=${maskSecret(sessionId)}`,
+    answer: maskSecrets(answer, [sessionId]),
+    received_at: new Date(at).toISOString(),
+  };
+}

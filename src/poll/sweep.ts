@@ -8,14 +8,8 @@ import { applyReading, toChange, type AccountChange } from "../accounts/outcome.
 import { markProblems, writeChanges, type GuardedChange } from "../accounts/write-changes.ts";
 import type { Db } from "../db/client.ts";
 import { accounts, type AccountRow } from "../db/schema.ts";
-import { maskSecrets } from "../accounts/evidence.ts";
-import { maskSecret } from "../accounts/present.ts";
-import type { BreachCause } from "../db/evidence.ts";
-import {
-  fetchAccountSummary,
-  type AccountSummary,
-  type SummaryResult,
-} from "../mtapi/account-summary.ts";
+import { restCause } from "../accounts/evidence.ts";
+import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import { log } from "../log.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 
@@ -39,16 +33,6 @@ export interface PollOptions {
   now?: () => number;
   /** Called with the accounts that entered live monitoring (their update landed). */
   onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
-}
-
-/** The MTAPI answer behind a polled reading, as breach evidence keeps it (session masked). */
-function restCause(sessionId: string, summary: AccountSummary, at: number): BreachCause {
-  return {
-    kind: "rest",
-    request: `GET /AccountSummary?id=${maskSecret(sessionId)}`,
-    answer: maskSecrets(summary, [sessionId]),
-    received_at: new Date(at).toISOString(),
-  };
 }
 
 /** The accounts the sweep polls: active and not live, by id, in pages. */
