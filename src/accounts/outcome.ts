@@ -14,14 +14,18 @@ import {
   type RuleParams,
   type Violation,
 } from "../risk/index.ts";
+import type { BreachCause } from "../db/evidence.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
 import type { AccountStatus } from "../db/schema.ts";
+import type { AuditAction } from "./audit.ts";
 
 /** Who changed an account's state (the audit's `source`). */
 export type ChangeSource = ReadingSource | "api" | "reconcile";
 
-/** One line of the account audit. */
+/** One line of the account audit (a system decision; operators' changes are in state-change.ts). */
 export interface AuditEntry {
+  /** Derived from `field` and `to` when not given (see `systemAction` in audit.ts). */
+  action?: AuditAction;
   field: "monitoring_state" | "status";
   from: string | null;
   to: string;
@@ -51,6 +55,21 @@ export interface AccountChange {
   violations: Violation[];
   audit: AuditEntry[];
   reading: ReadingRow;
+  /** The rules that judged the reading (kept in a violation's evidence). */
+  rules?: RuleParams;
+  /**
+   * The rules version that judged it. When absent the writer takes the account's current
+   * version, which is right unless the rules changed while the reading was in flight.
+   */
+  rulesVersion?: number;
+  /** The MTAPI answer or Events message behind the reading, secrets masked. */
+  cause?: BreachCause;
+}
+
+/** What a writer knows about a reading beyond the engine's outcome, for violations. */
+export interface ChangeContext {
+  rulesVersion?: number | undefined;
+  cause?: BreachCause | undefined;
 }
 
 /** What the engine decided for one applied reading; the rows to write come from `toChange`. */
@@ -184,11 +203,23 @@ export function applyReading(
   return out;
 }
 
-/** The rows one applied reading writes: figures, status and monitoring changes, audit. */
-export function toChange(rules: RuleParams, o: AppliedReading): AccountChange {
+/**
+ * The rows one applied reading writes: figures, status and monitoring changes, audit.
+ * `ctx` carries what a violation's evidence needs beyond the engine's figures.
+ */
+export function toChange(
+  rules: RuleParams,
+  o: AppliedReading,
+  ctx: ChangeContext = {},
+): AccountChange {
   const { reading } = o;
   const change = figuresChange(o.accountId, rules, o.state, reading.source);
   change.violations = o.violations;
+  if (o.breached) {
+    change.rules = rules;
+    if (ctx.rulesVersion !== undefined) change.rulesVersion = ctx.rulesVersion;
+    if (ctx.cause) change.cause = ctx.cause;
+  }
   if (o.breached) {
     change.status = "breached";
     change.audit.push({

@@ -34,6 +34,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     status: row.status,
     monitoring_state: row.monitoringState,
     rules: row.rules,
+    rules_version: row.rulesVersion,
     metrics: row.metrics ?? null,
     problem: row.problem,
     created_at: row.createdAt.toISOString(),
@@ -53,5 +54,6 @@ export function presentViolation(row: ViolationRow): ViolationJson {
     usage: row.usage,
     source: row.source as ViolationJson["source"],
     detected_at: row.detectedAt.toISOString(),
+    rules_version: row.rulesVersion ?? null,
   };
 }

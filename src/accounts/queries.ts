@@ -7,6 +7,7 @@ import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
 import {
+  accountAudit,
   accounts,
   readings,
   violations,
@@ -15,7 +16,10 @@ import {
 } from "../db/schema.ts";
 import type { AccountStatus } from "../db/schema.ts";
 import { usageOf, type MonitoringState, type RiskState, type RuleParams } from "../risk/index.ts";
+import { auditValues, type Actor } from "./audit.ts";
 import { floorsAndUsage } from "./outcome.ts";
+import { maskSecret } from "./present.ts";
+import { writeFirstVersion, writeNextVersion } from "./rules-versions.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
 export interface NewAccount {
@@ -28,12 +32,38 @@ export interface NewAccount {
 }
 
 /**
- * Inserts an account. A duplicate (login, server) fails with Postgres' unique violation of
+ * Inserts an account with its rules as version 1 and an `account.created` audit row, in one
+ * transaction. A duplicate (login, server) fails with Postgres' unique violation of
  * `accounts_login_server_key`, which the caller turns into a conflict.
  */
-export async function insertAccount(db: Db, account: NewAccount): Promise<AccountRow> {
-  const [row] = await db.insert(accounts).values(account).returning();
-  return row!;
+export async function insertAccount(db: Db, account: NewAccount, by: Actor): Promise<AccountRow> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(accounts).values(account).returning();
+    await writeFirstVersion(tx, row!, by);
+    await tx.insert(accountAudit).values(
+      auditValues({
+        action: "account.created",
+        actor: by.actor,
+        accountId: row!.id,
+        reason: by.reason,
+        source: "api",
+        after: auditedFields(row!),
+      }),
+    );
+    return row!;
+  });
+}
+
+/** The fields of an account the audit shows before / after a change (secrets masked). */
+function auditedFields(row: AccountRow): Record<string, unknown> {
+  return {
+    login: row.login,
+    server: row.server,
+    session_id: maskSecret(row.sessionId),
+    label: row.label,
+    rules_version: row.rulesVersion,
+    rules: row.rules,
+  };
 }
 
 /** The account with `id`, or null. */
@@ -83,25 +113,50 @@ export interface AccountEdit {
 
 /**
  * Applies an edit in one transaction (the row is read, locked, to recompute the metrics
- * under new rules). Returns the updated row, or null when there is no such account.
+ * under new rules): new rules become a new rules version, and the edit an `account.updated`
+ * audit row with the changed fields before and after. Returns the updated row, or null when
+ * there is no such account.
  */
 export async function updateAccount(
   db: Db,
   id: number,
   edit: AccountEdit,
+  by: Actor,
 ): Promise<AccountRow | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
     if (!row) return null;
-    const set: Partial<typeof accounts.$inferInsert> = { updatedAt: new Date() };
+    const now = new Date();
+    const set: Partial<typeof accounts.$inferInsert> = { updatedAt: now };
     if (edit.label !== undefined) set.label = edit.label;
     if (edit.sessionId !== undefined) set.sessionId = edit.sessionId;
     if (edit.rules) {
       set.rules = edit.rules.rules;
       set.preset = edit.rules.preset;
       set.metrics = metricsUnderRules(row.metrics, edit.rules.rules, row.riskState);
+      set.rulesVersion = await writeNextVersion(tx, row, edit.rules, by, now);
     }
     const [updated] = await tx.update(accounts).set(set).where(eq(accounts.id, id)).returning();
+    const before = auditedFields(row);
+    const after = auditedFields(updated!);
+    const changed = Object.keys(after).filter((k) =>
+      k === "session_id"
+        ? row.sessionId !== updated!.sessionId
+        : JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+    );
+    // An edit that changes nothing (an empty body) leaves no audit row.
+    if (changed.length === 0) return updated ?? null;
+    await tx.insert(accountAudit).values(
+      auditValues({
+        action: "account.updated",
+        actor: by.actor,
+        accountId: id,
+        reason: by.reason,
+        source: "api",
+        before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+      }),
+    );
     return updated ?? null;
   });
 }
@@ -126,6 +181,12 @@ export async function listViolations(db: Db, f: ViolationFilter): Promise<Violat
     .where(and(...where))
     .orderBy(desc(violations.id))
     .limit(f.limit + 1);
+}
+
+/** The violation with `id`, evidence included, or null. */
+export async function findViolation(db: Db, id: number): Promise<ViolationRow | null> {
+  const [row] = await db.select().from(violations).where(eq(violations.id, id));
+  return row ?? null;
 }
 
 /** A point of an account's equity chart. */

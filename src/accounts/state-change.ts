@@ -2,13 +2,14 @@
  * Operator changes of an account's status and monitoring state (reset, disable, force live,
  * force polling). Each is one transaction: lock the row, check the precondition, write the
  * new state with `state_version` bumped (so in-flight writes from the poller or the live
- * monitor that read the old state are dropped, see write-changes.ts), and record an
- * `account_audit` row per changed field.
+ * monitor that read the old state are dropped, see write-changes.ts), and record one audit
+ * row (action, actor, reason, state before and after) in the same transaction.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, type AccountRow, type AccountStatus } from "../db/schema.ts";
 import type { MonitoringState, RiskState } from "../risk/index.ts";
+import { auditValues, type Actor, type AuditAction } from "./audit.ts";
 import type { ChangeSource } from "./outcome.ts";
 
 /** The target state; fields left undefined stay as they are. */
@@ -20,7 +21,10 @@ export interface StateTarget {
 }
 
 export interface StateChangeOptions {
-  reason: string;
+  /** The audit action, e.g. `account.reset`. */
+  action: AuditAction;
+  /** Who asks, and their reason (optional). */
+  by: Actor;
   source: ChangeSource;
   /** Refuses the change (nothing written) unless it holds for the locked row. */
   precondition?: (row: AccountRow) => boolean;
@@ -57,6 +61,7 @@ export async function changeAccountState(
     const status = target.status ?? before.status;
     const monitoring = target.monitoringState ?? before.monitoringState;
     const audit: Array<{ field: "status" | "monitoring_state"; from: string; to: string }> = [];
+
     if (status !== before.status) audit.push({ field: "status", from: before.status, to: status });
     if (monitoring !== before.monitoringState) {
       audit.push({ field: "monitoring_state", from: before.monitoringState, to: monitoring });
@@ -76,18 +81,22 @@ export async function changeAccountState(
       })
       .where(eq(accounts.id, id))
       .returning();
-    if (audit.length) {
-      await tx.insert(accountAudit).values(
-        audit.map((a) => ({
-          accountId: id,
-          field: a.field,
-          fromValue: a.from,
-          toValue: a.to,
-          reason: opts.reason,
-          source: opts.source,
-        })),
-      );
-    }
+    // One row per action; `field` names the main change (status before monitoring state).
+    const main = audit[0];
+    await tx.insert(accountAudit).values(
+      auditValues({
+        action: opts.action,
+        actor: opts.by.actor,
+        accountId: id,
+        reason: opts.by.reason,
+        source: opts.source,
+        field: main?.field ?? null,
+        from: main?.from ?? null,
+        to: main?.to ?? null,
+        before: { status: before.status, monitoring_state: before.monitoringState },
+        after: { status, monitoring_state: monitoring },
+      }),
+    );
     return { kind: "done", before, after: after!, changed: true };
   });
 }

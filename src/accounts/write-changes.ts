@@ -8,10 +8,87 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { EvidenceReading, ViolationEvidence } from "../db/evidence.ts";
 import { accountAudit, readings, violations } from "../db/schema.ts";
 import { log } from "../log.ts";
 import type { MonitoringState, ReadingSource } from "../risk/index.ts";
+import { auditValues, systemAction, systemActor } from "./audit.ts";
+import { buildEvidence, EVIDENCE_READINGS } from "./evidence.ts";
 import type { AccountChange } from "./outcome.ts";
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * The evidence of each breaching change, by account id: its rules version (the change's own,
+ * else the account's current one) and up to 20 readings before the breaching reading, read in
+ * the writer's transaction. One statement whatever the number of breaches.
+ */
+async function evidenceFor(
+  tx: Tx,
+  breaching: readonly AccountChange[],
+): Promise<Map<number, { version: number | null; evidence: ViolationEvidence }>> {
+  const out = new Map<number, { version: number | null; evidence: ViolationEvidence }>();
+  if (breaching.length === 0) return out;
+  const input = breaching.map((c) => ({
+    id: c.accountId,
+    at: new Date(c.reading.at).toISOString(),
+  }));
+  const rows = await tx.execute<{
+    account_id: number;
+    rules_version: number | null;
+    at: Date | string | null;
+    balance: number | null;
+    equity: number | null;
+    usage: number | null;
+    source: string | null;
+  }>(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as v(id int, at timestamptz)
+    )
+    select i.id as account_id, a.rules_version, r.at, r.balance, r.equity, r.usage, r.source
+    from input i
+    left join accounts a on a.id = i.id
+    left join lateral (
+      select at, balance, equity, usage, source from readings
+      where account_id = i.id and at < i.at
+      order by at desc, id desc
+      limit ${EVIDENCE_READINGS}
+    ) r on true
+    order by i.id, r.at desc nulls last`);
+  const before = new Map<number, { version: number | null; readings: EvidenceReading[] }>();
+  for (const r of rows.rows) {
+    const id = Number(r.account_id);
+    const entry = before.get(id) ?? {
+      version: r.rules_version === null ? null : Number(r.rules_version),
+      readings: [],
+    };
+    before.set(id, entry);
+    if (r.at !== null) {
+      entry.readings.push({
+        at: new Date(r.at).toISOString(),
+        balance: Number(r.balance),
+        equity: Number(r.equity),
+        usage: Number(r.usage),
+        source: String(r.source),
+      });
+    }
+  }
+  for (const c of breaching) {
+    const found = before.get(c.accountId);
+    const version = c.rulesVersion ?? found?.version ?? null;
+    out.set(c.accountId, {
+      version,
+      evidence: buildEvidence({
+        rules: c.rules!,
+        rulesVersion: version,
+        metrics: c.metrics,
+        readingsBefore: found?.readings ?? [],
+        cause: c.cause ?? null,
+      }),
+    });
+  }
+  return out;
+}
 
 /** A change with the state its writer expects the account to be in. */
 export interface GuardedChange {
@@ -87,8 +164,14 @@ export async function writeChanges(
       returning a.id`);
     const applied = new Set(updated.rows.map((r) => Number(r.id)));
 
+    const breaching = batch
+      .map(({ change }) => change)
+      .filter((c) => c.violations.length > 0 && c.rules);
+    const evidence = await evidenceFor(tx, breaching);
     const violationRows = batch.flatMap(({ change }) =>
       change.violations.map((v) => ({
+        rulesVersion: evidence.get(change.accountId)?.version ?? change.rulesVersion ?? null,
+        evidence: evidence.get(change.accountId)?.evidence ?? null,
         accountId: change.accountId,
         rule: v.rule,
         period: v.period,
@@ -117,15 +200,21 @@ export async function writeChanges(
     const auditRows = batch
       .filter(({ change }) => applied.has(change.accountId))
       .flatMap(({ change }) =>
-        change.audit.map((a) => ({
-          accountId: change.accountId,
-          field: a.field,
-          fromValue: a.from,
-          toValue: a.to,
-          reason: a.reason,
-          source: a.source,
-          at: new Date(a.at),
-        })),
+        change.audit.map((a) =>
+          auditValues({
+            action: a.action ?? systemAction(a.field, a.to) ?? "account.updated",
+            actor: systemActor(a.source),
+            accountId: change.accountId,
+            reason: a.reason,
+            source: a.source,
+            field: a.field,
+            from: a.from,
+            to: a.to,
+            before: { [a.field]: a.from },
+            after: { [a.field]: a.to },
+            at: new Date(a.at),
+          }),
+        ),
       );
     if (auditRows.length) await tx.insert(accountAudit).values(auditRows);
 

@@ -12,11 +12,13 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import type { MonitoringState, ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
+import type { ViolationEvidence } from "./evidence.ts";
 import type { AccountMetrics } from "./metrics.ts";
 
 /** An account's status: watched, breached (until an operator resets it), or switched off. */
@@ -62,6 +64,8 @@ export const accounts = pgTable(
      * never undoes a change that is still on its way from the live monitor.
      */
     stateVersion: integer("state_version").notNull().default(0),
+    /** The version of `rules` (account_rules.version); bumped by every rules change. */
+    rulesVersion: integer("rules_version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -94,6 +98,10 @@ export const violations = pgTable(
     /** When the breaching reading happened (not when it was written). */
     detectedAt: timestamp("detected_at", { withTimezone: true, mode: "date" }).notNull(),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The rules version that judged it; null on violations recorded before versions existed. */
+    rulesVersion: integer("rules_version"),
+    /** What explains the breach, kept at breach time (see src/accounts/evidence.ts). */
+    evidence: jsonb("evidence").$type<ViolationEvidence>(),
   },
   (t) => [
     uniqueIndex("violations_account_rule_period_key").on(t.accountId, t.rule, t.period),
@@ -101,7 +109,10 @@ export const violations = pgTable(
   ],
 );
 
-/** Equity history for charts, thinned by the writers. */
+/**
+ * Equity history for charts and evidence. Thinned as it ages by the cron
+ * (src/accounts/retention.ts): full detail 7 days, then one per 5 minutes, hourly after 90.
+ */
 export const readings = pgTable(
   "readings",
   {
@@ -116,30 +127,94 @@ export const readings = pgTable(
     usage: doublePrecision("usage").notNull(),
     source: text("source").notNull(),
   },
-  (t) => [index("readings_account_at_idx").on(t.accountId, t.at)],
+  (t) => [
+    index("readings_account_at_idx").on(t.accountId, t.at),
+    // Retention reads one time slice of every account at once.
+    index("readings_at_idx").on(t.at),
+  ],
 );
 
-/** Audit of monitoring-state and status changes: who moved an account, when, and why. */
+/**
+ * The audit trail (admin-api.md, "Audit trail"): every change and every system decision.
+ * Rows written before version 2 have no `action` or `actor`; they are derived from `field`,
+ * `to_value` and `source` when read (src/accounts/audit.ts). Key events have no account.
+ */
 export const accountAudit = pgTable(
   "account_audit",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    accountId: integer("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    /** `monitoring_state` or `status`. */
-    field: text("field").notNull(),
+    accountId: integer("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    /** `monitoring_state` or `status` for state changes; null for other actions. */
+    field: text("field"),
     fromValue: text("from_value"),
-    toValue: text("to_value").notNull(),
-    /** Short reason, e.g. `usage 97.2% >= 97%`, `breach daily_loss`, `operator reset`. */
-    reason: text("reason").notNull(),
+    toValue: text("to_value"),
+    /** The operator's reason, or the system's (e.g. `usage 97.2% >= 97%`); null when none given. */
+    reason: text("reason"),
     /** `poll`, `event`, `api`, `reconcile`. */
     source: text("source").notNull(),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** e.g. `account.reset`, `account.breached`, `key.created` (admin-api.md). */
+    action: text("action"),
+    /** A key's name, `admin-token`, `poller` or `monitor`. */
+    actor: text("actor"),
+    before: jsonb("before"),
+    after: jsonb("after"),
   },
-  (t) => [index("account_audit_account_idx").on(t.accountId, t.at)],
+  (t) => [
+    index("account_audit_account_idx").on(t.accountId, t.at),
+    index("account_audit_actor_idx").on(t.actor, t.id),
+    index("account_audit_action_idx").on(t.action, t.id),
+  ],
+);
+
+/** Every version of an account's rules; version 1 is the rules it was created with. */
+export const accountRules = pgTable(
+  "account_rules",
+  {
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    rules: jsonb("rules").$type<RuleParams>().notNull(),
+    preset: text("preset"),
+    effectiveFrom: timestamp("effective_from", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow(),
+    actor: text("actor"),
+    reason: text("reason"),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.version] })],
+);
+
+/** Named API keys with a role (admin-api.md, "API keys and roles"). Only a hash is kept. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull(),
+    /** `viewer`, `operator` or `admin`. */
+    role: text("role").notNull(),
+    /** The key's first characters (`sk_ab12`), for display. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 of the whole key, lowercase hex. */
+    hash: text("hash").notNull(),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("api_keys_hash_key").on(t.hash),
+    uniqueIndex("api_keys_active_name_key")
+      .on(t.name)
+      .where(sql`${t.revokedAt} is null`),
+    check("api_keys_role_check", sql`${t.role} in ('viewer', 'operator', 'admin')`),
+  ],
 );
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
 export type ViolationRow = typeof violations.$inferSelect;
+export type AuditRow = typeof accountAudit.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type RulesVersionRow = typeof accountRules.$inferSelect;

@@ -12,9 +12,21 @@ import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { conflict, notFound } from "./errors.ts";
-import { AccountSchema, IdParamSchema, errorResponses } from "./schemas.ts";
+import {
+  AccountSchema,
+  IdParamSchema,
+  ReasonBodySchema,
+  ReasonQuerySchema,
+  errorResponses,
+} from "./schemas.ts";
 
 const tags = ["accounts"];
+/** An optional JSON body `{"reason": "..."}`; no body at all is fine. */
+const reasonBody = {
+  content: { "application/json": { schema: ReasonBodySchema } },
+  required: false,
+};
+
 const answer = {
   200: { description: "The account", content: { "application/json": { schema: AccountSchema } } },
   ...errorResponses(400, 404, 409),
@@ -37,7 +49,7 @@ const reset = createRoute({
   summary: "Bring a breached account back to active / polling",
   description:
     "The violations stay on record; the rules evaluate afresh from the next reading. 409 unless the account is breached.",
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, body: reasonBody },
   responses: answer,
 });
 
@@ -48,7 +60,7 @@ const goLive = createRoute({
   security: BEARER,
   summary: "Force an account into live monitoring",
   description: "409 unless the account is active.",
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, body: reasonBody },
   responses: answer,
 });
 
@@ -58,7 +70,7 @@ const goPolling = createRoute({
   tags,
   security: BEARER,
   summary: "Force an account out of live monitoring, back to polling",
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, query: ReasonQuerySchema },
   responses: answer,
 });
 
@@ -71,7 +83,8 @@ export const accountActionsApi = newApi()
         id,
         { status: "active", monitoringState: "polling", clearBreaches: true },
         {
-          reason: "operator reset",
+          action: "account.reset",
+          by: { actor: c.var.principal.actor, reason: c.req.valid("json").reason },
           source: "api",
           precondition: (row) => row.status === "breached",
         },
@@ -90,7 +103,8 @@ export const accountActionsApi = newApi()
         id,
         { monitoringState: "live" },
         {
-          reason: "operator forced live",
+          action: "account.live_forced",
+          by: { actor: c.var.principal.actor, reason: c.req.valid("json").reason },
           source: "api",
           precondition: (r) => r.status === "active",
         },
@@ -109,7 +123,11 @@ export const accountActionsApi = newApi()
         c.var.db,
         id,
         { monitoringState: "polling" },
-        { reason: "operator forced polling", source: "api" },
+        {
+          action: "account.live_released",
+          by: { actor: c.var.principal.actor, reason: c.req.valid("query").reason },
+          source: "api",
+        },
       ),
       id,
       () => "unreachable",

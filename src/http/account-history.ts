@@ -1,10 +1,12 @@
 /**
- * An account's history: its violations and its equity readings for a chart
- * (admin-api.md, "Accounts"). Both read Postgres only.
+ * An account's history: its violations, its equity readings for a chart (admin-api.md,
+ * "Accounts") and its rules versions ("rule versions"). All read Postgres only.
  */
 import { createRoute } from "@hono/zod-openapi";
 import { presentViolation } from "../accounts/present.ts";
 import { listReadings, listViolations } from "../accounts/queries.ts";
+import { listRulesVersions } from "../accounts/rules-versions.ts";
+import { RulesVersionListSchema } from "./desk-schemas.ts";
 import { accountOr404 } from "./accounts.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
@@ -54,7 +56,27 @@ const equity = createRoute({
   },
 });
 
+const rules = createRoute({
+  method: "get",
+  path: "/{id}/rules",
+  tags,
+  security: BEARER,
+  summary: "Every version of an account's rules, oldest first",
+  request: { params: IdParamSchema },
+  responses: {
+    200: {
+      description: "Rules versions",
+      content: { "application/json": { schema: RulesVersionListSchema } },
+    },
+    ...errorResponses(400, 404),
+  },
+});
+
 export const accountHistoryApi = newApi()
+  .openapi(rules, async (c) => {
+    const row = await accountOr404(c.var.db, c.req.valid("param").id);
+    return c.json({ items: await listRulesVersions(c.var.db, row) }, 200);
+  })
   .openapi(violations, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");

@@ -19,6 +19,7 @@ import {
   IdParamSchema,
   ListAccountsQuerySchema,
   PatchAccountSchema,
+  ReasonQuerySchema,
   errorResponses,
 } from "./schemas.ts";
 import { resolveRulesOrThrow } from "./validation.ts";
@@ -91,7 +92,7 @@ const remove = createRoute({
   tags,
   security: BEARER,
   summary: "Disable an account: unsubscribe it and stop polling it",
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, query: ReasonQuerySchema },
   responses: { 204: { description: "Disabled" }, ...errorResponses(400, 404) },
 });
 
@@ -100,14 +101,18 @@ export const accountsApi = newApi()
     const body = c.req.valid("json");
     const resolved = resolveRulesOrThrow(body.rules);
     try {
-      const row = await insertAccount(c.var.db, {
-        login: body.login,
-        server: body.server,
-        sessionId: body.session_id,
-        label: body.label ?? null,
-        preset: resolved.preset,
-        rules: resolved.rules,
-      });
+      const row = await insertAccount(
+        c.var.db,
+        {
+          login: body.login,
+          server: body.server,
+          sessionId: body.session_id,
+          label: body.label ?? null,
+          preset: resolved.preset,
+          rules: resolved.rules,
+        },
+        { actor: c.var.principal.actor, reason: body.reason },
+      );
       return c.json(presentAccount(row), 201);
     } catch (err) {
       if (isUniqueViolation(err, "accounts_login_server_key")) {
@@ -135,13 +140,15 @@ export const accountsApi = newApi()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const rules = body.rules === undefined ? undefined : resolveRulesOrThrow(body.rules);
-    const row = await updateAccount(c.var.db, id, {
-      label: body.label,
-      sessionId: body.session_id,
-      rules,
-    });
+    const row = await updateAccount(
+      c.var.db,
+      id,
+      { label: body.label, sessionId: body.session_id, rules },
+      { actor: c.var.principal.actor, reason: body.reason },
+    );
     if (!row) throw notFound("account", id);
-    // The monitor holds its own copy of the rules and keys of a live account: refresh it.
+    // The monitor holds its own copy of the rules and keys of a live account: refresh it, so
+    // it judges by the new rules version from its next event on.
     const monitorSees = rules !== undefined || body.session_id !== undefined;
     if (monitorSees && row.status === "active" && row.monitoringState === "live") {
       await subscribeLive(c.env, [toSubscribeInput(row)]);
@@ -150,11 +157,16 @@ export const accountsApi = newApi()
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
+    const { reason } = c.req.valid("query");
     const result = await changeAccountState(
       c.var.db,
       id,
       { status: "disabled", monitoringState: "polling" },
-      { reason: "operator disabled", source: "api" },
+      {
+        action: "account.disabled",
+        by: { actor: c.var.principal.actor, reason },
+        source: "api",
+      },
     );
     if (result.kind === "not_found") throw notFound("account", id);
     if (result.kind === "done" && result.before.monitoringState === "live") {

@@ -6,6 +6,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { openDb, type Db } from "../db/client.ts";
+import type { Principal } from "./auth.ts";
 import { validationHook } from "./validation.ts";
 
 /** Bindings and request variables of the admin API. */
@@ -14,6 +15,8 @@ export interface ApiEnv {
   Variables: {
     /** The request's database (see {@link dbPerRequest}). */
     db: Db;
+    /** Who is calling (see auth.ts); set on every `/v1` request. */
+    principal: Principal;
   };
 }
 
@@ -22,7 +25,10 @@ export function newApi(): OpenAPIHono<ApiEnv> {
   return new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 }
 
-/** The OpenAPI security requirement of every `/v1` route. */
+/**
+ * The OpenAPI security requirement of every `/v1` route (the role in it is filled in from
+ * role-table.ts when the document is served).
+ */
 export const BEARER = [{ bearerAuth: [] }];
 
 /**

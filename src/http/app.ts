@@ -1,7 +1,8 @@
 /**
  * The admin HTTP API (admin-api.md): one OpenAPIHono app with a sub-app per resource, one
- * error handler, bearer auth and a per-request database on `/v1`, and the OpenAPI 3.1
- * document generated from the same zod schemas that validate the input. `/health` and
+ * error handler, a per-request database, bearer auth (ADMIN_TOKEN or a named key) and the
+ * role table (role-table.ts, roles.ts) on `/v1`, and the OpenAPI 3.1 document generated from the same zod
+ * schemas that validate the input, each operation marked with its least role. `/health` and
  * `/openapi.json` are public.
  */
 import { createRoute } from "@hono/zod-openapi";
@@ -10,7 +11,12 @@ import { accountActionsApi } from "./account-actions.ts";
 import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
-import { adminAuth } from "./auth.ts";
+import { auditApi } from "./audit.ts";
+import { apiAuth } from "./auth.ts";
+import { exportsApi } from "./exports.ts";
+import { keysApi } from "./keys.ts";
+import { annotateRoles } from "./role-table.ts";
+import { requireRole } from "./roles.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
@@ -22,10 +28,12 @@ export const app = newApi();
 app.onError(onError);
 app.notFound(onNotFound);
 
-// Auth before anything under /v1 (an unknown /v1 path is a 401 without the token and a 404
-// with it), and the database after auth, so that a rejected request opens nothing.
-app.use("/v1/*", adminAuth());
+// The database first (its pool connects lazily: a request refused without a key look-up
+// opens nothing), then auth before anything under /v1 (an unknown /v1 path is a 401 without
+// a key and a 404 with one), then the role of the matched route (default deny: admin).
 app.use("/v1/*", dbPerRequest());
+app.use("/v1/*", apiAuth());
+app.use("/v1/*", requireRole());
 
 const health = createRoute({
   method: "get",
@@ -39,32 +47,44 @@ const health = createRoute({
 });
 app.openapi(health, (c) => c.json({ ok: true as const, version: VERSION }, 200));
 
+// The exports first: `/v1/accounts.csv` must not be read as an account id.
+app.route("/v1", exportsApi);
 app.route("/v1/accounts", accountsApi);
 app.route("/v1/accounts", accountActionsApi);
 app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
 app.route("/v1/monitor", monitorApi);
 app.route("/v1/poll", pollApi);
+app.route("/v1/audit", auditApi);
+app.route("/v1/keys", keysApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
   scheme: "bearer",
-  description: "The ADMIN_TOKEN secret.",
+  description:
+    "An API key (sk_...) or the ADMIN_TOKEN secret. Each operation lists its least role (viewer, operator, admin) in its security requirement and in x-required-role.",
 });
 
-app.doc31("/openapi.json", {
+const openApiConfig = {
   openapi: "3.1.0",
   info: {
     title: "Drawdown Sentinel admin API",
     version: VERSION,
-    description: "Accounts, violations, the live monitor and the poller (admin-api.md).",
+    description:
+      "Accounts, violations, the live monitor, the poller, API keys and the audit trail (admin-api.md).",
   },
   security: [{ bearerAuth: [] }],
   tags: [
     { name: "accounts" },
     { name: "violations" },
+    { name: "exports" },
+    { name: "audit" },
+    { name: "keys" },
     { name: "monitor" },
     { name: "poller" },
     { name: "health" },
   ],
-});
+};
+
+// Generated per request (as doc31 does), with each operation's role from the role table.
+app.get("/openapi.json", (c) => c.json(annotateRoles(app.getOpenAPI31Document(openApiConfig))));

@@ -13,6 +13,7 @@ import { log } from "../log.ts";
 export type ErrorCode =
   | "validation_failed"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "unsupported_media_type"
@@ -75,6 +76,8 @@ function codeForStatus(status: number): ErrorCode {
       return "validation_failed";
     case 401:
       return "unauthorized";
+    case 403:
+      return "forbidden";
     case 404:
       return "not_found";
     case 405:

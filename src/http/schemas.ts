@@ -19,7 +19,7 @@ export const isoTime = () => z.iso.datetime({ offset: true });
  * A time in a query string: an ISO date-time (with `Z` or an offset) or a date (UTC midnight),
  * in years 1-9999 (what Postgres and `Date` agree on).
  */
-const queryTime = () =>
+export const queryTime = () =>
   z
     .union([z.iso.datetime({ offset: true }), z.iso.date()], {
       error: "must be an ISO 8601 date-time such as 2026-11-26T06:00:00Z, or a date",
@@ -30,9 +30,10 @@ const queryTime = () =>
     });
 
 /** Free text Postgres can store: no NUL characters. */
-const text = () => z.string().regex(/^[^\u0000]*$/, { error: "must not contain NUL characters" });
+export const text = () =>
+  z.string().regex(/^[^\u0000]*$/, { error: "must not contain NUL characters" });
 /** An identifier: no control characters, no surrounding blanks. */
-const name = (max: number) =>
+export const name = (max: number) =>
   z
     .string()
     .trim()
@@ -41,6 +42,26 @@ const name = (max: number) =>
     .regex(/^[^\u0000-\u001f\u007f]*$/, { error: "must not contain control characters" });
 
 // ---- shared ---------------------------------------------------------------------------
+
+/** Why a change is made (admin-api.md, "reasons"): 1-500 characters, kept in the audit. */
+export const reasonField = () =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: "must be 1-500 characters" })
+    .max(500, { error: "must be 1-500 characters" })
+    .regex(/^[^\u0000]*$/, { error: "must not contain NUL characters" })
+    .optional()
+    .openapi({
+      description: "Why (1-500 characters); kept in the audit trail.",
+      example: "trader dispute #812",
+    });
+
+/** The body of an action that takes nothing but an optional reason. */
+export const ReasonBodySchema = z.strictObject({ reason: reasonField() }).openapi("ReasonBody");
+
+/** The `reason` query parameter of a `DELETE`. */
+export const ReasonQuerySchema = z.object({ reason: reasonField() });
 
 export const ErrorSchema = z
   .object({
@@ -67,14 +88,14 @@ export const IdParamSchema = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: 42 }),
 });
 
-const limitField = z.coerce
+export const limitField = z.coerce
   .number()
   .int()
   .min(1)
   .max(500)
   .default(100)
   .openapi({ description: "Page size, 1-500.", example: 100 });
-const cursorField = z
+export const cursorField = z
   .string()
   .min(1)
   .max(200)
@@ -106,6 +127,7 @@ export const CreateAccountSchema = z
     session_id: sessionId,
     label: label.optional(),
     rules: RulesInput,
+    reason: reasonField(),
   })
   .openapi("CreateAccount", {
     example: {
@@ -122,6 +144,7 @@ export const PatchAccountSchema = z
     label: label.optional(),
     session_id: sessionId.optional(),
     rules: RulesInput.optional(),
+    reason: reasonField(),
   })
   .openapi("PatchAccount", {
     description: "Only the fields given change. New rules of a live account reach the monitor.",
@@ -161,6 +184,9 @@ export const AccountSchema = z
     status: AccountStatusSchema,
     monitoring_state: MonitoringStateSchema,
     rules: RuleParams,
+    rules_version: z.number().int().positive().openapi({
+      description: "The version of `rules`; GET /v1/accounts/{id}/rules lists them all.",
+    }),
     metrics: MetricsSchema.nullable().openapi({ description: "null until the first reading" }),
     problem: z
       .string()
@@ -216,6 +242,9 @@ export const ViolationSchema = z
     usage: z.number(),
     source: z.enum(READING_SOURCES),
     detected_at: isoTime(),
+    rules_version: z.number().int().nullable().openapi({
+      description: "The rules version that judged it (null if recorded before versions).",
+    }),
   })
   .openapi("Violation");
 
@@ -223,7 +252,7 @@ export const ViolationListSchema = z
   .object({ items: z.array(ViolationSchema), next_cursor: z.string().nullable() })
   .openapi("ViolationList");
 
-const sinceField = queryTime().optional().openapi({
+export const sinceField = queryTime().optional().openapi({
   description: "ISO 8601: only violations detected at or after this time.",
   type: "string",
 });
@@ -239,11 +268,12 @@ export const ListViolationsQuerySchema = AccountViolationsQuerySchema.extend({
 });
 
 /** The error answers a `/v1` route may give, for its OpenAPI `responses`. */
-type ErrorStatus = 400 | 401 | 404 | 409 | 415 | 422;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 422;
 export function errorResponses(...statuses: ErrorStatus[]) {
   const descriptions: Record<ErrorStatus, string> = {
     400: "Invalid input",
-    401: "Missing or wrong bearer token",
+    401: "Missing, wrong or revoked bearer token",
+    403: "The key's role does not allow this operation",
     404: "Not found",
     409: "Conflict",
     415: "Body is not JSON",
@@ -251,6 +281,9 @@ export function errorResponses(...statuses: ErrorStatus[]) {
   };
   const content = { "application/json": { schema: ErrorSchema } };
   return Object.fromEntries(
-    [401 as const, ...statuses].map((s) => [s, { description: descriptions[s], content }]),
+    [401 as const, 403 as const, ...statuses].map((s) => [
+      s,
+      { description: descriptions[s], content },
+    ]),
   ) as Record<ErrorStatus, { description: string; content: typeof content }>;
 }

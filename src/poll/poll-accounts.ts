@@ -3,6 +3,7 @@
  * account never holds up the others), evaluate it with the risk engine, write the batch,
  * and hand accounts that reached the live threshold to the live monitor.
  */
+import { restCause } from "../accounts/evidence.ts";
 import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
 import {
   logRecorded,
@@ -80,14 +81,18 @@ export async function pollAccounts(
       return;
     }
     const { balance, equity } = result.summary;
+    const at = now();
     const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
       balance,
       equity,
-      at: now(),
+      at,
       source: "poll",
     });
     if (!outcome.applied) return;
-    const change = toChange(row.rules, outcome);
+    const change = toChange(row.rules, outcome, {
+      rulesVersion: row.rulesVersion,
+      cause: restCause(row.sessionId, result.summary, at),
+    });
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
     if (outcome.enterLive) entering.set(row.id, change);
   });

@@ -3,6 +3,8 @@
  * Postgres, src/live/client/handoff.ts) and the poll sweep over every account that is not
  * live (sweep.ts).
  */
+import { thinReadings } from "../accounts/retention.ts";
+import { withDb } from "../db/client.ts";
 import { reconcileLive } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
 import { dispatchSweep } from "./sweep.ts";
@@ -16,4 +18,9 @@ export async function scheduled(
     reconcileLive(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)),
   );
   ctx.waitUntil(dispatchSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
+  ctx.waitUntil(
+    withDb(env, (db) => thinReadings(db))
+      .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))
+      .catch((err: unknown) => log("retention:failed", {}, err)),
+  );
 }

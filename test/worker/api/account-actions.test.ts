@@ -61,13 +61,17 @@ describe("POST /v1/accounts/{id}/reset", () => {
     expect(row.riskState?.breached).toEqual({ daily_loss: null, max_loss: null });
     expect(row.riskState?.day_start).toBe(104_000);
     expect(row.stateVersion).toBe(polled.stateVersion + 1);
-    expect(await auditOf(account.id)).toEqual([
+    expect((await auditOf(account.id)).filter((a) => a.action !== "account.created")).toEqual([
       expect.objectContaining({
+        action: "account.reset",
+        actor: "admin-token",
         field: "status",
         fromValue: "breached",
         toValue: "active",
-        reason: "operator reset",
+        reason: null,
         source: "api",
+        before: { status: "breached", monitoring_state: "polling" },
+        after: { status: "active", monitoring_state: "polling" },
       }),
     ]);
     expect(await violationsOf([account.id])).toHaveLength(1);
@@ -122,10 +126,12 @@ describe("forcing live monitoring", () => {
       "unsubscription",
     );
     expect(
-      (await auditOf(account.id)).map((a) => [a.field, a.fromValue, a.toValue, a.source]),
+      (await auditOf(account.id))
+        .filter((a) => a.action !== "account.created")
+        .map((a) => [a.action, a.field, a.fromValue, a.toValue, a.source]),
     ).toEqual([
-      ["monitoring_state", "polling", "live", "api"],
-      ["monitoring_state", "live", "polling", "api"],
+      ["account.live_forced", "monitoring_state", "polling", "live", "api"],
+      ["account.live_released", "monitoring_state", "live", "polling", "api"],
     ]);
   });
 
@@ -177,11 +183,14 @@ describe("forcing live monitoring", () => {
       10_000,
       "unsubscription",
     );
-    const audit = (await auditOf(account.id)).map((a) => [a.field, a.toValue]);
+    const audit = (await auditOf(account.id)).map((a) => [a.action, a.before, a.after]);
     expect(audit).toEqual(
       expect.arrayContaining([
-        ["status", "disabled"],
-        ["monitoring_state", "polling"],
+        [
+          "account.disabled",
+          { status: "active", monitoring_state: "live" },
+          { status: "disabled", monitoring_state: "polling" },
+        ],
       ]),
     );
   });

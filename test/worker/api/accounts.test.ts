@@ -45,6 +45,7 @@ describe("POST /v1/accounts", () => {
       status: "active",
       monitoring_state: "polling",
       rules: { ...PRESETS["ftmo-2step"], initial_balance: 100_000 },
+      rules_version: 1,
       metrics: null,
       problem: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
@@ -184,10 +185,12 @@ describe("GET, PATCH and DELETE /v1/accounts/{id}", () => {
     );
     expect(audit).toEqual([
       expect.objectContaining({
+        action: "account.disabled",
+        actor: "admin-token",
         fromValue: "active",
         toValue: "disabled",
         source: "api",
-        reason: "operator disabled",
+        reason: null,
       }),
     ]);
     expect((await api("DELETE", `/v1/accounts/${account.id}`)).status).toBe(204);

@@ -103,7 +103,8 @@ describe("GET /openapi.json", () => {
     });
     expect(body.security).toEqual([{ bearerAuth: [] }]);
     expect(body.paths["/health"].get.security).toEqual([]);
-    expect(body.paths["/v1/accounts"].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(body.paths["/v1/accounts"].post.security).toEqual([{ bearerAuth: ["admin"] }]);
+    expect(body.paths["/v1/accounts"].get.security).toEqual([{ bearerAuth: ["viewer"] }]);
   });
 
   it("documents both forms of the rules and the account's fields", async () => {
@@ -120,6 +121,7 @@ describe("GET /openapi.json", () => {
         "monitoring_state",
         "problem",
         "rules",
+        "rules_version",
         "server",
         "session_id",
         "status",

@@ -93,3 +93,13 @@ export async function subscribedIds(): Promise<number[]> {
   expect(res.status).toBe(200);
   return res.body.items.map((s: { account_id: number }) => s.account_id);
 }
+
+/** Creates an API key with `role` through the API (as the admin token); returns its answer. */
+export async function createKey(
+  role: "viewer" | "operator" | "admin",
+  name = `${role}-${crypto.randomUUID().slice(0, 8)}`,
+): Promise<{ id: number; name: string; role: string; key: string; prefix: string }> {
+  const res = await api("POST", "/v1/keys", { json: { name, role } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}

@@ -109,6 +109,7 @@ describe("violations", () => {
           usage: expect.any(Number),
           source: "poll",
           detected_at: expect.stringMatching(/Z$/),
+          rules_version: 1,
         },
       ],
       next_cursor: null,

@@ -197,6 +197,7 @@ describe("random JSON never makes the API fail", () => {
       session_id: fc.oneof(fc.string(), fc.jsonValue()),
       label: fc.oneof(fc.string(), fc.jsonValue()),
       rules: fc.oneof(rulesLike, fc.jsonValue()),
+      reason: fc.oneof(fc.string({ maxLength: 520 }), fc.jsonValue()),
     },
     { requiredKeys: [] },
   );

@@ -1,0 +1,150 @@
+/**
+ * The audit trail (admin-api.md, "Audit trail, reasons and rule versions"): the actions, the
+ * actors, the rows writers insert (always inside the transaction of the change they record),
+ * and the list `GET /v1/audit` reads. Rows written before version 2 carry no action or actor;
+ * {@link presentAudit} derives both from `field`, `to_value` and `source`.
+ */
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { accountAudit, type AuditRow } from "../db/schema.ts";
+import type { ChangeSource } from "./outcome.ts";
+
+/** Every action the trail records. */
+export const AUDIT_ACTIONS = [
+  "account.created",
+  "account.updated",
+  "account.disabled",
+  "account.reset",
+  "account.live_forced",
+  "account.live_released",
+  "account.adjusted",
+  "account.breached",
+  "account.live_entered",
+  "account.live_exited",
+  "account.objectives_met",
+  "key.created",
+  "key.revoked",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** The actor of the bootstrap `ADMIN_TOKEN`. */
+export const ADMIN_TOKEN_ACTOR = "admin-token";
+/** Actors of the system's own decisions. */
+export const SYSTEM_ACTORS = ["poller", "monitor"] as const;
+/** Names no key may take, since they would pass for another actor. */
+export const RESERVED_ACTORS: readonly string[] = [ADMIN_TOKEN_ACTOR, ...SYSTEM_ACTORS];
+
+/** Who made a change and why (the operator's reason, 1-500 characters, or none). */
+export interface Actor {
+  actor: string;
+  reason?: string | null | undefined;
+}
+
+/** The system actor behind a writer's source: the poller for polls, the monitor otherwise. */
+export function systemActor(source: ChangeSource): string {
+  return source === "poll" ? "poller" : source === "api" ? ADMIN_TOKEN_ACTOR : "monitor";
+}
+
+/** The action of a system decision on one field. */
+export function systemAction(field: string | null, to: string | null): AuditAction | null {
+  if (field === "status" && to === "breached") return "account.breached";
+  if (field === "monitoring_state" && to === "live") return "account.live_entered";
+  if (field === "monitoring_state" && to === "polling") return "account.live_exited";
+  return null;
+}
+
+/** The action of a pre-version-2 row (operator changes then had only a field and a value). */
+function legacyAction(row: AuditRow): string {
+  if (row.source === "api") {
+    if (row.field === "status" && row.toValue === "disabled") return "account.disabled";
+    if (row.field === "status" && row.toValue === "active") return "account.reset";
+    if (row.field === "monitoring_state") {
+      return row.toValue === "live" ? "account.live_forced" : "account.live_released";
+    }
+  }
+  return systemAction(row.field, row.toValue) ?? `account.${row.field ?? "changed"}`;
+}
+
+/** An audit line as the API shows it. */
+export interface AuditJson {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  account_id: number | null;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+/** The audit row's JSON; pre-version-2 rows get their action, actor and before/after derived. */
+export function presentAudit(row: AuditRow): AuditJson {
+  const fieldChange = (v: string | null) => (row.field ? { [row.field]: v } : null);
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: row.actor ?? systemActor(row.source as ChangeSource),
+    action: row.action ?? legacyAction(row),
+    account_id: row.accountId,
+    reason: row.reason,
+    before: row.before ?? (row.action ? null : fieldChange(row.fromValue)),
+    after: row.after ?? (row.action ? null : fieldChange(row.toValue)),
+  };
+}
+
+/** The values of one audit row (for `tx.insert(accountAudit).values(...)`). */
+export function auditValues(entry: {
+  action: AuditAction;
+  actor: string;
+  accountId: number | null;
+  reason?: string | null | undefined;
+  source: ChangeSource;
+  before?: unknown;
+  after?: unknown;
+  field?: string | null;
+  from?: string | null;
+  to?: string | null;
+  at?: Date;
+}): typeof accountAudit.$inferInsert {
+  return {
+    action: entry.action,
+    actor: entry.actor,
+    accountId: entry.accountId,
+    reason: entry.reason ?? null,
+    source: entry.source,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    field: entry.field ?? null,
+    fromValue: entry.from ?? null,
+    toValue: entry.to ?? null,
+    ...(entry.at ? { at: entry.at } : {}),
+  };
+}
+
+export interface AuditFilter {
+  accountId?: number | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  since?: Date | undefined;
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** Up to `limit + 1` audit rows, newest first. */
+export async function listAudit(db: Db, f: AuditFilter): Promise<AuditRow[]> {
+  const where: SQL[] = [];
+  if (f.accountId !== undefined) where.push(eq(accountAudit.accountId, f.accountId));
+  if (f.actor !== undefined) where.push(eq(accountAudit.actor, f.actor));
+  if (f.action !== undefined) where.push(eq(accountAudit.action, f.action));
+  if (f.since) where.push(gte(accountAudit.at, f.since));
+  if (f.beforeId !== undefined) where.push(lt(accountAudit.id, f.beforeId));
+  return db
+    .select()
+    .from(accountAudit)
+    .where(and(...where))
+    .orderBy(desc(accountAudit.id))
+    .limit(f.limit + 1);
+}

@@ -1,0 +1,39 @@
+/** `GET /v1/audit`: the audit trail, newest first (admin-api.md, "Audit trail"). */
+import { createRoute } from "@hono/zod-openapi";
+import { listAudit, presentAudit } from "../accounts/audit.ts";
+import { BEARER, newApi } from "./api-env.ts";
+import { AuditListSchema, AuditQuerySchema } from "./desk-schemas.ts";
+import { decodeCursor, pageOf } from "./pagination.ts";
+import { errorResponses } from "./schemas.ts";
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["audit"],
+  security: BEARER,
+  summary: "The audit trail: every change and system decision, newest first",
+  description:
+    "Filters combine. `actor` is a key's name, admin-token, poller or monitor; rows written before version 2 have no stored actor and match no actor filter.",
+  request: { query: AuditQuerySchema },
+  responses: {
+    200: {
+      description: "A page of audit entries",
+      content: { "application/json": { schema: AuditListSchema } },
+    },
+    ...errorResponses(400),
+  },
+});
+
+export const auditApi = newApi().openapi(list, async (c) => {
+  const q = c.req.valid("query");
+  const rows = await listAudit(c.var.db, {
+    accountId: q.account_id,
+    actor: q.actor,
+    action: q.action,
+    since: q.since,
+    beforeId: decodeCursor("audit", q.cursor),
+    limit: q.limit,
+  });
+  const page = pageOf("audit", rows, q.limit);
+  return c.json({ items: page.items.map(presentAudit), next_cursor: page.nextCursor }, 200);
+});

@@ -1,0 +1,171 @@
+/**
+ * `GET /v1/violations.csv` and `GET /v1/accounts.csv` (admin-api.md, "Exports"): every row
+ * matching the list's filters, streamed page by page (csv.ts). The stream outlives the
+ * handler, so it opens its own database pool and closes it when the stream ends rather than
+ * using the request's (which closes when the handler returns).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { maskSecret } from "../accounts/present.ts";
+import { exportAccountsPage, exportViolationsPage, EXPORT_PAGE } from "../accounts/exports.ts";
+import type { AccountExportRow, ViolationExportRow } from "../accounts/exports.ts";
+import { openDb } from "../db/client.ts";
+import { BEARER, newApi } from "./api-env.ts";
+import { attachment, csvStream, type CsvTable } from "./csv.ts";
+import { ListAccountsQuerySchema, ListViolationsQuerySchema, errorResponses } from "./schemas.ts";
+
+const csvContent = {
+  "text/csv": { schema: z.string().openapi({ description: "RFC 4180, header row first." }) },
+};
+
+const AccountsCsvQuery = ListAccountsQuerySchema.omit({ limit: true, cursor: true });
+const ViolationsCsvQuery = ListViolationsQuerySchema.omit({ limit: true, cursor: true });
+
+const accountsCsv = createRoute({
+  method: "get",
+  path: "/accounts.csv",
+  tags: ["accounts", "exports"],
+  security: BEARER,
+  summary: "Every account matching the filters, as CSV (streamed, no page limit)",
+  request: { query: AccountsCsvQuery },
+  responses: { 200: { description: "CSV", content: csvContent }, ...errorResponses(400) },
+});
+
+const violationsCsv = createRoute({
+  method: "get",
+  path: "/violations.csv",
+  tags: ["violations", "exports"],
+  security: BEARER,
+  summary: "Every violation matching the filters, as CSV (streamed, no page limit)",
+  request: { query: ViolationsCsvQuery },
+  responses: { 200: { description: "CSV", content: csvContent }, ...errorResponses(400) },
+});
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** The columns of accounts.csv. */
+export const ACCOUNTS_CSV: CsvTable<AccountExportRow> = {
+  header: [
+    "id",
+    "login",
+    "server",
+    "session_id",
+    "label",
+    "status",
+    "monitoring_state",
+    "preset",
+    "rules_version",
+    "balance",
+    "equity",
+    "day_start",
+    "hwm",
+    "daily_floor",
+    "max_floor",
+    "usage_daily",
+    "usage_max",
+    "usage_overall",
+    "trading_day",
+    "metrics_updated_at",
+    "problem",
+    "created_at",
+    "updated_at",
+  ],
+  cells: (r) => {
+    const m = r.metrics;
+    return [
+      r.id,
+      r.login,
+      r.server,
+      maskSecret(r.sessionId),
+      r.label,
+      r.status,
+      r.monitoringState,
+      r.preset,
+      r.rulesVersion,
+      m?.balance,
+      m?.equity,
+      m?.day_start,
+      m?.hwm,
+      m?.daily_floor,
+      m?.max_floor,
+      m?.usage.daily,
+      m?.usage.max,
+      m?.usage.overall,
+      m?.trading_day,
+      m?.updated_at,
+      r.problem,
+      iso(r.createdAt),
+      iso(r.updatedAt),
+    ];
+  },
+};
+
+/** The columns of violations.csv. */
+export const VIOLATIONS_CSV: CsvTable<ViolationExportRow> = {
+  header: [
+    "id",
+    "account_id",
+    "rule",
+    "period",
+    "equity",
+    "floor",
+    "usage",
+    "source",
+    "detected_at",
+    "rules_version",
+  ],
+  cells: (r) => [
+    r.id,
+    r.accountId,
+    r.rule,
+    r.period,
+    r.equity,
+    r.floor,
+    r.usage,
+    r.source,
+    iso(r.detectedAt),
+    r.rulesVersion,
+  ],
+};
+
+/** The headers of a CSV download named `name`. */
+function csvHeaders(name: string): Record<string, string> {
+  return {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": attachment(name),
+    "cache-control": "no-store",
+  };
+}
+
+export const exportsApi = newApi()
+  .openapi(accountsCsv, (c) => {
+    const q = c.req.valid("query");
+    const handle = openDb(c.env);
+    const stream = csvStream(
+      ACCOUNTS_CSV,
+      (after) =>
+        exportAccountsPage(handle.db, {
+          status: q.status,
+          monitoringState: q.monitoring_state,
+          beforeId: after?.id,
+          limit: EXPORT_PAGE,
+        }),
+      () => handle.close(),
+    );
+    return c.body(stream, 200, csvHeaders("accounts.csv"));
+  })
+  .openapi(violationsCsv, (c) => {
+    const q = c.req.valid("query");
+    const handle = openDb(c.env);
+    const stream = csvStream(
+      VIOLATIONS_CSV,
+      (after) =>
+        exportViolationsPage(handle.db, {
+          accountId: q.account_id,
+          since: q.since,
+          beforeId: after?.id,
+          limit: EXPORT_PAGE,
+        }),
+      () => handle.close(),
+    );
+    return c.body(stream, 200, csvHeaders("violations.csv"));
+  });

@@ -1,0 +1,84 @@
+/**
+ * `/v1/keys` (admin-api.md, "API keys and roles"): create a named key with a role (the secret
+ * is answered once), list keys without secrets, revoke one. Admin only (role-table.ts).
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { BEARER, newApi } from "./api-env.ts";
+import { CreateKeySchema, KeyCreatedSchema, KeyListSchema } from "./desk-schemas.ts";
+import { AppError, conflict, isUniqueViolation } from "./errors.ts";
+import { createKey, listKeys, presentKey, revokeKey } from "./key-store.ts";
+import { IdParamSchema, ReasonQuerySchema, errorResponses } from "./schemas.ts";
+
+const tags = ["keys"];
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "Create an API key",
+  description:
+    "The answer holds the secret `key`: it is shown this once and stored only as a hash.",
+  request: { body: { content: json(CreateKeySchema), required: true } },
+  responses: {
+    201: { description: "The new key, with its secret", content: json(KeyCreatedSchema) },
+    ...errorResponses(400, 409, 415),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "List live API keys (no secrets)",
+  responses: { 200: { description: "The keys", content: json(KeyListSchema) } },
+});
+
+const revoke = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Revoke an API key: it gets 401 from the next request on",
+  description: "Revoking a revoked key again answers 204 and changes nothing.",
+  request: { params: IdParamSchema, query: ReasonQuerySchema },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404) },
+});
+
+export const keysApi = newApi()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    try {
+      const { row, key } = await createKey(
+        c.var.db,
+        { name: body.name, role: body.role },
+        { actor: c.var.principal.actor, reason: body.reason },
+      );
+      const { last_used_at: _unused, ...shown } = presentKey(row);
+      return c.json({ ...shown, key }, 201);
+    } catch (err) {
+      if (isUniqueViolation(err, "api_keys_active_name_key")) {
+        throw conflict(`a live key named ${body.name} exists already`, [
+          { path: "name", message: "in use by a live key" },
+        ]);
+      }
+      throw err;
+    }
+  })
+  .openapi(list, async (c) => {
+    const rows = await listKeys(c.var.db);
+    return c.json({ items: rows.map(presentKey) }, 200);
+  })
+  .openapi(revoke, async (c) => {
+    const { id } = c.req.valid("param");
+    const { reason } = c.req.valid("query");
+    const result = await revokeKey(c.var.db, id, { actor: c.var.principal.actor, reason });
+    if (result === "not_found") {
+      throw new AppError(404, "not_found", `key ${id} not found`, [
+        { path: "id", message: `no key has id ${id}` },
+      ]);
+    }
+    return c.body(null, 204);
+  });
