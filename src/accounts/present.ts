@@ -20,6 +20,8 @@ export interface AccountJson {
   rules: RuleParams;
   metrics: AccountMetrics | null;
   problem: string | null;
+  /** Equity minus the nearer floor (account currency); null until the first reading. */
+  distance_to_floor: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -48,6 +50,16 @@ export function maskSecret(secret: string): string {
   return secret.length < MIN_REVEAL_LENGTH ? "..." : `${secret.slice(0, 4)}...`;
 }
 
+/**
+ * How far equity is above the nearer of its two floors (the higher one), account currency,
+ * rounded to the cent; negative once below it; null without figures.
+ */
+export function distanceToFloor(metrics: AccountMetrics | null): number | null {
+  if (!metrics) return null;
+  const floor = Math.max(metrics.daily_floor, metrics.max_floor);
+  return Math.round((metrics.equity - floor) * 100) / 100;
+}
+
 /** The account's JSON. */
 export function presentAccount(row: AccountRow): AccountJson {
   return {
@@ -61,6 +73,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     rules: row.rules,
     metrics: row.metrics ?? null,
     problem: row.problem,
+    distance_to_floor: distanceToFloor(row.metrics ?? null),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -14,6 +14,7 @@ import {
   type ViolationRow,
 } from "../db/schema.ts";
 import { usageOf, type RiskState, type RuleParams } from "../risk/index.ts";
+import { textFilters } from "./at-risk.ts";
 import type { AccountStatus, MonitoringState } from "./outcome.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
@@ -44,6 +45,9 @@ export async function findAccount(db: Db, id: number): Promise<AccountRow | null
 export interface AccountFilter {
   status?: AccountStatus | undefined;
   monitoringState?: MonitoringState | undefined;
+  preset?: string | undefined;
+  /** Case-insensitive text in label, login or server. */
+  q?: string | undefined;
   /** Only ids below this (the previous page's last id). */
   beforeId?: number | undefined;
   limit: number;
@@ -54,6 +58,7 @@ export async function listAccounts(db: Db, f: AccountFilter): Promise<AccountRow
   const where: SQL[] = [];
   if (f.status) where.push(eq(accounts.status, f.status));
   if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
+  where.push(...textFilters(f));
   if (f.beforeId !== undefined) where.push(lt(accounts.id, f.beforeId));
   return db
     .select()

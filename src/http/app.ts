@@ -15,6 +15,7 @@ import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
+import { sessionApi } from "./session.ts";
 import { violationsApi } from "./violations.ts";
 
 export const app = newApi();
@@ -24,6 +25,8 @@ app.notFound(onNotFound);
 
 // Auth before anything under /v1 (an unknown /v1 path is a 401 without the token and a 404
 // with it), and the database after auth, so that a rejected request opens nothing.
+// The console's sign-in/out authenticate themselves (src/http/session.ts).
+app.route("/v1/session", sessionApi);
 app.use("/v1/*", adminAuth());
 app.use("/v1/*", dbPerRequest());
 
@@ -66,5 +69,6 @@ app.doc31("/openapi.json", {
     { name: "monitor" },
     { name: "poller" },
     { name: "health" },
+    { name: "session" },
   ],
 });

@@ -7,6 +7,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "./errors.ts";
+import { sessionPrincipal } from "./session.ts";
 
 const encoder = new TextEncoder();
 
@@ -40,6 +41,8 @@ export function adminAuth(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
     const expected = c.env.ADMIN_TOKEN;
     const given = bearerToken(c.req.header("authorization"));
+    // The console's session cookie stands in for the header (src/http/session.ts).
+    if (!c.req.header("authorization") && (await sessionPrincipal(c))) return next();
     if (!given)
       throw unauthorized("missing bearer token: send Authorization: Bearer <ADMIN_TOKEN>");
     if (!expected || !(await constantTimeEqual(given, expected))) {

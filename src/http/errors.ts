@@ -13,6 +13,7 @@ import { log } from "../log.ts";
 export type ErrorCode =
   | "validation_failed"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "unsupported_media_type"
