@@ -17,6 +17,8 @@ export interface AccountJson {
   label: string | null;
   status: AccountStatus;
   monitoring_state: MonitoringState;
+  /** The preset the rules came from, or null for custom rules. */
+  preset: string | null;
   rules: RuleParams;
   metrics: AccountMetrics | null;
   problem: string | null;
@@ -70,6 +72,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     label: row.label,
     status: row.status as AccountStatus,
     monitoring_state: row.monitoringState as MonitoringState,
+    preset: row.preset,
     rules: row.rules,
     metrics: row.metrics ?? null,
     problem: row.problem,

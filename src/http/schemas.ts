@@ -167,6 +167,10 @@ export const AccountSchema = z
     label: z.string().nullable(),
     status: AccountStatusSchema,
     monitoring_state: MonitoringStateSchema,
+    preset: z
+      .string()
+      .nullable()
+      .openapi({ description: "The preset the rules came from, or null." }),
     rules: RuleParams,
     metrics: MetricsSchema.nullable().openapi({ description: "null until the first reading" }),
     problem: z
