@@ -6,13 +6,13 @@
 
 /** An error answer of the API (`{"error": {"code", "message"}}`). */
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
     super(message);
     this.name = "ApiError";
+    this.status = status;
+    this.code = code;
   }
 }
 
@@ -37,6 +37,11 @@ export async function request(method: string, path: string, body?: unknown): Pro
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return checked(res, path);
+}
+
+/** `res` itself when it is a 2xx answer; else throws {@link ApiError} (and signals a 401). */
+export async function checked(res: Response, path: string): Promise<Response> {
   if (!res.ok) {
     let code = "http_" + res.status;
     let message = res.statusText || `HTTP ${res.status}`;
@@ -51,6 +56,21 @@ export async function request(method: string, path: string, body?: unknown): Pro
     throw new ApiError(res.status, code, message);
   }
   return res;
+}
+
+/**
+ * The answer of a request index.html started before the bundle loaded, if it is still
+ * unclaimed and successful (each is used once: later loads go to the server again).
+ */
+export async function takeBoot<T>(name: "session" | "atRisk"): Promise<T | null> {
+  const boot = (window as unknown as { __boot?: Record<string, Promise<Response> | null> }).__boot;
+  const pending = boot?.[name];
+  if (!boot || !pending) return null;
+  boot[name] = null;
+  const res = await pending.catch(() => null);
+  // Anything but a success (signed out when it was sent, ...) is asked again, normally.
+  if (!res?.ok) return null;
+  return (await res.json()) as T;
 }
 
 /** A JSON request; resolves with the parsed answer (undefined for 204). */

@@ -6,7 +6,7 @@ import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, get, onUnauthorized } from "./api.ts";
+import { ApiError, api, get, onUnauthorized, takeBoot } from "./api.ts";
 import { useRoute, type Route } from "./router.ts";
 import type { Session } from "./types.ts";
 import { AccountView } from "./views/account.tsx";
@@ -28,7 +28,8 @@ function App() {
   const route = useRoute();
 
   useEffect(() => {
-    get<Session>("/v1/session")
+    takeBoot<Session>("session")
+      .then((s) => s ?? get<Session>("/v1/session"))
       .then(setSession)
       .catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 401) setSession(null);

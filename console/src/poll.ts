@@ -3,7 +3,7 @@
  * in flight), keeping the last good value and the time of the last success, so a view can
  * say when it is stale instead of silently showing old figures.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 export interface Polled<T> {
   data: T | null;
@@ -25,7 +25,8 @@ export function usePoll<T>(
     at: null,
   });
   const kick = useRef<() => void>(() => {});
-  useEffect(() => {
+  // A layout effect: the first request leaves right after the render, not after a paint.
+  useLayoutEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let running = false;

@@ -19,7 +19,11 @@ export function RateChart({ xs, ys }: { xs: number[]; ys: number[] }) {
         height: 120,
         legend: { show: false },
         cursor: { show: false },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: {
+          // Always the last 15 minutes, however few samples there are yet.
+          x: { time: true, range: (_u, _min, max) => [max - 900, max] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        },
         axes: [axis, { ...axis, size: 50 }],
         series: [
           {},

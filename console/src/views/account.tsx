@@ -174,7 +174,7 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
             {fmtMoney(a.distance_to_floor)}
           </dd>
         </div>
-        <div>
+        <div class="wide">
           <dt>Usage</dt>
           <dd>
             {m ? (

@@ -11,7 +11,8 @@ import { RateChart } from "../components/rate-chart.tsx";
 import { fmtAge, fmtInt } from "../format.ts";
 import { useNow, usePoll } from "../poll.ts";
 import { canOperate } from "../roles.ts";
-import type { MonitorStatus, Role, Shard } from "../types.ts";
+import { rates, shardsOf } from "../monitor-rates.ts";
+import type { MonitorStatus, Role } from "../types.ts";
 
 const SAMPLE_MS = 2000;
 const WINDOW_S = 15 * 60;
@@ -21,38 +22,6 @@ interface DeadLetter {
   error?: string;
   created_at?: string;
   [key: string]: unknown;
-}
-
-/** Shards as the server lists them, or the single monitor of version 1 as shard 0. */
-export function shardsOf(m: MonitorStatus): Shard[] {
-  if (m.shards?.length) return m.shards;
-  return [
-    {
-      shard: 0,
-      connection: m.connection,
-      subscriptions: m.subscriptions,
-      events: m.events,
-      pending_writes: m.pending_writes,
-    },
-  ];
-}
-
-/** Rates (events/s) between successive samples of a counter, dropping resets (counter went down). */
-export function rates(samples: ReadonlyArray<{ t: number; n: number }>): {
-  xs: number[];
-  ys: number[];
-} {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1]!;
-    const b = samples[i]!;
-    const dt = (b.t - a.t) / 1000;
-    if (dt <= 0 || b.n < a.n) continue;
-    xs.push(b.t / 1000);
-    ys.push((b.n - a.n) / dt);
-  }
-  return { xs, ys };
 }
 
 export function MonitorView({ role }: { role: Role }) {
