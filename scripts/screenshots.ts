@@ -62,8 +62,17 @@ try {
   await stack.admin("POST", "/v1/poll", { account_ids: [featured.id] });
   say(`stack at ${stack.base}; featured account ${featured.id}`);
 
-  // Events flowing for the monitor's rate: the simulator's random walk, from here on.
-  await stack.control("POST", "/config", { walk: true, tick_ms: 500 });
+  // Events flowing for the monitor's rate: the live accounts' current figures, sent again
+  // and again (their usage stays in the live band).
+  const subs = await stack.admin<{ items: Array<{ account_id: number }> }>(
+    "GET",
+    "/v1/monitor/subscriptions",
+  );
+  const liveSessions = subs.items
+    .map((x) => sims.find((s) => s.account_id === x.account_id)?.session_id)
+    .filter((x): x is string => x !== undefined);
+  const emitter = setInterval(() => liveSessions.forEach((id) => stack.sim.emitAccount(id)), 50);
+  say(`${liveSessions.length} live accounts sending events`);
 
   const views: Array<[name: string, hash: string, ready: string]> = [
     ["at-risk", "#/", "tr[data-account-id]"],
@@ -94,6 +103,7 @@ try {
     }
     await context.close();
   }
+  clearInterval(emitter);
 } finally {
   await closeBrowser();
   await stack.close();
