@@ -47,6 +47,17 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      {
+        // The operator console in headless Chromium against the whole system (wrangler dev
+        // serving the Worker and dist/console, which `pretest` builds).
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 90_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

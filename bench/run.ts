@@ -23,6 +23,7 @@ const BENCHMARKS = [
   "breach",
   "memory",
   "exports",
+  "console",
 ] as const;
 type Name = (typeof BENCHMARKS)[number];
 

@@ -172,12 +172,14 @@ export function cpuSeconds(pid: number): number | null {
 }
 
 /**
- * Copies `src/` and `wrangler.toml` into `dir` (inside the repository, so `node_modules`
+ * Copies `src/`, `wrangler.toml` and the built console into `dir` (inside the repository, so `node_modules`
  * resolves). Returns the config path of the copy.
  */
 function snapshotWorker(dir: string): string {
   cpSync(`${root}src`, `${dir}/src`, { recursive: true });
   copyFileSync(`${root}wrangler.toml`, `${dir}/wrangler.toml`);
+  // The console's built assets ([assets] in wrangler.toml, relative to the config).
+  cpSync(`${root}dist/console`, `${dir}/dist/console`, { recursive: true });
   return `${dir}/wrangler.toml`;
 }
 

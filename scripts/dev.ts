@@ -167,5 +167,6 @@ setTimeout(
 );
 
 say(`Drawdown Sentinel: ${base}  (health: ${base}/health)`);
+say(`console: ${base}/  (sign in with the admin token)`);
 say(`admin token: ${adminToken}`);
 say(`try: curl -H "Authorization: Bearer ${adminToken}" ${base}/v1/accounts`);

@@ -9,6 +9,8 @@ interface Secrets {
   ADMIN_TOKEN: string;
   /** Dev and tests only: the loopback relay in front of the embedded Postgres. */
   DB_WS_PROXY?: string;
+  /** HMAC secret of console session cookies (secret, optional; default: derived from ADMIN_TOKEN). */
+  SESSION_SECRET?: string;
   /** Up to this many pollable accounts the cron polls inline instead of queueing (default 100). */
   POLL_INLINE_MAX?: string;
 }

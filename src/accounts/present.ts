@@ -3,6 +3,7 @@
  * session tokens masked, since they are secrets.
  */
 import type { z } from "@hono/zod-openapi";
+import type { AccountMetrics } from "../db/metrics.ts";
 import type { AccountRow, ViolationRow } from "../db/schema.ts";
 import type { AccountSchema, ViolationSchema } from "../http/schemas.ts";
 
@@ -23,6 +24,16 @@ export function maskSecret(secret: string): string {
   return secret.length < MIN_REVEAL_LENGTH ? "..." : `${secret.slice(0, 4)}...`;
 }
 
+/**
+ * How far equity is above the nearer of its two floors (the higher one), account currency,
+ * rounded to the cent; negative once below it; null without figures.
+ */
+export function distanceToFloor(metrics: AccountMetrics | null): number | null {
+  if (!metrics) return null;
+  const floor = Math.max(metrics.daily_floor, metrics.max_floor);
+  return Math.round((metrics.equity - floor) * 100) / 100;
+}
+
 /** The account's JSON. */
 export function presentAccount(row: AccountRow): AccountJson {
   return {
@@ -33,10 +44,12 @@ export function presentAccount(row: AccountRow): AccountJson {
     label: row.label,
     status: row.status,
     monitoring_state: row.monitoringState,
+    preset: row.preset,
     rules: row.rules,
     rules_version: row.rulesVersion,
     metrics: row.metrics ?? null,
     problem: row.problem,
+    distance_to_floor: distanceToFloor(row.metrics ?? null),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -17,6 +17,7 @@ import {
 import type { AccountStatus } from "../db/schema.ts";
 import { usageOf, type MonitoringState, type RiskState, type RuleParams } from "../risk/index.ts";
 import { auditValues, type Actor } from "./audit.ts";
+import { textFilters } from "./at-risk.ts";
 import { floorsAndUsage } from "./outcome.ts";
 import { maskSecret } from "./present.ts";
 import { writeFirstVersion, writeNextVersion } from "./rules-versions.ts";
@@ -75,6 +76,9 @@ export async function findAccount(db: Db, id: number): Promise<AccountRow | null
 export interface AccountFilter {
   status?: AccountStatus | undefined;
   monitoringState?: MonitoringState | undefined;
+  preset?: string | undefined;
+  /** Case-insensitive text in label, login or server. */
+  q?: string | undefined;
   /** Only ids below this (the previous page's last id). */
   beforeId?: number | undefined;
   limit: number;
@@ -85,6 +89,7 @@ export async function listAccounts(db: Db, f: AccountFilter): Promise<AccountRow
   const where: SQL[] = [];
   if (f.status) where.push(eq(accounts.status, f.status));
   if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
+  where.push(...textFilters(f));
   if (f.beforeId !== undefined) where.push(lt(accounts.id, f.beforeId));
   return db
     .select()

@@ -3,6 +3,7 @@
  * "Accounts") and its rules versions ("rule versions"). All read Postgres only.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { floorsOverTime } from "../accounts/floors-over-time.ts";
 import { presentViolation } from "../accounts/present.ts";
 import { listReadings, listViolations } from "../accounts/queries.ts";
 import { listRulesVersions } from "../accounts/rules-versions.ts";
@@ -47,7 +48,7 @@ const equity = createRoute({
   path: "/{id}/equity",
   tags,
   security: BEARER,
-  summary: "An account's equity readings for a chart, oldest first",
+  summary: "An account's equity readings for a chart, oldest first, with the floors at each",
   description: `Default window: the 24 hours up to \`to\` (default now). At most ${MAX_EQUITY_POINTS} points: the latest of the range.`,
   request: { params: IdParamSchema, query: EquityQuerySchema },
   responses: {
@@ -93,15 +94,18 @@ export const accountHistoryApi = newApi()
   .openapi(equity, async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    await accountOr404(c.var.db, id);
+    const account = await accountOr404(c.var.db, id);
     const to = q.to ?? new Date();
     const from = q.from ?? new Date(to.getTime() - DEFAULT_EQUITY_WINDOW_MS);
     const points = await listReadings(c.var.db, id, from, to, MAX_EQUITY_POINTS);
-    const items = points.map((p) => ({
+    const floored = floorsOverTime(account.rules, points, account.metrics ?? null);
+    const items = floored.map((p) => ({
       at: p.at.toISOString(),
       balance: p.balance,
       equity: p.equity,
       usage: p.usage,
+      daily_floor: p.daily_floor,
+      max_floor: p.max_floor,
     }));
     return c.json({ items }, 200);
   });

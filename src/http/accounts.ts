@@ -3,6 +3,7 @@
  * Postgres is the record; the live monitor is only told about changes to live accounts.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { listAtRisk } from "../accounts/at-risk.ts";
 import { presentAccount } from "../accounts/present.ts";
 import { findAccount, insertAccount, listAccounts, updateAccount } from "../accounts/queries.ts";
 import { changeAccountState } from "../accounts/state-change.ts";
@@ -22,6 +23,7 @@ import {
   ReasonQuerySchema,
   errorResponses,
 } from "./schemas.ts";
+import { decodeUsageCursor, encodeUsageCursor } from "./usage-cursor.ts";
 import { resolveRulesOrThrow } from "./validation.ts";
 
 const tags = ["accounts"];
@@ -52,7 +54,7 @@ const list = createRoute({
   path: "/",
   tags,
   security: BEARER,
-  summary: "List accounts, newest first",
+  summary: "List accounts, newest first (or by usage, highest first)",
   request: { query: ListAccountsQuerySchema },
   responses: {
     200: { description: "A page of accounts", content: json(AccountListSchema) },
@@ -123,9 +125,28 @@ export const accountsApi = newApi()
   })
   .openapi(list, async (c) => {
     const q = c.req.valid("query");
+    if (q.sort === "usage_desc") {
+      const rows = await listAtRisk(c.var.db, {
+        status: q.status,
+        monitoringState: q.monitoring_state,
+        preset: q.preset,
+        q: q.q,
+        after: decodeUsageCursor(q.cursor),
+        limit: q.limit,
+      });
+      const items = rows.slice(0, q.limit);
+      const last = items[items.length - 1];
+      const nextCursor =
+        rows.length > q.limit && last
+          ? encodeUsageCursor({ usage: last.sortUsage, id: last.id })
+          : null;
+      return c.json({ items: items.map(presentAccount), next_cursor: nextCursor }, 200);
+    }
     const rows = await listAccounts(c.var.db, {
       status: q.status,
       monitoringState: q.monitoring_state,
+      preset: q.preset,
+      q: q.q,
       beforeId: decodeCursor("accounts", q.cursor),
       limit: q.limit,
     });

@@ -21,6 +21,7 @@ import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
+import { sessionApi } from "./session.ts";
 import { violationsApi } from "./violations.ts";
 
 export const app = newApi();
@@ -29,9 +30,12 @@ app.onError(onError);
 app.notFound(onNotFound);
 
 // The database first (its pool connects lazily: a request refused without a key look-up
-// opens nothing), then auth before anything under /v1 (an unknown /v1 path is a 401 without
-// a key and a 404 with one), then the role of the matched route (default deny: admin).
+// opens nothing), then the console's sign-in/out, which authenticate themselves
+// (src/http/session.ts), then auth before anything else under /v1 (an unknown /v1 path is a
+// 401 without a key and a 404 with one), then the role of the matched route (default deny:
+// admin).
 app.use("/v1/*", dbPerRequest());
+app.route("/v1/session", sessionApi);
 app.use("/v1/*", apiAuth());
 app.use("/v1/*", requireRole());
 
@@ -83,6 +87,7 @@ const openApiConfig = {
     { name: "monitor" },
     { name: "poller" },
     { name: "health" },
+    { name: "session" },
   ],
 };
 

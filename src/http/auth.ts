@@ -13,6 +13,7 @@ import type { ApiEnv } from "./api-env.ts";
 import { AppError } from "./errors.ts";
 import { findLiveKey, KEY_PREFIX, lastUsedIsStale, sha256Hex, touchKey } from "./key-store.ts";
 import type { Role } from "./role-table.ts";
+import { sessionPrincipal } from "./session.ts";
 
 const encoder = new TextEncoder();
 
@@ -57,6 +58,14 @@ export interface Principal {
 export function apiAuth(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const given = bearerToken(c.req.header("authorization"));
+    // The console's session cookie stands in for the header (src/http/session.ts).
+    if (!c.req.header("authorization")) {
+      const session = await sessionPrincipal(c);
+      if (session) {
+        c.set("principal", session);
+        return next();
+      }
+    }
     if (!given)
       throw unauthorized(
         "missing bearer token: send Authorization: Bearer <API key or ADMIN_TOKEN>",

@@ -8,6 +8,7 @@ import { auditValues, type Actor } from "../accounts/audit.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, apiKeys, type ApiKeyRow } from "../db/schema.ts";
 import type { Role } from "./role-table.ts";
+import { sha256Hex } from "./session-cookie.ts";
 
 /** Every key starts with this. */
 export const KEY_PREFIX = "sk_";
@@ -16,13 +17,7 @@ export const DISPLAY_PREFIX_LENGTH = 7;
 /** `last_used_at` is written at most this often per key (ms). */
 export const LAST_USED_EVERY_MS = 60_000;
 
-const encoder = new TextEncoder();
-
-/** Lowercase hex SHA-256 of `text`. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 /** A new random key: `sk_` + 43 base64url characters (256 bits). */
 export function generateKey(

@@ -153,6 +153,14 @@ export const PatchAccountSchema = z
 export const ListAccountsQuerySchema = z.object({
   status: AccountStatusSchema.optional(),
   monitoring_state: MonitoringStateSchema.optional(),
+  sort: z.enum(["id_desc", "usage_desc"]).optional().openapi({
+    description:
+      "`id_desc` (default): newest first. `usage_desc`: highest overall usage first (accounts without a reading last), the console's at-risk listing.",
+  }),
+  preset: name(64).optional().openapi({ description: "Only accounts made from this preset." }),
+  q: name(100)
+    .optional()
+    .openapi({ description: "Text search in label, login and server (case-insensitive)." }),
   limit: limitField,
   cursor: cursorField,
 });
@@ -183,6 +191,10 @@ export const AccountSchema = z
     label: z.string().nullable(),
     status: AccountStatusSchema,
     monitoring_state: MonitoringStateSchema,
+    preset: z
+      .string()
+      .nullable()
+      .openapi({ description: "The preset the rules came from, or null." }),
     rules: RuleParams,
     rules_version: z.number().int().positive().openapi({
       description: "The version of `rules`; GET /v1/accounts/{id}/rules lists them all.",
@@ -192,6 +204,10 @@ export const AccountSchema = z
       .string()
       .nullable()
       .openapi({ description: "null or session_expired, mtapi_unreachable, stale, ..." }),
+    distance_to_floor: z.number().nullable().openapi({
+      description:
+        "Equity minus the nearest (higher) of the daily and max floors, account currency; negative below it; null until the first reading.",
+    }),
     created_at: isoTime(),
     updated_at: isoTime(),
   })
@@ -224,6 +240,12 @@ export const EquitySchema = z
         balance: z.number(),
         equity: z.number(),
         usage: z.number().openapi({ description: "Overall usage, %." }),
+        daily_floor: z.number().openapi({
+          description: "The daily loss floor in force at this reading (account currency).",
+        }),
+        max_floor: z.number().openapi({
+          description: "The max loss floor in force at this reading (account currency).",
+        }),
       }),
     ),
   })

@@ -44,10 +44,12 @@ describe("POST /v1/accounts", () => {
       label: "api test",
       status: "active",
       monitoring_state: "polling",
+      preset: "ftmo-2step",
       rules: { ...PRESETS["ftmo-2step"], initial_balance: 100_000 },
       rules_version: 1,
       metrics: null,
       problem: null,
+      distance_to_floor: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
     });

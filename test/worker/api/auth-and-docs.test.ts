@@ -114,11 +114,13 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(schemas.Account.properties).sort()).toEqual(
       [
         "created_at",
+        "distance_to_floor",
         "id",
         "label",
         "login",
         "metrics",
         "monitoring_state",
+        "preset",
         "problem",
         "rules",
         "rules_version",

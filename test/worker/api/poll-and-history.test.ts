@@ -40,7 +40,16 @@ describe("POST /v1/poll with account ids", () => {
     const equity = await api("GET", `/v1/accounts/${a.id}/equity`);
     expect(equity.status).toBe(200);
     expect(equity.body).toEqual({
-      items: [{ at: got.body.metrics.updated_at, balance: 104_000, equity: 99_500, usage: 90 }],
+      items: [
+        {
+          at: got.body.metrics.updated_at,
+          balance: 104_000,
+          equity: 99_500,
+          usage: 90,
+          daily_floor: 99_000,
+          max_floor: 90_000,
+        },
+      ],
     });
     const past = await api(
       "GET",

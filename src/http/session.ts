@@ -1,0 +1,215 @@
+/**
+ * `/v1/session`: the console's sign-in (console.md, "Sign-in"). An API key is exchanged for a
+ * signed session cookie (`HttpOnly`, `SameSite=Strict`, `Secure` on https, 12 h) that names
+ * the key by its SHA-256; the key itself is never stored in the browser.
+ *
+ * - Every request made with the cookie re-validates the key it names
+ *   ({@link principalForKeyHash}), so revoking a key ends its sessions at once.
+ * - CSRF: a cookie-authenticated change (any method but GET/HEAD/OPTIONS), and the sign-in
+ *   itself, must carry `X-Requested-With: drawdown-sentinel` (a custom header, which a
+ *   cross-site form cannot send and a cross-site script cannot send without a CORS preflight
+ *   this API never grants) and, when the browser sends `Origin`, an Origin of this host.
+ *   Bearer-authenticated requests are not affected.
+ * - `POST` and `DELETE` are mounted before the bearer middleware (signing in needs no
+ *   session; signing out always clears the cookie); `GET` authenticates itself.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { ADMIN_TOKEN_ACTOR } from "../accounts/audit.ts";
+import type { Db } from "../db/client.ts";
+import { BEARER, newApi, type ApiEnv } from "./api-env.ts";
+import type { Principal } from "./auth.ts";
+import { findLiveKey } from "./key-store.ts";
+import type { Role } from "./role-table.ts";
+import { AppError } from "./errors.ts";
+import { ErrorSchema } from "./schemas.ts";
+import {
+  SESSION_COOKIE,
+  SESSION_TTL_S,
+  equalHex,
+  sha256Hex,
+  signSession,
+  verifySession,
+} from "./session-cookie.ts";
+
+/** The header value a cookie-authenticated change must carry. */
+export const CSRF_HEADER = "x-requested-with";
+export const CSRF_VALUE = "drawdown-sentinel";
+
+/**
+ * The principal of the key whose SHA-256 is `keyHash`, or null when no such key is valid now:
+ * ADMIN_TOKEN (role admin, actor `admin-token`) or a live API key (looked up on every call,
+ * so revoking a key ends its sessions at once).
+ */
+export async function principalForKeyHash(
+  env: Env,
+  db: Db,
+  keyHash: string,
+): Promise<Principal | null> {
+  if (env.ADMIN_TOKEN && equalHex(keyHash, await sha256Hex(env.ADMIN_TOKEN))) {
+    return { actor: ADMIN_TOKEN_ACTOR, role: "admin", keyId: null };
+  }
+  const row = await findLiveKey(db, keyHash);
+  if (!row || !equalHex(keyHash, row.hash)) return null;
+  return { actor: row.name, role: row.role as Role, keyId: row.id };
+}
+
+/** What `/v1/session` answers about a principal. */
+function sessionJson(p: Principal, expiresAt: string | null) {
+  return { role: p.role, name: p.actor, expires_at: expiresAt };
+}
+
+/** The HMAC secret of session cookies: SESSION_SECRET, else derived from ADMIN_TOKEN. */
+function sessionSecret(env: Env): string | null {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET;
+  return env.ADMIN_TOKEN ? `session-v1:${env.ADMIN_TOKEN}` : null;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Throws 403 unless a browser change request carries the CSRF header and a same-host Origin. */
+export function checkCsrf(c: Context): void {
+  if (SAFE_METHODS.has(c.req.method)) return;
+  if (c.req.header(CSRF_HEADER)?.toLowerCase() !== CSRF_VALUE) {
+    throw new AppError(
+      403,
+      "forbidden",
+      `a change made with the session cookie needs the header ${CSRF_HEADER}: ${CSRF_VALUE}`,
+    );
+  }
+  const origin = c.req.header("origin");
+  if (origin !== undefined && origin !== "null") {
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    if (host === null || host !== (c.req.header("host") ?? new URL(c.req.url).host)) {
+      throw new AppError(403, "forbidden", "cross-origin request refused");
+    }
+  } else if (origin === "null") {
+    throw new AppError(403, "forbidden", "cross-origin request refused");
+  }
+}
+
+/**
+ * The principal of the request's session cookie, or null when there is none or it is not
+ * valid (bad signature, expired, its key revoked). Throws 403 for a cookie-authenticated
+ * change without the CSRF header.
+ */
+export async function sessionPrincipal(c: Context<ApiEnv>): Promise<Principal | null> {
+  const value = getCookie(c, SESSION_COOKIE);
+  const secret = sessionSecret(c.env);
+  if (!value || !secret) return null;
+  const claims = await verifySession(secret, value, Date.now());
+  if (!claims) return null;
+  const principal = await principalForKeyHash(c.env, c.var.db, claims.keyHash);
+  if (principal) checkCsrf(c);
+  return principal;
+}
+
+function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === "https:";
+}
+
+const SignInSchema = z
+  .strictObject({ key: z.string().min(1).max(500).openapi({ description: "An API key." }) })
+  .openapi("SignIn");
+
+const SessionSchema = z
+  .object({
+    role: z.enum(["viewer", "operator", "admin"]),
+    name: z.string(),
+    expires_at: z.iso.datetime().nullable().openapi({ description: "null for a bearer token" }),
+  })
+  .openapi("Session");
+
+const errors = (...codes: Array<400 | 401 | 403>) =>
+  Object.fromEntries(
+    codes.map((s) => [
+      s,
+      { description: "Error", content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );
+
+const tags = ["session"];
+
+const signIn = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  security: [],
+  summary: "Sign in: exchange an API key for a session cookie",
+  description: `Needs the header \`${CSRF_HEADER}: ${CSRF_VALUE}\`. Sets an HttpOnly, SameSite=Strict cookie for 12 h.`,
+  request: { body: { content: { "application/json": { schema: SignInSchema } }, required: true } },
+  responses: {
+    200: {
+      description: "Signed in",
+      content: { "application/json": { schema: SessionSchema } },
+    },
+    ...errors(400, 401, 403),
+  },
+});
+
+const current = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "Who is signed in: role and key name",
+  responses: {
+    200: { description: "The session", content: { "application/json": { schema: SessionSchema } } },
+    ...errors(401),
+  },
+});
+
+const signOut = createRoute({
+  method: "delete",
+  path: "/",
+  tags,
+  security: [],
+  summary: "Sign out: clear the session cookie",
+  responses: { 204: { description: "Signed out" }, ...errors(403) },
+});
+
+const unauthorized = (message: string) => new AppError(401, "unauthorized", message);
+
+export const sessionApi = newApi()
+  .openapi(signIn, async (c) => {
+    checkCsrf(c);
+    const { key } = c.req.valid("json");
+    const keyHash = await sha256Hex(key);
+    const principal = await principalForKeyHash(c.env, c.var.db, keyHash);
+    const secret = sessionSecret(c.env);
+    if (!principal || !secret) throw unauthorized("invalid key");
+    const exp = Math.floor(Date.now() / 1000) + SESSION_TTL_S;
+    setCookie(c, SESSION_COOKIE, await signSession(secret, { keyHash, exp }), {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: isHttps(c),
+      path: "/",
+      maxAge: SESSION_TTL_S,
+    });
+    return c.json(sessionJson(principal, new Date(exp * 1000).toISOString()), 200);
+  })
+  .openapi(current, async (c) => {
+    const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (token) {
+      const principal = await principalForKeyHash(c.env, c.var.db, await sha256Hex(token));
+      if (!principal) throw unauthorized("invalid bearer token");
+      return c.json(sessionJson(principal, null), 200);
+    }
+    const value = getCookie(c, SESSION_COOKIE);
+    const secret = sessionSecret(c.env);
+    const claims = value && secret ? await verifySession(secret, value, Date.now()) : null;
+    const principal = claims ? await principalForKeyHash(c.env, c.var.db, claims.keyHash) : null;
+    if (!claims || !principal) throw unauthorized("not signed in");
+    return c.json(sessionJson(principal, new Date(claims.exp * 1000).toISOString()), 200);
+  })
+  .openapi(signOut, (c) => {
+    checkCsrf(c);
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c), httpOnly: true });
+    return c.body(null, 204);
+  });
