@@ -71,6 +71,16 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "POST /v1/webhooks/:id/deliveries/:message_id/retry": "operator",
 };
 
+/**
+ * Routes that authenticate themselves and are mounted ahead of the auth and role middleware:
+ * the console's sign-in, who-am-I and sign-out (session.ts). Any role may use them.
+ */
+export const SELF_AUTHENTICATED: ReadonlySet<string> = new Set([
+  "POST /v1/session",
+  "GET /v1/session",
+  "DELETE /v1/session",
+]);
+
 /** The least role for a route (`method` upper case, `path` the Hono pattern): admin unless listed. */
 export function roleFor(method: string, path: string): Role {
   const m = method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase();

@@ -5,6 +5,7 @@ import {
   roleAllows,
   roleFor,
   ROLES,
+  SELF_AUTHENTICATED,
   type Role,
 } from "../../../src/http/role-table.ts";
 import { api, createKey } from "./helpers.ts";
@@ -14,6 +15,7 @@ const routes = [
   ...new Map(
     app.routes
       .filter((r) => !r.path.endsWith("*") && r.path.startsWith("/v1/"))
+      .filter((r) => !SELF_AUTHENTICATED.has(`${r.method} ${r.path}`))
       .map((r) => [`${r.method} ${r.path}`, { method: r.method, path: r.path }]),
   ).values(),
 ];
