@@ -11,8 +11,11 @@ import {
   type Reading,
   type RiskState,
   type RuleParams,
+  compileRules,
   evaluate,
+  evaluateCompiled,
   resolveRules,
+  type CompiledRules,
 } from "../src/risk/index.ts";
 
 const ACCOUNTS = 1_000;
@@ -27,6 +30,7 @@ if (!Number.isInteger(evaluations) || evaluations <= 0) {
 // A mix of presets and sizes; every account sits near its limits, so some readings cross the
 // hysteresis band and a few breach, as on a busy day.
 const params: RuleParams[] = [];
+const compiled: CompiledRules[] = [];
 const states: RiskState[] = [];
 const readings: Reading[][] = [];
 const dayStartMs = Date.parse("2026-11-26T00:30:00Z");
@@ -38,6 +42,7 @@ for (let a = 0; a < ACCOUNTS; a++) {
   });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
   params.push(resolved.rules);
+  compiled.push(compileRules(resolved.rules));
   const first = evaluate(resolved.rules, null, {
     equity: initial,
     balance: initial,
@@ -65,7 +70,7 @@ function runBatch(count: number): void {
     const a = i % ACCOUNTS;
     const template = readings[a]![((i / ACCOUNTS) % READINGS_PER_ACCOUNT) | 0]!;
     at += 1; // one event per ms across the fleet: stays inside the trading day
-    const result = evaluate(params[a]!, states[a], {
+    const result = evaluateCompiled(compiled[a]!, states[a], {
       equity: template.equity,
       at,
       source: "event",
