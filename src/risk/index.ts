@@ -35,6 +35,8 @@ export {
 export {
   PRESETS,
   PRESET_NAMES,
+  PRESET_NAMES_V1,
+  PRESET_NOTES,
   isPresetName,
   type PresetName,
   type PresetRules,
