@@ -20,6 +20,11 @@ export interface AccountJson {
   rules: RuleParams;
   metrics: AccountMetrics | null;
   problem: string | null;
+  /**
+   * When every objective was first met (ISO-8601), or null; present only for an account whose
+   * rules have objectives (risk-rules.md v2).
+   */
+  objectives_met_at?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -61,6 +66,9 @@ export function presentAccount(row: AccountRow): AccountJson {
     rules: row.rules,
     metrics: row.metrics ?? null,
     problem: row.problem,
+    ...(row.rules.objectives === undefined
+      ? {}
+      : { objectives_met_at: row.objectivesMetAt?.toISOString() ?? null }),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -13,7 +13,13 @@ import {
   type AccountRow,
   type ViolationRow,
 } from "../db/schema.ts";
-import { usageOf, type RiskState, type RuleParams } from "../risk/index.ts";
+import {
+  objectivesOf,
+  usageOf,
+  warningsOf,
+  type RiskState,
+  type RuleParams,
+} from "../risk/index.ts";
 import type { AccountStatus, MonitoringState } from "./outcome.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
@@ -72,7 +78,7 @@ export function metricsUnderRules(
   if (!metrics || !state) return metrics;
   const figures = usageOf(rules, state);
   const round = (n: number) => Math.round(n * 1e4) / 1e4;
-  return {
+  const next: AccountMetrics = {
     ...metrics,
     daily_floor: figures.daily_floor,
     max_floor: figures.max_floor,
@@ -82,6 +88,13 @@ export function metricsUnderRules(
       overall: round(figures.usage.overall),
     },
   };
+  delete next.warnings;
+  delete next.objectives;
+  const warnings = warningsOf(rules, state);
+  if (warnings) next.warnings = warnings;
+  const objectives = objectivesOf(rules, state);
+  if (objectives) next.objectives = objectives;
+  return next;
 }
 
 /** The fields `PATCH /v1/accounts/{id}` may change; undefined leaves a field as it is. */

@@ -7,6 +7,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { VERSION } from "../version.ts";
 import { accountActionsApi } from "./account-actions.ts";
+import { adjustmentsApi } from "./adjustments.ts";
 import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
@@ -15,6 +16,7 @@ import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
+import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
 
 export const app = newApi();
@@ -45,6 +47,8 @@ app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
 app.route("/v1/monitor", monitorApi);
 app.route("/v1/poll", pollApi);
+app.route("/v1/accounts", adjustmentsApi);
+app.route("/v1/presets", presetsApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -4,6 +4,7 @@
  * and hand accounts that reached the live threshold to the live monitor.
  */
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { pendingAdjustments } from "../accounts/adjustments.ts";
 import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
 import { markProblems, writeChanges, type GuardedChange } from "../accounts/write-changes.ts";
 import type { Db } from "../db/client.ts";
@@ -77,6 +78,7 @@ export async function pollAccounts(
   const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
     fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
   );
+  const adjustments = await pendingAdjustments(db, rows);
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];
   const report: PollReport = {
@@ -101,13 +103,24 @@ export async function pollAccounts(
       return;
     }
     const { balance, equity } = result.summary;
-    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
-      balance,
-      equity,
-      at: now(),
-      source: "poll",
-    });
+    const outcome = applyReading(
+      row.id,
+      row.rules,
+      row.riskState ?? null,
+      "polling",
+      { balance, equity, at: now(), source: "poll" },
+      { adjustments: adjustments.get(row.id) ?? [] },
+    );
     if (!outcome.applied) return;
+    for (const w of outcome.warnings) {
+      log("warning:reached", {
+        account_id: row.id,
+        rule: w.rule,
+        period: w.period,
+        level: w.level,
+      });
+    }
+    if (outcome.objectivesMetAt !== null) log("objectives:met", { account_id: row.id });
     const change = toChange(row.rules, outcome);
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
     if (outcome.enterLive) entering.set(row.id, change);
