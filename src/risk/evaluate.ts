@@ -33,6 +33,10 @@ import {
 const TO_LIVE: MonitoringTransition = Object.freeze({ from: "polling", to: "live" });
 const TO_POLLING: MonitoringTransition = Object.freeze({ from: "live", to: "polling" });
 const NONE_WARNED: WarnedLevels = Object.freeze({ daily_loss: 0, max_loss: 0 });
+// Shared, frozen empty results: nearly every reading breaches and warns nothing, and an
+// allocation per reading is measurable on the per-event path. Callers never append to them.
+const NO_VIOLATIONS = Object.freeze([]) as unknown as Violation[];
+const NO_WARNINGS = Object.freeze([]) as unknown as Warning[];
 
 /** The day's start level from a balance and equity known at the boundary. */
 function dayStartLevel(c: CompiledRules, balance: number, equity: number): number {
@@ -258,7 +262,7 @@ export function evaluateCompiled(
   const overall = daily > max ? daily : max;
 
   let breached = prev.breached;
-  let violations: Violation[] = [];
+  let violations: Violation[] = NO_VIOLATIONS;
   const dailyHit = c.inclusive ? equity <= daily_floor : equity < daily_floor;
   const maxHit = c.inclusive ? equity <= max_floor : equity < max_floor;
   if (dailyHit && breached.daily_loss !== prev.trading_day) {
@@ -277,6 +281,7 @@ export function evaluateCompiled(
   }
   if (maxHit && breached.max_loss !== LIFETIME_PERIOD) {
     breached = { daily_loss: breached.daily_loss, max_loss: LIFETIME_PERIOD };
+    if (violations === NO_VIOLATIONS) violations = [];
     violations.push({
       rule: "max_loss",
       period: LIFETIME_PERIOD,
@@ -289,7 +294,7 @@ export function evaluateCompiled(
   }
 
   let warned = prev.warned;
-  let warnings: Warning[] = [];
+  let warnings: Warning[] = NO_WARNINGS;
   if (c.warnLevels.length > 0) {
     const was = warned ?? NONE_WARNED;
     const out: Warning[] = [];

@@ -118,6 +118,7 @@ describe("GET /openapi.json", () => {
         "login",
         "metrics",
         "monitoring_state",
+        "objectives_met_at",
         "problem",
         "rules",
         "server",
