@@ -57,6 +57,12 @@ export interface CompiledRules {
   readonly lock: boolean;
   readonly warnLevels: readonly number[];
   readonly objectives: CompiledObjectives | null;
+  /**
+   * True when the rule set carries nothing beyond the version 1 state (no intraday-high
+   * daily rule, no warnings, no objectives): its states keep the version 1 shape, which is
+   * smaller and faster to build on the per-event path.
+   */
+  readonly plain: boolean;
   readonly enter: number;
   readonly exit: number;
 }
@@ -140,6 +146,10 @@ function build(params: RuleParams): CompiledRules {
     lock: max.lock_at_initial && maxMode !== MAX_STATIC,
     warnLevels: params.warn_at_pct ?? [],
     objectives: compiledObjectives,
+    plain:
+      daily.mode !== "trailing_intraday_high" &&
+      (params.warn_at_pct ?? []).length === 0 &&
+      compiledObjectives === null,
     enter: params.live_enter_pct,
     exit: params.live_exit_pct,
   };

@@ -16,6 +16,7 @@ import { dailyAllowanceOf, dailyFloorOf, maxFloorOf, maxReferenceOf, usagePct } 
 import { objectivesMet, openObjectives, rollObjectives } from "./objectives.ts";
 import type { RuleParams } from "./params.ts";
 import { readingTimeVerdict } from "./reading-time.ts";
+import { makeObjectives, makeState } from "./state-shape.ts";
 import { tradingDayAt } from "./trading-day.ts";
 import {
   type Evaluation,
@@ -32,7 +33,8 @@ import {
 
 const TO_LIVE: MonitoringTransition = Object.freeze({ from: "polling", to: "live" });
 const TO_POLLING: MonitoringTransition = Object.freeze({ from: "live", to: "polling" });
-const NONE_WARNED: WarnedLevels = Object.freeze({ daily_loss: 0, max_loss: 0 });
+// Not frozen: a frozen object has a map of its own, and `warned` should have one map.
+const NONE_WARNED: WarnedLevels = { daily_loss: 0, max_loss: 0 };
 // Shared, frozen empty results: nearly every reading breaches and warns nothing, and an
 // allocation per reading is measurable on the per-event path. Callers never append to them.
 const NO_VIOLATIONS = Object.freeze([]) as unknown as Violation[];
@@ -68,24 +70,28 @@ export function initialState(
       : c.maxMode === MAX_BALANCE_TRAILING
         ? balance
         : reading.equity;
-  return {
-    trading_day: day.day,
-    day_start_ms: day.startMs,
-    day_end_ms: day.endMs,
-    day_start: dayStart,
-    hwm: level > initial ? level : initial,
+  return makeState(
+    day.day,
+    day.startMs,
+    day.endMs,
+    dayStart,
+    level > initial ? level : initial,
     balance,
-    equity: reading.equity,
-    last_at: reading.at,
+    reading.equity,
+    reading.at,
     monitoring,
-    breached: { daily_loss: null, max_loss: null },
-    day_high: c.dailyTrailing ? dayStart : undefined,
-    adjustment: undefined,
-    adjustment_id: undefined,
-    day_adjustment: undefined,
-    warned: c.warnLevels.length > 0 ? NONE_WARNED : undefined,
-    objectives: c.objectives !== null ? openObjectives(balance) : undefined,
-  };
+    { daily_loss: null, max_loss: null },
+    c.plain
+      ? null
+      : {
+          day_high: c.dailyTrailing ? dayStart : undefined,
+          adjustment: undefined,
+          adjustment_id: undefined,
+          day_adjustment: undefined,
+          warned: c.warnLevels.length > 0 ? NONE_WARNED : undefined,
+          objectives: c.objectives !== null ? openObjectives(balance) : undefined,
+        },
+  );
 }
 
 /**
@@ -102,32 +108,36 @@ function rollTo(c: CompiledRules, state: RiskState, atMs: number, boundary?: Rea
   const equity = atBoundary ? boundary.equity : state.equity;
   const dayStart = dayStartLevel(c, balance, equity);
   const prior = state.objectives;
-  return {
-    trading_day: day.day,
-    day_start_ms: day.startMs,
-    day_end_ms: day.endMs,
-    day_start: dayStart,
-    hwm: c.maxMode === MAX_EOD_TRAILING && balance > state.hwm ? balance : state.hwm,
-    balance: state.balance,
-    equity: state.equity,
-    last_at: state.last_at,
-    monitoring: state.monitoring,
-    breached: { daily_loss: null, max_loss: state.breached.max_loss },
-    day_high: c.dailyTrailing ? dayStart : undefined,
-    adjustment: state.adjustment,
-    adjustment_id: state.adjustment_id,
-    day_adjustment: state.day_adjustment === undefined ? undefined : 0,
-    warned:
-      c.warnLevels.length > 0
-        ? { daily_loss: 0, max_loss: state.warned?.max_loss ?? 0 }
-        : state.warned,
-    objectives:
-      c.objectives === null
-        ? prior
-        : prior === undefined
-          ? openObjectives(balance)
-          : rollObjectives(prior, state.balance, balance),
-  };
+  return makeState(
+    day.day,
+    day.startMs,
+    day.endMs,
+    dayStart,
+    c.maxMode === MAX_EOD_TRAILING && balance > state.hwm ? balance : state.hwm,
+    state.balance,
+    state.equity,
+    state.last_at,
+    state.monitoring,
+    { daily_loss: null, max_loss: state.breached.max_loss },
+    c.plain && state.adjustment === undefined
+      ? null
+      : {
+          day_high: c.dailyTrailing ? dayStart : undefined,
+          adjustment: state.adjustment,
+          adjustment_id: state.adjustment_id,
+          day_adjustment: state.day_adjustment === undefined ? undefined : 0,
+          warned:
+            c.warnLevels.length > 0
+              ? { daily_loss: 0, max_loss: state.warned?.max_loss ?? 0 }
+              : state.warned,
+          objectives:
+            c.objectives === null
+              ? prior
+              : prior === undefined
+                ? openObjectives(balance)
+                : rollObjectives(prior, state.balance, balance),
+        },
+  );
 }
 
 /**
@@ -313,14 +323,16 @@ export function evaluateCompiled(
   const oc = c.objectives;
   if (oc !== null) {
     let o = objectives ?? openObjectives(prev.balance);
-    if (balance !== prev.balance && !o.traded) o = { ...o, traded: true };
+    if (balance !== prev.balance && !o.traded) {
+      o = makeObjectives(o.days, o.best_day, o.open_balance, true, o.met_at);
+    }
     if (
       o.met_at === null &&
       breached.daily_loss === null &&
       breached.max_loss === null &&
       objectivesMet(oc, o, balance, equity, c.initial + adjustment)
     ) {
-      o = { ...o, met_at: at };
+      o = makeObjectives(o.days, o.best_day, o.open_balance, o.traded, at);
       objectives_met_at = at;
     }
     objectives = o;
@@ -340,24 +352,28 @@ export function evaluateCompiled(
 
   return {
     applied: true,
-    state: {
-      trading_day: prev.trading_day,
-      day_start_ms: prev.day_start_ms,
-      day_end_ms: prev.day_end_ms,
-      day_start: prev.day_start,
+    state: makeState(
+      prev.trading_day,
+      prev.day_start_ms,
+      prev.day_end_ms,
+      prev.day_start,
       hwm,
       balance,
       equity,
-      last_at: at,
+      at,
       monitoring,
       breached,
-      day_high: dayHigh,
-      adjustment: prev.adjustment,
-      adjustment_id: prev.adjustment_id,
-      day_adjustment: prev.day_adjustment,
-      warned,
-      objectives,
-    },
+      c.plain && prev.adjustment === undefined
+        ? null
+        : {
+            day_high: dayHigh,
+            adjustment: prev.adjustment,
+            adjustment_id: prev.adjustment_id,
+            day_adjustment: prev.day_adjustment,
+            warned,
+            objectives,
+          },
+    ),
     daily_floor,
     max_floor,
     usage: { daily, max, overall },

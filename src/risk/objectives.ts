@@ -11,17 +11,18 @@
 import type { CompiledObjectives, CompiledRules } from "./compiled.ts";
 import { compileRules } from "./compiled.ts";
 import type { RuleParams } from "./params.ts";
+import { makeObjectives } from "./state-shape.ts";
 import type { ObjectivesState, RiskState } from "./types.ts";
 
 /** The bookkeeping of a day that opens at `openBalance`. */
 export function openObjectives(openBalance: number, prior?: ObjectivesState): ObjectivesState {
-  return {
-    days: prior?.days ?? 0,
-    best_day: prior?.best_day ?? 0,
-    open_balance: openBalance,
-    traded: false,
-    met_at: prior?.met_at ?? null,
-  };
+  return makeObjectives(
+    prior?.days ?? 0,
+    prior?.best_day ?? 0,
+    openBalance,
+    false,
+    prior?.met_at ?? null,
+  );
 }
 
 /** Closes the day of `o` at `closingBalance` and opens the next at `openBalance`. */
@@ -31,13 +32,13 @@ export function rollObjectives(
   openBalance: number,
 ): ObjectivesState {
   const profit = closingBalance - o.open_balance;
-  return {
-    days: o.days + (o.traded ? 1 : 0),
-    best_day: profit > o.best_day ? profit : o.best_day,
-    open_balance: openBalance,
-    traded: false,
-    met_at: o.met_at,
-  };
+  return makeObjectives(
+    o.days + (o.traded ? 1 : 0),
+    profit > o.best_day ? profit : o.best_day,
+    openBalance,
+    false,
+    o.met_at,
+  );
 }
 
 /** Progress of every objective, for `metrics.objectives`. */
