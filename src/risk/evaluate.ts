@@ -16,7 +16,7 @@ import { dailyAllowanceOf, dailyFloorOf, maxFloorOf, maxReferenceOf, usagePct } 
 import { objectivesMet, openObjectives, rollObjectives } from "./objectives.ts";
 import type { RuleParams } from "./params.ts";
 import { readingTimeVerdict } from "./reading-time.ts";
-import { makeObjectives, makeState } from "./state-shape.ts";
+import { makeFullState, makeObjectives, makeState } from "./state-shape.ts";
 import { tradingDayAt } from "./trading-day.ts";
 import {
   type Evaluation,
@@ -352,28 +352,39 @@ export function evaluateCompiled(
 
   return {
     applied: true,
-    state: makeState(
-      prev.trading_day,
-      prev.day_start_ms,
-      prev.day_end_ms,
-      prev.day_start,
-      hwm,
-      balance,
-      equity,
-      at,
-      monitoring,
-      breached,
+    state:
       c.plain && prev.adjustment === undefined
-        ? null
-        : {
-            day_high: dayHigh,
-            adjustment: prev.adjustment,
-            adjustment_id: prev.adjustment_id,
-            day_adjustment: prev.day_adjustment,
+        ? makeState(
+            prev.trading_day,
+            prev.day_start_ms,
+            prev.day_end_ms,
+            prev.day_start,
+            hwm,
+            balance,
+            equity,
+            at,
+            monitoring,
+            breached,
+            null,
+          )
+        : makeFullState(
+            prev.trading_day,
+            prev.day_start_ms,
+            prev.day_end_ms,
+            prev.day_start,
+            hwm,
+            balance,
+            equity,
+            at,
+            monitoring,
+            breached,
+            dayHigh,
+            prev.adjustment,
+            prev.adjustment_id,
+            prev.day_adjustment,
             warned,
             objectives,
-          },
-    ),
+          ),
     daily_floor,
     max_floor,
     usage: { daily, max, overall },

@@ -65,6 +65,45 @@ export function makeState(
   };
 }
 
+/** A state of the full shape, from positional fields (no extras record on the per-event path). */
+export function makeFullState(
+  trading_day: string,
+  day_start_ms: number,
+  day_end_ms: number,
+  day_start: number,
+  hwm: number,
+  balance: number,
+  equity: number,
+  last_at: number,
+  monitoring: RiskState["monitoring"],
+  breached: RiskState["breached"],
+  day_high: number | undefined,
+  adjustment: number | undefined,
+  adjustment_id: number | undefined,
+  day_adjustment: number | undefined,
+  warned: WarnedLevels | undefined,
+  objectives: ObjectivesState | undefined,
+): RiskState {
+  return {
+    trading_day,
+    day_start_ms,
+    day_end_ms,
+    day_start,
+    hwm,
+    balance,
+    equity,
+    last_at,
+    monitoring,
+    breached,
+    day_high,
+    adjustment,
+    adjustment_id,
+    day_adjustment,
+    warned,
+    objectives,
+  };
+}
+
 /** `state` with some fields replaced, rebuilt in one of the two shapes. */
 export function withFields(state: RiskState, fields: Partial<RiskState>, full: boolean): RiskState {
   const s = { ...state, ...fields };
