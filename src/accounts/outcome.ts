@@ -3,16 +3,23 @@
  * write. Pure, shared by the cron poller and the live monitor, so both decide alike.
  */
 import {
+  applyAdjustments,
   evaluate,
   initialState,
+  objectivesOf,
+  openWithAdjustments,
+  readingTimeVerdict,
   usageOf,
   type MonitoringState,
+  warningsOf,
+  type Adjustment,
   type Reading,
   type ReadingSource,
   type RiskFigures,
   type RiskState,
   type RuleParams,
   type Violation,
+  type Warning,
 } from "../risk/index.ts";
 import type { BreachCause } from "../db/evidence.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
@@ -26,7 +33,7 @@ export type ChangeSource = ReadingSource | "api" | "reconcile";
 export interface AuditEntry {
   /** Derived from `field` and `to` when not given (see `systemAction` in audit.ts). */
   action?: AuditAction;
-  field: "monitoring_state" | "status";
+  field: "monitoring_state" | "status" | "objectives";
   from: string | null;
   to: string;
   reason: string;
@@ -64,6 +71,10 @@ export interface AccountChange {
   rulesVersion?: number;
   /** The MTAPI answer or Events message behind the reading, secrets masked. */
   cause?: BreachCause;
+  /** Epoch ms when this reading met every objective: recorded once as objectives_met_at. */
+  objectivesMetAt?: number;
+  /** `warn_at_pct` levels newly reached (for alerts; the metrics show the levels reached). */
+  warnings?: Warning[];
 }
 
 /** What a writer knows about a reading beyond the engine's outcome, for violations. */
@@ -81,6 +92,10 @@ export interface AppliedReading {
   state: RiskState;
   figures: RiskFigures;
   violations: Violation[];
+  /** `warn_at_pct` levels newly reached. */
+  warnings: Warning[];
+  /** Epoch ms when this reading met every objective, else null. */
+  objectivesMetAt: number | null;
   breached: boolean;
   enterLive: boolean;
   exitLive: boolean;
@@ -90,7 +105,19 @@ export interface AppliedReading {
   monitoringState?: MonitoringState;
 }
 
-export type ReadingOutcome = { applied: false; reason: "stale" | "invalid" } | AppliedReading;
+export type ReadingOutcome =
+  { applied: false; reason: "stale" | "invalid"; detail?: "future" | "too_old" } | AppliedReading;
+
+/** Options of {@link applyReading}. */
+export interface ApplyReadingOptions {
+  /**
+   * The monitor's clock (epoch ms): a reading stamped more than 5 minutes ahead of it or
+   * more than 24 hours behind it is `invalid` (risk-rules.md v2, "Reading times").
+   */
+  nowMs?: number;
+  /** Balance adjustments of the account; those not yet in the state apply before the reading. */
+  adjustments?: readonly Adjustment[];
+}
 
 /** Usage as the API shows it: % rounded to 4 decimals. */
 function roundUsage(pct: number): number {
@@ -112,13 +139,17 @@ export function floorsAndUsage(
   };
 }
 
-/** The figures an account shows (`metrics` of the admin API) for a state. */
+/**
+ * The figures an account shows (`metrics` of the admin API) for a state. With `rules`, the
+ * warning levels reached and the objectives' progress are added when the rules have them.
+ */
 export function metricsOf(
   state: RiskState,
   figures: RiskFigures,
   source: ReadingSource,
+  rules?: RuleParams,
 ): AccountMetrics {
-  return {
+  const metrics: AccountMetrics = {
     balance: state.balance,
     equity: state.equity,
     day_start: state.day_start,
@@ -128,6 +159,13 @@ export function metricsOf(
     updated_at: new Date(state.last_at).toISOString(),
     source,
   };
+  if (rules) {
+    const warnings = warningsOf(rules, state);
+    if (warnings) metrics.warnings = warnings;
+    const objectives = objectivesOf(rules, state);
+    if (objectives) metrics.objectives = objectives;
+  }
+  return metrics;
 }
 
 /** A change that only refreshes an account's figures (no decision). */
@@ -137,7 +175,7 @@ export function figuresChange(
   state: RiskState,
   source: ReadingSource,
 ): AccountChange {
-  const metrics = metricsOf(state, usageOf(rules, state), source);
+  const metrics = metricsOf(state, usageOf(rules, state), source, rules);
   return {
     accountId,
     riskState: state,
@@ -165,16 +203,31 @@ export function applyReading(
   state: RiskState | null,
   monitoring: MonitoringState,
   reading: Reading,
+  options: ApplyReadingOptions = {},
 ): ReadingOutcome {
+  const { nowMs, adjustments } = options;
   // The caller's monitoring state is the truth (an operator may have forced it); a first
-  // reading opens the state in it, then is judged like any other.
-  const prior: RiskState = !state
-    ? initialState(rules, reading, monitoring)
-    : state.monitoring !== monitoring
-      ? { ...state, monitoring }
-      : state;
-  const ev = evaluate(rules, prior, reading);
-  if (!ev.applied) return { applied: false, reason: ev.reason };
+  // reading opens the state in it, then is judged like any other. Adjustments not yet applied
+  // apply first: the reading already holds their money.
+  let prior: RiskState;
+  if (!state) {
+    if (!Number.isFinite(reading.equity) || !Number.isFinite(reading.at)) {
+      return { applied: false, reason: "invalid" };
+    }
+    const verdict = nowMs === undefined ? "ok" : readingTimeVerdict(reading.at, nowMs);
+    if (verdict !== "ok") return { applied: false, reason: "invalid", detail: verdict };
+    prior = initialState(rules, reading, monitoring);
+    if (adjustments?.length) prior = openWithAdjustments(rules, prior, adjustments);
+  } else {
+    prior = state.monitoring !== monitoring ? { ...state, monitoring } : state;
+    if (adjustments?.length) prior = applyAdjustments(prior, adjustments);
+  }
+  const ev = evaluate(rules, prior, reading, nowMs);
+  if (!ev.applied) {
+    return ev.reason === "invalid" && ev.detail
+      ? { applied: false, reason: "invalid", detail: ev.detail }
+      : { applied: false, reason: ev.reason };
+  }
   const breached = ev.violations.length > 0;
   const out: AppliedReading = {
     applied: true,
@@ -183,6 +236,8 @@ export function applyReading(
     state: ev.state,
     figures: ev,
     violations: ev.violations,
+    warnings: ev.warnings,
+    objectivesMetAt: ev.objectives_met_at,
     breached,
     enterLive: false,
     exitLive: false,
@@ -215,6 +270,19 @@ export function toChange(
   const { reading } = o;
   const change = figuresChange(o.accountId, rules, o.state, reading.source);
   change.violations = o.violations;
+  if (o.warnings.length > 0) change.warnings = o.warnings;
+  if (o.objectivesMetAt !== null) {
+    change.objectivesMetAt = o.objectivesMetAt;
+    change.audit.push({
+      action: "account.objectives_met",
+      field: "objectives",
+      from: null,
+      to: "met",
+      reason: "every objective met",
+      source: reading.source,
+      at: o.objectivesMetAt,
+    });
+  }
   if (o.breached) {
     change.rules = rules;
     if (ctx.rulesVersion !== undefined) change.rulesVersion = ctx.rulesVersion;

@@ -50,6 +50,9 @@ export function presentAccount(row: AccountRow): AccountJson {
     metrics: row.metrics ?? null,
     problem: row.problem,
     distance_to_floor: distanceToFloor(row.metrics ?? null),
+    ...(row.rules.objectives === undefined
+      ? {}
+      : { objectives_met_at: row.objectivesMetAt?.toISOString() ?? null }),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -15,7 +15,14 @@ import {
   type ViolationRow,
 } from "../db/schema.ts";
 import type { AccountStatus } from "../db/schema.ts";
-import { usageOf, type MonitoringState, type RiskState, type RuleParams } from "../risk/index.ts";
+import {
+  objectivesOf,
+  usageOf,
+  warningsOf,
+  type MonitoringState,
+  type RiskState,
+  type RuleParams,
+} from "../risk/index.ts";
 import { auditValues, type Actor } from "./audit.ts";
 import { textFilters } from "./at-risk.ts";
 import { floorsAndUsage } from "./outcome.ts";
@@ -106,7 +113,14 @@ export function metricsUnderRules(
   state: RiskState | null,
 ): AccountMetrics | null {
   if (!metrics || !state) return metrics;
-  return { ...metrics, ...floorsAndUsage(usageOf(rules, state)) };
+  const next: AccountMetrics = { ...metrics, ...floorsAndUsage(usageOf(rules, state)) };
+  delete next.warnings;
+  delete next.objectives;
+  const warnings = warningsOf(rules, state);
+  if (warnings) next.warnings = warnings;
+  const objectives = objectivesOf(rules, state);
+  if (objectives) next.objectives = objectives;
+  return next;
 }
 
 /** The fields `PATCH /v1/accounts/{id}` may change; undefined leaves a field as it is. */

@@ -138,6 +138,8 @@ export async function writeChanges(
     metrics: change.metrics,
     status: change.status ?? null,
     monitoring_state: change.monitoringState ?? null,
+    objectives_met_at:
+      change.objectivesMetAt === undefined ? null : new Date(change.objectivesMetAt).toISOString(),
     expect_monitoring: expectMonitoring,
     expect_version: expectVersion ?? null,
   }));
@@ -146,13 +148,14 @@ export async function writeChanges(
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as v(
           id int, risk_state jsonb, metrics jsonb, status text, monitoring_state text,
-          expect_monitoring text, expect_version int)
+          objectives_met_at timestamptz, expect_monitoring text, expect_version int)
       )
       update accounts a set
         risk_state = i.risk_state,
         metrics = i.metrics,
         status = coalesce(i.status, a.status),
         monitoring_state = coalesce(i.monitoring_state, a.monitoring_state),
+        objectives_met_at = coalesce(a.objectives_met_at, i.objectives_met_at),
         problem = null,
         problem_since = null,
         state_version = a.state_version

@@ -1,4 +1,4 @@
-import type { ReadingSource } from "../risk/index.ts";
+import type { ObjectivesProgress, ReadingSource, WarningLevels } from "../risk/index.ts";
 
 /** The figures an account shows in the admin API (`metrics`, admin-api.md). */
 export interface AccountMetrics {
@@ -15,4 +15,8 @@ export interface AccountMetrics {
   /** ISO-8601 time of the reading these figures come from. */
   updated_at: string;
   source: ReadingSource;
+  /** `warn_at_pct` levels reached in each rule's current period; only when the rules warn. */
+  warnings?: WarningLevels;
+  /** Progress of the objectives; only when the rules have objectives. */
+  objectives?: ObjectivesProgress;
 }

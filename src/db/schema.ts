@@ -66,6 +66,8 @@ export const accounts = pgTable(
     stateVersion: integer("state_version").notNull().default(0),
     /** The version of `rules` (account_rules.version); bumped by every rules change. */
     rulesVersion: integer("rules_version").notNull().default(1),
+    /** When every objective was first met with no breach (risk-rules.md v2); set once. */
+    objectivesMetAt: timestamp("objectives_met_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -212,7 +214,27 @@ export const apiKeys = pgTable(
   ],
 );
 
+/**
+ * Balance adjustments (deposits > 0, withdrawals < 0, corrections): kept and listed. The
+ * risk engine applies each once, in id order: the risk state carries the newest id applied.
+ */
+export const accountAdjustments = pgTable(
+  "account_adjustments",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** Account currency; never zero. */
+    amount: doublePrecision("amount").notNull(),
+    note: text("note"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("account_adjustments_account_idx").on(t.accountId, t.id)],
+);
+
 export type AccountRow = typeof accounts.$inferSelect;
+export type AccountAdjustmentRow = typeof accountAdjustments.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
 export type ViolationRow = typeof violations.$inferSelect;
 export type AuditRow = typeof accountAudit.$inferSelect;

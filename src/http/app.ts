@@ -8,6 +8,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { VERSION } from "../version.ts";
 import { accountActionsApi } from "./account-actions.ts";
+import { adjustmentsApi } from "./adjustments.ts";
 import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
@@ -22,6 +23,7 @@ import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
 import { sessionApi } from "./session.ts";
+import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
 
 export const app = newApi();
@@ -61,6 +63,8 @@ app.route("/v1/monitor", monitorApi);
 app.route("/v1/poll", pollApi);
 app.route("/v1/audit", auditApi);
 app.route("/v1/keys", keysApi);
+app.route("/v1/accounts", adjustmentsApi);
+app.route("/v1/presets", presetsApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

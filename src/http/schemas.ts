@@ -167,6 +167,37 @@ export const ListAccountsQuerySchema = z.object({
 
 const UsageSchema = z.object({ daily: z.number(), max: z.number(), overall: z.number() });
 
+const WarningLevelsSchema = z
+  .object({ daily_loss: z.array(z.number()), max_loss: z.array(z.number()) })
+  .openapi("WarningLevels");
+
+const ObjectivesProgressSchema = z
+  .object({
+    profit_target: z
+      .object({
+        target: z.number(),
+        profit: z.number(),
+        on: z.enum(["balance", "equity"]),
+        reached: z.boolean(),
+      })
+      .nullable(),
+    trading_days: z
+      .object({ counted: z.number().int(), required: z.number().int(), reached: z.boolean() })
+      .nullable(),
+    consistency: z
+      .object({
+        best_day: z.number(),
+        total_profit: z.number(),
+        best_day_share: z.number().nullable(),
+        max_share: z.number(),
+        reached: z.boolean(),
+      })
+      .nullable(),
+    met: z.boolean(),
+    met_at: isoTime().nullable(),
+  })
+  .openapi("ObjectivesProgress");
+
 export const MetricsSchema = z
   .object({
     balance: z.number(),
@@ -179,6 +210,13 @@ export const MetricsSchema = z
     trading_day: z.iso.date(),
     updated_at: isoTime(),
     source: z.enum(READING_SOURCES),
+    warnings: WarningLevelsSchema.optional().openapi({
+      description:
+        "warn_at_pct levels reached in each rule's current period (when the rules warn).",
+    }),
+    objectives: ObjectivesProgressSchema.optional().openapi({
+      description: "Progress of the objectives (when the rules have objectives).",
+    }),
   })
   .openapi("Metrics");
 
@@ -207,6 +245,9 @@ export const AccountSchema = z
     distance_to_floor: z.number().nullable().openapi({
       description:
         "Equity minus the nearest (higher) of the daily and max floors, account currency; negative below it; null until the first reading.",
+    }),
+    objectives_met_at: isoTime().nullable().optional().openapi({
+      description: "When every objective was first met; only for rules with objectives.",
     }),
     created_at: isoTime(),
     updated_at: isoTime(),

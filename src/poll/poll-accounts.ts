@@ -3,6 +3,7 @@
  * account never holds up the others), evaluate it with the risk engine, write the batch,
  * and hand accounts that reached the live threshold to the live monitor.
  */
+import { pendingAdjustments } from "../accounts/adjustments.ts";
 import { restCause } from "../accounts/evidence.ts";
 import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
 import {
@@ -64,6 +65,7 @@ export async function pollAccounts(
   const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
     fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
   );
+  const adjustments = await pendingAdjustments(db, rows);
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];
   const report: PollReport = { ...emptyReport(), polled: rows.length };
@@ -82,13 +84,24 @@ export async function pollAccounts(
     }
     const { balance, equity } = result.summary;
     const at = now();
-    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
-      balance,
-      equity,
-      at,
-      source: "poll",
-    });
+    const outcome = applyReading(
+      row.id,
+      row.rules,
+      row.riskState ?? null,
+      "polling",
+      { balance, equity, at, source: "poll" },
+      { adjustments: adjustments.get(row.id) ?? [] },
+    );
     if (!outcome.applied) return;
+    for (const w of outcome.warnings) {
+      log("warning:reached", {
+        account_id: row.id,
+        rule: w.rule,
+        period: w.period,
+        level: w.level,
+      });
+    }
+    if (outcome.objectivesMetAt !== null) log("objectives:met", { account_id: row.id });
     const change = toChange(row.rules, outcome, {
       rulesVersion: row.rulesVersion,
       cause: restCause(row.sessionId, result.summary, at),

@@ -1,18 +1,25 @@
 /**
- * The rule math of risk-rules.md ("Floors, references and usage"): allowances, floors and
- * usage from the parameters and the carried levels. Plain arithmetic, no allocation, so it
- * can sit on the per-event path.
+ * The rule math of risk-rules.md ("Floors, references and usage", and version 2): allowances,
+ * references, floors and usage from the compiled rules and the carried levels. Plain
+ * arithmetic, no allocation, so it can sit on the per-event path.
+ *
+ * Balance adjustments (deposits, withdrawals) shift initial_balance, the high-water mark and
+ * the day's levels by their amount while every allowance stays what it was: the allowances
+ * here are computed from the unshifted figures (`level - adjustment`).
  */
+import { type CompiledRules, MAX_STATIC, compileRules } from "./compiled.ts";
 import type { RuleParams } from "./params.ts";
 import type { RiskFigures, RiskState } from "./types.ts";
 
 /**
- * Rounds money to 1e-6 of a unit. A floor such as `day_start - allowance` can land one ulp
- * off the decimal it stands for; rounding makes it the double nearest that decimal, so an
- * equity exactly at the floor compares equal instead of a hair below.
+ * Rounds money to the currency's smallest unit, `1 / scale` (scale = 10 ** currency_digits),
+ * half away from zero. A relative nudge of two ulps absorbs the binary error of a decimal
+ * product (1.005 * 100 = 100.49999999999999 rounds to 101, as 1.005 does in decimal).
  */
-export function roundMoney(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+export function roundMoney(value: number, scale = 100): number {
+  const scaled = (value < 0 ? -value : value) * scale;
+  const rounded = Math.round(scaled + scaled * 2 * Number.EPSILON) / scale;
+  return value < 0 ? -rounded : rounded;
 }
 
 /** Rounds a percentage to 1e-9 %, removing float noise (96.99999999999999 is 97). */
@@ -20,43 +27,55 @@ export function roundPct(value: number): number {
   return Math.round(value * 1e9) / 1e9;
 }
 
-/** The daily loss allowance (account currency) for a day that started at `dayStart`. */
-export function dailyAllowance(params: RuleParams, dayStart: number): number {
-  const { limit, unit, basis } = params.daily_loss;
-  if (unit === "amount") return limit;
-  // limit * base / 100 rather than limit / 100 * base: exact for whole numbers (5 * 100000 / 100).
-  return (limit * (basis === "day_start" ? dayStart : params.initial_balance)) / 100;
+/** The effective initial balance: initial_balance shifted by the adjustments applied. */
+export function effectiveInitial(c: CompiledRules, adjustment: number): number {
+  return c.initial + adjustment;
 }
 
-/** The daily floor (account currency): the day's start level minus the allowance. */
-export function dailyFloor(params: RuleParams, dayStart: number): number {
-  return roundMoney(dayStart - dailyAllowance(params, dayStart));
+/**
+ * The daily allowance (account currency) for a day that started at `dayStart`, of which
+ * `dayAdjustment` came from adjustments made during the day. Never below zero.
+ */
+export function dailyAllowanceOf(
+  c: CompiledRules,
+  dayStart: number,
+  dayAdjustment: number,
+): number {
+  if (c.dailyDayStartPct === 0) return c.dailyAllowance;
+  const allowance = (c.dailyDayStartPct * (dayStart - dayAdjustment)) / 100;
+  return allowance > 0 ? allowance : 0;
 }
 
-/** The max loss allowance (account currency); a percent is of initial_balance. */
-export function maxAllowance(params: RuleParams): number {
-  const { limit, unit } = params.max_loss;
-  return unit === "amount" ? limit : (limit * params.initial_balance) / 100;
+/** The daily floor (account currency) for reference `ref`: rounded, never above `ref`. */
+export function dailyFloorOf(c: CompiledRules, ref: number, allowance: number): number {
+  const floor = roundMoney(ref - allowance, c.scale);
+  return floor > ref ? ref : floor;
 }
 
-/** The max loss reference level: initial_balance (static) or the high-water mark (trailing modes). */
-export function maxReference(params: RuleParams, hwm: number): number {
-  return params.max_loss.mode === "static" ? params.initial_balance : hwm;
+/** The max-loss reference: effective initial (static) or the high-water mark (trailing modes). */
+export function maxReferenceOf(c: CompiledRules, hwm: number, adjustment: number): number {
+  return c.maxMode === MAX_STATIC ? c.initial + adjustment : hwm;
 }
 
-/** The max loss floor (account currency) for high-water mark `hwm`. */
-export function maxFloor(params: RuleParams, hwm: number): number {
-  const { mode, lock_at_initial } = params.max_loss;
-  if (mode === "static") return roundMoney(params.initial_balance - maxAllowance(params));
-  const floor = roundMoney(hwm - maxAllowance(params));
-  return lock_at_initial && floor > params.initial_balance ? params.initial_balance : floor;
+/** The max-loss floor (account currency): rounded, locked when asked, never above its reference. */
+export function maxFloorOf(c: CompiledRules, hwm: number, adjustment: number): number {
+  const ref = maxReferenceOf(c, hwm, adjustment);
+  let allowance = c.maxAllowance;
+  if (c.maxPeakPct !== 0) {
+    allowance = (c.maxPeakPct * (hwm - adjustment)) / 100;
+    if (!(allowance > 0)) allowance = 0;
+  }
+  let floor = roundMoney(ref - allowance, c.scale);
+  if (floor > ref) floor = ref;
+  const initial = c.initial + adjustment;
+  return c.lock && floor > initial ? initial : floor;
 }
 
 /**
  * Usage of a rule in %: how much of the room between reference and floor the equity has
  * used, `max(0, (ref - equity) / (ref - floor)) x 100`. Above 100 once the floor is broken.
- * When there is no room (a day that starts at or below zero), usage is 100 at or under the
- * floor and 0 above it.
+ * When there is no room (an allowance at or below zero), usage is 100 at or under the floor
+ * and 0 above it.
  */
 export function usagePct(reference: number, floor: number, equity: number): number {
   const room = reference - floor;
@@ -65,11 +84,46 @@ export function usagePct(reference: number, floor: number, equity: number): numb
   return roundPct(((reference - equity) * 100) / room);
 }
 
+/** The daily reference of a state: the day start, or the intraday high when trailing. */
+export function dailyReferenceOf(c: CompiledRules, state: RiskState): number {
+  if (!c.dailyTrailing) return state.day_start;
+  const high = state.day_high;
+  return high !== undefined && high > state.day_start ? high : state.day_start;
+}
+
+/** The daily loss allowance (account currency) for a day that started at `dayStart`. */
+export function dailyAllowance(params: RuleParams, dayStart: number): number {
+  return dailyAllowanceOf(compileRules(params), dayStart, 0);
+}
+
+/** The daily floor (account currency) for a fixed-mode day that started at `dayStart`. */
+export function dailyFloor(params: RuleParams, dayStart: number): number {
+  const c = compileRules(params);
+  return dailyFloorOf(c, dayStart, dailyAllowanceOf(c, dayStart, 0));
+}
+
+/** The fixed max loss allowance (account currency); NaN under `percent_of_peak`. */
+export function maxAllowance(params: RuleParams): number {
+  return compileRules(params).maxAllowance;
+}
+
+/** The max loss floor (account currency) for high-water mark `hwm`, without adjustments. */
+export function maxFloor(params: RuleParams, hwm: number): number {
+  return maxFloorOf(compileRules(params), hwm, 0);
+}
+
 /** Floors and usage for the figures held in `state` (for display, without a new reading). */
 export function usageOf(params: RuleParams, state: RiskState): RiskFigures {
-  const daily_floor = dailyFloor(params, state.day_start);
-  const max_floor = maxFloor(params, state.hwm);
-  const daily = usagePct(state.day_start, daily_floor, state.equity);
-  const max = usagePct(maxReference(params, state.hwm), max_floor, state.equity);
+  const c = compileRules(params);
+  const adjustment = state.adjustment ?? 0;
+  const dailyRef = dailyReferenceOf(c, state);
+  const daily_floor = dailyFloorOf(
+    c,
+    dailyRef,
+    dailyAllowanceOf(c, state.day_start, state.day_adjustment ?? 0),
+  );
+  const max_floor = maxFloorOf(c, state.hwm, adjustment);
+  const daily = usagePct(dailyRef, daily_floor, state.equity);
+  const max = usagePct(maxReferenceOf(c, state.hwm, adjustment), max_floor, state.equity);
   return { daily_floor, max_floor, usage: { daily, max, overall: daily > max ? daily : max } };
 }

@@ -3,15 +3,29 @@
  * It implements the drawdown rule spec (risk-rules.md).
  */
 export {
+  BREACH_AT,
   DAILY_LOSS_BASES,
+  DAILY_LOSS_MODES,
   DAILY_REFERENCES,
+  DAY_LABELS,
+  DEFAULT_CURRENCY_DIGITS,
   DEFAULT_LIVE_ENTER_PCT,
   DEFAULT_LIVE_EXIT_PCT,
   DEFAULT_RESET_HOUR,
   DEFAULT_TIMEZONE,
   LIMIT_UNITS,
+  MAX_INITIAL_BALANCE,
   MAX_LOSS_MODES,
+  MAX_LOSS_TRAILS,
+  MIN_INITIAL_BALANCE,
+  ObjectivesSchema,
+  PROFIT_TARGET_ON,
   RuleParamsSchema,
+  type BreachAt,
+  type DailyLossMode,
+  type DayLabel,
+  type MaxLossTrail,
+  type Objectives,
   type DailyLossBasis,
   type DailyReference,
   type LimitUnit,
@@ -21,6 +35,8 @@ export {
 export {
   PRESETS,
   PRESET_NAMES,
+  PRESET_NAMES_V1,
+  PRESET_NOTES,
   isPresetName,
   type PresetName,
   type PresetRules,
@@ -36,15 +52,30 @@ export {
 } from "./rules-input.ts";
 export { canonicalTimeZone, isIanaTimeZone } from "./time-zone.ts";
 export { tradingDayAt, type TradingDay } from "./trading-day.ts";
-export { dailyAllowance, dailyFloor, maxAllowance, maxFloor, usageOf, usagePct } from "./floors.ts";
-export { evaluate, initialState, rollover } from "./evaluate.ts";
+export {
+  dailyAllowance,
+  dailyFloor,
+  maxAllowance,
+  maxFloor,
+  roundMoney,
+  usageOf,
+  usagePct,
+} from "./floors.ts";
+export { compileRules, type CompiledRules } from "./compiled.ts";
+export { evaluate, evaluateCompiled, initialState, rollover } from "./evaluate.ts";
+export { applyAdjustment, applyAdjustments, openWithAdjustments } from "./adjustment.ts";
+export { objectivesOf, type ObjectivesProgress } from "./objectives.ts";
+export { warningsOf, type WarningLevels } from "./warnings.ts";
+export { MAX_AHEAD_MS, MAX_BEHIND_MS, readingTimeVerdict, toEpochMs } from "./reading-time.ts";
 export {
   LIFETIME_PERIOD,
+  type Adjustment,
   type AppliedEvaluation,
   type Evaluation,
   type InvalidEvaluation,
   type MonitoringState,
   type MonitoringTransition,
+  type ObjectivesState,
   type Reading,
   type ReadingSource,
   type RiskFigures,
@@ -53,4 +84,6 @@ export {
   type StaleEvaluation,
   type Usage,
   type Violation,
+  type WarnedLevels,
+  type Warning,
 } from "./types.ts";

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import {
+  ObjectivesSchema,
   type RuleParams,
   RuleParamsSchema,
   checkCrossFields,
@@ -44,18 +45,26 @@ export const PresetRulesInputSchema = strictGroup({
     limit: ruleFields.limit.optional(),
     unit: ruleFields.unit.optional(),
     basis: ruleFields.basis.optional(),
+    mode: ruleFields.daily_mode.optional(),
   }).optional(),
   daily_reference: ruleFields.daily_reference.optional(),
   daily_reset: strictGroup({
     timezone: ruleFields.timezone.optional(),
     hour: ruleFields.hour.optional(),
+    minute: ruleFields.minute.optional(),
+    label: ruleFields.label.optional(),
   }).optional(),
   max_loss: strictGroup({
     limit: ruleFields.limit.optional(),
     unit: ruleFields.unit.optional(),
     mode: ruleFields.mode.optional(),
     lock_at_initial: ruleFields.lock_at_initial.optional(),
+    trail: ruleFields.trail.optional(),
   }).optional(),
+  breach_at: ruleFields.breach_at.optional(),
+  currency_digits: ruleFields.currency_digits.optional(),
+  warn_at_pct: ruleFields.warn_at_pct.optional(),
+  objectives: ObjectivesSchema.optional(),
   live_enter_pct: ruleFields.live_enter_pct.optional(),
   live_exit_pct: ruleFields.live_exit_pct.optional(),
 })

@@ -1,20 +1,23 @@
 /**
  * Trading days: the span between two daily reset boundaries, named by the local date of the
- * boundary that opened it. A boundary is the first instant whose wall clock in the zone is at
- * or after `hour:00` on that date, so it follows DST: on a spring-forward day where `hour:00`
- * does not exist it is the instant the clocks jump (the first instant after), and on a
- * fall-back day where `hour:00` happens twice it is the first of the two.
+ * boundary that opened it (`open_date`) or of the day's last instant (`close_date`: a day
+ * opened at 17:00 is named by the next date). A boundary is the first instant whose wall
+ * clock in the zone is at or after `hour:minute` on that date, so it follows DST: on a
+ * spring-forward day where `hour:minute` does not exist it is the instant the clocks jump
+ * (the first instant after), and on a fall-back day where it happens twice it is the first.
  *
  * Only day roll-overs call this; the per-reading path compares cached epoch ms.
  */
 import { wallClockMs } from "./time-zone.ts";
 
-const HOUR_MS = 3_600_000;
+import type { DayLabel } from "./params.ts";
+
+const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /** One trading day in a zone. */
 export interface TradingDay {
-  /** `YYYY-MM-DD`: the local date of the boundary that opened the day. */
+  /** `YYYY-MM-DD`: the local date of the boundary that opened the day (or of its last instant, `close_date`). */
   day: string;
   /** Epoch ms of the opening boundary (inclusive). */
   startMs: number;
@@ -28,36 +31,46 @@ const BOUNDARY_CACHE_LIMIT = 4096;
 const boundaryCache = new Map<string, number>();
 
 /**
- * The trading day that contains instant `atMs` for a reset at `hour` (0-23) local time in
- * `timezone` (IANA). Throws RangeError for an unknown zone.
+ * The trading day that contains instant `atMs` for a reset at `hour:minute` (0-23, 0-59)
+ * local time in `timezone` (IANA), named per `label`. Throws RangeError for an unknown zone.
  */
-export function tradingDayAt(atMs: number, timezone: string, hour: number): TradingDay {
+export function tradingDayAt(
+  atMs: number,
+  timezone: string,
+  hour: number,
+  minute = 0,
+  label: DayLabel = "open_date",
+): TradingDay {
+  const resetMinutes = hour * 60 + minute;
   let localDate = Math.floor(wallClockMs(atMs, timezone) / DAY_MS);
-  let startMs = boundaryMs(localDate, timezone, hour);
+  let startMs = boundaryMs(localDate, timezone, resetMinutes);
   // Before today's boundary the instant belongs to the trading day opened yesterday. The
   // loops (rather than a single step) also cover zones whose clocks once skipped a whole date.
   while (atMs < startMs) {
     localDate -= 1;
-    startMs = boundaryMs(localDate, timezone, hour);
+    startMs = boundaryMs(localDate, timezone, resetMinutes);
   }
-  let endMs = boundaryMs(localDate + 1, timezone, hour);
+  let endMs = boundaryMs(localDate + 1, timezone, resetMinutes);
   while (atMs >= endMs) {
     localDate += 1;
     startMs = endMs;
-    endMs = boundaryMs(localDate + 1, timezone, hour);
+    endMs = boundaryMs(localDate + 1, timezone, resetMinutes);
   }
-  return { day: isoDate(localDate), startMs, endMs };
+  // A day that opens after local midnight ends on the next date; one opening at 00:00 ends
+  // (its last instant) on its own date.
+  const named = label === "close_date" && resetMinutes > 0 ? localDate + 1 : localDate;
+  return { day: isoDate(named), startMs, endMs };
 }
 
 /**
  * Epoch ms of the boundary that opens local date `localDate` (days since 1970-01-01):
- * the first instant at or after `hour:00` that day in `timezone`.
+ * the first instant at or after `resetMinutes` (minutes after local midnight) that day.
  */
-export function boundaryMs(localDate: number, timezone: string, hour: number): number {
-  const key = `${timezone}|${hour}|${localDate}`;
+export function boundaryMs(localDate: number, timezone: string, resetMinutes: number): number {
+  const key = `${timezone}|${resetMinutes}|${localDate}`;
   const cached = boundaryCache.get(key);
   if (cached !== undefined) return cached;
-  const result = computeBoundary(localDate * DAY_MS + hour * HOUR_MS, timezone);
+  const result = computeBoundary(localDate * DAY_MS + resetMinutes * MINUTE_MS, timezone);
   if (boundaryCache.size >= BOUNDARY_CACHE_LIMIT) boundaryCache.clear();
   boundaryCache.set(key, result);
   return result;

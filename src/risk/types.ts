@@ -45,6 +45,66 @@ export interface RiskState {
   monitoring: MonitoringState;
   /** Per rule, the period already breached (and recorded) in the current period, else null. */
   breached: { daily_loss: string | null; max_loss: string | null };
+  /**
+   * Version 2 fields. Each is absent from a state written before version 2, or whose rules
+   * do not use it; the engine reads a missing one as its neutral value.
+   *
+   * `daily_loss.mode: trailing_intraday_high`: the highest equity since the boundary, never
+   * below `day_start` (account currency).
+   */
+  day_high?: number | undefined;
+  /** Sum of the balance adjustments applied (account currency); 0 when missing. */
+  adjustment?: number | undefined;
+  /** Id of the newest adjustment applied; 0 when missing. Adjustments apply in id order, once. */
+  adjustment_id?: number | undefined;
+  /** Adjustments applied since the current trading day opened (account currency). */
+  day_adjustment?: number | undefined;
+  /** Per rule, how many `warn_at_pct` levels were reached in its current period. */
+  warned?: WarnedLevels | undefined;
+  /** Objectives bookkeeping, when the rules have objectives. */
+  objectives?: ObjectivesState | undefined;
+}
+
+/** Per rule, the count of `warn_at_pct` levels (lowest first) already reached this period. */
+export interface WarnedLevels {
+  daily_loss: number;
+  max_loss: number;
+}
+
+/** What the objectives need carried from one reading to the next. */
+export interface ObjectivesState {
+  /** Closed trading days during which the balance changed. */
+  days: number;
+  /** The best closed trading day's profit (closing balance - opening balance), at least 0. */
+  best_day: number;
+  /** Balance when the current trading day opened (account currency). */
+  open_balance: number;
+  /** True when the balance changed during the current trading day. */
+  traded: boolean;
+  /** Epoch ms when every objective was first met (with no breach), else null. Set once. */
+  met_at: number | null;
+}
+
+/** A `warn_at_pct` level reached: at most one per (rule, period, level). */
+export interface Warning {
+  rule: RuleName;
+  /** As for a violation: the trading day, or `lifetime`. */
+  period: string;
+  /** The level reached (%). */
+  level: number;
+  /** The rule's usage when it was reached (%). */
+  usage: number;
+  /** Epoch ms of the reading. */
+  at: number;
+  source: ReadingSource;
+}
+
+/** A balance adjustment (deposit > 0, withdrawal < 0) as the engine applies it. */
+export interface Adjustment {
+  /** Increasing id (the adjustments table's); one already applied is skipped. */
+  id: number;
+  /** Account currency; not zero. */
+  amount: number;
 }
 
 /** One observation of an account. */
@@ -104,6 +164,10 @@ export interface AppliedEvaluation extends RiskFigures {
   transition: MonitoringTransition | null;
   /** True when this reading opened a new trading day. */
   rolled_over: boolean;
+  /** `warn_at_pct` levels newly reached (empty almost always). */
+  warnings: Warning[];
+  /** Epoch ms when this reading met every objective (recorded once), else null. */
+  objectives_met_at: number | null;
 }
 
 /** The reading is older than the newest applied one, or from a trading day already closed. */
@@ -113,10 +177,15 @@ export interface StaleEvaluation {
   state: RiskState;
 }
 
-/** The reading holds a non-finite number (NaN, Infinity); nothing changed. */
+/**
+ * The reading holds a non-finite number (NaN, Infinity), or its time is outside the window
+ * around the monitor's clock (more than 5 min ahead, more than 24 h behind); nothing changed.
+ */
 export interface InvalidEvaluation {
   applied: false;
   reason: "invalid";
+  /** Set when the time was the problem: `future` or `too_old` (see reading-time.ts). */
+  detail?: "future" | "too_old";
   state: RiskState | null;
 }
 

@@ -99,10 +99,13 @@ describe("rule math properties", () => {
             evaluate(params, state, { equity, at: at(state, 1), source: "poll" }),
           );
           const rules = result.violations.map((v) => v.rule);
-          expect(rules.includes("daily_loss")).toBe(equity < result.daily_floor);
-          expect(rules.includes("max_loss")).toBe(equity < result.max_floor);
+          // Version 2: `breach_at: at_or_below` also breaches at the floor.
+          const hits = (floor: number) =>
+            params.breach_at === "at_or_below" ? equity <= floor : equity < floor;
+          expect(rules.includes("daily_loss")).toBe(hits(result.daily_floor));
+          expect(rules.includes("max_loss")).toBe(hits(result.max_floor));
           for (const violation of result.violations) {
-            expect(violation.usage).toBeGreaterThan(100);
+            expect(violation.usage).toBeGreaterThanOrEqual(100);
             expect(violation.equity).toBe(equity);
           }
         },
@@ -227,15 +230,21 @@ describe("state machine properties", () => {
           for (const { before, reading, result } of run(params, readings)) {
             if (!result.applied || before === null) continue;
             if (result.rolled_over) {
+              // Version 2: a reading stamped exactly at the boundary sets the day's start itself.
+              const atBoundary = reading.at === result.state.day_start_ms;
+              const balance = atBoundary ? (reading.balance ?? before.balance) : before.balance;
+              const equity = atBoundary ? reading.equity : before.equity;
               const expected =
                 params.daily_reference === "balance"
-                  ? before.balance
-                  : Math.max(before.balance, before.equity);
+                  ? balance
+                  : params.daily_reference === "equity"
+                    ? equity
+                    : Math.max(balance, equity);
               expect(result.state.day_start).toBe(expected);
               expect(result.state.trading_day > before.trading_day).toBe(true);
               expect(reading.at).toBeGreaterThanOrEqual(before.day_end_ms);
               if (params.max_loss.mode === "eod_trailing") {
-                expect(result.state.hwm).toBe(Math.max(before.hwm, before.balance));
+                expect(result.state.hwm).toBe(Math.max(before.hwm, balance));
               }
             } else {
               expect(result.state.day_start).toBe(before.day_start);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   PRESETS,
   PRESET_NAMES,
+  PRESET_NAMES_V1,
   type ResolveRulesResult,
   RuleParamsSchema,
   RulesInputSchema,
@@ -50,7 +51,7 @@ describe("presets", () => {
     ],
   } as const;
 
-  it.each(PRESET_NAMES)("resolves %s to the spec's preset table", (name) => {
+  it.each(PRESET_NAMES_V1)("resolves %s to the spec's preset table", (name) => {
     const [daily, reference, basis, timezone, hour, max, mode, lock] = table[name];
     const result = resolveRules({ preset: name, initial_balance: 25_000 });
     expect(result).toEqual({
@@ -150,7 +151,7 @@ describe("invalid rules", () => {
   it("names the known presets when the preset is unknown", () => {
     expect(issuesOf(resolveRules({ preset: "ftmo-3step", initial_balance: 1_000 }))).toEqual({
       preset:
-        'unknown preset "ftmo-3step"; known presets: ftmo-2step, ftmo-1step, the5ers-highstakes, fundednext-2step, topstep-style',
+        'unknown preset "ftmo-3step"; known presets: ftmo-2step, ftmo-1step, the5ers-highstakes, fundednext-2step, topstep-style, balance-trailing-style, hyrotrader-style, futures-eod-style',
     });
   });
 
@@ -243,7 +244,7 @@ describe("invalid rules", () => {
 
   it("rejects misspelt fields instead of ignoring them", () => {
     expect(issuesOf(resolveRules({ ...full, daily_los: { limit: 1 } }))).toEqual({
-      "": 'unknown field "daily_los"; expected "initial_balance", "daily_loss", "daily_reference", "daily_reset", "max_loss", "live_enter_pct", "live_exit_pct"',
+      "": 'unknown field "daily_los"; expected "initial_balance", "daily_loss", "daily_reference", "daily_reset", "max_loss", "breach_at", "currency_digits", "warn_at_pct", "objectives", "live_enter_pct", "live_exit_pct"',
     });
     expect(
       issuesOf(
@@ -254,7 +255,8 @@ describe("invalid rules", () => {
         }),
       ),
     ).toEqual({
-      max_loss: 'unknown field "lock"; expected "limit", "unit", "mode", "lock_at_initial"',
+      max_loss:
+        'unknown field "lock"; expected "limit", "unit", "mode", "lock_at_initial", "trail"',
     });
   });
 
@@ -286,7 +288,7 @@ describe("RulesInputSchema", () => {
   it("reports the issues of the form the input is in, in one readable message", () => {
     const presetForm = RulesInputSchema.safeParse({ preset: "nope", initial_balance: 1 });
     expect(presetForm.error?.issues.map((issue) => issue.message)).toEqual([
-      'preset: unknown preset "nope"; known presets: ftmo-2step, ftmo-1step, the5ers-highstakes, fundednext-2step, topstep-style',
+      'preset: unknown preset "nope"; known presets: ftmo-2step, ftmo-1step, the5ers-highstakes, fundednext-2step, topstep-style, balance-trailing-style, hyrotrader-style, futures-eod-style',
     ]);
     const fullForm = RulesInputSchema.safeParse({
       initial_balance: 1,

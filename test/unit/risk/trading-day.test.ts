@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PRESETS, PRESET_NAMES, tradingDayAt } from "../../../src/risk/index.ts";
+import { PRESETS, PRESET_NAMES_V1, tradingDayAt } from "../../../src/risk/index.ts";
 
 const HOUR_MS = 3_600_000;
 const FROM = Date.parse("2026-01-01T00:00:00Z");
@@ -44,7 +44,7 @@ function expectBoundary(startMs: number, day: string, timezone: string, hour: nu
   }
 }
 
-const presetZones = PRESET_NAMES.map((name) => ({
+const presetZones = PRESET_NAMES_V1.map((name) => ({
   name,
   timezone: PRESETS[name].daily_reset.timezone,
   hour: PRESETS[name].daily_reset.hour,

@@ -121,6 +121,7 @@ describe("GET /openapi.json", () => {
         "metrics",
         "monitoring_state",
         "preset",
+        "objectives_met_at",
         "problem",
         "rules",
         "rules_version",

@@ -1,0 +1,161 @@
+/**
+ * Objectives (risk-rules.md, version 2): a profit target, a minimum of trading days and a
+ * consistency share. They never fail an account; the engine carries what they need from one
+ * reading to the next and reports the moment all of them are first met.
+ *
+ * - A trading day counts when the balance changed during it (a trade closed).
+ * - A day's profit is its closing balance minus its opening balance; the best day is the
+ *   largest, the day in progress included.
+ * - Consistency: best day <= consistency_pct % of the total profit (balance - initial).
+ */
+import type { CompiledObjectives, CompiledRules } from "./compiled.ts";
+import { compileRules } from "./compiled.ts";
+import type { RuleParams } from "./params.ts";
+import { makeObjectives } from "./state-shape.ts";
+import type { ObjectivesState, RiskState } from "./types.ts";
+
+/** The bookkeeping of a day that opens at `openBalance`. */
+export function openObjectives(openBalance: number, prior?: ObjectivesState): ObjectivesState {
+  return makeObjectives(
+    prior?.days ?? 0,
+    prior?.best_day ?? 0,
+    openBalance,
+    false,
+    prior?.met_at ?? null,
+  );
+}
+
+/** Closes the day of `o` at `closingBalance` and opens the next at `openBalance`. */
+export function rollObjectives(
+  o: ObjectivesState,
+  closingBalance: number,
+  openBalance: number,
+): ObjectivesState {
+  const profit = closingBalance - o.open_balance;
+  return makeObjectives(
+    o.days + (o.traded ? 1 : 0),
+    profit > o.best_day ? profit : o.best_day,
+    openBalance,
+    false,
+    o.met_at,
+  );
+}
+
+/** Progress of every objective, for `metrics.objectives`. */
+export interface ObjectivesProgress {
+  profit_target: {
+    target: number;
+    profit: number;
+    on: "balance" | "equity";
+    reached: boolean;
+  } | null;
+  trading_days: { counted: number; required: number; reached: boolean } | null;
+  consistency: {
+    best_day: number;
+    total_profit: number;
+    /** Best day / total profit, % (null while the total profit is not positive). */
+    best_day_share: number | null;
+    max_share: number;
+    reached: boolean;
+  } | null;
+  /** True when every objective is met now. */
+  met: boolean;
+  /** ISO-8601 time when they were first all met (with no breach), else null. */
+  met_at: string | null;
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/**
+ * Whether every objective is met for the figures given, and their progress.
+ * @param effectiveInitial initial_balance shifted by the adjustments applied.
+ */
+export function objectivesProgressOf(
+  oc: CompiledObjectives,
+  o: ObjectivesState,
+  balance: number,
+  equity: number,
+  effectiveInitial: number,
+): ObjectivesProgress {
+  const todayProfit = balance - o.open_balance;
+  const bestDay = todayProfit > o.best_day ? todayProfit : o.best_day;
+  const counted = o.days + (o.traded ? 1 : 0);
+  const totalProfit = balance - effectiveInitial;
+  let met = true;
+  let profit_target: ObjectivesProgress["profit_target"] = null;
+  if (oc.target !== null) {
+    const profit = (oc.targetOnEquity ? equity : balance) - effectiveInitial;
+    const reached = profit >= oc.target - 1e-9;
+    met &&= reached;
+    profit_target = {
+      target: oc.target,
+      profit: round(profit, 8),
+      on: oc.targetOnEquity ? "equity" : "balance",
+      reached,
+    };
+  }
+  let trading_days: ObjectivesProgress["trading_days"] = null;
+  if (oc.minDays !== null) {
+    const reached = counted >= oc.minDays;
+    met &&= reached;
+    trading_days = { counted, required: oc.minDays, reached };
+  }
+  let consistency: ObjectivesProgress["consistency"] = null;
+  if (oc.consistency !== null) {
+    const reached = totalProfit > 0 && bestDay <= oc.consistency * totalProfit + 1e-9;
+    met &&= reached;
+    consistency = {
+      best_day: round(bestDay, 8),
+      total_profit: round(totalProfit, 8),
+      best_day_share: totalProfit > 0 ? round((bestDay * 100) / totalProfit, 4) : null,
+      max_share: oc.consistency * 100,
+      reached,
+    };
+  }
+  return {
+    profit_target,
+    trading_days,
+    consistency,
+    met,
+    met_at: o.met_at === null ? null : new Date(o.met_at).toISOString(),
+  };
+}
+
+/** True when every objective is met for these figures (the hot-path form of the above). */
+export function objectivesMet(
+  oc: CompiledObjectives,
+  o: ObjectivesState,
+  balance: number,
+  equity: number,
+  effectiveInitial: number,
+): boolean {
+  if (oc.target !== null) {
+    const profit = (oc.targetOnEquity ? equity : balance) - effectiveInitial;
+    if (!(profit >= oc.target - 1e-9)) return false;
+  }
+  if (oc.minDays !== null && o.days + (o.traded ? 1 : 0) < oc.minDays) return false;
+  if (oc.consistency !== null) {
+    const total = balance - effectiveInitial;
+    const today = balance - o.open_balance;
+    const best = today > o.best_day ? today : o.best_day;
+    if (!(total > 0 && best <= oc.consistency * total + 1e-9)) return false;
+  }
+  return true;
+}
+
+/** The objectives' progress for an account's state, or null when its rules have none. */
+export function objectivesOf(params: RuleParams, state: RiskState): ObjectivesProgress | null {
+  const c: CompiledRules = compileRules(params);
+  if (c.objectives === null) return null;
+  const o = state.objectives ?? openObjectives(state.balance);
+  return objectivesProgressOf(
+    c.objectives,
+    o,
+    state.balance,
+    state.equity,
+    c.initial + (state.adjustment ?? 0),
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The two shapes a {@link RiskState} is built in: the version 1 fields alone (rule sets that
+ * use nothing more), or every field. All states are built here, through two object literals,
+ * so the per-event path reads states of exactly two hidden classes (V8 maps) and its
+ * property loads stay fast; a state built by spreads or by adding fields one at a time would
+ * add maps and make them slow.
+ */
+import type { ObjectivesState, RiskState, WarnedLevels } from "./types.ts";
+
+/** The version 2 fields of a state, as one argument. */
+export interface StateExtras {
+  day_high: number | undefined;
+  adjustment: number | undefined;
+  adjustment_id: number | undefined;
+  day_adjustment: number | undefined;
+  warned: WarnedLevels | undefined;
+  objectives: ObjectivesState | undefined;
+}
+
+/** A state of the version 1 shape when `extras` is null, else of the full shape. */
+export function makeState(
+  trading_day: string,
+  day_start_ms: number,
+  day_end_ms: number,
+  day_start: number,
+  hwm: number,
+  balance: number,
+  equity: number,
+  last_at: number,
+  monitoring: RiskState["monitoring"],
+  breached: RiskState["breached"],
+  extras: StateExtras | null,
+): RiskState {
+  if (extras === null) {
+    return {
+      trading_day,
+      day_start_ms,
+      day_end_ms,
+      day_start,
+      hwm,
+      balance,
+      equity,
+      last_at,
+      monitoring,
+      breached,
+    };
+  }
+  return {
+    trading_day,
+    day_start_ms,
+    day_end_ms,
+    day_start,
+    hwm,
+    balance,
+    equity,
+    last_at,
+    monitoring,
+    breached,
+    day_high: extras.day_high,
+    adjustment: extras.adjustment,
+    adjustment_id: extras.adjustment_id,
+    day_adjustment: extras.day_adjustment,
+    warned: extras.warned,
+    objectives: extras.objectives,
+  };
+}
+
+/** A state of the full shape, from positional fields (no extras record on the per-event path). */
+export function makeFullState(
+  trading_day: string,
+  day_start_ms: number,
+  day_end_ms: number,
+  day_start: number,
+  hwm: number,
+  balance: number,
+  equity: number,
+  last_at: number,
+  monitoring: RiskState["monitoring"],
+  breached: RiskState["breached"],
+  day_high: number | undefined,
+  adjustment: number | undefined,
+  adjustment_id: number | undefined,
+  day_adjustment: number | undefined,
+  warned: WarnedLevels | undefined,
+  objectives: ObjectivesState | undefined,
+): RiskState {
+  return {
+    trading_day,
+    day_start_ms,
+    day_end_ms,
+    day_start,
+    hwm,
+    balance,
+    equity,
+    last_at,
+    monitoring,
+    breached,
+    day_high,
+    adjustment,
+    adjustment_id,
+    day_adjustment,
+    warned,
+    objectives,
+  };
+}
+
+/** `state` with some fields replaced, rebuilt in one of the two shapes. */
+export function withFields(state: RiskState, fields: Partial<RiskState>, full: boolean): RiskState {
+  const s = { ...state, ...fields };
+  return makeState(
+    s.trading_day,
+    s.day_start_ms,
+    s.day_end_ms,
+    s.day_start,
+    s.hwm,
+    s.balance,
+    s.equity,
+    s.last_at,
+    s.monitoring,
+    s.breached,
+    full
+      ? {
+          day_high: s.day_high,
+          adjustment: s.adjustment,
+          adjustment_id: s.adjustment_id,
+          day_adjustment: s.day_adjustment,
+          warned: s.warned,
+          objectives: s.objectives,
+        }
+      : null,
+  );
+}
+
+/** An objectives bookkeeping record, always of one shape. */
+export function makeObjectives(
+  days: number,
+  best_day: number,
+  open_balance: number,
+  traded: boolean,
+  met_at: number | null,
+): ObjectivesState {
+  return { days, best_day, open_balance, traded, met_at };
+}
