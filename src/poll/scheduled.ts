@@ -2,6 +2,7 @@
  * The cron handler: every minute, the live side (wake the monitor, reconcile it with
  * Postgres) and the poll sweep over every account that is not live.
  */
+import { runAlertsPass } from "../alerts/consumer.ts";
 import { openDb } from "../db/client.ts";
 import { subscribeLive, toSubscribeInput, reconcileLive } from "../live/handoff.ts";
 import { log } from "../log.ts";
@@ -94,4 +95,5 @@ export async function scheduled(
     runReconcile(env).catch((err: unknown) => log("monitor:reconcile_failed", {}, err)),
   );
   ctx.waitUntil(dispatchSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
+  ctx.waitUntil(runAlertsPass(env).catch((err: unknown) => log("alerts:pass_failed", {}, err)));
 }
