@@ -5,6 +5,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { startPostgres } from "../dev/postgres.ts";
+import { startWebhookSink } from "../dev/webhook-sink.ts";
 import { startSimulator } from "../sim/simulator.ts";
 
 declare module "vitest" {
@@ -13,16 +14,24 @@ declare module "vitest" {
     dbWsProxy: string;
     simUrl: string;
     eventsUrl: string;
+    /** The webhook receiver (dev/webhook-sink.ts). */
+    sinkUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
-  const [pg, sim] = await Promise.all([startPostgres(), startSimulator({ port: 0 })]);
+  const [pg, sim, sink] = await Promise.all([
+    startPostgres(),
+    startSimulator({ port: 0 }),
+    startWebhookSink(),
+  ]);
   project.provide("databaseUrl", pg.databaseUrl);
   project.provide("dbWsProxy", pg.wsProxy);
   project.provide("simUrl", sim.url);
   project.provide("eventsUrl", sim.eventsUrl);
+  project.provide("sinkUrl", sink.url);
   return async () => {
+    await sink.close();
     await sim.close();
     await pg.close();
   };

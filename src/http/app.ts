@@ -16,6 +16,7 @@ import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
 import { violationsApi } from "./violations.ts";
+import { webhooksApi } from "./webhooks.ts";
 
 export const app = newApi();
 
@@ -45,6 +46,7 @@ app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
 app.route("/v1/monitor", monitorApi);
 app.route("/v1/poll", pollApi);
+app.route("/v1/webhooks", webhooksApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -65,6 +67,7 @@ app.doc31("/openapi.json", {
     { name: "violations" },
     { name: "monitor" },
     { name: "poller" },
+    { name: "webhooks" },
     { name: "health" },
   ],
 });

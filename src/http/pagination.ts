@@ -7,7 +7,7 @@
 import { badRequest } from "./errors.ts";
 
 /** The lists that hand out cursors. */
-export type CursorKind = "accounts" | "violations";
+export type CursorKind = "accounts" | "violations" | "deliveries";
 
 const PREFIX = "v1";
 
