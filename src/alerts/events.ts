@@ -95,3 +95,13 @@ export function subscribes(events: readonly string[], type: string): boolean {
 export function newMessageId(): string {
   return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
 }
+
+/** The account as events name it, from any row with its columns. */
+export function accountRef(row: {
+  id: number;
+  login: string;
+  server: string;
+  label: string | null;
+}): AccountRef {
+  return { id: Number(row.id), login: row.login, server: row.server, label: row.label };
+}

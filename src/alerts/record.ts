@@ -13,7 +13,7 @@
  */
 import type { Db } from "../db/client.ts";
 import { webhookMessages } from "../db/schema.ts";
-import { newMessageId, type AccountRef, type EventData, type EventType } from "./events.ts";
+import { newMessageId, type EventData, type EventType } from "./events.ts";
 
 /** A database or an open transaction. */
 export type Writer = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -68,14 +68,5 @@ export async function recordMonitorHealth(
   return recordAlert(tx, degraded ? "monitor.degraded" : "monitor.recovered", { health, reasons });
 }
 
-/** The account as events name it, from any row with its columns. */
-export function accountRef(row: {
-  id: number;
-  login: string;
-  server: string;
-  label: string | null;
-}): AccountRef {
-  return { id: Number(row.id), login: row.login, server: row.server, label: row.label };
-}
-
+export { accountRef } from "./events.ts";
 export { nudgeAlerts } from "./nudge.ts";
