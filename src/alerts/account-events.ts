@@ -5,8 +5,7 @@
  * (src/accounts/) record them in the same transaction as the change.
  */
 import type { AccountChange } from "../accounts/outcome.ts";
-import { accountRef } from "./events.ts";
-import type { AlertInput } from "./record.ts";
+import { accountRef, type AlertInput } from "./events.ts";
 
 /** An account row as an `update ... returning` gives it, with the problem it had before. */
 export type ChangedAccount = {

@@ -105,3 +105,11 @@ export function accountRef(row: {
 }): AccountRef {
   return { id: Number(row.id), login: row.login, server: row.server, label: row.label };
 }
+
+/** One event to record. */
+export interface AlertInput<T extends EventType = EventType> {
+  type: T;
+  data: EventData[T];
+  /** Only this endpoint receives it (`webhook.test`). */
+  endpointId?: number;
+}

@@ -13,18 +13,10 @@
  */
 import type { Db } from "../db/client.ts";
 import { webhookMessages } from "../db/schema.ts";
-import { newMessageId, type EventData, type EventType } from "./events.ts";
+import { newMessageId, type AlertInput, type EventData, type EventType } from "./events.ts";
 
 /** A database or an open transaction. */
 export type Writer = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-/** One event to record. */
-export interface AlertInput<T extends EventType = EventType> {
-  type: T;
-  data: EventData[T];
-  /** Only this endpoint receives it (`webhook.test`). */
-  endpointId?: number;
-}
 
 /** Records events in the outbox (one statement); returns their message ids. */
 export async function recordAlerts(
@@ -68,5 +60,5 @@ export async function recordMonitorHealth(
   return recordAlert(tx, degraded ? "monitor.degraded" : "monitor.recovered", { health, reasons });
 }
 
-export { accountRef } from "./events.ts";
+export { accountRef, type AlertInput } from "./events.ts";
 export { nudgeAlerts } from "./nudge.ts";
