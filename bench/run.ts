@@ -15,7 +15,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { type BenchResult, machineInfo, note, quick, root, saveResult } from "./common.ts";
 
 /** In the order they run. */
-const BENCHMARKS = ["risk-eval", "sweep", "events", "resubscribe", "breach", "memory"] as const;
+const BENCHMARKS = [
+  "risk-eval",
+  "sweep",
+  "events",
+  "resubscribe",
+  "breach",
+  "alerts",
+  "memory",
+] as const;
 type Name = (typeof BENCHMARKS)[number];
 
 /** Most a benchmark may take before it is stopped (ms). */

@@ -174,3 +174,35 @@ export async function startWebhookSink(opts: SinkOptions = {}): Promise<WebhookS
     },
   };
 }
+
+/** The description that marks the endpoint `npm run dev` registers for its sink. */
+const DEV_DESCRIPTION = "dev sink (npm run dev, WEBHOOK_SINK=1)";
+
+/**
+ * Registers `hook` of the sink as an endpoint for every event through the admin API, replacing
+ * the one an earlier dev run left (its port may have changed), and teaches the sink the secret
+ * so it can verify signatures. Returns the endpoint id.
+ */
+export async function registerSink(
+  base: string,
+  token: string,
+  sink: WebhookSink,
+  hook = "dev",
+): Promise<number> {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const list = (await (await fetch(`${base}/v1/webhooks`, { headers })).json()) as {
+    items: Array<{ id: number; description: string | null }>;
+  };
+  for (const e of list.items.filter((e) => e.description === DEV_DESCRIPTION))
+    await fetch(`${base}/v1/webhooks/${e.id}`, { method: "DELETE", headers });
+  const res = await fetch(`${base}/v1/webhooks`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ url: sink.hookUrl(hook), events: ["*"], description: DEV_DESCRIPTION }),
+  });
+  if (res.status !== 201)
+    throw new Error(`registering the sink: ${res.status} ${await res.text()}`);
+  const created = (await res.json()) as { id: number; secret: string };
+  sink.configure(hook, { secret: created.secret });
+  return created.id;
+}
