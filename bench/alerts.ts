@@ -112,6 +112,26 @@ await runBench(BENCH, async (report) => {
     select outcome, count(*) filter (where error like 'timeout%')::int as timeouts, count(*)::int as n
     from webhook_attempts group by outcome order by outcome`);
   report.data.attempts = attempts.rows;
+  // Where the time goes: event -> violation committed (with its outbox message), and message
+  // committed -> first attempt started (nudge, forward, queue hop, delivery read).
+  const stages = await stack.db.db.execute<{
+    commit_p50: number;
+    commit_p99: number;
+    send_p50: number;
+    send_p99: number;
+  }>(sql`
+    with v as (
+      select extract(epoch from (recorded_at - detected_at)) * 1000 as ms from violations
+    ), s as (
+      select extract(epoch from (min(a.at) - m.created_at)) * 1000 as ms
+      from webhook_messages m join webhook_attempts a on a.message_id = m.id
+      where m.type = 'violation.recorded' group by m.id, m.created_at
+    )
+    select (select percentile_cont(0.5) within group (order by ms) from v) as commit_p50,
+           (select percentile_cont(0.99) within group (order by ms) from v) as commit_p99,
+           (select percentile_cont(0.5) within group (order by ms) from s) as send_p50,
+           (select percentile_cont(0.99) within group (order by ms) from s) as send_p99`);
+  const st = stages.rows[0]!;
   report.data.samples = perBreachLast;
   await sink.close();
 
@@ -139,4 +159,16 @@ await runBench(BENCH, async (report) => {
     "per breach, until the last of the healthy endpoints had it",
   );
   report.figure("alerts.missing", missing, "deliveries", "healthy deliveries not received in 15 s");
+  report.figure(
+    "alerts.stage.commit_p50",
+    Number(st.commit_p50),
+    "ms",
+    `event -> violation and its message committed (p99 ${fmt(Number(st.commit_p99))} ms)`,
+  );
+  report.figure(
+    "alerts.stage.to_first_attempt_p50",
+    Number(st.send_p50),
+    "ms",
+    `message committed -> its first attempt starts (p99 ${fmt(Number(st.send_p99))} ms)`,
+  );
 });

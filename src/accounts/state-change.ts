@@ -6,7 +6,7 @@
  * `account_audit` row per changed field.
  */
 import { eq, sql } from "drizzle-orm";
-import { nudgeAlerts, recordAlert, accountRef } from "../alerts/record.ts";
+import { NOTHING, accountRef, recordAlert, sendAlerts, type Recorded } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, type AccountRow } from "../db/schema.ts";
 import type { RiskState } from "../risk/index.ts";
@@ -50,6 +50,7 @@ export async function changeAccountState(
   target: StateTarget,
   opts: StateChangeOptions,
 ): Promise<StateChangeResult> {
+  let alerted: Recorded = NOTHING;
   const result = await db.transaction(async (tx): Promise<StateChangeResult> => {
     const [before] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
     if (!before) return { kind: "not_found" };
@@ -91,7 +92,7 @@ export async function changeAccountState(
     }
     // An operator's move in or out of live monitoring is alerted with the change.
     if (monitoring !== before.monitoringState) {
-      await recordAlert(
+      alerted = await recordAlert(
         tx,
         monitoring === "live" ? "account.live_entered" : "account.live_exited",
         { account: accountRef(before), usage: before.metrics?.usage ?? null, reason: opts.reason },
@@ -99,7 +100,6 @@ export async function changeAccountState(
     }
     return { kind: "done", before, after: after!, changed: true };
   });
-  if (result.kind === "done" && result.before.monitoringState !== result.after.monitoringState)
-    await nudgeAlerts();
+  await sendAlerts(alerted);
   return result;
 }

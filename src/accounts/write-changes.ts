@@ -12,7 +12,7 @@ import {
   problemAlerts,
   type ChangedAccount,
 } from "../alerts/account-events.ts";
-import { nudgeAlerts, recordAlerts } from "../alerts/record.ts";
+import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, readings, violations } from "../db/schema.ts";
 import type { AccountChange, MonitoringState } from "./outcome.ts";
@@ -150,10 +150,10 @@ export async function writeChanges(
       violationRows,
       refs,
     );
-    await recordAlerts(tx, alerts);
-    return { applied, recorded, alerted: alerts.length };
+    const alerted = await recordAlerts(tx, alerts);
+    return { applied, recorded, alerted };
   });
-  if (result.alerted) await nudgeAlerts();
+  await sendAlerts(result.alerted);
   return { applied: result.applied, recorded: result.recorded };
 }
 
@@ -182,8 +182,7 @@ export async function markProblems(
       where a.id = i.id and prev.id = i.id and a.problem is distinct from i.problem
       returning a.id, a.login, a.server, a.label, a.problem, prev.problem as prev_problem`);
     const alerts = changed.rows.flatMap((r) => problemAlerts(r, r.problem));
-    await recordAlerts(tx, alerts);
-    return alerts.length;
+    return recordAlerts(tx, alerts);
   });
-  if (alerted) await nudgeAlerts();
+  await sendAlerts(alerted);
 }

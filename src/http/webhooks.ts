@@ -21,7 +21,7 @@ import {
   updateEndpoint,
 } from "../alerts/endpoints.ts";
 import { enqueueDeliveries } from "../alerts/forward.ts";
-import { nudgeAlerts, recordAlerts } from "../alerts/record.ts";
+import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { checkWebhookUrl, loopbackAllowed } from "../alerts/url-policy.ts";
 import type { Db } from "../db/client.ts";
 import type { WebhookEndpointRow } from "../db/schema.ts";
@@ -213,13 +213,13 @@ export const webhooksApi = newApi()
     const { id } = c.req.valid("param");
     const row = await endpointOr404(c.var.db, id);
     if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
-    const [messageId] = await c.var.db.transaction(async (tx) => {
-      const ids = await recordAlerts(tx, [{ type: "webhook.test", data: {}, endpointId: id }]);
-      await auditEndpoint(tx, id, "tested", { message_id: ids[0] }, "api");
-      return ids;
+    const recorded = await c.var.db.transaction(async (tx) => {
+      const r = await recordAlerts(tx, [{ type: "webhook.test", data: {}, endpointId: id }]);
+      await auditEndpoint(tx, id, "tested", { message_id: r.ids[0] }, "api");
+      return r;
     });
-    await nudgeAlerts();
-    return c.json({ message_id: messageId!, status: "pending" as const }, 202);
+    await sendAlerts(recorded);
+    return c.json({ message_id: recorded.ids[0]!, status: "pending" as const }, 202);
   })
   .openapi(deliveries, async (c) => {
     const { id } = c.req.valid("param");

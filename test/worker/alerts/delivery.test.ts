@@ -2,12 +2,14 @@ import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
+import { runAlertsPass } from "../../../src/alerts/consumer.ts";
 import { deliverBatch } from "../../../src/alerts/deliver.ts";
 import { forwardPending } from "../../../src/alerts/forward.ts";
 import { recordAlerts } from "../../../src/alerts/record.ts";
 import { webhookAudit, webhookDeliveries, webhookEndpoints } from "../../../src/db/schema.ts";
 import { api } from "../api/helpers.ts";
-import { createTestAccount, eventually, withTestDb } from "../helpers.ts";
+import { createTestAccount, createTestAccounts, eventually, withTestDb } from "../helpers.ts";
+import { emit, freshMonitor, goLive, simWait } from "../live/live-helpers.ts";
 import {
   configureHook,
   deleteAllEndpoints,
@@ -64,6 +66,34 @@ describe("webhook delivery", () => {
         got!.headers,
       ),
     ).toThrow();
+  });
+
+  it("delivers a breach detected by a live event, recorded by the monitor's writer", async () => {
+    const hook = await registerHook({ events: ["violation.recorded"] });
+    const monitor = freshMonitor();
+    const [a, other] = await createTestAccounts(2, { balance: 100_000, equity: 95_300 });
+    // A second account keeps the shared connection open after the first one leaves.
+    await goLive(monitor, [a!, other!]);
+    await simWait({ subscribed: [a!.sessionId, other!.sessionId] });
+    await emit({
+      type: "OrderProfit",
+      session_id: a!.sessionId,
+      data: { balance: 100_000, equity: 94_900 },
+    });
+    const [got] = await eventually(
+      async () => {
+        const all = await receivedBy(hook.hook);
+        const mine = all.filter((r) => JSON.parse(r.body).data.account.id === a!.id);
+        return mine.length ? mine : null;
+      },
+      10_000,
+      "the live breach at the receiver",
+    );
+    const payload = new Webhook(hook.secret).verify(got!.body, got!.headers) as {
+      data: { violation: { source: string; equity: number } };
+    };
+    expect(payload.data.violation).toMatchObject({ source: "event", equity: 94_900 });
+    await monitor.unsubscribe([other!.id]);
   });
 
   it("retries a receiver that answers 503 with the same webhook-id, and logs both attempts", async () => {
@@ -153,6 +183,26 @@ describe("webhook delivery", () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("still delivers a message whose queue send was lost after the commit, from the cron's pass", async () => {
+    const hook = await registerHook();
+    // A crash right after the commit: the message and its delivery are stored, nothing is sent.
+    const recorded = await withTestDb((db) =>
+      recordAlerts(db, [{ type: "webhook.test", data: {}, endpointId: hook.id }]),
+    );
+    expect(recorded.deliveries).toHaveLength(1);
+    // The cron's pass, three minutes later, finds the delivery overdue and enqueues it.
+    await runAlertsPass(env, Date.now() + 3 * 60_000);
+    const [got] = await eventually(
+      async () => {
+        const all = await receivedBy(hook.hook);
+        return all.length ? all : null;
+      },
+      10_000,
+      "the rescued delivery",
+    );
+    expect(got!.headers["webhook-id"]).toBe(recorded.ids[0]);
+  });
+
   it("sends {text} unsigned to a slack-format endpoint", async () => {
     const hook = await registerHook({ format: "slack" });
     await api("POST", `/v1/webhooks/${hook.id}/test`);
@@ -177,12 +227,15 @@ describe("webhook delivery", () => {
     /** Records a test message for the endpoint and attempts it at `at` (fake time). */
     const attemptAt = async (at: number) =>
       withTestDb(async (db) => {
-        const [messageId] = await recordAlerts(
+        const {
+          ids: [messageId],
+        } = await recordAlerts(
           db,
           [{ type: "webhook.test", data: {}, endpointId: hook.id }],
           new Date(at),
         );
-        await forwardPending(db, queues, at);
+        // Recorded with its delivery: nothing is left for the forwarder.
+        expect((await forwardPending(db, queues, at)).deliveries).toBe(0);
         const rows = await db
           .select({ id: webhookDeliveries.id })
           .from(webhookDeliveries)
@@ -230,10 +283,13 @@ describe("webhook delivery", () => {
     const queues = { fast: recordingQueue(), slow: recordingQueue() };
     const t0 = Date.now();
     const id = await withTestDb(async (db) => {
-      const [messageId] = await recordAlerts(db, [
-        { type: "webhook.test", data: {}, endpointId: hook.id },
-      ]);
-      await forwardPending(db, queues, t0);
+      const {
+        ids: [messageId],
+      } = await recordAlerts(
+        db,
+        [{ type: "webhook.test", data: {}, endpointId: hook.id }],
+        new Date(t0),
+      );
       const [row] = await db
         .select({ id: webhookDeliveries.id })
         .from(webhookDeliveries)
