@@ -76,12 +76,21 @@ function verify(
 }
 
 function describe(r: Received): string {
-  let type = "?";
+  let what = "?";
   try {
-    const parsed = JSON.parse(r.body) as { type?: string; text?: string };
-    type = parsed.type ?? (parsed.text ? `slack: ${parsed.text}` : "?");
+    const parsed = JSON.parse(r.body) as {
+      type?: string;
+      text?: string;
+      data?: { account?: { login: string; server: string } };
+    };
+    const account = parsed.data?.account;
+    what = parsed.type
+      ? `${parsed.type}${account ? ` ${account.login}@${account.server}` : ""}`
+      : parsed.text
+        ? `slack: ${parsed.text}`
+        : "?";
   } catch {
-    /* not JSON: shown as ? */
+    // not JSON: shown as ?
   }
   const sig =
     r.verified === null
@@ -89,7 +98,7 @@ function describe(r: Received): string {
       : r.verified
         ? "signature OK"
         : "signature INVALID";
-  return `${r.hook} ${type} id=${r.headers["webhook-id"] ?? "-"} ${sig} -> ${r.answered ?? "no answer"}`;
+  return `${r.hook} ${what} id=${r.headers["webhook-id"] ?? "-"} ${sig} -> ${r.answered ?? "no answer"}`;
 }
 
 /** Starts the sink on loopback. */
