@@ -249,6 +249,8 @@ export const webhooksApi = newApi()
     const deliveryId = await rearmDelivery(c.var.db, id, message_id, "api");
     if (deliveryId === undefined) throw notFound(`message ${message_id} of webhook ${id}`);
     const queues = alertQueues(c.env);
-    if (queues) await enqueueDeliveries(queues, [{ id: deliveryId, failing: false }]);
+    // An endpoint that is failing retries on the slow lane, like its other deliveries.
+    if (queues)
+      await enqueueDeliveries(queues, [{ id: deliveryId, failing: row.failingSince !== null }]);
     return c.json({ message_id, status: "pending" as const }, 202);
   });
