@@ -18,7 +18,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { SubscriptionTable } from "../src/live/subscriptions.ts";
+import type { SubscriptionTable } from "../src/live/core/subscriptions.ts";
 import { type BenchResult, fmt, quick, resultsDir, runBench } from "./common.ts";
 import { buildTable, RulesInterner, subscribeInputs } from "./monitor-model.ts";
 

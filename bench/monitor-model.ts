@@ -1,64 +1,25 @@
 /**
- * The live monitor's per-account memory and event path, rebuilt in Node from the same pure
- * modules the Durable Object uses (parse-frame.ts, subscriptions.ts, the risk engine), for
- * the bare-loop comparison (events.ts) and the memory benchmark (memory.ts).
- *
- * `live-monitor.ts` itself imports `cloudflare:workers` and cannot load in Node; what it does
- * per subscription and per event is mirrored here and must follow it:
- * - `subscriptionOf` builds a Subscription field for field as `LiveMonitor.subscribe` does;
- * - `RulesInterner` shares one rules object per distinct rules JSON, as `MonitorStore.intern`;
- * - `parseRouteApply` is `LiveMonitor.onItem` + `commit` without storage and Postgres.
+ * The live monitor's per-account memory and event path, run in Node from the very modules
+ * the Durable Object runs (src/live/core/, the writer's dirty set), for the bare-loop
+ * comparison (events.ts) and the memory benchmark (memory.ts). Only the shell's effects are
+ * missing: no storage, no socket, no Postgres.
  */
-import { applyReading } from "../src/accounts/outcome.ts";
-import { LagWindow } from "../src/live/lag.ts";
-import { parseFrame, type FrameItem } from "../src/live/parse-frame.ts";
+import { applyEvent } from "../src/live/core/event-path.ts";
+import { LagWindow } from "../src/live/core/lag.ts";
+import { parseFrame, type FrameItem } from "../src/live/core/parse-frame.ts";
+import { RulesInterner } from "../src/live/core/rules-interner.ts";
+import { addCounts, newCounters } from "../src/live/core/status.ts";
 import {
+  newSubscription,
   SubscriptionTable,
   type SubscribeInput,
-  type Subscription,
-} from "../src/live/subscriptions.ts";
-import type { RuleParams } from "../src/risk/index.ts";
+} from "../src/live/core/subscriptions.ts";
+import { PostgresWriter } from "../src/live/writer.ts";
 import { AccountBook, type SimAccount } from "../sim/accounts.ts";
 import { encodeEvent } from "../sim/events.ts";
 import { BAND_EQUITY, benchRules, INITIAL_BALANCE, liveRiskState } from "./fixtures.ts";
 
-/** One shared rules object per distinct rules JSON (as `MonitorStore.intern`). */
-export class RulesInterner {
-  private readonly cache = new Map<string, RuleParams>();
-
-  intern(rules: RuleParams): RuleParams {
-    const json = JSON.stringify(rules);
-    let shared = this.cache.get(json);
-    if (!shared) {
-      shared = JSON.parse(json) as RuleParams;
-      this.cache.set(json, shared);
-    }
-    return shared;
-  }
-}
-
-/** A new subscription as `LiveMonitor.subscribe` builds it for an account it did not hold. */
-export function subscriptionOf(
-  input: SubscribeInput,
-  rules: RuleParams,
-  now: number,
-): Subscription {
-  return {
-    accountId: input.account_id,
-    login: String(input.login),
-    server: input.server,
-    sessionId: input.session_id,
-    rules,
-    risk: input.risk_state ?? null,
-    subscribedAt: now,
-    lastEventAt: 0,
-    lastEventTs: 0,
-    lastRestAt: now,
-    lastReadingAt: 0,
-    dirty: false,
-    lastSource: "poll",
-  };
-}
+export { RulesInterner };
 
 /**
  * `n` subscribe inputs as the cron's reconciliation sends them: each passed through
@@ -90,7 +51,7 @@ export function buildTable(
 ): SubscriptionTable {
   const table = new SubscriptionTable();
   const now = Date.now();
-  for (const input of inputs) table.put(subscriptionOf(input, interner.intern(input.rules), now));
+  for (const input of inputs) table.put(newSubscription(input, interner.intern(input.rules), now));
   return table;
 }
 
@@ -127,6 +88,15 @@ export function floodFrames(accounts: SimAccount[], perFrame: number, count: num
 }
 
 const lag = new LagWindow();
+const counters = newCounters();
+/** The writer's bookkeeping as the monitor keeps it; never flushed here (no Postgres). */
+const writer = new PostgresWriter({
+  now: () => Date.now(),
+  outbox: { readOutbox: () => [], ackOutbox: () => {}, outboxSize: () => 0 },
+  current: () => undefined,
+  write: () => Promise.reject(new Error("the bench writes nothing")),
+  wakeAt: () => {},
+});
 
 /** Counts of one bare loop. */
 export interface LoopCounts {
@@ -146,9 +116,10 @@ export function parseAndRoute(table: SubscriptionTable, frame: string, counts: L
 }
 
 /**
- * Parse, route and apply with the risk engine, as `LiveMonitor.onItem` and `commit` do for a
- * reading that neither breaches nor leaves live (no storage, no Postgres). Readings are applied
- * at max(event time, last reading), as the monitor does, so replayed frames are never stale.
+ * Parse, route and apply with the risk engine: the monitor's event path (core/event-path.ts,
+ * the counters, the lag window, the writer's dirty set) for readings that neither breach nor
+ * leave live (no storage, no Postgres). Readings are applied at max(event time, last
+ * reading), as the monitor does, so replayed frames are never stale.
  */
 export function parseRouteApply(
   table: SubscriptionTable,
@@ -159,24 +130,13 @@ export function parseRouteApply(
   for (const item of parseFrame(frame)) {
     if (item.kind !== "event") continue;
     counts.events++;
-    const route = table.route(item.keys);
-    if (route.kind !== "found") continue;
-    counts.routed++;
-    const sub = route.sub;
-    sub.lastEventAt = now;
-    const at = Math.max(item.ts ?? now, sub.risk?.last_at ?? 0);
-    const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", {
-      equity: item.equity,
-      balance: item.balance,
-      at,
-      source: "event",
-    });
-    if (!outcome.applied) continue;
-    if (item.ts !== undefined) lag.record(now - item.ts);
+    const r = applyEvent(table, item, now);
+    addCounts(counters, r.counts);
+    if (r.subscription) counts.routed++;
+    if (r.lagMs !== undefined) lag.record(r.lagMs);
+    if (!r.outcome) continue;
     counts.applied++;
-    sub.risk = outcome.state;
-    sub.lastSource = outcome.reading.source;
-    sub.dirty = true;
+    writer.markDirty(r.subscription!.accountId, now, r.outcome.reading.source);
   }
 }
 

@@ -11,7 +11,7 @@
  *   parent -> { type: "close" }                   closes every socket and exits
  */
 import { createRequire } from "node:module";
-import { parseFrame } from "../src/live/parse-frame.ts";
+import { parseFrame } from "../src/live/core/parse-frame.ts";
 import type { RawData, WebSocket as WsSocket } from "ws";
 
 const { WebSocket } = createRequire(import.meta.url)("ws") as typeof import("ws");

@@ -26,7 +26,7 @@ import { note, onCleanup, root, sleep, verbose } from "./common.ts";
 import { startSimThread, type SimHandle } from "./sim-thread.ts";
 
 /**
- * `GET /v1/monitor` as the benchmarks read it (the monitor's `status()`; src/live/status.ts,
+ * `GET /v1/monitor` as the benchmarks read it (the monitor's `status()`; src/live/core/status.ts,
  * restated here because that module's imports need the Workers types).
  */
 export interface MonitorStatus {

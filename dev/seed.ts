@@ -6,7 +6,8 @@ import { count, eq } from "drizzle-orm";
 import { withDb, type DbConfig } from "../src/db/client.ts";
 import { accounts } from "../src/db/schema.ts";
 import { resolveRules, type PresetName } from "../src/risk/index.ts";
-import { demoAccounts, type SimAccountInput } from "../sim/accounts.ts";
+import type { SimAccountInput } from "../sim/accounts.ts";
+import { demoAccounts } from "../sim/demo.ts";
 import type { Simulator } from "../sim/simulator.ts";
 
 /** How many demo accounts, and the seed that makes them the same on every run. */

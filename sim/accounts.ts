@@ -216,6 +216,3 @@ export class AccountBook {
     return moved;
   }
 }
-
-// The dev seed imports the demo set from here, next to the account types it builds on.
-export { demoAccounts, type DemoAccount, type DemoOptions, type DemoProfile } from "./demo.ts";

@@ -6,7 +6,7 @@ import type { PollMessage } from "./poll/dispatch.ts";
 import { handlePollBatch } from "./poll/queue.ts";
 import { scheduled } from "./poll/scheduled.ts";
 
-export { LiveMonitor } from "./live/live-monitor.ts";
+export { LiveMonitor } from "./live/monitor.ts";
 
 export default {
   fetch: app.fetch,

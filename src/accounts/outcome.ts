@@ -6,17 +6,19 @@ import {
   evaluate,
   initialState,
   usageOf,
+  type MonitoringState,
   type Reading,
+  type ReadingSource,
   type RiskFigures,
   type RiskState,
   type RuleParams,
   type Violation,
 } from "../risk/index.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
+import type { AccountStatus } from "../db/schema.ts";
 
-export type MonitoringState = "polling" | "live";
-export type AccountStatus = "active" | "breached" | "disabled";
-export type ChangeSource = "poll" | "event" | "api" | "reconcile";
+/** Who changed an account's state (the audit's `source`). */
+export type ChangeSource = ReadingSource | "api" | "reconcile";
 
 /** One line of the account audit. */
 export interface AuditEntry {
@@ -34,7 +36,7 @@ export interface ReadingRow {
   balance: number;
   equity: number;
   usage: number;
-  source: "poll" | "event";
+  source: ReadingSource;
 }
 
 /** Everything one applied reading changes for one account. */
@@ -71,29 +73,38 @@ export interface AppliedReading {
 
 export type ReadingOutcome = { applied: false; reason: "stale" | "invalid" } | AppliedReading;
 
-function round(n: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
+/** Usage as the API shows it: % rounded to 4 decimals. */
+function roundUsage(pct: number): number {
+  return Math.round(pct * 1e4) / 1e4;
+}
+
+/** The floors and rounded usage of `metrics`: what moves when the rules change. */
+export function floorsAndUsage(
+  figures: RiskFigures,
+): Pick<AccountMetrics, "daily_floor" | "max_floor" | "usage"> {
+  return {
+    daily_floor: figures.daily_floor,
+    max_floor: figures.max_floor,
+    usage: {
+      daily: roundUsage(figures.usage.daily),
+      max: roundUsage(figures.usage.max),
+      overall: roundUsage(figures.usage.overall),
+    },
+  };
 }
 
 /** The figures an account shows (`metrics` of the admin API) for a state. */
 export function metricsOf(
   state: RiskState,
   figures: RiskFigures,
-  source: "poll" | "event",
+  source: ReadingSource,
 ): AccountMetrics {
   return {
     balance: state.balance,
     equity: state.equity,
     day_start: state.day_start,
     hwm: state.hwm,
-    daily_floor: figures.daily_floor,
-    max_floor: figures.max_floor,
-    usage: {
-      daily: round(figures.usage.daily),
-      max: round(figures.usage.max),
-      overall: round(figures.usage.overall),
-    },
+    ...floorsAndUsage(figures),
     trading_day: state.trading_day,
     updated_at: new Date(state.last_at).toISOString(),
     source,
@@ -105,7 +116,7 @@ export function figuresChange(
   accountId: number,
   rules: RuleParams,
   state: RiskState,
-  source: "poll" | "event",
+  source: ReadingSource,
 ): AccountChange {
   const metrics = metricsOf(state, usageOf(rules, state), source);
   return {

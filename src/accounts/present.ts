@@ -2,40 +2,15 @@
  * Rows as the admin API shows them (admin-api.md): snake_case, ISO-8601 times, and MTAPI
  * session tokens masked, since they are secrets.
  */
-import type { AccountMetrics } from "../db/metrics.ts";
+import type { z } from "@hono/zod-openapi";
 import type { AccountRow, ViolationRow } from "../db/schema.ts";
-import type { RuleParams } from "../risk/index.ts";
-import type { AccountStatus, MonitoringState } from "./outcome.ts";
+import type { AccountSchema, ViolationSchema } from "../http/schemas.ts";
 
-/** An account as every endpoint returns it. */
-export interface AccountJson {
-  id: number;
-  login: string;
-  server: string;
-  /** Masked: see {@link maskSecret}. */
-  session_id: string;
-  label: string | null;
-  status: AccountStatus;
-  monitoring_state: MonitoringState;
-  rules: RuleParams;
-  metrics: AccountMetrics | null;
-  problem: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** An account as every endpoint returns it (the shape of the API's `Account` schema). */
+export type AccountJson = z.infer<typeof AccountSchema>;
 
-/** A violation as the API lists it. */
-export interface ViolationJson {
-  id: number;
-  account_id: number;
-  rule: "daily_loss" | "max_loss";
-  period: string;
-  equity: number;
-  floor: number;
-  usage: number;
-  source: "event" | "poll";
-  detected_at: string;
-}
+/** A violation as the API lists it (the shape of the API's `Violation` schema). */
+export type ViolationJson = z.infer<typeof ViolationSchema>;
 
 /** Below this length showing 4 characters would give away too much of the secret. */
 const MIN_REVEAL_LENGTH = 8;
@@ -56,8 +31,8 @@ export function presentAccount(row: AccountRow): AccountJson {
     server: row.server,
     session_id: maskSecret(row.sessionId),
     label: row.label,
-    status: row.status as AccountStatus,
-    monitoring_state: row.monitoringState as MonitoringState,
+    status: row.status,
+    monitoring_state: row.monitoringState,
     rules: row.rules,
     metrics: row.metrics ?? null,
     problem: row.problem,

@@ -3,7 +3,7 @@
  * Lists are newest first by id, fetched `limit + 1` so the caller knows whether a next page
  * exists. State changes (status, monitoring state) are in state-change.ts.
  */
-import { and, asc, count, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
 import {
@@ -13,8 +13,9 @@ import {
   type AccountRow,
   type ViolationRow,
 } from "../db/schema.ts";
-import { usageOf, type RiskState, type RuleParams } from "../risk/index.ts";
-import type { AccountStatus, MonitoringState } from "./outcome.ts";
+import type { AccountStatus } from "../db/schema.ts";
+import { usageOf, type MonitoringState, type RiskState, type RuleParams } from "../risk/index.ts";
+import { floorsAndUsage } from "./outcome.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
 export interface NewAccount {
@@ -70,18 +71,7 @@ export function metricsUnderRules(
   state: RiskState | null,
 ): AccountMetrics | null {
   if (!metrics || !state) return metrics;
-  const figures = usageOf(rules, state);
-  const round = (n: number) => Math.round(n * 1e4) / 1e4;
-  return {
-    ...metrics,
-    daily_floor: figures.daily_floor,
-    max_floor: figures.max_floor,
-    usage: {
-      daily: round(figures.usage.daily),
-      max: round(figures.usage.max),
-      overall: round(figures.usage.overall),
-    },
-  };
+  return { ...metrics, ...floorsAndUsage(usageOf(rules, state)) };
 }
 
 /** The fields `PATCH /v1/accounts/{id}` may change; undefined leaves a field as it is. */
@@ -174,13 +164,4 @@ export async function listReadings(
     .select({ at: latest.at, balance: latest.balance, equity: latest.equity, usage: latest.usage })
     .from(latest)
     .orderBy(asc(latest.at), asc(latest.id));
-}
-
-/** How many accounts a full sweep would poll now (active and polling). */
-export async function countPollable(db: Db): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(accounts)
-    .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "polling")));
-  return row?.n ?? 0;
 }

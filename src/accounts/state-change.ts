@@ -8,9 +8,9 @@
 import { eq, sql } from "drizzle-orm";
 import { NOTHING, accountRef, recordAlert, sendAlerts, type Recorded } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
-import { accountAudit, accounts, type AccountRow } from "../db/schema.ts";
-import type { RiskState } from "../risk/index.ts";
-import type { AccountStatus, ChangeSource, MonitoringState } from "./outcome.ts";
+import { accountAudit, accounts, type AccountRow, type AccountStatus } from "../db/schema.ts";
+import type { MonitoringState, RiskState } from "../risk/index.ts";
+import type { ChangeSource } from "./outcome.ts";
 
 /** The target state; fields left undefined stay as they are. */
 export interface StateTarget {
@@ -56,8 +56,8 @@ export async function changeAccountState(
     if (!before) return { kind: "not_found" };
     if (opts.precondition && !opts.precondition(before)) return { kind: "refused", row: before };
 
-    const status = target.status ?? (before.status as AccountStatus);
-    const monitoring = target.monitoringState ?? (before.monitoringState as MonitoringState);
+    const status = target.status ?? before.status;
+    const monitoring = target.monitoringState ?? before.monitoringState;
     const audit: Array<{ field: "status" | "monitoring_state"; from: string; to: string }> = [];
     if (status !== before.status) audit.push({ field: "status", from: before.status, to: status });
     if (monitoring !== before.monitoringState) {

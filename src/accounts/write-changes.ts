@@ -15,7 +15,9 @@ import {
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, readings, violations } from "../db/schema.ts";
-import type { AccountChange, MonitoringState } from "./outcome.ts";
+import { log } from "../log.ts";
+import type { MonitoringState, ReadingSource } from "../risk/index.ts";
+import type { AccountChange } from "./outcome.ts";
 
 /** A change with the state its writer expects the account to be in. */
 export interface GuardedChange {
@@ -26,11 +28,30 @@ export interface GuardedChange {
   expectVersion?: number;
 }
 
+/** A violation newly recorded by a write. */
+export interface RecordedViolation {
+  id: number;
+  accountId: number;
+  rule: string;
+  period: string;
+}
+
 export interface WriteResult {
   /** Account ids whose update landed. */
   applied: Set<number>;
   /** Violations newly recorded (not those already on record). */
-  recorded: Array<{ id: number; accountId: number; rule: string; period: string }>;
+  recorded: RecordedViolation[];
+}
+
+/** One `violation:recorded` log line per newly recorded violation. */
+export function logRecorded(recorded: readonly RecordedViolation[], source: ReadingSource): void {
+  for (const v of recorded)
+    log("violation:recorded", {
+      account_id: v.accountId,
+      rule: v.rule,
+      period: v.period,
+      source,
+    });
 }
 
 /** Writes the batch; `readingsFor` picks which changes also leave an equity reading. */

@@ -11,12 +11,19 @@ import type { Db } from "../db/client.ts";
 import { log } from "../log.ts";
 import type { AlertQueueMessage } from "./queue-message.ts";
 
+/** What this module needs of a Queue binding (`Queue<AlertQueueMessage>` satisfies it). */
+export interface QueueLike {
+  sendBatch(
+    messages: Iterable<{ body: AlertQueueMessage; delaySeconds?: number }>,
+  ): Promise<unknown>;
+}
+
 /** The two alert queues (queue-message.ts). */
 export interface AlertQueues {
   /** Nudges and first attempts to healthy endpoints. */
-  fast: Queue<AlertQueueMessage>;
+  fast: QueueLike;
   /** Retries, and endpoints currently failing. */
-  slow: Queue<AlertQueueMessage>;
+  slow: QueueLike;
 }
 
 /** A delivery to enqueue, and whether its endpoint is failing (slow lane). */

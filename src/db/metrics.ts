@@ -1,3 +1,5 @@
+import type { ReadingSource } from "../risk/index.ts";
+
 /** The figures an account shows in the admin API (`metrics`, admin-api.md). */
 export interface AccountMetrics {
   balance: number;
@@ -12,5 +14,5 @@ export interface AccountMetrics {
   trading_day: string;
   /** ISO-8601 time of the reading these figures come from. */
   updated_at: string;
-  source: "poll" | "event";
+  source: ReadingSource;
 }

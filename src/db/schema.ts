@@ -17,8 +17,16 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { RiskState, RuleParams } from "../risk/index.ts";
+import type { MonitoringState, ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
 import type { AccountMetrics } from "./metrics.ts";
+
+/** An account's status: watched, breached (until an operator resets it), or switched off. */
+export const ACCOUNT_STATUSES = ["active", "breached", "disabled"] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+/** The monitoring states (the risk engine's vocabulary) as the column's values. */
+export const MONITORING_STATES = ["polling", "live"] as const satisfies readonly MonitoringState[];
+/** Where a reading came from (the risk engine's vocabulary) as values. */
+export const READING_SOURCES = ["poll", "event"] as const satisfies readonly ReadingSource[];
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -34,9 +42,11 @@ export const accounts = pgTable(
     sessionId: text("session_id").notNull(),
     label: text("label"),
     /** `active`, `breached` or `disabled`. */
-    status: text("status").notNull().default("active"),
+    status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
     /** `polling` (cron over REST) or `live` (subscribed on the shared Events socket). */
-    monitoringState: text("monitoring_state").notNull().default("polling"),
+    monitoringState: text("monitoring_state", { enum: MONITORING_STATES })
+      .notNull()
+      .default("polling"),
     /** The preset the rules came from, if any (informational). */
     preset: text("preset"),
     /** Fully resolved rule parameters (risk-rules.md). */

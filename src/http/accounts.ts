@@ -8,7 +8,7 @@ import { findAccount, insertAccount, listAccounts, updateAccount } from "../acco
 import { changeAccountState } from "../accounts/state-change.ts";
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
-import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/handoff.ts";
+import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { conflict, isUniqueViolation, notFound } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";

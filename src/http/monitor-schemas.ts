@@ -3,13 +3,14 @@
  * poller", "Health and docs"). The monitor's answers allow extra fields: it reports more
  * counters than the contract names.
  */
+import { LINK_STATES } from "../live/core/connection.ts";
 import { z } from "@hono/zod-openapi";
 import { id, isoTime } from "./schemas.ts";
 
 export const MonitorStatusSchema = z
   .looseObject({
     connection: z.looseObject({
-      state: z.enum(["open", "connecting", "backoff", "closed"]),
+      state: z.enum(LINK_STATES),
       url: z.string(),
       connected_since: z.string().nullable(),
       reconnects: z.number().int(),

@@ -4,7 +4,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { maskSecret } from "../accounts/present.ts";
-import { allMonitors, monitorFor } from "../live/address.ts";
+import { allMonitors, monitorFor } from "../live/client/address.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { MonitorStatusSchema, SubscriptionListSchema } from "./monitor-schemas.ts";
 import { errorResponses } from "./schemas.ts";
@@ -43,7 +43,7 @@ const subscriptions = createRoute({
 
 export const monitorApi = newApi()
   .openapi(status, async (c) => {
-    // One shard today (src/live/address.ts): it is the whole monitor.
+    // One shard today (src/live/client/address.ts): it is the whole monitor.
     return c.json(await monitorFor(c.env).status(), 200);
   })
   .openapi(subscriptions, async (c) => {

@@ -5,11 +5,11 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { countPollable } from "../accounts/queries.ts";
-import { subscribeLive, toSubscribeInput } from "../live/handoff.ts";
+import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
-import { dispatchSweep } from "../poll/scheduled.ts";
-import { pollAccounts, selectPollableByIds } from "../poll/sweep.ts";
+import { pollAccounts } from "../poll/poll-accounts.ts";
+import { countPollable, selectPollable } from "../poll/pollable.ts";
+import { dispatchSweep } from "../poll/sweep.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { PollBodySchema, PollReportSchema, SweepStartedSchema } from "./monitor-schemas.ts";
 import { errorResponses } from "./schemas.ts";
@@ -63,15 +63,10 @@ export const pollApi = newApi().openapi(poll, async (c) => {
     );
     return c.json({ accounts }, 202);
   }
-  const rows = await selectPollableByIds(db, ids);
+  const rows = await selectPollable(db, { ids }, ids.length);
   const report = await pollAccounts(db, rows, {
     mtapiUrl: c.env.MTAPI_URL,
-    onEnterLive: async (entered, changes) => {
-      await subscribeLive(
-        c.env,
-        entered.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)),
-      );
-    },
+    onEnterLive: subscribeEntered(c.env),
   });
   return c.json(report, 200);
 });

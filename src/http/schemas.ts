@@ -5,6 +5,7 @@
  * cannot drift apart. Field names are the contract's snake_case.
  */
 import { z } from "@hono/zod-openapi";
+import { ACCOUNT_STATUSES, MONITORING_STATES, READING_SOURCES } from "../db/schema.ts";
 import { PRESET_NAMES, RuleParamsSchema, RulesInputSchema } from "../risk/index.ts";
 
 /** Postgres `integer` ids: anything larger would be a database error rather than a 400. */
@@ -80,8 +81,8 @@ const cursorField = z
   .optional()
   .openapi({ description: "next_cursor of the previous page (opaque)." });
 
-export const AccountStatusSchema = z.enum(["active", "breached", "disabled"]);
-export const MonitoringStateSchema = z.enum(["polling", "live"]);
+export const AccountStatusSchema = z.enum(ACCOUNT_STATUSES);
+export const MonitoringStateSchema = z.enum(MONITORING_STATES);
 
 // ---- accounts -------------------------------------------------------------------------
 
@@ -146,7 +147,7 @@ export const MetricsSchema = z
     usage: UsageSchema.openapi({ description: "% of each rule's allowance used." }),
     trading_day: z.iso.date(),
     updated_at: isoTime(),
-    source: z.enum(["poll", "event"]),
+    source: z.enum(READING_SOURCES),
   })
   .openapi("Metrics");
 
@@ -213,7 +214,7 @@ export const ViolationSchema = z
     equity: z.number(),
     floor: z.number(),
     usage: z.number(),
-    source: z.enum(["event", "poll"]),
+    source: z.enum(READING_SOURCES),
     detected_at: isoTime(),
   })
   .openapi("Violation");

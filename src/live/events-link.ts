@@ -1,6 +1,6 @@
 /**
  * The one shared WebSocket to the Events service: carries out the connection state machine's
- * effects (connection.ts). It opens the socket with `fetch` + `Upgrade: websocket`, which
+ * effects (core/connection.ts). It opens the socket with `fetch` + `Upgrade: websocket`, which
  * shows the handshake status and works in workerd, `wrangler dev` and the Vitest pool
  * (platform-notes.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
  */
@@ -12,7 +12,8 @@ import {
   type ConnectionEvent,
   type ConnectionPolicy,
   type ConnectionState,
-} from "./connection.ts";
+  type LinkStatus,
+} from "./core/connection.ts";
 
 /** What the link needs from the Durable Object that owns it. */
 export interface LinkHost {
@@ -24,15 +25,6 @@ export interface LinkHost {
   onFrame(data: string | ArrayBuffer): void;
   /** Asks to be ticked (`link.tick()`) at or after `at` (epoch ms). */
   wakeAt(at: number): void;
-}
-
-/** Connection figures for `GET /v1/monitor`. */
-export interface LinkStatus {
-  state: "open" | "connecting" | "backoff" | "closed";
-  url: string;
-  connected_since: string | null;
-  reconnects: number;
-  last_message_at: string | null;
 }
 
 function toFetchUrl(url: string): string {
@@ -72,19 +64,6 @@ export class EventsLink {
       log("events:send_failed", {}, err);
       return false;
     }
-  }
-
-  /** Drops the socket as if the service had (tests, and a stuck link found by the watchdog). */
-  drop(reason: string): void {
-    if (this.state.kind === "open" || this.state.kind === "connecting") {
-      const gen = this.state.gen;
-      this.closeSocket(gen, reason);
-      this.step({ type: "closed", gen, now: this.host.now(), reason });
-    }
-  }
-
-  get isOpen(): boolean {
-    return this.state.kind === "open";
   }
 
   status(): LinkStatus {

@@ -10,7 +10,9 @@
  */
 import type { AccountChange } from "../accounts/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
-import type { Subscription } from "./subscriptions.ts";
+import type { OutboxEntry } from "./writer.ts";
+import { RulesInterner } from "./core/rules-interner.ts";
+import { newSubscription, type Subscription } from "./core/subscriptions.ts";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS subs (
@@ -22,19 +24,14 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
-/** A queued change for Postgres. */
-export interface OutboxEntry {
-  seq: number;
-  accountId: number;
-  change: AccountChange;
-  createdAt: number;
-}
-
 type Row = Record<string, SqlStorageValue>;
+
+/** Tombstones older than this are forgotten (ms): reconciliation snapshots are younger. */
+const TOMBSTONE_TTL_MS = 15 * 60_000;
 
 export class MonitorStore {
   /** Accounts on the same rules share one parsed object (memory per live account). */
-  private readonly rulesCache = new Map<string, RuleParams>();
+  private readonly rules = new RulesInterner();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -48,39 +45,32 @@ export class MonitorStore {
     return this.storage.transactionSync(fn);
   }
 
-  private sharedRules(json: string): RuleParams {
-    let rules = this.rulesCache.get(json);
-    if (!rules) {
-      rules = JSON.parse(json) as RuleParams;
-      this.rulesCache.set(json, rules);
-    }
-    return rules;
-  }
-
   /** Interns a rules object so equal rules share one instance. */
   intern(rules: RuleParams): RuleParams {
-    return this.sharedRules(JSON.stringify(rules));
+    return this.rules.intern(rules);
   }
 
+  /** The stored subscriptions, as a fresh instance starts from (not heard of since). */
   loadSubscriptions(): Subscription[] {
     return this.sql
       .exec<Row>("SELECT * FROM subs")
       .toArray()
-      .map((r) => ({
-        accountId: Number(r.account_id),
-        login: String(r.login),
-        server: String(r.server),
-        sessionId: String(r.session_id),
-        rules: this.sharedRules(String(r.rules)),
-        risk: r.risk ? (JSON.parse(String(r.risk)) as RiskState) : null,
-        subscribedAt: Number(r.subscribed_at),
-        lastEventAt: 0,
-        lastEventTs: Number(r.last_event_ts),
-        lastRestAt: 0,
-        lastReadingAt: 0,
-        dirty: false,
-        lastSource: "event" as const,
-      }));
+      .map((r) => {
+        const rules = this.rules.fromJson(String(r.rules));
+        const input = {
+          account_id: Number(r.account_id),
+          login: String(r.login),
+          server: String(r.server),
+          session_id: String(r.session_id),
+          rules,
+          risk_state: r.risk ? (JSON.parse(String(r.risk)) as RiskState) : null,
+        };
+        return {
+          ...newSubscription(input, rules, Number(r.subscribed_at)),
+          lastEventTs: Number(r.last_event_ts),
+          lastRestAt: 0,
+        };
+      });
   }
 
   saveSubscription(s: Subscription): void {
@@ -100,6 +90,16 @@ export class MonitorStore {
       s.lastEventTs,
     );
     this.sql.exec("DELETE FROM tombstones WHERE account_id = ?", s.accountId);
+  }
+
+  /** Saves the risk state of each of `ids` still subscribed, in one transaction. */
+  saveRisks(ids: Iterable<number>, lookup: (id: number) => Subscription | undefined): void {
+    this.atomically(() => {
+      for (const id of ids) {
+        const sub = lookup(id);
+        if (sub) this.saveRisk(sub);
+      }
+    });
   }
 
   saveRisk(s: Subscription): void {
@@ -127,8 +127,9 @@ export class MonitorStore {
     return new Map(rows.map((r) => [Number(r.account_id), Number(r.removed_at)]));
   }
 
-  pruneTombstones(before: number): void {
-    this.sql.exec("DELETE FROM tombstones WHERE removed_at < ?", before);
+  /** Forgets tombstones older than TOMBSTONE_TTL_MS at `now` (epoch ms). */
+  pruneTombstones(now: number): void {
+    this.sql.exec("DELETE FROM tombstones WHERE removed_at < ?", now - TOMBSTONE_TTL_MS);
   }
 
   enqueue(change: AccountChange, at: number): void {

@@ -1,34 +1,88 @@
 /**
  * Write-behind from the live monitor to Postgres, off the per-event path. Violations and
- * state changes sit in the durable outbox until a batch containing them commits; figures of
- * live accounts are written every few seconds, with an equity reading at most every
- * READING_EVERY_MS per account. While the database is down the batch waits and retries with
- * backoff; the unique violation key makes a retried batch land each violation once.
+ * state changes sit in the durable outbox until a batch containing them commits; the figures
+ * of live accounts are marked dirty here and written every METRICS_FLUSH_MS, with an equity
+ * reading at most every READING_EVERY_MS per account. While the database is down the batch
+ * waits and retries with backoff (the retry gate); the unique violation key makes a retried
+ * batch land each violation once.
+ *
+ * The writer owns its bookkeeping (the dirty set, the reading clock per account, the retry
+ * gate); the monitor tells it what changed and asks `flushIfDue(now)` when woken.
  */
-import type { AccountChange } from "../accounts/outcome.ts";
-import { markProblems, writeChanges, type GuardedChange } from "../accounts/write-changes.ts";
+import { figuresChange, type AccountChange } from "../accounts/outcome.ts";
+import {
+  logRecorded,
+  markProblems,
+  writeChanges,
+  type GuardedChange,
+  type WriteResult,
+} from "../accounts/write-changes.ts";
 import { openDb, type DbConfig } from "../db/client.ts";
 import { log } from "../log.ts";
-import { backoffDelay } from "./backoff.ts";
-import type { MonitorStore } from "./store.ts";
+import type { ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
+import { backoffDelay } from "./core/backoff.ts";
 
+/** Figures of live accounts are written to Postgres this often (ms). */
+export const METRICS_FLUSH_MS = 2_000;
 /** Equity readings per live account are thinned to one per this many ms (plus state changes). */
 export const READING_EVERY_MS = 5_000;
 /** Most outbox entries and dirty accounts in one batch. */
 const BATCH = 1_000;
+/** Retry delays after a failed batch (ms): capped exponential backoff, at least 250 ms. */
+const RETRY = { baseMs: 1_000, capMs: 30_000, minMs: 250 };
 
+/** A per-account problem mark (`session_expired`...) or, with `null`, its clearing. */
+export interface ProblemMark {
+  accountId: number;
+  problem: string | null;
+}
+
+/** One batch for the database: guarded changes, which of them leave a reading, problems. */
+export interface WriteBatch {
+  changes: GuardedChange[];
+  readingsFor: (change: AccountChange) => boolean;
+  problems: ProblemMark[];
+}
+
+/** A queued change for Postgres. */
+export interface OutboxEntry {
+  seq: number;
+  accountId: number;
+  change: AccountChange;
+  createdAt: number;
+}
+
+/** The durable outbox as the writer uses it (store.ts). */
+export interface WriterOutbox {
+  readOutbox(limit: number): OutboxEntry[];
+  ackOutbox(seq: number): void;
+  outboxSize(): number;
+}
+
+/** What the writer needs from its owner; tests give a fake one (no Durable Object). */
 export interface WriterHost {
-  db: DbConfig;
-  store: MonitorStore;
   now(): number;
-  /** Current figures of the live accounts whose figures changed since the last write. */
-  takeDirty(limit: number): AccountChange[];
-  /** Puts back accounts whose write failed. */
-  restoreDirty(accountIds: number[]): void;
-  /** Whether an equity reading of this account is due (thinning); if so, counts it as written now. */
-  readingDue(accountId: number, now: number): boolean;
-  /** Asks for a wake-up (alarm) at `at` to retry. */
+  outbox: WriterOutbox;
+  /** The rules and state of a live account; undefined once it is no longer subscribed. */
+  current(accountId: number): { rules: RuleParams; risk: RiskState | null } | undefined;
+  /** Writes one batch in one transaction. */
+  write(batch: WriteBatch): Promise<WriteResult>;
+  /** Asks for a durable wake-up (the alarm) at `at`, epoch ms, to retry. */
   wakeAt(at: number): void;
+}
+
+/** Writes a batch to Postgres over a pool opened for it (the production `write`). */
+export function postgresWrite(config: DbConfig): (batch: WriteBatch) => Promise<WriteResult> {
+  return async (batch) => {
+    const handle = openDb(config, 1);
+    try {
+      const result = await writeChanges(handle.db, batch.changes, batch.readingsFor);
+      await markProblems(handle.db, batch.problems);
+      return result;
+    } finally {
+      await handle.close();
+    }
+  };
 }
 
 export class PostgresWriter {
@@ -36,17 +90,83 @@ export class PostgresWriter {
   private again = false;
   private failures = 0;
   /** Epoch ms before which no retry is attempted after a failure. */
-  retryAt = 0;
+  private retryAt = 0;
+  /** Accounts whose figures changed since the last write. */
+  private readonly dirty = new Set<number>();
+  /** Where each live account's latest applied figures came from. */
+  private readonly lastSource = new Map<number, ReadingSource>();
+  /** Epoch ms the oldest entry of `dirty` was marked; null when it is empty. */
+  private dirtySince: number | null = null;
+  /** Epoch ms of the last equity reading written per account. */
+  private readonly lastReadingAt = new Map<number, number>();
   private readonly problems = new Map<number, string | null>();
 
-  constructor(private readonly host: WriterHost) {}
+  private readonly host: WriterHost;
+
+  constructor(host: WriterHost) {
+    this.host = host;
+  }
+
+  /**
+   * Notes that an account's figures changed (written with the next batch); returns when that
+   * batch is due (epoch ms).
+   * @param source where the new figures came from; omitted, the last one stands.
+   */
+  markDirty(accountId: number, now: number, source?: ReadingSource): number {
+    this.dirty.add(accountId);
+    if (source) this.lastSource.set(accountId, source);
+    if (this.dirtySince === null) this.dirtySince = now;
+    return this.dirtySince + METRICS_FLUSH_MS;
+  }
+
+  /** Forgets an account that is no longer live (its last change went through the outbox). */
+  forget(accountId: number): void {
+    this.dirty.delete(accountId);
+    this.lastSource.delete(accountId);
+    this.lastReadingAt.delete(accountId);
+  }
+
+  /** The accounts whose figures Postgres has not seen yet. */
+  dirtyIds(): IterableIterator<number> {
+    return this.dirty.values();
+  }
 
   /** Queues a per-account problem mark (`session_expired`...) or clear (`null`). */
   problem(accountId: number, problem: string | null): void {
     this.problems.set(accountId, problem);
   }
 
-  /** Starts a flush now, or after the running one (never two at once). */
+  /** True while the last attempt failed and a retry is scheduled. */
+  get failing(): boolean {
+    return this.failures > 0;
+  }
+
+  /** Epoch ms of the next retry while failing; undefined otherwise. */
+  retryDue(): number | undefined {
+    return this.failing ? this.retryAt : undefined;
+  }
+
+  /**
+   * When a flush is due (epoch ms), or undefined when there is nothing to write: at once for
+   * outbox entries and problem marks, METRICS_FLUSH_MS after the oldest dirty figures; never
+   * before the retry gate opens.
+   */
+  dueAt(): number | undefined {
+    let due: number | undefined;
+    if (this.problems.size > 0 || this.host.outbox.outboxSize() > 0) due = 0;
+    else if (this.dirtySince !== null) due = this.dirtySince + METRICS_FLUSH_MS;
+    if (due === undefined) return undefined;
+    return this.failing ? Math.max(due, this.retryAt) : due;
+  }
+
+  /** Flushes when something is due by `now` (epoch ms); the one place the retry gate is read. */
+  flushIfDue(now: number): Promise<void> {
+    const due = this.dueAt();
+    if (due === undefined || now < due) return this.running ?? Promise.resolve();
+    return this.flush();
+  }
+
+  /** Starts a flush now whatever is due, or after the running one (never two at once). */
   flush(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -58,11 +178,6 @@ export class PostgresWriter {
     return this.running;
   }
 
-  /** True while the last attempt failed and a retry is scheduled. */
-  get failing(): boolean {
-    return this.failures > 0;
-  }
-
   private async loop(): Promise<void> {
     do {
       this.again = false;
@@ -71,59 +186,82 @@ export class PostgresWriter {
     } while (this.again);
   }
 
+  /** Takes up to `limit` dirty accounts as figure changes (the rest stay dirty). */
+  private takeDirty(limit: number): AccountChange[] {
+    const out: AccountChange[] = [];
+    for (const accountId of this.dirty) {
+      if (out.length >= limit) break;
+      this.dirty.delete(accountId);
+      const sub = this.host.current(accountId);
+      if (!sub?.risk) continue;
+      const source = this.lastSource.get(accountId) ?? "poll";
+      out.push(figuresChange(accountId, sub.rules, sub.risk, source));
+    }
+    if (this.dirty.size === 0) this.dirtySince = null;
+    return out;
+  }
+
+  /** Whether an equity reading of this live account is due (thinning); if so, counts it now. */
+  private readingDue(accountId: number, now: number): boolean {
+    if (!this.host.current(accountId)) return false;
+    if (now - (this.lastReadingAt.get(accountId) ?? 0) < READING_EVERY_MS) return false;
+    this.lastReadingAt.set(accountId, now);
+    return true;
+  }
+
   private async once(): Promise<boolean> {
-    const { store, now } = this.host;
-    const outbox = store.readOutbox(BATCH);
-    const dirty = this.host.takeDirty(BATCH);
+    const { outbox, now } = this.host;
+    const since = this.dirtySince;
+    const queued = outbox.readOutbox(BATCH);
+    const dirty = this.takeDirty(BATCH);
     const problems = [...this.problems].map(([accountId, problem]) => ({ accountId, problem }));
     this.problems.clear();
-    if (outbox.length === 0 && dirty.length === 0 && problems.length === 0) return true;
+    if (queued.length === 0 && dirty.length === 0 && problems.length === 0) return true;
     const t = now();
-    const queued = new Set(outbox.map((e) => e.accountId));
-    const batch: GuardedChange[] = [
-      ...outbox.map((e) => ({ change: e.change, expectMonitoring: "live" as const })),
+    const inOutbox = new Set(queued.map((e) => e.accountId));
+    const changes: GuardedChange[] = [
+      ...queued.map((e) => ({ change: e.change, expectMonitoring: "live" as const })),
       ...dirty
-        .filter((c) => !queued.has(c.accountId))
+        .filter((c) => !inOutbox.has(c.accountId))
         .map((change) => ({ change, expectMonitoring: "live" as const })),
     ];
-    const outboxIds = new Set(outbox.map((e) => e.change));
-    const handle = openDb(this.host.db, 1);
+    const fromOutbox = new Set(queued.map((e) => e.change));
     try {
-      const result = await writeChanges(
-        handle.db,
-        batch,
-        (c) => outboxIds.has(c) || this.host.readingDue(c.accountId, t),
-      );
-      await markProblems(handle.db, problems);
-      if (outbox.length) store.ackOutbox(outbox[outbox.length - 1]!.seq);
-      for (const v of result.recorded) {
-        log("violation:recorded", {
-          account_id: v.accountId,
-          rule: v.rule,
-          period: v.period,
-          source: "event",
-        });
-      }
+      const result = await this.host.write({
+        changes,
+        readingsFor: (c) => fromOutbox.has(c) || this.readingDue(c.accountId, t),
+        problems,
+      });
+      if (queued.length) outbox.ackOutbox(queued[queued.length - 1]!.seq);
+      logRecorded(result.recorded, "event");
       if (this.failures > 0) log("db:recovered", { after_failures: this.failures });
       this.failures = 0;
       this.retryAt = 0;
       return true;
     } catch (err) {
-      this.host.restoreDirty(dirty.map((c) => c.accountId));
-      for (const p of problems)
-        if (!this.problems.has(p.accountId)) this.problems.set(p.accountId, p.problem);
-      const delay = backoffDelay(this.failures, { baseMs: 1_000, capMs: 30_000 });
+      this.restore(dirty, since ?? t, problems);
+      const delay = backoffDelay(this.failures, RETRY);
       this.failures++;
-      this.retryAt = t + Math.max(250, delay);
+      this.retryAt = t + Math.max(RETRY.minMs, delay);
       this.host.wakeAt(this.retryAt);
       log(
         "db:flush_failed",
-        { pending: store.outboxSize(), failures: this.failures, retry_in_ms: this.retryAt - t },
+        { pending: outbox.outboxSize(), failures: this.failures, retry_in_ms: this.retryAt - t },
         err,
       );
       return false;
-    } finally {
-      await handle.close();
     }
+  }
+
+  /** Puts back what a failed batch took, without overwriting what changed meanwhile. */
+  private restore(
+    dirty: readonly AccountChange[],
+    since: number,
+    problems: readonly ProblemMark[],
+  ): void {
+    for (const c of dirty) this.dirty.add(c.accountId);
+    if (this.dirty.size > 0) this.dirtySince = Math.min(this.dirtySince ?? since, since);
+    for (const p of problems)
+      if (!this.problems.has(p.accountId)) this.problems.set(p.accountId, p.problem);
   }
 }

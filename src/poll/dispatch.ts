@@ -1,11 +1,8 @@
 /**
  * The sweep's fan-out. One cron invocation is capped (subrequests, six open connections, CPU),
- * so beyond a small number of accounts the cron only reads the ids of the pollable accounts
- * (one query) and enqueues them in batches; the Worker's `queue()` handler polls each batch.
+ * so beyond a small number of accounts the sweep (sweep.ts) enqueues the ids of the pollable
+ * accounts in batches; the Worker's `queue()` handler polls each batch.
  */
-import { and, asc, eq } from "drizzle-orm";
-import { openDb } from "../db/client.ts";
-import { accounts } from "../db/schema.ts";
 import { log } from "../log.ts";
 
 /** One queue message: a batch of accounts to poll. */
@@ -22,11 +19,12 @@ const MESSAGES_PER_SEND = 100;
 /** Up to this many accounts the cron polls them itself, without the queue. */
 export const DEFAULT_INLINE_MAX = 100;
 
+/** What starting a sweep did. */
 export interface DispatchResult {
+  /** Pollable accounts found. */
   accounts: number;
   /** Messages enqueued; 0 when the sweep ran inline. */
   messages: number;
-  ids: number[];
 }
 
 /** Splits ids into queue messages. */
@@ -41,21 +39,6 @@ export function toMessages(
   return out;
 }
 
-/** The ids of every account the sweep polls (active and not live). */
-export async function pollableIds(env: Env): Promise<number[]> {
-  const handle = openDb(env, 1);
-  try {
-    const rows = await handle.db
-      .select({ id: accounts.id })
-      .from(accounts)
-      .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "polling")))
-      .orderBy(asc(accounts.id));
-    return rows.map((r) => r.id);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Enqueues the ids in batches; returns the number of messages sent. */
 export async function enqueuePoll(
   queue: Queue<PollMessage>,
@@ -68,9 +51,4 @@ export async function enqueuePoll(
   }
   log("poll:enqueued", { accounts: ids.length, messages: messages.length });
   return messages.length;
-}
-
-/** How the sweep of `ids` should run: inline (few accounts, or no queue bound) or queued. */
-export function shouldQueue(count: number, hasQueue: boolean, inlineMax: number): boolean {
-  return hasQueue && count > inlineMax;
 }

@@ -4,10 +4,11 @@
  * an operator's poll) is not read again; violations are unique per period in any case.
  */
 import { openDb } from "../db/client.ts";
-import { subscribeLive, toSubscribeInput } from "../live/handoff.ts";
+import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
 import type { PollMessage } from "./dispatch.ts";
-import { pollAccounts, selectPollableByIds, type PollReport } from "./sweep.ts";
+import { pollAccounts, type PollReport } from "./poll-accounts.ts";
+import { selectPollable } from "./pollable.ts";
 
 /** Polls the accounts of a batch of messages; acknowledges or retries the whole batch. */
 export async function handlePollBatch(
@@ -20,17 +21,13 @@ export async function handlePollBatch(
     for (const m of batch.messages)
       for (const id of m.body.account_ids)
         sweepAt.set(id, Math.min(sweepAt.get(id) ?? Infinity, m.body.sweep_at));
-    const rows = (await selectPollableByIds(handle.db, [...sweepAt.keys()])).filter(
+    const ids = [...sweepAt.keys()];
+    const rows = (await selectPollable(handle.db, { ids }, ids.length)).filter(
       (r) => !r.riskState || r.riskState.last_at < sweepAt.get(r.id)!,
     );
     const report = await pollAccounts(handle.db, rows, {
       mtapiUrl: env.MTAPI_URL,
-      onEnterLive: async (entered, changes) => {
-        await subscribeLive(
-          env,
-          entered.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)),
-        );
-      },
+      onEnterLive: subscribeEntered(env),
     });
     batch.ackAll();
     log("poll:batch", {

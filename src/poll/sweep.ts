@@ -1,135 +1,100 @@
 /**
- * The poll step for a set of accounts: read each summary from MTAPI (one slow or failing
- * account never holds up the others), evaluate it with the risk engine, write the batch,
- * and hand accounts that reached the live threshold to the live monitor.
+ * The poll sweep over every pollable account, started by the cron (or `POST /v1/poll`
+ * without a body). Few accounts are polled right here; beyond `POLL_INLINE_MAX` (when the
+ * poll queue is bound) their ids go to the queue in batches (dispatch.ts). Either way the
+ * pollable set is read once, page by page, over one database pool.
  */
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
-import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
-import { markProblems, writeChanges, type GuardedChange } from "../accounts/write-changes.ts";
-import type { Db } from "../db/client.ts";
-import { accounts, type AccountRow } from "../db/schema.ts";
-import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import { openDb, type Db } from "../db/client.ts";
+import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
-import { mapWithConcurrency } from "./concurrency.ts";
+import type { AccountRow } from "../db/schema.ts";
+import {
+  DEFAULT_INLINE_MAX,
+  enqueuePoll,
+  type DispatchResult,
+  type PollMessage,
+} from "./dispatch.ts";
+import { addReport, emptyReport, pollAccounts, type PollReport } from "./poll-accounts.ts";
+import { selectPollable } from "./pollable.ts";
 
-/** What a poll did, as `POST /v1/poll` reports it. */
-export interface PollReport {
-  polled: number;
-  entered_live: number;
-  exited_live: number;
-  violations: number;
-  errors: number;
-  duration_ms: number;
-}
+/** Accounts read and polled per page. */
+const PAGE = 500;
 
-export interface PollOptions {
-  mtapiUrl: string;
-  /** Per-call MTAPI timeout (ms). */
-  timeoutMs?: number;
-  /** MTAPI calls in flight at once (Workers allow 6 open connections per invocation). */
-  concurrency?: number;
-  fetcher?: typeof fetch;
-  now?: () => number;
-  /** Called with the accounts that entered live monitoring (their update landed). */
-  onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
-}
-
-/** The accounts the sweep polls: active and not live, by id, in pages. */
-export async function selectPollable(db: Db, afterId = 0, limit = 1000): Promise<AccountRow[]> {
-  return db
-    .select()
-    .from(accounts)
-    .where(
-      and(
-        eq(accounts.status, "active"),
-        eq(accounts.monitoringState, "polling"),
-        gt(accounts.id, afterId),
-      ),
-    )
-    .orderBy(asc(accounts.id))
-    .limit(limit);
-}
-
-/** Loads the given accounts that are pollable now. */
-export async function selectPollableByIds(db: Db, ids: readonly number[]): Promise<AccountRow[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(accounts)
-    .where(
-      and(
-        inArray(accounts.id, [...ids]),
-        eq(accounts.status, "active"),
-        eq(accounts.monitoringState, "polling"),
-      ),
-    )
-    .orderBy(asc(accounts.id));
-}
-
-/** Polls the given (already loaded) accounts and writes the outcome in one batch. */
-export async function pollAccounts(
+/** Polls rows page by page and sums the reports. */
+async function pollPages(
+  env: Env,
   db: Db,
-  rows: readonly AccountRow[],
-  opts: PollOptions,
+  pages: AsyncIterable<AccountRow[]>,
+  now: () => number,
 ): Promise<PollReport> {
-  const now = opts.now ?? Date.now;
   const started = now();
-  const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
-    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
-  );
-  const batch: GuardedChange[] = [];
-  const problems: Array<{ accountId: number; problem: string | null }> = [];
-  const report: PollReport = {
-    polled: rows.length,
-    entered_live: 0,
-    exited_live: 0,
-    violations: 0,
-    errors: 0,
-    duration_ms: 0,
-  };
-  const entering = new Map<number, AccountChange>();
-  rows.forEach((row, i) => {
-    const result = results[i]!;
-    if (!result.ok) {
-      report.errors++;
-      problems.push({ accountId: row.id, problem: result.problem });
-      log("poll:account_failed", {
-        account_id: row.id,
-        problem: result.problem,
-        detail: result.detail,
-      });
-      return;
-    }
-    const { balance, equity } = result.summary;
-    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
-      balance,
-      equity,
-      at: now(),
-      source: "poll",
-    });
-    if (!outcome.applied) return;
-    const change = toChange(row.rules, outcome);
-    batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
-    if (outcome.enterLive) entering.set(row.id, change);
-  });
-  const written = await writeChanges(db, batch);
-  await markProblems(db, problems);
-  report.violations = written.recorded.length;
-  for (const v of written.recorded)
-    log("violation:recorded", {
-      account_id: v.accountId,
-      rule: v.rule,
-      period: v.period,
-      source: "poll",
-    });
-  const entered = rows.filter((r) => entering.has(r.id) && written.applied.has(r.id));
-  report.entered_live = entered.length;
-  if (entered.length && opts.onEnterLive) {
-    await opts.onEnterLive(
-      entered,
-      entered.map((r) => entering.get(r.id)!),
-    );
+  const total = emptyReport();
+  const onEnterLive = subscribeEntered(env);
+  for await (const page of pages) {
+    addReport(total, await pollAccounts(db, page, { mtapiUrl: env.MTAPI_URL, now, onEnterLive }));
   }
-  report.duration_ms = now() - started;
-  return report;
+  total.duration_ms = now() - started;
+  log("poll:sweep", { ...total });
+  return total;
+}
+
+/** Every pollable account, a page at a time, from `afterId` on. */
+async function* pollablePages(db: Db, afterId = 0): AsyncGenerator<AccountRow[]> {
+  for (;;) {
+    const page = await selectPollable(db, { afterId }, PAGE);
+    if (page.length === 0) return;
+    afterId = page[page.length - 1]!.id;
+    yield page;
+  }
+}
+
+/** The given rows, a page at a time. */
+async function* inPages(rows: readonly AccountRow[]): AsyncGenerator<AccountRow[]> {
+  for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE);
+}
+
+/** Polls every pollable account here, page by page; returns the summed report. */
+export async function runSweep(env: Env, now: () => number = Date.now): Promise<PollReport> {
+  const handle = openDb(env);
+  try {
+    return await pollPages(env, handle.db, pollablePages(handle.db), now);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Starts a sweep: polls here while the pollable accounts number at most `POLL_INLINE_MAX`
+ * (default 100) or no queue is bound; otherwise enqueues their ids.
+ */
+export async function dispatchSweep(
+  env: Env,
+  now: () => number = Date.now,
+): Promise<DispatchResult> {
+  const queue = env.POLL_QUEUE as Queue<PollMessage> | undefined;
+  if (!queue) {
+    const report = await runSweep(env, now);
+    return { accounts: report.polled, messages: 0 };
+  }
+  const sweepAt = now();
+  const inlineMax = Number(env.POLL_INLINE_MAX ?? DEFAULT_INLINE_MAX);
+  const handle = openDb(env);
+  try {
+    // Read the set once: keep the rows while few enough to poll here, then only their ids.
+    let rows: AccountRow[] = [];
+    const ids: number[] = [];
+    for await (const page of pollablePages(handle.db)) {
+      for (const row of page) ids.push(row.id);
+      if (ids.length <= inlineMax) rows.push(...page);
+      else rows = [];
+    }
+    if (ids.length <= inlineMax) {
+      await pollPages(env, handle.db, inPages(rows), now);
+      return { accounts: ids.length, messages: 0 };
+    }
+    const messages = await enqueuePoll(queue, ids, sweepAt);
+    return { accounts: ids.length, messages };
+  } finally {
+    await handle.close();
+  }
 }

@@ -6,7 +6,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
-import { monitorFor } from "../../src/live/address.ts";
+import { monitorFor } from "../../src/live/client/address.ts";
 import { createTestAccount, getAccount, sim, violationsOf } from "./helpers.ts";
 
 async function runCron(): Promise<void> {

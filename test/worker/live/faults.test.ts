@@ -13,8 +13,8 @@ import {
 } from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
 import { sim } from "../helpers.ts";
-import type { LiveMonitor } from "../../../src/live/live-monitor.ts";
-import { toSubscribeInput } from "../../../src/live/handoff.ts";
+import type { LiveMonitor } from "../../../src/live/monitor.ts";
+import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import { initialState, tradingDayAt, type RiskState } from "../../../src/risk/index.ts";
 import type { AccountRow } from "../../../src/db/schema.ts";
 

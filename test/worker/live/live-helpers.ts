@@ -2,8 +2,8 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { accounts, type AccountRow } from "../../../src/db/schema.ts";
-import { toSubscribeInput } from "../../../src/live/handoff.ts";
-import type { LiveMonitor } from "../../../src/live/live-monitor.ts";
+import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
+import type { LiveMonitor } from "../../../src/live/monitor.ts";
 import { sim, withTestDb } from "../helpers.ts";
 
 /** A monitor no other test uses. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toSubscribeInput } from "../../../src/live/handoff.ts";
+import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import {
   createTestAccount,
   createTestAccounts,

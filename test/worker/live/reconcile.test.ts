@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accounts } from "../../../src/db/schema.ts";
-import { monitorFor } from "../../../src/live/address.ts";
-import { toSubscribeInput } from "../../../src/live/handoff.ts";
-import { runReconcile } from "../../../src/poll/scheduled.ts";
+import { monitorFor } from "../../../src/live/client/address.ts";
+import { reconcileLive, toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import { createTestAccounts, withTestDb } from "../helpers.ts";
 import { emit, freshMonitor, simWait } from "./live-helpers.ts";
 
@@ -21,7 +20,7 @@ describe("reconciliation with Postgres", () => {
     const sessions = rows.map((r) => r.sessionId);
     // The seed's own test: UPDATE accounts SET monitoring_state = 'live' WHERE id IN (...).
     await setState(ids, "live");
-    await runReconcile(env);
+    await reconcileLive(env);
     const subscribed = (await monitorFor(env).subscriptions()).map((s) => s.account_id);
     expect(subscribed).toEqual(expect.arrayContaining(ids));
     await simWait({ subscribed: sessions });
@@ -30,14 +29,14 @@ describe("reconciliation with Postgres", () => {
     await withTestDb((db) =>
       db.update(accounts).set({ status: "disabled" }).where(eq(accounts.id, ids[1]!)),
     );
-    await runReconcile(env);
+    await reconcileLive(env);
     const after = (await monitorFor(env).subscriptions()).map((s) => s.account_id);
     expect(after).toContain(ids[2]);
     expect(after).not.toContain(ids[0]);
     expect(after).not.toContain(ids[1]);
     await simWait({ unsubscribed: [sessions[0]!, sessions[1]!] });
     await setState([ids[2]!], "polling");
-    await runReconcile(env);
+    await reconcileLive(env);
   });
 
   it("never undoes a change newer than the snapshot it reconciles against", async () => {

@@ -7,7 +7,7 @@ import {
   type ConnectionEvent,
   type ConnectionPolicy,
   type ConnectionState,
-} from "../../../src/live/connection.ts";
+} from "../../../../src/live/core/connection.ts";
 
 const policy: ConnectionPolicy = {
   backoff: { baseMs: 100, capMs: 2_000 },

@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "../../../src/live/backoff.ts";
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  type BackoffPolicy,
+} from "../../../../src/live/core/backoff.ts";
 
 const policy: BackoffPolicy = { baseMs: 100, capMs: 5_000 };
 const almostOne = () => 1 - Number.EPSILON;

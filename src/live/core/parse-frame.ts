@@ -4,7 +4,7 @@
  * text or binary UTF-8, figures at the top level or under `data`, camelCase, snake_case or
  * PascalCase, numbers or numeric strings, epoch-ms or ISO timestamps. Never throws.
  */
-import { INVALID, isRecord, pickNumber, pickString, spellings } from "../mtapi/fields.ts";
+import { INVALID, isRecord, pickNumber, pickString, spellings } from "../../mtapi/fields.ts";
 
 /** The keys an event may be routed by, in routing order. */
 export interface RouteKeys {

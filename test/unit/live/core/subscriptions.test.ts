@@ -1,11 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RouteKeys } from "../../../src/live/parse-frame.ts";
+import type { RouteKeys } from "../../../../src/live/core/parse-frame.ts";
 import {
+  keysChanged,
+  mergeSubscription,
+  newSubscription,
   SubscriptionTable,
   subscribeFrame,
   type Subscription,
-} from "../../../src/live/subscriptions.ts";
+} from "../../../../src/live/core/subscriptions.ts";
+import { ftmoRules, liveState, T0 } from "../fixtures.ts";
 
 /** A subscription with only what routing reads; the rest is the monitor's business. */
 function sub(accountId: number, sessionId: string, login: string, server: string): Subscription {
@@ -206,5 +210,45 @@ describe("SubscriptionTable properties", () => {
         },
       ),
     );
+  });
+});
+
+describe("building a subscription", () => {
+  const rules = ftmoRules();
+  const input = (accountId: number, sessionId: string, lastAt: number | null) => ({
+    account_id: accountId,
+    login: "1001",
+    server: "Demo",
+    session_id: sessionId,
+    rules,
+    risk_state: lastAt === null ? null : { ...liveState(rules, 95_300), last_at: lastAt },
+  });
+
+  it("starts a new account subscribed and REST-read now, never heard of by event", () => {
+    const sub = newSubscription(input(1, "s1", T0), rules, T0 + 5);
+    expect(sub).toMatchObject({
+      accountId: 1,
+      sessionId: "s1",
+      subscribedAt: T0 + 5,
+      lastRestAt: T0 + 5,
+      lastEventAt: 0,
+      lastEventTs: 0,
+    });
+    expect(sub.risk?.last_at).toBe(T0);
+  });
+
+  it("keeps the clocks of a held account and takes the new keys and rules", () => {
+    const held = { ...newSubscription(input(1, "s1", T0), rules, T0), lastEventAt: T0 + 7 };
+    const merged = mergeSubscription(held, input(1, "s2", T0 + 1), rules, T0 + 100);
+    expect(merged).toMatchObject({ sessionId: "s2", subscribedAt: T0, lastEventAt: T0 + 7 });
+    expect(keysChanged(held, merged)).toBe(true);
+    expect(keysChanged(held, { ...held })).toBe(false);
+  });
+
+  it("keeps its own risk state when the subscriber's snapshot is older, and takes a newer one", () => {
+    const held = newSubscription(input(1, "s1", T0 + 50), rules, T0);
+    expect(mergeSubscription(held, input(1, "s1", T0 + 10), rules, T0).risk?.last_at).toBe(T0 + 50);
+    expect(mergeSubscription(held, input(1, "s1", T0 + 90), rules, T0).risk?.last_at).toBe(T0 + 90);
+    expect(mergeSubscription(held, input(1, "s1", null), rules, T0).risk?.last_at).toBe(T0 + 50);
   });
 });

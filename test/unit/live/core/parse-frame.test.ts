@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseFrame, parseItem, type FrameItem } from "../../../src/live/parse-frame.ts";
+import { parseFrame, parseItem, type FrameItem } from "../../../../src/live/core/parse-frame.ts";
 
 const KINDS = ["event", "no_equity", "ack", "service_error", "invalid"];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { quietSubscriptions } from "../../../src/live/watchdog.ts";
-import type { Subscription } from "../../../src/live/subscriptions.ts";
+import { quietSubscriptions } from "../../../../src/live/core/watchdog.ts";
+import type { Subscription } from "../../../../src/live/core/subscriptions.ts";
 
 function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscription {
   return {
@@ -14,9 +14,6 @@ function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscr
     lastEventAt,
     lastEventTs: 0,
     lastRestAt,
-    lastReadingAt: 0,
-    dirty: false,
-    lastSource: "event",
   };
 }
 

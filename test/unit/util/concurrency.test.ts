@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mapWithConcurrency } from "../../../src/poll/concurrency.ts";
+import { mapWithConcurrency } from "../../../src/util/concurrency.ts";
 
 /** Resolves after a few microtask or macrotask turns, so calls overlap in varied orders. */
 function pause(turns: number): Promise<void> {

@@ -4,12 +4,13 @@
  * monitor cannot be told (an RPC failure), the next minute's reconciliation repairs it.
  */
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { accounts, type AccountRow } from "../db/schema.ts";
-import { log } from "../log.ts";
-import type { RiskState } from "../risk/index.ts";
+import type { AccountChange } from "../../accounts/outcome.ts";
+import { withDb } from "../../db/client.ts";
+import { accounts, type AccountRow } from "../../db/schema.ts";
+import { log } from "../../log.ts";
+import type { RiskState } from "../../risk/index.ts";
+import type { SubscribeInput } from "../core/subscriptions.ts";
 import { allMonitors, monitorFor } from "./address.ts";
-import type { SubscribeInput } from "./subscriptions.ts";
 
 /** The subscription of an account row (with a risk state newer than the row's, if given). */
 export function toSubscribeInput(row: AccountRow, riskState?: RiskState | null): SubscribeInput {
@@ -35,6 +36,21 @@ export async function subscribeLive(env: Env, inputs: SubscribeInput[]): Promise
   }
 }
 
+/**
+ * The hand-off of a poll: subscribes the accounts that entered live monitoring, with the
+ * risk state their reading left (newer than their rows').
+ */
+export function subscribeEntered(
+  env: Env,
+): (rows: AccountRow[], changes: AccountChange[]) => Promise<void> {
+  return async (rows, changes) => {
+    await subscribeLive(
+      env,
+      rows.map((r, i) => toSubscribeInput(r, changes[i]!.riskState)),
+    );
+  };
+}
+
 /** Unsubscribes accounts from their monitors; failures are logged and left to reconciliation. */
 export async function unsubscribeLive(
   env: Env,
@@ -58,14 +74,15 @@ export async function unsubscribeLive(
  */
 export async function reconcileLive(
   env: Env,
-  db: Db,
   now: () => number = Date.now,
 ): Promise<{ added: number; removed: number }> {
   const snapshotAt = now();
-  const rows = await db
-    .select()
-    .from(accounts)
-    .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "live")));
+  const rows = await withDb(env, (db) =>
+    db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "live"))),
+  );
   let added = 0;
   let removed = 0;
   for (const monitor of allMonitors(env)) {

@@ -51,8 +51,21 @@ export interface Step {
   effects: ConnectionEffect[];
 }
 
+/** The link's states as `GET /v1/monitor` names them. */
+export const LINK_STATES = ["open", "connecting", "backoff", "closed"] as const;
+export type LinkState = (typeof LINK_STATES)[number];
+
+/** Connection figures for `GET /v1/monitor`. */
+export interface LinkStatus {
+  state: LinkState;
+  url: string;
+  connected_since: string | null;
+  reconnects: number;
+  last_message_at: string | null;
+}
+
 /** The public name of a state, as `GET /v1/monitor` shows it. */
-export function stateName(state: ConnectionState): "open" | "connecting" | "backoff" | "closed" {
+export function stateName(state: ConnectionState): LinkState {
   return state.kind === "idle" ? "closed" : state.kind;
 }
 

@@ -4,7 +4,7 @@
  * only the first key the event carries. An event that names no key is unroutable; one whose
  * key matches no subscription is unsubscribed. Neither is ever applied to another account.
  */
-import type { RiskState, RuleParams } from "../risk/index.ts";
+import type { RiskState, RuleParams } from "../../risk/index.ts";
 import type { RouteKeys } from "./parse-frame.ts";
 
 /** What a subscriber hands the monitor about an account. */
@@ -18,7 +18,11 @@ export interface SubscribeInput {
   risk_state: RiskState | null;
 }
 
-/** A live account as the monitor holds it. */
+/**
+ * A live account as the monitor holds it: routing keys, rules, the engine's state and the
+ * watchdog's clocks. Write-behind bookkeeping (what Postgres has not seen yet) is the
+ * writer's (writer.ts), not the subscription's.
+ */
 export interface Subscription {
   accountId: number;
   login: string;
@@ -34,12 +38,53 @@ export interface Subscription {
   lastEventTs: number;
   /** Epoch ms of the last REST read by the watchdog. */
   lastRestAt: number;
-  /** Epoch ms of the last equity reading written to Postgres. */
-  lastReadingAt: number;
-  /** Figures changed since the last write to Postgres. */
-  dirty: boolean;
-  /** Where the latest applied figures came from. */
-  lastSource: "poll" | "event";
+}
+
+/**
+ * The subscription an input makes, merged with the one the monitor already holds (if any):
+ * keys and rules come from the input; the clocks carry over; the risk state carried over is
+ * the newer of the two (a subscriber's snapshot never rolls back what events moved since).
+ * @param rules the input's rules, interned by the caller.
+ * @param now epoch ms, the subscription time of a new account.
+ */
+export function mergeSubscription(
+  existing: Subscription | undefined,
+  input: SubscribeInput,
+  rules: RuleParams,
+  now: number,
+): Subscription {
+  const keepOurs =
+    existing?.risk && input.risk_state && existing.risk.last_at > input.risk_state.last_at;
+  return {
+    accountId: input.account_id,
+    login: String(input.login),
+    server: input.server,
+    sessionId: input.session_id,
+    rules,
+    risk: keepOurs ? existing!.risk : (input.risk_state ?? existing?.risk ?? null),
+    subscribedAt: existing?.subscribedAt ?? now,
+    lastEventAt: existing?.lastEventAt ?? 0,
+    lastEventTs: existing?.lastEventTs ?? 0,
+    lastRestAt: existing?.lastRestAt ?? now,
+  };
+}
+
+/** A subscription for an account the monitor does not hold yet. */
+export function newSubscription(
+  input: SubscribeInput,
+  rules: RuleParams,
+  now: number,
+): Subscription {
+  return mergeSubscription(undefined, input, rules, now);
+}
+
+/** True when the Events service knows the account under other keys now (resubscribe it). */
+export function keysChanged(before: Subscription, after: Subscription): boolean {
+  return (
+    before.sessionId !== after.sessionId ||
+    before.login !== after.login ||
+    before.server !== after.server
+  );
 }
 
 export type Route =

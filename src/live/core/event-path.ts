@@ -1,0 +1,122 @@
+/**
+ * The event path's decisions, pure: what one parsed frame item does to the subscription
+ * table, which counters it moves, and what the shell must do about an applied reading
+ * (persist it with a release now, persist the engine's memory now, or leave the figures to
+ * the next batch). The Durable Object carries the answer out (monitor.ts); nothing here
+ * touches storage, sockets or Postgres.
+ */
+import { applyReading, type AppliedReading, type ReadingOutcome } from "../../accounts/outcome.ts";
+import type { ReadingSource } from "../../risk/index.ts";
+import type { FrameItem } from "./parse-frame.ts";
+import type { CounterName } from "./status.ts";
+import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
+
+/**
+ * What the shell does with an applied reading:
+ * - `release`: breached or below the exit threshold: queue the change in the outbox and drop
+ *   the subscription in one atomic write, then flush;
+ * - `save_risk`: what later readings depend on moved (high-water mark, day start, trading
+ *   day): persist the engine's state now, and queue the figures;
+ * - `batch`: only the figures moved: queue them for the next batch.
+ */
+export type CommitAction = "release" | "save_risk" | "batch";
+
+/** The outcome of one frame item. */
+export interface EventResult {
+  /** Counters to add one to. */
+  counts: CounterName[];
+  /** The routed subscription, when the item named one. */
+  subscription?: Subscription;
+  /** The applied reading, when it was applied (the subscription's state is already moved). */
+  outcome?: AppliedReading;
+  /** What the shell does next: nothing, or carry out the commit. */
+  action: "none" | CommitAction;
+  /** Receive time minus event time (ms), for an applied timestamped event. */
+  lagMs?: number;
+}
+
+/** The commit an applied reading needs, given the state before it. */
+export function commitAction(prev: Subscription["risk"], outcome: AppliedReading): CommitAction {
+  if (outcome.breached || outcome.exitLive) return "release";
+  const next = outcome.state;
+  if (
+    !prev ||
+    prev.hwm !== next.hwm ||
+    prev.day_start !== next.day_start ||
+    prev.trading_day !== next.trading_day
+  )
+    return "save_risk";
+  return "batch";
+}
+
+/** Why a released subscription was let go (logged). */
+export function releaseReason(outcome: AppliedReading): string {
+  return outcome.breached ? "breached" : "usage below exit threshold";
+}
+
+/**
+ * Applies figures to a live subscription through the risk engine. The engine's clock only
+ * moves forward: a reading timed before the last one (clock skew between the Events service
+ * and us) is applied at the last reading's time. On success the subscription's state moves.
+ * @param at epoch ms of the reading as its source dates it.
+ */
+export function readSubscription(
+  sub: Subscription,
+  figures: { equity: number; balance?: number | undefined },
+  at: number,
+  source: ReadingSource,
+): ReadingOutcome {
+  const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", {
+    equity: figures.equity,
+    balance: figures.balance,
+    at: Math.max(at, sub.risk?.last_at ?? 0),
+    source,
+  });
+  if (outcome.applied) sub.risk = outcome.state;
+  return outcome;
+}
+
+const NOTHING: EventResult = { counts: [], action: "none" };
+
+/**
+ * One frame item: route it (events-protocol.md "Routing"), drop it when stale (older than
+ * the newest event applied to its account), apply it, and decide the commit.
+ * @param now epoch ms on the receive clock.
+ */
+export function applyEvent(table: SubscriptionTable, item: FrameItem, now: number): EventResult {
+  switch (item.kind) {
+    case "ack":
+      return { ...NOTHING, counts: ["acks"] };
+    case "service_error":
+      return { ...NOTHING, counts: ["service_errors"] };
+    case "invalid":
+      return { ...NOTHING, counts: ["received", "invalid"] };
+    case "no_equity":
+      return { ...NOTHING, counts: ["received", "no_equity"] };
+    case "event":
+      break;
+  }
+  const route = table.route(item.keys);
+  if (route.kind !== "found") return { ...NOTHING, counts: ["received", route.kind] };
+  const sub = route.sub;
+  sub.lastEventAt = now;
+  if (item.ts !== undefined && item.ts < sub.lastEventTs)
+    return { ...NOTHING, counts: ["received", "stale"], subscription: sub };
+  const prev = sub.risk;
+  const outcome = readSubscription(sub, item, item.ts ?? now, "event");
+  if (!outcome.applied) {
+    const counter = outcome.reason === "invalid" ? "invalid" : "stale";
+    return { ...NOTHING, counts: ["received", counter], subscription: sub };
+  }
+  const result: EventResult = {
+    counts: ["received", "applied"],
+    subscription: sub,
+    outcome,
+    action: commitAction(prev, outcome),
+  };
+  if (item.ts !== undefined) {
+    sub.lastEventTs = item.ts;
+    result.lagMs = now - item.ts;
+  }
+  return result;
+}

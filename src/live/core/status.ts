@@ -1,0 +1,111 @@
+/** The live monitor's figures, as `GET /v1/monitor` shows them (admin-api.md). */
+import type { LinkStatus } from "./connection.ts";
+import type { LagFigures } from "./lag.ts";
+import type { Subscription } from "./subscriptions.ts";
+
+export interface MonitorCounters {
+  /** Account events received (every item of every frame, acknowledgements aside). */
+  received: number;
+  applied: number;
+  /** Events that named no routing key. */
+  unroutable: number;
+  /** Events for accounts not currently subscribed. */
+  unsubscribed: number;
+  /** Malformed frames or items. */
+  invalid: number;
+  /** Events older than the newest applied to their account. */
+  stale: number;
+  /** Account events of a type that carries no equity (counted, not applied). */
+  no_equity: number;
+  acks: number;
+  service_errors: number;
+  /** The last few unroutable events, for diagnosis. */
+  unroutable_samples: string[];
+}
+
+/** The name of a counter (every field but the samples). */
+export type CounterName = Exclude<keyof MonitorCounters, "unroutable_samples">;
+
+/** Unroutable events kept for diagnosis. */
+const UNROUTABLE_SAMPLES = 5;
+
+export function newCounters(): MonitorCounters {
+  return {
+    received: 0,
+    applied: 0,
+    unroutable: 0,
+    unsubscribed: 0,
+    invalid: 0,
+    stale: 0,
+    no_equity: 0,
+    acks: 0,
+    service_errors: 0,
+    unroutable_samples: [],
+  };
+}
+
+/** Adds one to each named counter. */
+export function addCounts(c: MonitorCounters, counts: readonly CounterName[]): void {
+  for (const name of counts) c[name]++;
+}
+
+/**
+ * Keeps an unroutable item among the last few samples (at most 300 characters each); true
+ * when this one deserves a log line (the first ten, then one per thousand).
+ */
+export function sampleUnroutable(c: MonitorCounters, item: unknown): boolean {
+  if (c.unroutable_samples.length >= UNROUTABLE_SAMPLES) c.unroutable_samples.shift();
+  c.unroutable_samples.push(JSON.stringify(item).slice(0, 300));
+  return c.unroutable <= 10 || c.unroutable % 1000 === 0;
+}
+
+export interface MonitorStatus {
+  connection: LinkStatus;
+  subscriptions: number;
+  events: Omit<MonitorCounters, "unroutable_samples">;
+  /** Changes waiting in the outbox for Postgres. */
+  pending_writes: number;
+  /** Age of timestamped events when applied (receive clock minus event time). */
+  lag: LagFigures;
+  unroutable_samples: string[];
+}
+
+/** The status from its parts; the counters' samples are shown apart from the figures. */
+export function monitorStatus(
+  connection: LinkStatus,
+  subscriptions: number,
+  counters: MonitorCounters,
+  pendingWrites: number,
+  lag: LagFigures,
+): MonitorStatus {
+  const { unroutable_samples, ...events } = counters;
+  return {
+    connection,
+    subscriptions,
+    events,
+    pending_writes: pendingWrites,
+    lag,
+    unroutable_samples,
+  };
+}
+
+export interface SubscriptionInfo {
+  account_id: number;
+  login: string;
+  server: string;
+  session_id: string;
+  subscribed_at: string;
+  last_event_at: string | null;
+}
+
+/** A subscription as `GET /v1/monitor/subscriptions` lists it (session ids unmasked). */
+export function subscriptionInfo(s: Subscription): SubscriptionInfo {
+  return {
+    account_id: s.accountId,
+    login: s.login,
+    server: s.server,
+    session_id: s.sessionId,
+    subscribed_at: new Date(s.subscribedAt).toISOString(),
+    last_event_at: s.lastEventAt ? new Date(s.lastEventAt).toISOString() : null,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The watchdog's choices, pure: which live accounts have gone quiet and must be re-read over
+ * REST (a quiet link is not a dead link, and no account may go unwatched), oldest first; and
+ * which trading days have ended and roll over.
+ */
+import { rollover } from "../../risk/index.ts";
+import type { Subscription } from "./subscriptions.ts";
+
+/** A live account with no event or REST read for this long is re-read over REST (ms). */
+export const STALE_MS = 60_000;
+/** Most REST re-reads per heartbeat (subrequest and connection limits). */
+export const MAX_REREADS = 200;
+
+/** When the account was last heard of, by event or by REST (epoch ms). */
+function lastHeard(s: Subscription): number {
+  return Math.max(s.lastEventAt, s.lastRestAt);
+}
+
+/** Up to `max` subscriptions not heard of for `staleMs`, the longest-quiet first. */
+export function quietSubscriptions(
+  subs: Iterable<Subscription>,
+  now: number,
+  staleMs: number,
+  max = MAX_REREADS,
+): Subscription[] {
+  const quiet: Subscription[] = [];
+  for (const s of subs) if (lastHeard(s) <= now - staleMs) quiet.push(s);
+  quiet.sort((a, b) => lastHeard(a) - lastHeard(b));
+  return quiet.slice(0, max);
+}
+
+/**
+ * Rolls over the trading day of every subscription whose day ended by `now` (epoch ms) and
+ * marks it unheard of, so the watchdog reads it fresh at the boundary (risk-rules.md "Day
+ * boundary"). Returns the rolled subscriptions: the caller persists their state.
+ */
+export function rollDays(subs: Iterable<Subscription>, now: number): Subscription[] {
+  const rolled: Subscription[] = [];
+  for (const sub of subs) {
+    if (!sub.risk || now < sub.risk.day_end_ms) continue;
+    sub.risk = rollover(sub.rules, sub.risk, now);
+    sub.lastRestAt = 0;
+    sub.lastEventAt = 0;
+    rolled.push(sub);
+  }
+  return rolled;
+}

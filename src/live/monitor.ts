@@ -1,0 +1,261 @@
+/**
+ * The live monitor: a SQLite-backed Durable Object holding ONE shared Events WebSocket for
+ * every live account. A thin shell: RPC and socket callbacks in, the pure core (core/)
+ * decides, effects out to storage (store.ts), the link (events-link.ts) and Postgres through
+ * the outbox (writer.ts). The alarm (scheduler.ts) is the heartbeat and watchdog.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { toChange, type AppliedReading } from "../accounts/outcome.ts";
+import { log } from "../log.ts";
+import * as core from "./core/index.ts";
+import { EventsLink } from "./events-link.ts";
+import { MonitorStore } from "./store.ts";
+import { rereadOverRest } from "./reread.ts";
+import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
+import { PostgresWriter, postgresWrite } from "./writer.ts";
+
+export class LiveMonitor extends DurableObject<Env> {
+  private readonly store: MonitorStore;
+  private readonly subs = new core.SubscriptionTable();
+  private readonly link: EventsLink;
+  private readonly writer: PostgresWriter;
+  private readonly scheduler: Scheduler;
+  private readonly counters: core.MonitorCounters;
+  private readonly lag = new core.LagWindow();
+  /** Tunables (ms); tests shorten them through `runInDurableObject`. */
+  readonly settings = { staleMs: core.STALE_MS, heartbeatMs: HEARTBEAT_MS };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // SQLite storage is synchronous: the state is loaded before any event can run.
+    this.store = new MonitorStore(ctx.storage);
+    for (const sub of this.store.loadSubscriptions()) this.subs.put(sub);
+    this.counters = {
+      ...core.newCounters(),
+      ...this.store.getMeta<core.MonitorCounters>("counters"),
+    };
+    const now = () => Date.now();
+    this.scheduler = new Scheduler({
+      now,
+      setAlarm: (at) => void ctx.storage.setAlarm(at),
+      onTimer: () => this.onTimer(),
+      durableDue: () => [this.link.nextWake(), this.writer.retryDue()],
+      idle: () => this.subs.size === 0 && this.store.outboxSize() === 0,
+      heartbeatMs: () => this.settings.heartbeatMs,
+    });
+    this.link = new EventsLink({
+      url: env.EVENTS_URL,
+      now,
+      onOpen: (send) => this.resubscribeAll(send),
+      onFrame: (data) => this.onFrame(data),
+      wakeAt: (at) => this.scheduler.wakeAt(at),
+    });
+    this.writer = new PostgresWriter({
+      now,
+      outbox: this.store,
+      current: (id) => this.subs.get(id),
+      write: postgresWrite(env),
+      wakeAt: (at) => this.scheduler.wakeAt(at),
+    });
+    // No network I/O inside blockConcurrencyWhile (platform-notes.md).
+    void ctx.blockConcurrencyWhile(async () => {
+      this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
+    });
+  }
+
+  // ---- RPC -----------------------------------------------------------------------------
+
+  /** Subscribes accounts (or refreshes their rules and keys); returns how many are new. */
+  async subscribe(
+    inputs: core.SubscribeInput[],
+  ): Promise<{ added: number; subscriptions: number }> {
+    const now = Date.now();
+    let added = 0;
+    const changed: core.Subscription[] = [];
+    this.store.atomically(() => {
+      for (const input of inputs) {
+        const existing = this.subs.get(input.account_id);
+        const sub = core.mergeSubscription(existing, input, this.store.intern(input.rules), now);
+        if (existing && core.keysChanged(existing, sub))
+          this.link.send(core.subscribeFrame("unsubscribe", existing));
+        if (!existing) added++;
+        this.store.saveSubscription(sub);
+        this.subs.put(sub);
+        changed.push(sub);
+      }
+    });
+    for (const sub of changed) this.link.send(core.subscribeFrame("subscribe", sub));
+    // One line per call, not per account: a reconciliation may subscribe thousands at once.
+    log("monitor:subscribed", {
+      accounts: changed.length,
+      added,
+      account_ids: changed.slice(0, 20).map((s) => s.accountId),
+    });
+    this.link.demand(this.subs.size);
+    this.scheduler.armAlarm();
+    return { added, subscriptions: this.subs.size };
+  }
+
+  /** Unsubscribes accounts (operator action, reconciliation); returns how many it held. */
+  async unsubscribe(
+    accountIds: number[],
+    reason = "request",
+  ): Promise<{ removed: number; subscriptions: number }> {
+    const now = Date.now();
+    const removed = this.store.atomically(() =>
+      accountIds.filter((id) => this.release(id, now, reason)),
+    );
+    this.link.demand(this.subs.size);
+    return { removed: removed.length, subscriptions: this.subs.size };
+  }
+
+  /** Makes the subscriptions match the accounts Postgres marks live at `snapshotAt` (core/reconcile.ts). */
+  async reconcile(
+    snapshotAt: number,
+    live: core.SubscribeInput[],
+  ): Promise<{ added: number; removed: number }> {
+    const { toAdd, toRemove } = core.reconcilePlan(
+      this.subs.values(),
+      (id) => this.subs.get(id) !== undefined,
+      live,
+      snapshotAt,
+      this.store.tombstones(),
+      this.store.outboxAccounts(),
+    );
+    if (toRemove.length) await this.unsubscribe(toRemove, "reconcile");
+    if (toAdd.length) await this.subscribe(toAdd);
+    if (toAdd.length || toRemove.length)
+      log("monitor:reconciled", { added: toAdd.length, removed: toRemove.length });
+    this.store.pruneTombstones(Date.now());
+    return { added: toAdd.length, removed: toRemove.length };
+  }
+
+  /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
+  async ensureRunning(): Promise<core.MonitorStatus> {
+    this.link.demand(this.subs.size);
+    this.scheduler.armAlarm();
+    return this.status();
+  }
+
+  /** The monitor as `GET /v1/monitor` shows it. */
+  async status(): Promise<core.MonitorStatus> {
+    const pending = this.store.outboxSize();
+    return core.monitorStatus(
+      this.link.status(),
+      this.subs.size,
+      this.counters,
+      pending,
+      this.lag.figures(),
+    );
+  }
+
+  /** The subscriptions, as `GET /v1/monitor/subscriptions` shows them. */
+  async subscriptions(): Promise<core.SubscriptionInfo[]> {
+    return [...this.subs.values()].map(core.subscriptionInfo);
+  }
+
+  /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
+  async flushNow(): Promise<{ pending_writes: number }> {
+    await this.writer.flush();
+    return { pending_writes: this.store.outboxSize() };
+  }
+
+  // ---- alarm and timer ------------------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    this.scheduler.alarmFired();
+    const now = Date.now();
+    try {
+      this.link.tick();
+      this.link.demand(this.subs.size);
+      for (const sub of core.rollDays(this.subs.values(), now)) {
+        this.writer.markDirty(sub.accountId, now);
+        this.store.saveRisk(sub);
+      }
+      await this.rereadQuietAccounts(now);
+      this.persist();
+      await this.writer.flushIfDue(Date.now());
+    } finally {
+      this.scheduler.armAlarm();
+    }
+  }
+
+  private onTimer(): void {
+    this.link.tick();
+    this.persist();
+    void this.writer.flushIfDue(Date.now()).finally(() => this.scheduler.soon(this.writer.dueAt()));
+  }
+
+  // ---- event path -----------------------------------------------------------------------
+
+  private onFrame(data: string | ArrayBuffer): void {
+    const now = Date.now();
+    for (const item of core.parseFrame(data)) {
+      const r = core.applyEvent(this.subs, item, now);
+      core.addCounts(this.counters, r.counts);
+      if (item.kind === "service_error") log("events:service_error", { message: item.message });
+      else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
+        log("events:unroutable", { count: this.counters.unroutable });
+      if (r.lagMs !== undefined) this.lag.record(r.lagMs);
+      if (r.outcome && r.action !== "none") this.commit(r.subscription!, r.outcome, r.action, now);
+    }
+  }
+
+  /** Carries out one applied reading: persist what matters now, queue the rest. */
+  private commit(
+    sub: core.Subscription,
+    o: AppliedReading,
+    action: core.CommitAction,
+    now: number,
+  ): void {
+    if (action === "release") {
+      // Persist before acting: the outbox entry and the release land in one atomic write.
+      this.store.atomically(() => {
+        this.store.enqueue(toChange(sub.rules, o), now);
+        this.release(sub.accountId, now, core.releaseReason(o));
+      });
+      this.link.demand(this.subs.size);
+      void this.writer.flushIfDue(now);
+      return;
+    }
+    if (action === "save_risk") this.store.saveRisk(sub);
+    this.scheduler.soon(this.writer.markDirty(sub.accountId, now, o.reading.source));
+  }
+
+  /** Drops a subscription (inside a storage transaction when called in a batch). */
+  private release(accountId: number, now: number, reason: string): boolean {
+    const sub = this.subs.get(accountId);
+    if (!sub) return false;
+    this.store.deleteSubscription(accountId, now);
+    this.subs.delete(accountId);
+    this.writer.forget(accountId);
+    this.link.send(core.subscribeFrame("unsubscribe", sub));
+    log("monitor:unsubscribed", { account_id: accountId, reason });
+    return true;
+  }
+
+  private resubscribeAll(send: (frame: string) => void): void {
+    const started = Date.now();
+    for (const sub of this.subs.values()) send(core.subscribeFrame("subscribe", sub));
+    log("events:resubscribed", { count: this.subs.size, ms: Date.now() - started });
+  }
+
+  /** Persists the engine state of every account Postgres has not seen yet, and the counters. */
+  private persist(): void {
+    this.store.saveRisks(this.writer.dirtyIds(), (id) => this.subs.get(id));
+    this.store.setMeta("counters", this.counters);
+  }
+
+  /** Re-reads over REST every live account quiet for `staleMs`, and applies what it reads. */
+  private async rereadQuietAccounts(now: number): Promise<void> {
+    const quiet = core.quietSubscriptions(this.subs.values(), now, this.settings.staleMs);
+    await rereadOverRest(this.env.MTAPI_URL, quiet, (sub, result) => {
+      if (this.subs.get(sub.accountId) !== sub) return;
+      this.writer.problem(sub.accountId, result.ok ? null : result.problem);
+      if (!result.ok) return;
+      const prev = sub.risk;
+      const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
+      if (outcome.applied) this.commit(sub, outcome, core.commitAction(prev, outcome), Date.now());
+    });
+  }
+}

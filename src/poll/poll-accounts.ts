@@ -1,0 +1,108 @@
+/**
+ * The poll step for a set of accounts: read each summary from MTAPI (one slow or failing
+ * account never holds up the others), evaluate it with the risk engine, write the batch,
+ * and hand accounts that reached the live threshold to the live monitor.
+ */
+import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
+import {
+  logRecorded,
+  markProblems,
+  writeChanges,
+  type GuardedChange,
+} from "../accounts/write-changes.ts";
+import type { Db } from "../db/client.ts";
+import type { AccountRow } from "../db/schema.ts";
+import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import { log } from "../log.ts";
+import { mapWithConcurrency } from "../util/concurrency.ts";
+
+/** What a poll did, as `POST /v1/poll` reports it. */
+export interface PollReport {
+  polled: number;
+  entered_live: number;
+  exited_live: number;
+  violations: number;
+  errors: number;
+  duration_ms: number;
+}
+
+export interface PollOptions {
+  mtapiUrl: string;
+  /** Per-call MTAPI timeout (ms). */
+  timeoutMs?: number;
+  /** MTAPI calls in flight at once (Workers allow 6 open connections per invocation). */
+  concurrency?: number;
+  fetcher?: typeof fetch;
+  now?: () => number;
+  /** Called with the accounts that entered live monitoring (their update landed). */
+  onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
+}
+
+/** A report of nothing polled yet. */
+export function emptyReport(): PollReport {
+  return { polled: 0, entered_live: 0, exited_live: 0, violations: 0, errors: 0, duration_ms: 0 };
+}
+
+/** Adds the counts of `r` to `total` (the duration is the caller's). */
+export function addReport(total: PollReport, r: PollReport): void {
+  total.polled += r.polled;
+  total.entered_live += r.entered_live;
+  total.exited_live += r.exited_live;
+  total.violations += r.violations;
+  total.errors += r.errors;
+}
+
+/** Polls the given (already loaded) accounts and writes the outcome in one batch. */
+export async function pollAccounts(
+  db: Db,
+  rows: readonly AccountRow[],
+  opts: PollOptions,
+): Promise<PollReport> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
+    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
+  );
+  const batch: GuardedChange[] = [];
+  const problems: Array<{ accountId: number; problem: string | null }> = [];
+  const report: PollReport = { ...emptyReport(), polled: rows.length };
+  const entering = new Map<number, AccountChange>();
+  rows.forEach((row, i) => {
+    const result = results[i]!;
+    if (!result.ok) {
+      report.errors++;
+      problems.push({ accountId: row.id, problem: result.problem });
+      log("poll:account_failed", {
+        account_id: row.id,
+        problem: result.problem,
+        detail: result.detail,
+      });
+      return;
+    }
+    const { balance, equity } = result.summary;
+    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
+      balance,
+      equity,
+      at: now(),
+      source: "poll",
+    });
+    if (!outcome.applied) return;
+    const change = toChange(row.rules, outcome);
+    batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
+    if (outcome.enterLive) entering.set(row.id, change);
+  });
+  const written = await writeChanges(db, batch);
+  await markProblems(db, problems);
+  report.violations = written.recorded.length;
+  logRecorded(written.recorded, "poll");
+  const entered = rows.filter((r) => entering.has(r.id) && written.applied.has(r.id));
+  report.entered_live = entered.length;
+  if (entered.length && opts.onEnterLive) {
+    await opts.onEnterLive(
+      entered,
+      entered.map((r) => entering.get(r.id)!),
+    );
+  }
+  report.duration_ms = now() - started;
+  return report;
+}
