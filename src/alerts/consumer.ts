@@ -1,5 +1,5 @@
 /**
- * The `queue()` handler of both alert queues: forwards the outbox on a nudge, then carries
+ * The `queue()` handler of both alert queues: forwards the outbox when asked, then carries
  * out the batch's deliveries. Anything that fails outside a delivery attempt (the database)
  * retries the whole batch through the platform (retry_delay, then the dead-letter queue);
  * receivers de-duplicate on `webhook-id`.
@@ -52,7 +52,7 @@ export async function handleAlertBatch(
   }
 }
 
-/** The cron's pass: forward what no nudge forwarded, and re-enqueue lost deliveries. */
+/** The cron's pass: forward messages stored without deliveries, re-enqueue lost deliveries. */
 export async function runAlertsPass(env: Env, now: number = Date.now()): Promise<void> {
   const queues = alertQueues(env);
   if (!queues) return;

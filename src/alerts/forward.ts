@@ -1,10 +1,10 @@
 /**
- * The outbox forwarder: turns every undispatched message into one delivery per matching
- * enabled endpoint and one queue message per delivery. Runs in the alerts consumer after a
- * nudge (nudge.ts) and on every cron, so a message committed just before a crash still goes
- * out. Deliveries are created and the message marked dispatched in one transaction; the
- * queue messages are sent after it commits. Should that send be lost, {@link rescueStale}
- * re-enqueues deliveries left pending past their due time.
+ * Getting deliveries onto the alert queues. {@link enqueueDeliveries} sends one queue message
+ * per delivery, each to its lane. Writers create deliveries with their message (record.ts)
+ * and send them after the commit (nudge.ts); the cron's pass covers what that misses:
+ * {@link rescueStale} re-enqueues deliveries left pending past their due time (a send lost to
+ * a crash right after the commit), and {@link forwardPending} turns any message stored without
+ * its deliveries (`dispatched_at` null) into one delivery per matching enabled endpoint.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -33,7 +33,7 @@ export interface Enqueue {
   delayS?: number;
 }
 
-/** Messages forwarded per pass; more wait for the next nudge or cron. */
+/** Messages forwarded per pass; more wait for the next pass. */
 const MESSAGES_PER_PASS = 200;
 /** The platform's limit per `sendBatch`. */
 const PER_SEND = 100;

@@ -1,11 +1,11 @@
 /**
- * Messages on the alert queues. `drawdown-sentinel-alerts` carries nudges and first attempts
+ * Messages on the alert queues. `drawdown-sentinel-alerts` carries first attempts
  * to healthy endpoints; `drawdown-sentinel-alerts-slow` carries retries and deliveries to
  * endpoints that are failing, so that their timeouts (up to 10 s each) never hold up a
  * healthy endpoint's deliveries (a consumer handles one batch of a queue at a time).
  */
 
-/** Forward the outbox: create deliveries for undispatched messages and enqueue them. */
+/** Forward the outbox: create deliveries for messages stored without them, and enqueue them. */
 export interface ForwardMessage {
   kind: "forward";
 }
