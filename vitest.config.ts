@@ -32,6 +32,9 @@ export default defineConfig({
                 // The shared test database holds many accounts: cron tests poll inline;
                 // test/worker/queue.test.ts drives the queue path itself.
                 POLL_INLINE_MAX: "1000000",
+                // Webhook tests deliver to the loopback receiver of the global setup.
+                ALLOW_LOOPBACK_WEBHOOKS: "1",
+                SINK_URL: inject("sinkUrl"),
               },
             },
           })),

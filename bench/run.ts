@@ -24,6 +24,7 @@ const BENCHMARKS = [
   "memory",
   "exports",
   "console",
+  "alerts",
 ] as const;
 type Name = (typeof BENCHMARKS)[number];
 

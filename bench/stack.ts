@@ -51,6 +51,8 @@ export interface MonitorStatus {
 export interface StackOptions {
   /** Worker var `POLL_INLINE_MAX` (accounts the cron polls itself before using the Queue). */
   pollInlineMax?: number;
+  /** More Worker vars (e.g. `ALLOW_LOOPBACK_WEBHOOKS`). */
+  vars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -214,6 +216,7 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
     EVENTS_URL: sim.eventsUrl,
     ADMIN_TOKEN: adminToken,
     POLL_INLINE_MAX: opts.pollInlineMax === undefined ? undefined : String(opts.pollInlineMax),
+    ...opts.vars,
   };
   const worker = await startWorker({
     port,

@@ -25,6 +25,7 @@ import {
 import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { seedDemo, registerAccountsInSimulator } from "../dev/seed.ts";
+import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook-sink.ts";
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
@@ -133,6 +134,18 @@ if (sim) {
   say(`${registered} accounts known to the simulator`);
 }
 
+// WEBHOOK_SINK=1: a local receiver that prints every alert and checks its signature.
+let sink: WebhookSink | undefined;
+if (process.env.WEBHOOK_SINK === "1") {
+  const sinkPort = Number(process.env.WEBHOOK_SINK_PORT ?? 8791);
+  const print = (line: string) => say(`webhook: ${line}`);
+  sink = await startWebhookSink({ port: sinkPort, print }).catch(() =>
+    startWebhookSink({ port: 0, print }),
+  );
+  const s = sink;
+  cleanups.push(() => s.close());
+}
+
 say("starting wrangler dev ...");
 const worker = await startWorker({
   port,
@@ -143,6 +156,8 @@ const worker = await startWorker({
     MTAPI_URL: mtapiUrl,
     EVENTS_URL: eventsUrl,
     ADMIN_TOKEN: adminToken,
+    // A local run: webhooks may call http:// receivers on loopback (never set in production).
+    ALLOW_LOOPBACK_WEBHOOKS: "1",
   },
   onSpawn: (stop) => cleanups.push(stop),
 }).catch(async (err: unknown) => {
@@ -165,6 +180,14 @@ setTimeout(
   },
   60_000 - (Date.now() % 60_000),
 );
+
+if (sink) {
+  const id = await registerSink(base, adminToken, sink);
+  writeFileSync(`${dataDir}/sink-url`, `${sink.url}\n`);
+  say(
+    `webhook sink at ${sink.hookUrl("dev")} (endpoint ${id}, every event); deliveries print here`,
+  );
+}
 
 say(`Drawdown Sentinel: ${base}  (health: ${base}/health)`);
 say(`console: ${base}/  (sign in with the admin token)`);

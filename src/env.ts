@@ -13,6 +13,8 @@ interface Secrets {
   SESSION_SECRET?: string;
   /** Up to this many pollable accounts the cron polls inline instead of queueing (default 100). */
   POLL_INLINE_MAX?: string;
+  /** Local runs only (`npm run dev`, tests): `1` lets webhooks call loopback `http://` URLs. */
+  ALLOW_LOOPBACK_WEBHOOKS?: string;
 }
 
 declare global {

@@ -1,7 +1,9 @@
 import "./env.ts";
+import { handleAlertBatch } from "./alerts/consumer.ts";
+import { isAlertQueue, type AlertQueueMessage } from "./alerts/queue-message.ts";
 import { app } from "./http/app.ts";
 import type { PollMessage } from "./poll/dispatch.ts";
-import { queue } from "./poll/queue.ts";
+import { handlePollBatch } from "./poll/queue.ts";
 import { scheduled } from "./poll/scheduled.ts";
 
 export { LiveMonitor } from "./live/monitor.ts";
@@ -9,5 +11,14 @@ export { LiveMonitor } from "./live/monitor.ts";
 export default {
   fetch: app.fetch,
   scheduled,
-  queue,
-} satisfies ExportedHandler<Env, PollMessage>;
+  // Each queue has its own consumer logic: dispatch by the queue's name.
+  async queue(
+    batch: MessageBatch<PollMessage | AlertQueueMessage>,
+    env: Env,
+    _ctx: ExecutionContext,
+  ): Promise<void> {
+    if (isAlertQueue(batch.queue))
+      await handleAlertBatch(batch as MessageBatch<AlertQueueMessage>, env);
+    else await handlePollBatch(batch as MessageBatch<PollMessage>, env);
+  },
+} satisfies ExportedHandler<Env, PollMessage | AlertQueueMessage>;

@@ -11,6 +11,7 @@ import type { TestProject } from "vitest/node";
 import { checkDatabase, connectDatabase, isLoopbackUrl } from "../dev/database.ts";
 import { startPostgres } from "../dev/postgres.ts";
 import { dropTestDatabases, newRunPrefix, type TestDatabase } from "../dev/test-databases.ts";
+import { startWebhookSink } from "../dev/webhook-sink.ts";
 import { startSimulator } from "../sim/simulator.ts";
 
 declare module "vitest" {
@@ -18,6 +19,8 @@ declare module "vitest" {
     testDatabase: TestDatabase;
     simUrl: string;
     eventsUrl: string;
+    /** The webhook receiver (dev/webhook-sink.ts). */
+    sinkUrl: string;
   }
 }
 
@@ -61,11 +64,17 @@ async function startTestPostgres(): Promise<TestPostgres> {
 }
 
 export default async function setup(project: TestProject) {
-  const [pg, sim] = await Promise.all([startTestPostgres(), startSimulator({ port: 0 })]);
+  const [pg, sim, sink] = await Promise.all([
+    startTestPostgres(),
+    startSimulator({ port: 0 }),
+    startWebhookSink(),
+  ]);
   project.provide("testDatabase", pg.database);
   project.provide("simUrl", sim.url);
   project.provide("eventsUrl", sim.eventsUrl);
+  project.provide("sinkUrl", sink.url);
   return async () => {
+    await sink.close();
     await sim.close();
     await pg.close();
   };

@@ -6,6 +6,7 @@
  * row (action, actor, reason, state before and after) in the same transaction.
  */
 import { eq, sql } from "drizzle-orm";
+import { NOTHING, accountRef, recordAlert, sendAlerts, type Recorded } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, type AccountRow, type AccountStatus } from "../db/schema.ts";
 import type { MonitoringState, RiskState } from "../risk/index.ts";
@@ -53,7 +54,8 @@ export async function changeAccountState(
   target: StateTarget,
   opts: StateChangeOptions,
 ): Promise<StateChangeResult> {
-  return db.transaction(async (tx): Promise<StateChangeResult> => {
+  let alerted: Recorded = NOTHING;
+  const result = await db.transaction(async (tx): Promise<StateChangeResult> => {
     const [before] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
     if (!before) return { kind: "not_found" };
     if (opts.precondition && !opts.precondition(before)) return { kind: "refused", row: before };
@@ -97,6 +99,20 @@ export async function changeAccountState(
         after: { status, monitoring_state: monitoring },
       }),
     );
+    // An operator's move in or out of live monitoring is alerted with the change.
+    if (monitoring !== before.monitoringState) {
+      alerted = await recordAlert(
+        tx,
+        monitoring === "live" ? "account.live_entered" : "account.live_exited",
+        {
+          account: accountRef(before),
+          usage: before.metrics?.usage ?? null,
+          reason: opts.by.reason ?? `${opts.action} by ${opts.by.actor}`,
+        },
+      );
+    }
     return { kind: "done", before, after: after!, changed: true };
   });
+  await sendAlerts(alerted);
+  return result;
 }

@@ -6,10 +6,16 @@
  * rather than undoing it. Violations are facts and always land, at most once per
  * (account, rule, period) thanks to the unique key, so retries are safe.
  */
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
+import {
+  accountEventAlerts,
+  problemAlerts,
+  type ChangedAccount,
+} from "../alerts/account-events.ts";
+import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import type { EvidenceReading, ViolationEvidence } from "../db/evidence.ts";
-import { accountAudit, readings, violations } from "../db/schema.ts";
+import { accountAudit, accounts, readings, violations } from "../db/schema.ts";
 import { log } from "../log.ts";
 import type { MonitoringState, ReadingSource } from "../risk/index.ts";
 import { auditValues, systemAction, systemActor } from "./audit.ts";
@@ -143,8 +149,9 @@ export async function writeChanges(
     expect_monitoring: expectMonitoring,
     expect_version: expectVersion ?? null,
   }));
-  return db.transaction(async (tx) => {
-    const updated = await tx.execute<{ id: number }>(sql`
+  const result = await db.transaction(async (tx) => {
+    // `prev` is the row as it was: the alerts need the problem this update clears.
+    const updated = await tx.execute<ChangedAccount>(sql`
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as v(
           id int, risk_state jsonb, metrics jsonb, status text, monitoring_state text,
@@ -161,10 +168,11 @@ export async function writeChanges(
         state_version = a.state_version
           + case when i.status is not null or i.monitoring_state is not null then 1 else 0 end,
         updated_at = now()
-      from input i
-      where a.id = i.id and a.status = 'active' and a.monitoring_state = i.expect_monitoring
+      from input i, accounts prev
+      where a.id = i.id and prev.id = i.id and a.status = 'active'
+        and a.monitoring_state = i.expect_monitoring
         and (i.expect_version is null or a.state_version = i.expect_version)
-      returning a.id`);
+      returning a.id, a.login, a.server, a.label, prev.problem as prev_problem`);
     const applied = new Set(updated.rows.map((r) => Number(r.id)));
 
     const breaching = batch
@@ -233,27 +241,61 @@ export async function writeChanges(
       }));
     if (readingRows.length) await tx.insert(readings).values(readingRows);
 
-    return { applied, recorded };
+    // Alerts commit with the change: violation.recorded once per new violation, live
+    // enter/exit per applied move, account.problem when a reading clears a problem.
+    const refs = new Map(updated.rows.map((r) => [Number(r.id), r]));
+    const missing = [...new Set(recorded.map((v) => v.accountId))].filter((id) => !refs.has(id));
+    if (missing.length) {
+      const more = await tx
+        .select({
+          id: accounts.id,
+          login: accounts.login,
+          server: accounts.server,
+          label: accounts.label,
+        })
+        .from(accounts)
+        .where(inArray(accounts.id, missing));
+      for (const r of more) refs.set(r.id, { ...r, prev_problem: null });
+    }
+    const alerts = accountEventAlerts(
+      batch.map((g) => g.change).filter((c) => applied.has(c.accountId)),
+      recorded,
+      violationRows,
+      refs,
+    );
+    const alerted = await recordAlerts(tx, alerts);
+    return { applied, recorded, alerted };
   });
+  await sendAlerts(result.alerted);
+  return { applied: result.applied, recorded: result.recorded };
 }
 
-/** Marks (or, with `problem: null`, clears) per-account problems in one statement. */
+/**
+ * Marks (or, with `problem: null`, clears) per-account problems in one statement, with an
+ * `account.problem` alert per change in the same transaction.
+ */
 export async function markProblems(
   db: Db,
   problems: ReadonlyArray<{ accountId: number; problem: string | null }>,
 ): Promise<void> {
   if (problems.length === 0) return;
   const input = problems.map((p) => ({ id: p.accountId, problem: p.problem }));
-  await db.execute(sql`
-    with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as v(id int, problem text)
-    )
-    update accounts a set
-      problem = i.problem,
-      problem_since = case when i.problem is null then null
-                           when a.problem is distinct from i.problem then now()
-                           else a.problem_since end,
-      updated_at = now()
-    from input i
-    where a.id = i.id and a.problem is distinct from i.problem`);
+  const alerted = await db.transaction(async (tx) => {
+    const changed = await tx.execute<ChangedAccount & { problem: string | null }>(sql`
+      with input as (
+        select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as v(id int, problem text)
+      )
+      update accounts a set
+        problem = i.problem,
+        problem_since = case when i.problem is null then null
+                             when a.problem is distinct from i.problem then now()
+                             else a.problem_since end,
+        updated_at = now()
+      from input i, accounts prev
+      where a.id = i.id and prev.id = i.id and a.problem is distinct from i.problem
+      returning a.id, a.login, a.server, a.label, a.problem, prev.problem as prev_problem`);
+    const alerts = changed.rows.flatMap((r) => problemAlerts(r, r.problem));
+    return recordAlerts(tx, alerts);
+  });
+  await sendAlerts(alerted);
 }

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   doublePrecision,
   index,
@@ -233,6 +234,136 @@ export const accountAdjustments = pgTable(
   (t) => [index("account_adjustments_account_idx").on(t.accountId, t.id)],
 );
 
+/**
+ * A firm's webhook receiver (spec/webhooks.md). `url` may hold credentials: answers and logs
+ * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Event types it receives; `["*"]` for all. */
+    events: jsonb("events").$type<string[]>().notNull(),
+    /** `standard` (signed Standard Webhooks) or `slack` (`{"text"}`, unsigned). */
+    format: text("format").notNull().default("standard"),
+    secret: text("secret").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Why it was disabled (an operator, or 3 days of failures); null while enabled. */
+    disabledReason: text("disabled_reason"),
+    /** Start of the current run of failed attempts; null after any success. */
+    failingSince: timestamp("failing_since", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("webhook_endpoints_format_check", sql`${t.format} in ('standard', 'slack')`)],
+);
+
+/**
+ * The alert outbox: one row per event, written in the transaction of the change that caused it
+ * (src/alerts/record.ts). `dispatched_at` is set once its deliveries exist.
+ */
+export const webhookMessages = pgTable(
+  "webhook_messages",
+  {
+    /** The Standard Webhooks message id (`webhook-id`), `msg_...`. */
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** The body every endpoint receives: `{type, timestamp, data}`. */
+    payload: jsonb("payload").$type<{ type: string; timestamp: string; data: unknown }>().notNull(),
+    /** Set for a message meant for one endpoint only (`webhook.test`). */
+    targetEndpointId: integer("target_endpoint_id").references(() => webhookEndpoints.id, {
+      onDelete: "cascade",
+    }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    index("webhook_messages_pending_idx")
+      .on(t.createdAt)
+      .where(sql`${t.dispatchedAt} is null`),
+  ],
+);
+
+/** One message to one endpoint: its state across attempts. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => webhookMessages.id, { onDelete: "cascade" }),
+    endpointId: integer("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** `pending`, `delivered` or `failed`. */
+    status: text("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** When the next attempt is due (the queue message's delay matches it). */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow(),
+    /** Start of the retry window (24 h); reset by an operator's retry. */
+    firstAttemptAt: timestamp("first_attempt_at", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_message_endpoint_key").on(t.messageId, t.endpointId),
+    index("webhook_deliveries_pending_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    check(
+      "webhook_deliveries_status_check",
+      sql`${t.status} in ('pending', 'delivered', 'failed')`,
+    ),
+  ],
+);
+
+/** The deliveries log: one row per HTTP attempt. */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: bigint("delivery_id", { mode: "number" })
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    endpointId: integer("endpoint_id").notNull(),
+    messageId: text("message_id").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+    /** HTTP status of the answer; null when there was none (timeout, network error). */
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    /** What the attempt led to: `delivered`, `retrying` or `failed`. */
+    outcome: text("outcome").notNull(),
+  },
+  (t) => [index("webhook_attempts_endpoint_idx").on(t.endpointId, t.id)],
+);
+
+/**
+ * Audit of webhook endpoint changes (created, updated, secret rotated, deleted, disabled after
+ * failing). Kept apart from `account_audit`, whose rows belong to an account.
+ */
+export const webhookAudit = pgTable(
+  "webhook_audit",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    /** No foreign key: the trail outlives a deleted endpoint. */
+    endpointId: integer("endpoint_id").notNull(),
+    /** `created`, `updated`, `secret_rotated`, `deleted`, `disabled`, `tested`, `retried`. */
+    action: text("action").notNull(),
+    /** Changed fields and values, URLs masked, never a secret. */
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull(),
+    /** `api` (the admin token) or `system` (delivery). */
+    actor: text("actor").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("webhook_audit_endpoint_idx").on(t.endpointId, t.at)],
+);
+
 export type AccountRow = typeof accounts.$inferSelect;
 export type AccountAdjustmentRow = typeof accountAdjustments.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
@@ -240,3 +371,4 @@ export type ViolationRow = typeof violations.$inferSelect;
 export type AuditRow = typeof accountAudit.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RulesVersionRow = typeof accountRules.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;

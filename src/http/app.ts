@@ -25,6 +25,7 @@ import { pollApi } from "./poll.ts";
 import { sessionApi } from "./session.ts";
 import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
+import { webhooksApi } from "./webhooks.ts";
 
 export const app = newApi();
 
@@ -65,6 +66,7 @@ app.route("/v1/audit", auditApi);
 app.route("/v1/keys", keysApi);
 app.route("/v1/accounts", adjustmentsApi);
 app.route("/v1/presets", presetsApi);
+app.route("/v1/webhooks", webhooksApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -90,6 +92,7 @@ const openApiConfig = {
     { name: "keys" },
     { name: "monitor" },
     { name: "poller" },
+    { name: "webhooks" },
     { name: "health" },
     { name: "session" },
   ],

@@ -7,7 +7,7 @@
 import { badRequest } from "./errors.ts";
 
 /** The lists that hand out cursors. */
-export type CursorKind = "accounts" | "violations" | "audit";
+export type CursorKind = "accounts" | "violations" | "audit" | "deliveries";
 
 const PREFIX = "v1";
 

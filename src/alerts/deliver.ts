@@ -1,0 +1,224 @@
+/**
+ * Carries out a batch of deliveries: reads them with their message and endpoint, attempts the
+ * pending ones concurrently (so one slow receiver costs the batch at most one timeout), then
+ * writes every attempt, each delivery's next state and each endpoint's failure run in one
+ * transaction, and finally enqueues the retries on the slow lane with their delay.
+ * An endpoint failing for 3 days is disabled (audited) and its pending deliveries failed.
+ */
+import { inArray, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import {
+  webhookAttempts,
+  webhookAudit,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookMessages,
+} from "../db/schema.ts";
+import { log } from "../log.ts";
+import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
+import type { MessagePayload } from "./events.ts";
+import { enqueueDeliveries, type AlertQueues, type Enqueue } from "./forward.ts";
+import { buildRequest, type EndpointFormat } from "./request.ts";
+import { shouldDisable } from "./schedule.ts";
+import { checkWebhookUrl, maskUrl } from "./url-policy.ts";
+
+export interface DeliverOptions {
+  queues: AlertQueues;
+  /** Local runs only: loopback receivers allowed. */
+  allowLoopback: boolean;
+  /** Epoch ms; a fake clock in tests. */
+  now?: () => number;
+  fetcher?: typeof fetch;
+}
+
+interface Row {
+  id: number;
+  status: string;
+  attempts: number;
+  firstAttemptAt: Date;
+  messageId: string;
+  payload: MessagePayload;
+  endpointId: number;
+  url: string;
+  format: string;
+  secret: string;
+  enabled: boolean;
+  failingSince: Date | null;
+}
+
+interface Outcome {
+  row: Row;
+  result: AttemptResult;
+  next: Next;
+  at: number;
+}
+
+/** What a batch did: deliveries attempted, delivered, failed for good, endpoints disabled. */
+export interface DeliverReport {
+  attempted: number;
+  delivered: number;
+  failed: number;
+  disabled: number[];
+}
+
+async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Promise<Outcome> {
+  const at = now();
+  let result: AttemptResult;
+  const verdict = checkWebhookUrl(row.url, opts.allowLoopback);
+  if (!row.enabled) {
+    result = { ok: false, statusCode: null, error: "endpoint disabled", durationMs: 0 };
+  } else if (!verdict.ok) {
+    result = { ok: false, statusCode: null, error: `url ${verdict.reason}`, durationMs: 0 };
+  } else {
+    const req = buildRequest(
+      row.format as EndpointFormat,
+      row.messageId,
+      row.payload,
+      row.secret,
+      at,
+    );
+    result = await attemptDelivery(opts.fetcher ?? fetch, row.url, req.headers, req.body);
+  }
+  const attempts = row.attempts + 1;
+  const next: Next =
+    !row.enabled || !verdict.ok
+      ? { status: "failed" }
+      : nextState(result.ok, attempts, row.firstAttemptAt.getTime(), now());
+  return { row, result, next, at };
+}
+
+/** Delivers the deliveries `ids` (those still pending); see the module comment. */
+export async function deliverBatch(
+  db: Db,
+  ids: readonly number[],
+  opts: DeliverOptions,
+): Promise<DeliverReport> {
+  const now = opts.now ?? Date.now;
+  const rows: Row[] = await db
+    .select({
+      id: webhookDeliveries.id,
+      status: webhookDeliveries.status,
+      attempts: webhookDeliveries.attempts,
+      firstAttemptAt: webhookDeliveries.firstAttemptAt,
+      messageId: webhookDeliveries.messageId,
+      payload: webhookMessages.payload,
+      endpointId: webhookEndpoints.id,
+      url: webhookEndpoints.url,
+      format: webhookEndpoints.format,
+      secret: webhookEndpoints.secret,
+      enabled: webhookEndpoints.enabled,
+      failingSince: webhookEndpoints.failingSince,
+    })
+    .from(webhookDeliveries)
+    .innerJoin(webhookMessages, sql`${webhookMessages.id} = ${webhookDeliveries.messageId}`)
+    .innerJoin(webhookEndpoints, sql`${webhookEndpoints.id} = ${webhookDeliveries.endpointId}`)
+    .where(inArray(webhookDeliveries.id, [...new Set(ids)]))
+    .then((r) => r.map((x) => ({ ...x, payload: x.payload as MessagePayload })));
+  const due = rows.filter((r) => r.status === "pending");
+  const report: DeliverReport = { attempted: due.length, delivered: 0, failed: 0, disabled: [] };
+  if (due.length === 0) return report;
+
+  const outcomes = await Promise.all(due.map((r) => attemptOne(r, opts, now)));
+  const t = now();
+
+  // Per endpoint: any success ends its failure run; otherwise the run starts (or goes on).
+  const byEndpoint = new Map<number, { ok: boolean; failingSince: Date | null; url: string }>();
+  for (const o of outcomes) {
+    const e = byEndpoint.get(o.row.endpointId);
+    byEndpoint.set(o.row.endpointId, {
+      ok: (e?.ok ?? false) || o.result.ok,
+      failingSince: o.row.failingSince,
+      url: o.row.url,
+    });
+  }
+  const recovered = [...byEndpoint].filter(([, e]) => e.ok && e.failingSince).map(([id]) => id);
+  const failing = [...byEndpoint].filter(([, e]) => !e.ok).map(([id]) => id);
+  const toDisable = [...byEndpoint]
+    .filter(([, e]) => !e.ok && shouldDisable(e.failingSince?.getTime() ?? null, t))
+    .map(([id]) => id);
+
+  const retries: Enqueue[] = [];
+  await db.transaction(async (tx) => {
+    await tx.insert(webhookAttempts).values(
+      outcomes.map((o) => ({
+        deliveryId: o.row.id,
+        endpointId: o.row.endpointId,
+        messageId: o.row.messageId,
+        at: new Date(o.at),
+        statusCode: o.result.statusCode,
+        error: o.result.error,
+        durationMs: o.result.durationMs,
+        outcome: o.next.status === "pending" ? "retrying" : o.next.status,
+      })),
+    );
+    const input = outcomes.map((o) => ({
+      id: o.row.id,
+      status: o.next.status,
+      attempts: o.row.attempts + 1,
+      next_attempt_at: new Date(o.next.status === "pending" ? o.next.at : o.at).toISOString(),
+    }));
+    await tx.execute(sql`
+      with input as (
+        select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+          as v(id bigint, status text, attempts int, next_attempt_at timestamptz)
+      )
+      update webhook_deliveries d set status = i.status, attempts = i.attempts,
+        next_attempt_at = i.next_attempt_at
+      from input i where d.id = i.id and d.status = 'pending'`);
+    const at = new Date(t);
+    if (recovered.length)
+      await tx
+        .update(webhookEndpoints)
+        .set({ failingSince: null })
+        .where(inArray(webhookEndpoints.id, recovered));
+    if (failing.length)
+      await tx
+        .update(webhookEndpoints)
+        .set({
+          failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${at.toISOString()}::timestamptz)`,
+        })
+        .where(inArray(webhookEndpoints.id, failing));
+    if (toDisable.length) {
+      const disabled = await tx
+        .update(webhookEndpoints)
+        .set({ enabled: false, disabledReason: "failing for 3 days", updatedAt: at })
+        .where(sql`${inArray(webhookEndpoints.id, toDisable)} and ${webhookEndpoints.enabled}`)
+        .returning({ id: webhookEndpoints.id, failingSince: webhookEndpoints.failingSince });
+      if (disabled.length) {
+        await tx.insert(webhookAudit).values(
+          disabled.map((d) => ({
+            endpointId: d.id,
+            action: "disabled",
+            detail: {
+              reason: "failing for 3 days",
+              failing_since: d.failingSince?.toISOString() ?? null,
+              url: maskUrl(byEndpoint.get(d.id)!.url),
+            },
+            actor: "system",
+            at,
+          })),
+        );
+        await tx
+          .update(webhookDeliveries)
+          .set({ status: "failed" })
+          .where(
+            sql`${inArray(
+              webhookDeliveries.endpointId,
+              disabled.map((d) => d.id),
+            )} and ${webhookDeliveries.status} = 'pending'`,
+          );
+        report.disabled = disabled.map((d) => d.id);
+      }
+    }
+  });
+
+  for (const o of outcomes) {
+    if (o.next.status === "delivered") report.delivered++;
+    else if (o.next.status === "failed") report.failed++;
+    else if (!report.disabled.includes(o.row.endpointId))
+      retries.push({ id: o.row.id, failing: true, delayS: o.next.delayS });
+  }
+  await enqueueDeliveries(opts.queues, retries);
+  for (const id of report.disabled) log("alerts:endpoint_disabled", { endpoint_id: id });
+  return report;
+}

@@ -1,0 +1,236 @@
+/**
+ * Webhook endpoints in Postgres: create, read, change and delete them with an audit row in
+ * the same transaction, list the deliveries log, and re-arm one delivery. Answers show the URL
+ * masked and never the secret, except the create and rotate answers (shown once).
+ */
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import {
+  webhookAttempts,
+  webhookAudit,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookMessages,
+  type WebhookEndpointRow,
+} from "../db/schema.ts";
+import type { Writer } from "./record.ts";
+import type { EndpointFormat } from "./request.ts";
+import { newSecret } from "./secret.ts";
+import { maskUrl } from "./url-policy.ts";
+
+/** An endpoint as the API shows it. */
+export interface EndpointJson {
+  id: number;
+  /** Credentials masked. */
+  url: string;
+  description: string | null;
+  events: string[];
+  format: EndpointFormat;
+  enabled: boolean;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export function presentEndpoint(row: WebhookEndpointRow): EndpointJson {
+  return {
+    id: row.id,
+    url: maskUrl(row.url),
+    description: row.description,
+    events: row.events,
+    format: row.format as EndpointFormat,
+    enabled: row.enabled,
+    disabled_reason: row.disabledReason,
+    failing_since: row.failingSince?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+/** Who made a change: the admin API, or the delivery system. */
+export type Actor = "api" | "system";
+
+async function audit(
+  tx: Writer,
+  endpointId: number,
+  action: string,
+  detail: Record<string, unknown>,
+  actor: Actor,
+): Promise<void> {
+  await tx.insert(webhookAudit).values({ endpointId, action, detail, actor });
+}
+
+export interface NewEndpoint {
+  url: string;
+  events: string[];
+  description: string | null;
+  format: EndpointFormat;
+}
+
+/** Creates an endpoint with a fresh secret; returns the row (the secret included). */
+export async function createEndpoint(
+  db: Db,
+  input: NewEndpoint,
+  actor: Actor,
+): Promise<WebhookEndpointRow> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(webhookEndpoints)
+      .values({ ...input, secret: newSecret() })
+      .returning();
+    await audit(
+      tx,
+      row!.id,
+      "created",
+      { url: maskUrl(input.url), events: input.events, format: input.format },
+      actor,
+    );
+    return row!;
+  });
+}
+
+export async function listEndpoints(db: Db): Promise<WebhookEndpointRow[]> {
+  return db.select().from(webhookEndpoints).orderBy(desc(webhookEndpoints.id));
+}
+
+export async function findEndpoint(db: Db, id: number): Promise<WebhookEndpointRow | undefined> {
+  const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+  return row;
+}
+
+export interface EndpointPatch {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  format?: EndpointFormat;
+  enabled?: boolean;
+  rotateSecret?: boolean;
+}
+
+/** Applies a patch with its audit row; undefined when there is no such endpoint. */
+export async function updateEndpoint(
+  db: Db,
+  id: number,
+  patch: EndpointPatch,
+  actor: Actor,
+): Promise<WebhookEndpointRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, id))
+      .for("update");
+    if (!before) return undefined;
+    const set: Partial<typeof webhookEndpoints.$inferInsert> = { updatedAt: new Date() };
+    const detail: Record<string, unknown> = {};
+    if (patch.url !== undefined) {
+      set.url = patch.url;
+      detail.url = maskUrl(patch.url);
+    }
+    if (patch.events !== undefined) set.events = detail.events = patch.events;
+    if (patch.description !== undefined) set.description = detail.description = patch.description;
+    if (patch.format !== undefined) set.format = detail.format = patch.format;
+    if (patch.enabled !== undefined) {
+      set.enabled = detail.enabled = patch.enabled;
+      // Re-enabled: a fresh start. Disabled by an operator: say so.
+      set.disabledReason = patch.enabled ? null : "disabled by an operator";
+      if (patch.enabled) set.failingSince = null;
+    }
+    if (patch.rotateSecret) set.secret = newSecret();
+    const [after] = await tx
+      .update(webhookEndpoints)
+      .set(set)
+      .where(eq(webhookEndpoints.id, id))
+      .returning();
+    if (Object.keys(detail).length) await audit(tx, id, "updated", detail, actor);
+    if (patch.rotateSecret) await audit(tx, id, "secret_rotated", {}, actor);
+    return after;
+  });
+}
+
+/** Deletes an endpoint (its deliveries and log go with it); false when there was none. */
+export async function deleteEndpoint(db: Db, id: number, actor: Actor): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const gone = await tx
+      .delete(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, id))
+      .returning({ url: webhookEndpoints.url });
+    if (!gone.length) return false;
+    await audit(tx, id, "deleted", { url: maskUrl(gone[0]!.url) }, actor);
+    return true;
+  });
+}
+
+/** One line of the deliveries log. */
+export interface AttemptJson {
+  id: number;
+  message_id: string;
+  type: string;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  /** What the attempt led to: `delivered`, `retrying` or `failed`. */
+  outcome: string;
+}
+
+/** The endpoint's attempts, newest first, `limit + 1` rows for paging. */
+export async function listAttempts(
+  db: Db,
+  endpointId: number,
+  q: { outcome?: string | undefined; beforeId?: number | undefined; limit: number },
+): Promise<AttemptJson[]> {
+  const rows = await db
+    .select({ a: webhookAttempts, type: webhookMessages.type })
+    .from(webhookAttempts)
+    .innerJoin(webhookMessages, eq(webhookMessages.id, webhookAttempts.messageId))
+    .where(
+      and(
+        eq(webhookAttempts.endpointId, endpointId),
+        q.outcome ? eq(webhookAttempts.outcome, q.outcome) : undefined,
+        q.beforeId ? lt(webhookAttempts.id, q.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookAttempts.id))
+    .limit(q.limit + 1);
+  return rows.map(({ a, type }) => ({
+    id: a.id,
+    message_id: a.messageId,
+    type,
+    at: a.at.toISOString(),
+    status_code: a.statusCode,
+    error: a.error,
+    duration_ms: a.durationMs,
+    outcome: a.outcome,
+  }));
+}
+
+/**
+ * Re-arms the delivery of `messageId` to the endpoint for an attempt now, with a fresh 24 h
+ * window; returns its id, or undefined when the endpoint never had that message.
+ */
+export async function rearmDelivery(
+  db: Db,
+  endpointId: number,
+  messageId: string,
+  actor: Actor,
+): Promise<number | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", nextAttemptAt: sql`now()`, firstAttemptAt: sql`now()` })
+      .where(
+        and(
+          eq(webhookDeliveries.endpointId, endpointId),
+          eq(webhookDeliveries.messageId, messageId),
+        ),
+      )
+      .returning({ id: webhookDeliveries.id });
+    if (!row) return undefined;
+    await audit(tx, endpointId, "retried", { message_id: messageId }, actor);
+    return row.id;
+  });
+}
+
+export { audit as auditEndpoint };

@@ -1,0 +1,115 @@
+/**
+ * The alert events of spec/webhooks.md and the shape of each one's `data`. Pure: the types,
+ * the list of names the API accepts, and the message body every endpoint receives.
+ */
+
+/** Every event type an endpoint can subscribe to. */
+export const EVENT_TYPES = [
+  "violation.recorded",
+  "account.warning",
+  "account.live_entered",
+  "account.live_exited",
+  "account.problem",
+  "account.objectives_met",
+  "monitor.degraded",
+  "monitor.recovered",
+  "webhook.test",
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The account as events name it. */
+export interface AccountRef {
+  id: number;
+  login: string;
+  server: string;
+  label: string | null;
+}
+
+/** Usage per rule, % of the rule's allowance. */
+export interface UsageFigures {
+  daily: number;
+  max: number;
+  overall: number;
+}
+
+/** `data` of each event type. */
+export interface EventData {
+  "violation.recorded": {
+    account: AccountRef;
+    violation: {
+      id: number;
+      rule: string;
+      period: string;
+      /** Account currency. */
+      equity: number;
+      /** Account currency. */
+      floor: number;
+      /** % of the rule's allowance at detection. */
+      usage: number;
+      source: string;
+      detected_at: string;
+    };
+  };
+  "account.warning": {
+    account: AccountRef;
+    rule: string;
+    /** The trading day, or `lifetime`. */
+    period: string;
+    /** The `warn_at_pct` level reached, %. */
+    level: number;
+    /** %. */
+    usage: number;
+    equity: number;
+    floor: number;
+  };
+  "account.live_entered": { account: AccountRef; usage: UsageFigures | null; reason: string };
+  "account.live_exited": { account: AccountRef; usage: UsageFigures | null; reason: string };
+  "account.problem": {
+    account: AccountRef;
+    /** The problem that appeared, or null when it cleared. */
+    problem: string | null;
+    /** `appeared` or `cleared`, and the problem concerned. */
+    detail: { change: "appeared" | "cleared"; problem: string };
+  };
+  "account.objectives_met": { account: AccountRef; objectives: unknown };
+  "monitor.degraded": { health: string; reasons: string[] };
+  "monitor.recovered": { health: string; reasons: string[] };
+  "webhook.test": Record<string, never>;
+}
+
+/** The JSON body of a Standard Webhooks message. */
+export interface MessagePayload<T extends EventType = EventType> {
+  type: T;
+  /** ISO-8601. */
+  timestamp: string;
+  data: EventData[T];
+}
+
+/** True when an endpoint subscribed to `events` receives `type`. */
+export function subscribes(events: readonly string[], type: string): boolean {
+  return events.includes("*") || events.includes(type);
+}
+
+/** A fresh message id (`webhook-id`): `msg_` and 32 hex digits. */
+export function newMessageId(): string {
+  return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** The account as events name it, from any row with its columns. */
+export function accountRef(row: {
+  id: number;
+  login: string;
+  server: string;
+  label: string | null;
+}): AccountRef {
+  return { id: Number(row.id), login: row.login, server: row.server, label: row.label };
+}
+
+/** One event to record. */
+export interface AlertInput<T extends EventType = EventType> {
+  type: T;
+  data: EventData[T];
+  /** Only this endpoint receives it (`webhook.test`). */
+  endpointId?: number;
+}

@@ -1,0 +1,50 @@
+/** One line of text per event, for `format: "slack"` endpoints. Pure. */
+import type { AccountRef, EventData, MessagePayload } from "./events.ts";
+
+function who(a: AccountRef): string {
+  return `${a.login}@${a.server}${a.label ? ` (${a.label})` : ""}`;
+}
+
+function money(n: number): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+/** The Slack `text` of a message. */
+export function slackText(p: MessagePayload): string {
+  switch (p.type) {
+    case "violation.recorded": {
+      const d = p.data as EventData["violation.recorded"];
+      const v = d.violation;
+      return `:rotating_light: Breach: ${who(d.account)} broke ${v.rule} (${v.period}): equity ${money(v.equity)} below floor ${money(v.floor)}, usage ${v.usage.toFixed(1)}%`;
+    }
+    case "account.warning": {
+      const d = p.data as EventData["account.warning"];
+      return `:warning: Warning: ${who(d.account)} reached ${d.level}% of ${d.rule} (${d.period}): usage ${d.usage.toFixed(1)}%, equity ${money(d.equity)}, floor ${money(d.floor)}`;
+    }
+    case "account.live_entered":
+    case "account.live_exited": {
+      const d = p.data as EventData["account.live_entered"];
+      const verb = p.type === "account.live_entered" ? "entered" : "left";
+      const usage = d.usage ? `, usage ${d.usage.overall.toFixed(1)}%` : "";
+      return `${who(d.account)} ${verb} live monitoring (${d.reason}${usage})`;
+    }
+    case "account.problem": {
+      const d = p.data as EventData["account.problem"];
+      return d.problem
+        ? `:warning: ${who(d.account)}: problem ${d.problem}`
+        : `${who(d.account)}: problem ${d.detail.problem} cleared`;
+    }
+    case "account.objectives_met": {
+      const d = p.data as EventData["account.objectives_met"];
+      return `:tada: ${who(d.account)} met all objectives`;
+    }
+    case "monitor.degraded":
+    case "monitor.recovered": {
+      const d = p.data as EventData["monitor.degraded"];
+      const reasons = d.reasons.length ? `: ${d.reasons.join(", ")}` : "";
+      return `Monitor ${p.type === "monitor.degraded" ? "degraded" : "recovered"} (${d.health})${reasons}`;
+    }
+    case "webhook.test":
+      return "Drawdown Sentinel test message";
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * `/v1/webhooks`: the firm's webhook endpoints (spec/webhooks.md, "Endpoints"). Every change is
+ * audited (`webhook_audit`) in its own transaction. The secret (`whsec_` + base64) is shown
+ * in the create answer and in the answer of a `rotate_secret` patch, never again.
+ *
+ * Roles (the spec's; the API has one admin token today, so every route takes it — the
+ * desk roles work maps these): `viewer` may read (list, read, deliveries log); `operator`
+ * may send a test; `admin` creates, changes, deletes, and retries a delivery.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { alertQueues } from "../alerts/consumer.ts";
+import {
+  auditEndpoint,
+  createEndpoint,
+  deleteEndpoint,
+  findEndpoint,
+  listAttempts,
+  listEndpoints,
+  presentEndpoint,
+  rearmDelivery,
+  updateEndpoint,
+} from "../alerts/endpoints.ts";
+import { enqueueDeliveries } from "../alerts/forward.ts";
+import { recordAlerts, sendAlerts } from "../alerts/record.ts";
+import { checkWebhookUrl, loopbackAllowed } from "../alerts/url-policy.ts";
+import type { Db } from "../db/client.ts";
+import type { WebhookEndpointRow } from "../db/schema.ts";
+import { BEARER, newApi } from "./api-env.ts";
+import { badRequest, conflict, notFound } from "./errors.ts";
+import { decodeCursor, pageOf } from "./pagination.ts";
+import { errorResponses } from "./schemas.ts";
+import {
+  AcceptedSchema,
+  AttemptListSchema,
+  CreateWebhookSchema,
+  DeliveriesQuerySchema,
+  PatchWebhookSchema,
+  RetryParamSchema,
+  WebhookIdParamSchema,
+  WebhookListSchema,
+  WebhookSchema,
+  WebhookWithSecretSchema,
+} from "./webhook-schemas.ts";
+
+const tags = ["webhooks"];
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+
+/** The URL if the policy allows it, else a 400 naming `url`. */
+function allowedUrl(url: string, env: Env): string {
+  const verdict = checkWebhookUrl(url, loopbackAllowed(env));
+  if (!verdict.ok) throw badRequest("url not allowed", [{ path: "url", message: verdict.reason }]);
+  return url;
+}
+
+async function endpointOr404(db: Db, id: number): Promise<WebhookEndpointRow> {
+  const row = await findEndpoint(db, id);
+  if (!row) throw notFound("webhook", id);
+  return row;
+}
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "Register an endpoint (role admin); the answer shows its secret, once",
+  request: { body: { content: json(CreateWebhookSchema), required: true } },
+  responses: {
+    201: { description: "The endpoint and its secret", content: json(WebhookWithSecretSchema) },
+    ...errorResponses(400, 415),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security: BEARER,
+  summary: "List endpoints, newest first (role viewer)",
+  responses: { 200: { description: "Every endpoint", content: json(WebhookListSchema) } },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Read an endpoint (role viewer)",
+  request: { params: WebhookIdParamSchema },
+  responses: {
+    200: { description: "The endpoint", content: json(WebhookSchema) },
+    ...errorResponses(400, 404),
+  },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Change an endpoint, enable or disable it, rotate its secret (role admin)",
+  request: {
+    params: WebhookIdParamSchema,
+    body: { content: json(PatchWebhookSchema), required: true },
+  },
+  responses: {
+    200: {
+      description: "The endpoint (with `secret` when it was rotated)",
+      content: json(WebhookWithSecretSchema.partial({ secret: true })),
+    },
+    ...errorResponses(400, 404, 415),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  security: BEARER,
+  summary: "Delete an endpoint and its deliveries log (role admin)",
+  request: { params: WebhookIdParamSchema },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404) },
+});
+
+const test = createRoute({
+  method: "post",
+  path: "/{id}/test",
+  tags,
+  security: BEARER,
+  summary: "Send a webhook.test event to this endpoint now (role operator)",
+  request: { params: WebhookIdParamSchema },
+  responses: {
+    202: { description: "Queued", content: json(AcceptedSchema) },
+    ...errorResponses(400, 404, 409),
+  },
+});
+
+const deliveries = createRoute({
+  method: "get",
+  path: "/{id}/deliveries",
+  tags,
+  security: BEARER,
+  summary: "The deliveries log: every attempt, newest first (role viewer)",
+  request: { params: WebhookIdParamSchema, query: DeliveriesQuerySchema },
+  responses: {
+    200: { description: "A page of attempts", content: json(AttemptListSchema) },
+    ...errorResponses(400, 404),
+  },
+});
+
+const retry = createRoute({
+  method: "post",
+  path: "/{id}/deliveries/{message_id}/retry",
+  tags,
+  security: BEARER,
+  summary: "Attempt one message again now, with a fresh 24 h window (role admin)",
+  request: { params: RetryParamSchema },
+  responses: {
+    202: { description: "Queued", content: json(AcceptedSchema) },
+    ...errorResponses(400, 404, 409),
+  },
+});
+
+export const webhooksApi = newApi()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const row = await createEndpoint(
+      c.var.db,
+      {
+        url: allowedUrl(body.url, c.env),
+        events: body.events,
+        description: body.description ?? null,
+        format: body.format,
+      },
+      "api",
+    );
+    return c.json({ ...presentEndpoint(row), secret: row.secret }, 201);
+  })
+  .openapi(list, async (c) => {
+    const rows = await listEndpoints(c.var.db);
+    return c.json({ items: rows.map(presentEndpoint) }, 200);
+  })
+  .openapi(get, async (c) => {
+    const row = await endpointOr404(c.var.db, c.req.valid("param").id);
+    return c.json(presentEndpoint(row), 200);
+  })
+  .openapi(patch, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const row = await updateEndpoint(
+      c.var.db,
+      id,
+      {
+        url: body.url === undefined ? undefined : allowedUrl(body.url, c.env),
+        events: body.events,
+        description: body.description,
+        format: body.format,
+        enabled: body.enabled,
+        rotateSecret: body.rotate_secret,
+      },
+      "api",
+    );
+    if (!row) throw notFound("webhook", id);
+    const shown = presentEndpoint(row);
+    return c.json(body.rotate_secret ? { ...shown, secret: row.secret } : shown, 200);
+  })
+  .openapi(remove, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!(await deleteEndpoint(c.var.db, id, "api"))) throw notFound("webhook", id);
+    return c.body(null, 204);
+  })
+  .openapi(test, async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await endpointOr404(c.var.db, id);
+    if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
+    const recorded = await c.var.db.transaction(async (tx) => {
+      const r = await recordAlerts(tx, [{ type: "webhook.test", data: {}, endpointId: id }]);
+      await auditEndpoint(tx, id, "tested", { message_id: r.ids[0] }, "api");
+      return r;
+    });
+    await sendAlerts(recorded);
+    return c.json({ message_id: recorded.ids[0]!, status: "pending" as const }, 202);
+  })
+  .openapi(deliveries, async (c) => {
+    const { id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    await endpointOr404(c.var.db, id);
+    const rows = await listAttempts(c.var.db, id, {
+      outcome: q.status,
+      beforeId: decodeCursor("deliveries", q.cursor),
+      limit: q.limit,
+    });
+    const page = pageOf("deliveries", rows, q.limit);
+    return c.json(
+      {
+        items: page.items.map((a) => ({
+          ...a,
+          outcome: a.outcome as "delivered" | "retrying" | "failed",
+        })),
+        next_cursor: page.nextCursor,
+      },
+      200,
+    );
+  })
+  .openapi(retry, async (c) => {
+    const { id, message_id } = c.req.valid("param");
+    const row = await endpointOr404(c.var.db, id);
+    if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
+    const deliveryId = await rearmDelivery(c.var.db, id, message_id, "api");
+    if (deliveryId === undefined) throw notFound(`message ${message_id} of webhook ${id}`);
+    const queues = alertQueues(c.env);
+    // An endpoint that is failing retries on the slow lane, like its other deliveries.
+    if (queues)
+      await enqueueDeliveries(queues, [{ id: deliveryId, failing: row.failingSince !== null }]);
+    return c.json({ message_id, status: "pending" as const }, 202);
+  });
