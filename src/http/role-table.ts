@@ -44,6 +44,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "POST /v1/accounts/:id/live": "operator",
   "DELETE /v1/accounts/:id/live": "operator",
   "GET /v1/accounts/:id/adjustments": "viewer",
+  "GET /v1/presets": "viewer",
   "POST /v1/accounts/:id/adjustments": "operator",
   // violations, audit
   "GET /v1/violations": "viewer",

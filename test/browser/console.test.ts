@@ -230,7 +230,10 @@ describe("operator console", () => {
     expect(download.suggestedFilename()).toMatch(/^violations-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = readFileSync((await download.path())!, "utf8");
     const lines = text.trim().split("\r\n");
-    expect(lines[0]).toBe("id,account_id,rule,period,equity,floor,usage,source,detected_at");
+    // The server's export (GET /v1/violations.csv), with the rules version that judged each.
+    expect(lines[0]).toBe(
+      "id,account_id,rule,period,equity,floor,usage,source,detected_at,rules_version",
+    );
     const api = await stack.admin<{ items: Array<{ id: number }> }>(
       "GET",
       "/v1/violations?limit=500",
