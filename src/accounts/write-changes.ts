@@ -6,9 +6,9 @@
  * rather than undoing it. Violations are facts and always land, at most once per
  * (account, rule, period) thanks to the unique key, so retries are safe.
  */
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { accountAudit, readings, violations } from "../db/schema.ts";
+import { accountAudit, accounts, readings, violations } from "../db/schema.ts";
 import { log } from "../log.ts";
 import type { MonitoringState, ReadingSource } from "../risk/index.ts";
 import type { AccountChange } from "./outcome.ts";
@@ -55,7 +55,10 @@ export async function writeChanges(
   readingsFor: (c: AccountChange) => boolean = () => true,
 ): Promise<WriteResult> {
   if (batch.length === 0) return { applied: new Set(), recorded: [] };
-  const input = batch.map(({ change, expectMonitoring, expectVersion }) => ({
+  // One update row per account (the latest change): Postgres updates a row once per statement.
+  const latest = new Map<number, GuardedChange>();
+  for (const g of batch) latest.set(g.change.accountId, g);
+  const input = [...latest.values()].map(({ change, expectMonitoring, expectVersion }) => ({
     id: change.accountId,
     risk_state: change.riskState,
     metrics: change.metrics,
@@ -114,6 +117,31 @@ export async function writeChanges(
           })
       : [];
 
+    // A violation is a fact: its account is breached even when the guarded update missed
+    // (an operator moved it while the breach was on its way), whatever its monitoring state.
+    const breachIds = [...new Set(violationRows.map((v) => v.accountId))];
+    const marked = breachIds.length
+      ? await tx
+          .update(accounts)
+          .set({
+            status: "breached",
+            monitoringState: "polling",
+            stateVersion: sql`${accounts.stateVersion} + 1`,
+            updatedAt: new Date(),
+          })
+          .where(and(inArray(accounts.id, breachIds), eq(accounts.status, "active")))
+          .returning({ id: accounts.id })
+      : [];
+    const markedRows = marked.map(({ id }) => ({
+      accountId: id,
+      field: "status" as const,
+      fromValue: "active",
+      toValue: "breached",
+      reason: "violation recorded",
+      source: violationRows.find((v) => v.accountId === id)!.source,
+      at: new Date(),
+    }));
+
     const auditRows = batch
       .filter(({ change }) => applied.has(change.accountId))
       .flatMap(({ change }) =>
@@ -127,19 +155,27 @@ export async function writeChanges(
           at: new Date(a.at),
         })),
       );
+    auditRows.push(...markedRows);
     if (auditRows.length) await tx.insert(accountAudit).values(auditRows);
 
     const readingRows = batch
       .filter(({ change }) => readingsFor(change))
       .map(({ change }) => ({
-        accountId: change.accountId,
-        at: new Date(change.reading.at),
+        account_id: change.accountId,
+        at: new Date(change.reading.at).toISOString(),
         balance: change.reading.balance,
         equity: change.reading.equity,
         usage: change.reading.usage,
         source: change.reading.source,
       }));
-    if (readingRows.length) await tx.insert(readings).values(readingRows);
+    // Readings of an account that no longer exists are dropped, not a failed batch.
+    if (readingRows.length)
+      await tx.execute(sql`
+        insert into ${readings} (account_id, at, balance, equity, usage, source)
+        select r.account_id, r.at, r.balance, r.equity, r.usage, r.source
+        from jsonb_to_recordset(${JSON.stringify(readingRows)}::jsonb) as r(
+          account_id int, at timestamptz, balance float8, equity float8, usage float8, source text)
+        join ${accounts} a on a.id = r.account_id`);
 
     return { applied, recorded };
   });

@@ -6,10 +6,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
+import { errorMessage } from "../db/errors.ts";
 import { log } from "../log.ts";
 import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
-import { MonitorStore } from "./store.ts";
+import { MonitorStore, type DeadLetter } from "./store.ts";
 import { rereadOverRest } from "./reread.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { PostgresWriter, postgresWrite } from "./writer.ts";
@@ -154,6 +155,21 @@ export class LiveMonitor extends DurableObject<Env> {
     return [...this.subs.values()].map(core.subscriptionInfo);
   }
 
+  /** Outbox entries set aside after failing on their own, oldest first. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    return this.store.deadLetters();
+  }
+
+  /** Writes one dead letter again: gone when it lands, kept with its new error when not. */
+  async retryDeadLetter(id: number): Promise<{ found: boolean; landed: boolean }> {
+    const letter = this.store.deadLetters().find((d) => d.id === id);
+    if (!letter) return { found: false, landed: false };
+    const result = await this.writer.writeOne(letter.change);
+    if (result.ok) this.store.dropDeadLetter(id);
+    else this.store.failDeadLetter(id, errorMessage(result.error), Date.now());
+    return { found: true, landed: result.ok };
+  }
+
   /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
   async flushNow(): Promise<{ pending_writes: number }> {
     await this.writer.flush();
@@ -168,10 +184,12 @@ export class LiveMonitor extends DurableObject<Env> {
     try {
       this.link.tick();
       this.link.demand(this.subs.size);
-      for (const sub of core.rollDays(this.subs.values(), now)) {
+      const { rolled, broken } = core.rollDays(this.subs.values(), now);
+      for (const sub of rolled) {
         this.writer.markDirty(sub.accountId, now);
         this.store.saveRisk(sub);
       }
+      for (const sub of broken) this.writer.problem(sub.accountId, "invalid_rules");
       await this.rereadQuietAccounts(now);
       this.persist();
       await this.writer.flushIfDue(Date.now());
@@ -190,15 +208,27 @@ export class LiveMonitor extends DurableObject<Env> {
 
   private onFrame(data: string | ArrayBuffer): void {
     const now = Date.now();
+    // Each item on its own: one item's failure never touches the next (another account's breach).
     for (const item of core.parseFrame(data)) {
-      const r = core.applyEvent(this.subs, item, now);
-      core.addCounts(this.counters, r.counts);
-      if (item.kind === "service_error") log("events:service_error", { message: item.message });
-      else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
-        log("events:unroutable", { count: this.counters.unroutable });
-      if (r.lagMs !== undefined) this.lag.record(r.lagMs);
-      if (r.outcome && r.action !== "none") this.commit(r.subscription!, r.outcome, r.action, now);
+      try {
+        this.onItem(item, now);
+      } catch (err) {
+        this.counters.invalid++;
+        log("events:item_failed", {}, err);
+      }
     }
+  }
+
+  private onItem(item: core.FrameItem, now: number): void {
+    const r = core.applyEvent(this.subs, item, now);
+    core.addCounts(this.counters, r.counts);
+    if (item.kind === "service_error") log("events:service_error", { message: item.message });
+    else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
+      log("events:unroutable", { count: this.counters.unroutable });
+    if (r.sample) core.keepSample(this.counters.invalid_samples, item);
+    if (r.problem) this.writer.problem(r.subscription!.accountId, r.problem);
+    if (r.lagMs !== undefined) this.lag.record(r.lagMs);
+    if (r.outcome && r.action !== "none") this.commit(r.subscription!, r.outcome, r.action, now);
   }
 
   /** Carries out one applied reading: persist what matters now, queue the rest. */
@@ -254,8 +284,14 @@ export class LiveMonitor extends DurableObject<Env> {
       this.writer.problem(sub.accountId, result.ok ? null : result.problem);
       if (!result.ok) return;
       const prev = sub.risk;
-      const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
-      if (outcome.applied) this.commit(sub, outcome, core.commitAction(prev, outcome), Date.now());
+      try {
+        const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
+        if (outcome.applied)
+          this.commit(sub, outcome, core.commitAction(prev, outcome), Date.now());
+      } catch (err) {
+        this.writer.problem(sub.accountId, "invalid_rules");
+        log("monitor:reread_failed", { account_id: sub.accountId }, err);
+      }
     });
   }
 }

@@ -7,6 +7,7 @@
  * - `outbox`: account changes (violations, state changes) waiting to reach Postgres.
  * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
  * - `meta`: counters and small settings.
+ * - `dead_letters`: outbox entries that failed on their own, kept for an operator to retry.
  */
 import type { AccountChange } from "../accounts/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
@@ -22,7 +23,21 @@ const SCHEMA = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL, created_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS tombstones (account_id INTEGER PRIMARY KEY, removed_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL,
+     error TEXT NOT NULL, created_at INTEGER NOT NULL, failed_at INTEGER NOT NULL)`,
 ];
+
+/** An outbox entry set aside after failing on its own (not for a database outage). */
+export interface DeadLetter {
+  id: number;
+  accountId: number;
+  change: AccountChange;
+  error: string;
+  /** Epoch ms it entered the outbox, and of its last failure. */
+  createdAt: number;
+  failedAt: number;
+}
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -159,6 +174,60 @@ export class MonitorStore {
   /** Drops the entries up to and including `seq` (they reached Postgres). */
   ackOutbox(seq: number): void {
     this.sql.exec("DELETE FROM outbox WHERE seq <= ?", seq);
+  }
+
+  /** Drops one entry (it reached Postgres, or its account is gone). */
+  ackOutboxEntry(seq: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq = ?", seq);
+  }
+
+  /** Moves an outbox entry to the dead letters, with the error it failed on. */
+  deadLetter(entry: OutboxEntry, error: string, at: number): void {
+    this.atomically(() => {
+      this.sql.exec("DELETE FROM outbox WHERE seq = ?", entry.seq);
+      this.sql.exec(
+        "INSERT INTO dead_letters (account_id, change, error, created_at, failed_at) VALUES (?, ?, ?, ?, ?)",
+        entry.accountId,
+        JSON.stringify(entry.change),
+        error.slice(0, 500),
+        entry.createdAt,
+        at,
+      );
+    });
+  }
+
+  /** The dead letters, oldest first. */
+  deadLetters(): DeadLetter[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM dead_letters ORDER BY id")
+      .toArray()
+      .map((r) => ({
+        id: Number(r.id),
+        accountId: Number(r.account_id),
+        change: JSON.parse(String(r.change)) as AccountChange,
+        error: String(r.error),
+        createdAt: Number(r.created_at),
+        failedAt: Number(r.failed_at),
+      }));
+  }
+
+  deadLetterCount(): number {
+    return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM dead_letters").one().n);
+  }
+
+  /** Forgets a dead letter (it landed on retry). */
+  dropDeadLetter(id: number): void {
+    this.sql.exec("DELETE FROM dead_letters WHERE id = ?", id);
+  }
+
+  /** Records a dead letter's latest failure. */
+  failDeadLetter(id: number, error: string, at: number): void {
+    this.sql.exec(
+      "UPDATE dead_letters SET error = ?, failed_at = ? WHERE id = ?",
+      error.slice(0, 500),
+      at,
+      id,
+    );
   }
 
   outboxSize(): number {

@@ -80,16 +80,26 @@ export async function pollAccounts(
       return;
     }
     const { balance, equity } = result.summary;
-    const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
-      balance,
-      equity,
-      at: now(),
-      source: "poll",
-    });
-    if (!outcome.applied) return;
-    const change = toChange(row.rules, outcome);
+    let change: AccountChange | null = null;
+    let enterLive = false;
+    try {
+      const outcome = applyReading(row.id, row.rules, row.riskState ?? null, "polling", {
+        balance,
+        equity,
+        at: now(),
+        source: "poll",
+      });
+      if (outcome.applied) [change, enterLive] = [toChange(row.rules, outcome), outcome.enterLive];
+    } catch (err) {
+      // One account whose rules cannot be evaluated never stops the others.
+      report.errors++;
+      problems.push({ accountId: row.id, problem: "invalid_rules" });
+      log("poll:account_failed", { account_id: row.id, problem: "invalid_rules" }, err);
+      return;
+    }
+    if (!change) return;
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
-    if (outcome.enterLive) entering.set(row.id, change);
+    if (enterLive) entering.set(row.id, change);
   });
   const written = await writeChanges(db, batch);
   await markProblems(db, problems);

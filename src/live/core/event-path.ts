@@ -7,6 +7,7 @@
  */
 import { applyReading, type AppliedReading, type ReadingOutcome } from "../../accounts/outcome.ts";
 import type { ReadingSource } from "../../risk/index.ts";
+import { readingTimeVerdict } from "../../risk/reading-time.ts";
 import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
 import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
@@ -33,6 +34,10 @@ export interface EventResult {
   action: "none" | CommitAction;
   /** Receive time minus event time (ms), for an applied timestamped event. */
   lagMs?: number;
+  /** Keep the item among the invalid samples (a stamp outside the reading window). */
+  sample?: boolean;
+  /** A per-account problem to mark (`invalid_rules`). */
+  problem?: "invalid_rules";
 }
 
 /** The commit an applied reading needs, given the state before it. */
@@ -99,15 +104,30 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   const route = table.route(item.keys);
   if (route.kind !== "found") return { ...NOTHING, counts: ["received", route.kind] };
   const sub = route.sub;
-  sub.lastEventAt = now;
+  // risk-rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
+  if (item.ts !== undefined && readingTimeVerdict(item.ts, now) !== "ok")
+    return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
   if (item.ts !== undefined && item.ts < sub.lastEventTs)
     return { ...NOTHING, counts: ["received", "stale"], subscription: sub };
   const prev = sub.risk;
-  const outcome = readSubscription(sub, item, item.ts ?? now, "event");
+  let outcome: ReadingOutcome;
+  try {
+    outcome = readSubscription(sub, item, item.ts ?? now, "event");
+  } catch {
+    // The account's rules cannot be evaluated (e.g. a time zone the runtime rejects).
+    return {
+      ...NOTHING,
+      counts: ["received", "invalid"],
+      subscription: sub,
+      problem: "invalid_rules",
+    };
+  }
   if (!outcome.applied) {
     const counter = outcome.reason === "invalid" ? "invalid" : "stale";
     return { ...NOTHING, counts: ["received", counter], subscription: sub };
   }
+  // Heard of only when a reading applies: an unusable event must not keep the watchdog away.
+  sub.lastEventAt = now;
   const result: EventResult = {
     counts: ["received", "applied"],
     subscription: sub,

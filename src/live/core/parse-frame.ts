@@ -5,6 +5,7 @@
  * PascalCase, numbers or numeric strings, epoch-ms or ISO timestamps. Never throws.
  */
 import { INVALID, isRecord, pickNumber, pickString, spellings } from "../../mtapi/fields.ts";
+import { toEpochMs } from "../../risk/reading-time.ts";
 
 /** The keys an event may be routed by, in routing order. */
 export interface RouteKeys {
@@ -45,10 +46,10 @@ const decoder = new TextDecoder();
 function readTs(obj: Record<string, unknown>): number | undefined {
   for (const name of TS_MS) {
     const v = obj[name];
-    if (typeof v === "number" && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
+    if (typeof v === "number" && Number.isFinite(v)) return toEpochMs(v);
     if (typeof v === "string" && v.trim() !== "") {
       const asNum = Number(v);
-      if (Number.isFinite(asNum)) return asNum < 1e11 ? asNum * 1000 : asNum;
+      if (Number.isFinite(asNum)) return toEpochMs(asNum);
       const parsed = Date.parse(v);
       if (Number.isFinite(parsed)) return parsed;
     }

@@ -21,13 +21,15 @@ export interface MonitorCounters {
   service_errors: number;
   /** The last few unroutable events, for diagnosis. */
   unroutable_samples: string[];
+  /** The last few events refused for their time stamp, for diagnosis. */
+  invalid_samples: string[];
 }
 
 /** The name of a counter (every field but the samples). */
-export type CounterName = Exclude<keyof MonitorCounters, "unroutable_samples">;
+export type CounterName = Exclude<keyof MonitorCounters, "unroutable_samples" | "invalid_samples">;
 
-/** Unroutable events kept for diagnosis. */
-const UNROUTABLE_SAMPLES = 5;
+/** Samples kept per list, for diagnosis. */
+const SAMPLES = 5;
 
 export function newCounters(): MonitorCounters {
   return {
@@ -41,6 +43,7 @@ export function newCounters(): MonitorCounters {
     acks: 0,
     service_errors: 0,
     unroutable_samples: [],
+    invalid_samples: [],
   };
 }
 
@@ -54,20 +57,26 @@ export function addCounts(c: MonitorCounters, counts: readonly CounterName[]): v
  * when this one deserves a log line (the first ten, then one per thousand).
  */
 export function sampleUnroutable(c: MonitorCounters, item: unknown): boolean {
-  if (c.unroutable_samples.length >= UNROUTABLE_SAMPLES) c.unroutable_samples.shift();
-  c.unroutable_samples.push(JSON.stringify(item).slice(0, 300));
+  keepSample(c.unroutable_samples, item);
   return c.unroutable <= 10 || c.unroutable % 1000 === 0;
+}
+
+/** Keeps an item among the last few samples of a list (at most 300 characters each). */
+export function keepSample(samples: string[], item: unknown): void {
+  if (samples.length >= SAMPLES) samples.shift();
+  samples.push(JSON.stringify(item).slice(0, 300));
 }
 
 export interface MonitorStatus {
   connection: LinkStatus;
   subscriptions: number;
-  events: Omit<MonitorCounters, "unroutable_samples">;
+  events: Omit<MonitorCounters, "unroutable_samples" | "invalid_samples">;
   /** Changes waiting in the outbox for Postgres. */
   pending_writes: number;
   /** Age of timestamped events when applied (receive clock minus event time). */
   lag: LagFigures;
   unroutable_samples: string[];
+  invalid_samples: string[];
 }
 
 /** The status from its parts; the counters' samples are shown apart from the figures. */
@@ -78,7 +87,7 @@ export function monitorStatus(
   pendingWrites: number,
   lag: LagFigures,
 ): MonitorStatus {
-  const { unroutable_samples, ...events } = counters;
+  const { unroutable_samples, invalid_samples, ...events } = counters;
   return {
     connection,
     subscriptions,
@@ -86,6 +95,7 @@ export function monitorStatus(
     pending_writes: pendingWrites,
     lag,
     unroutable_samples,
+    invalid_samples,
   };
 }
 
