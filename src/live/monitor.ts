@@ -57,6 +57,7 @@ export class LiveMonitor extends DurableObject<Env> {
       current: (id) => this.subs.get(id),
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
+      onAcked: (ids) => this.onAcked(ids),
     });
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {
@@ -239,17 +240,29 @@ export class LiveMonitor extends DurableObject<Env> {
     now: number,
   ): void {
     if (action === "release") {
-      // Persist before acting: the outbox entry and the release land in one atomic write.
+      // The change goes to the outbox; the account stays watched until Postgres has it.
       this.store.atomically(() => {
         this.store.enqueue(toChange(sub.rules, o), now);
-        this.release(sub.accountId, now, core.releaseReason(o));
+        this.store.saveRisk(sub);
       });
-      this.link.demand(this.subs.size);
+      sub.leaving = true;
+      this.writer.forget(sub.accountId);
+      log("monitor:leaving", { account_id: sub.accountId, reason: core.releaseReason(o) });
       void this.writer.flushIfDue(now);
       return;
     }
     if (action === "save_risk") this.store.saveRisk(sub);
     this.scheduler.soon(this.writer.markDirty(sub.accountId, now, o.reading.source));
+  }
+
+  /** Drops leaving accounts whose changes are all in Postgres now (the tombstone is the ack). */
+  private onAcked(accountIds: number[]): void {
+    const pending = this.store.outboxAccounts();
+    const now = Date.now();
+    const done = accountIds.filter((id) => this.subs.get(id)?.leaving && !pending.has(id));
+    if (done.length === 0) return;
+    this.store.atomically(() => done.forEach((id) => this.release(id, now, "left live")));
+    this.link.demand(this.subs.size);
   }
 
   /** Drops a subscription (inside a storage transaction when called in a batch). */
@@ -286,8 +299,8 @@ export class LiveMonitor extends DurableObject<Env> {
       const prev = sub.risk;
       try {
         const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
-        if (outcome.applied)
-          this.commit(sub, outcome, core.commitAction(prev, outcome), Date.now());
+        const action = outcome.applied ? core.commitAction(prev, outcome, sub.leaving) : "none";
+        if (outcome.applied && action !== "none") this.commit(sub, outcome, action, Date.now());
       } catch (err) {
         this.writer.problem(sub.accountId, "invalid_rules");
         log("monitor:reread_failed", { account_id: sub.accountId }, err);

@@ -67,6 +67,8 @@ export class MonitorStore {
 
   /** The stored subscriptions, as a fresh instance starts from (not heard of since). */
   loadSubscriptions(): Subscription[] {
+    // An account with a change still in the outbox was leaving live monitoring.
+    const pending = this.outboxAccounts();
     return this.sql
       .exec<Row>("SELECT * FROM subs")
       .toArray()
@@ -84,6 +86,7 @@ export class MonitorStore {
           ...newSubscription(input, rules, Number(r.subscribed_at)),
           lastEventTs: Number(r.last_event_ts),
           lastRestAt: 0,
+          leaving: pending.has(input.account_id),
         };
       });
   }

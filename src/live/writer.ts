@@ -75,6 +75,8 @@ export interface WriterHost {
   write(batch: WriteBatch): Promise<WriteResult>;
   /** Asks for a durable wake-up (the alarm) at `at`, epoch ms, to retry. */
   wakeAt(at: number): void;
+  /** Outbox entries of these accounts are done (landed, account gone, or set aside). */
+  onAcked?(accountIds: number[]): void;
 }
 
 /** Writes a batch to Postgres over a pool opened for it (the production `write`). */
@@ -238,7 +240,10 @@ export class PostgresWriter {
         readingsFor: (c) => fromOutbox.has(c) || this.readingDue(c.accountId, t),
         problems,
       });
-      if (queued.length) outbox.ackOutbox(queued[queued.length - 1]!.seq);
+      if (queued.length) {
+        outbox.ackOutbox(queued[queued.length - 1]!.seq);
+        this.host.onAcked?.(queued.map((e) => e.accountId));
+      }
       logRecorded(result.recorded, "event");
       return this.recovered();
     } catch (err) {
@@ -264,20 +269,18 @@ export class PostgresWriter {
     const { outbox } = this.host;
     for (const entry of queued) {
       const result = await this.writeOne(entry.change);
-      if (result.ok) {
+      const kind = result.ok ? "landed" : writeFailure(result.error);
+      if (!result.ok && kind === "outage")
+        return this.failed(result.error, dirty, since, problems, t);
+      if (!result.ok && kind === "bad_write") {
+        const error = errorMessage(result.error);
+        outbox.deadLetter(entry, error, this.host.now());
+        log("monitor:dead_letter", { account_id: entry.accountId, seq: entry.seq, error });
+      } else {
+        if (kind === "account_gone") log("monitor:account_gone", { account_id: entry.accountId });
         outbox.ackOutboxEntry(entry.seq);
-        continue;
       }
-      const kind = writeFailure(result.error);
-      if (kind === "outage") return this.failed(result.error, dirty, since, problems, t);
-      if (kind === "account_gone") {
-        log("monitor:account_gone", { account_id: entry.accountId });
-        outbox.ackOutboxEntry(entry.seq);
-        continue;
-      }
-      const error = errorMessage(result.error);
-      outbox.deadLetter(entry, error, this.host.now());
-      log("monitor:dead_letter", { account_id: entry.accountId, seq: entry.seq, error });
+      this.host.onAcked?.([entry.accountId]);
     }
     const queuedIds = new Set(queued.map((e) => e.accountId));
     const rest = dirty.filter((c) => !queuedIds.has(c.accountId));

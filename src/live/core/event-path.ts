@@ -14,8 +14,8 @@ import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
 
 /**
  * What the shell does with an applied reading:
- * - `release`: breached or below the exit threshold: queue the change in the outbox and drop
- *   the subscription in one atomic write, then flush;
+ * - `release`: breached or below the exit threshold: queue the change in the outbox and mark
+ *   the subscription leaving, then flush (it is dropped when Postgres has the change);
  * - `save_risk`: what later readings depend on moved (high-water mark, day start, trading
  *   day): persist the engine's state now, and queue the figures;
  * - `batch`: only the figures moved: queue them for the next batch.
@@ -40,8 +40,16 @@ export interface EventResult {
   problem?: "invalid_rules";
 }
 
-/** The commit an applied reading needs, given the state before it. */
-export function commitAction(prev: Subscription["risk"], outcome: AppliedReading): CommitAction {
+/**
+ * The commit an applied reading needs, given the state before it. An account already leaving
+ * is only watched for a breach: its hand-back to polling is on its way.
+ */
+export function commitAction(
+  prev: Subscription["risk"],
+  outcome: AppliedReading,
+  leaving = false,
+): CommitAction | "none" {
+  if (leaving) return outcome.breached ? "release" : "none";
   if (outcome.breached || outcome.exitLive) return "release";
   const next = outcome.state;
   if (
@@ -132,7 +140,7 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
     counts: ["received", "applied"],
     subscription: sub,
     outcome,
-    action: commitAction(prev, outcome),
+    action: commitAction(prev, outcome, sub.leaving),
   };
   if (item.ts !== undefined) {
     sub.lastEventTs = item.ts;

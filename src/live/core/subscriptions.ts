@@ -38,6 +38,11 @@ export interface Subscription {
   lastEventTs: number;
   /** Epoch ms of the last REST read by the watchdog. */
   lastRestAt: number;
+  /**
+   * Leaving live monitoring (breached, or below the exit threshold): still watched until its
+   * change is acknowledged by Postgres, so no account goes unwatched during an outage.
+   */
+  leaving: boolean;
 }
 
 /**
@@ -66,6 +71,7 @@ export function mergeSubscription(
     lastEventAt: existing?.lastEventAt ?? 0,
     lastEventTs: existing?.lastEventTs ?? 0,
     lastRestAt: existing?.lastRestAt ?? now,
+    leaving: false,
   };
 }
 

@@ -150,3 +150,16 @@ describe("the event path under bad stamps and broken rules", () => {
     expect(r).toMatchObject({ counts: ["received", "invalid"], problem: "invalid_rules" });
   });
 });
+
+describe("an account leaving live monitoring", () => {
+  it("is still watched: a breach while leaving is committed, anything else is not", () => {
+    const sub = { ...liveSub(1), leaving: true };
+    const table = tableOf(sub);
+    expect(applyEvent(table, event("s1", 99_000, T0 + 1), T0 + 1)).toMatchObject({
+      counts: ["received", "applied"],
+      action: "none",
+    });
+    expect(table.get(1)!.lastEventAt).toBe(T0 + 1);
+    expect(applyEvent(table, event("s1", 94_000, T0 + 2), T0 + 2).action).toBe("release");
+  });
+});

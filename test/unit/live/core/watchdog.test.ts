@@ -15,6 +15,7 @@ function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscr
     lastEventAt,
     lastEventTs: 0,
     lastRestAt,
+    leaving: false,
   };
 }
 
