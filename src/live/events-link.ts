@@ -7,6 +7,8 @@
 import { log } from "../log.ts";
 import {
   DEFAULT_POLICY,
+  isSilent,
+  SILENCE_MS,
   stateName,
   transition,
   type ConnectionEvent,
@@ -49,9 +51,17 @@ export class EventsLink {
     this.step({ type: "demand", subscriptions, now: this.host.now() });
   }
 
-  /** Checks timeouts and backoff deadlines. */
+  /** Checks timeouts and backoff deadlines, and recycles a link silent for SILENCE_MS. */
   tick(): void {
-    this.step({ type: "tick", now: this.host.now() });
+    const now = this.host.now();
+    if (this.state.kind === "open" && isSilent(this.state, this.lastMessageAt, now)) {
+      const { gen } = this.state;
+      const reason = `no frame for ${SILENCE_MS / 1000} s`;
+      this.closeSocket(gen, reason);
+      this.step({ type: "closed", gen, now, reason });
+      return;
+    }
+    this.step({ type: "tick", now });
   }
 
   /** Sends a frame when the link is open; false when it is not (the next open resends all). */
