@@ -39,6 +39,8 @@ export class EventsLink {
   private socketGen = 0;
   private opens = 0;
   private lastMessageAt = 0;
+  /** Epoch ms the link stopped being open (or first wanted), null while open or idle. */
+  private notOpenSince: number | null = null;
 
   constructor(
     private readonly host: LinkHost,
@@ -93,9 +95,16 @@ export class EventsLink {
     return undefined;
   }
 
+  /** How long the link has wanted to be open and was not (ms); 0 while open or idle. */
+  downForMs(now: number): number {
+    return this.notOpenSince === null ? 0 : Math.max(0, now - this.notOpenSince);
+  }
+
   private step(event: ConnectionEvent): void {
     const { state, effects } = transition(this.state, event, this.policy, this.random);
     this.state = state;
+    if (state.kind === "open" || state.kind === "idle") this.notOpenSince = null;
+    else this.notOpenSince ??= event.now;
     for (const effect of effects) {
       switch (effect.type) {
         case "open":

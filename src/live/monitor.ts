@@ -141,13 +141,20 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** The monitor as `GET /v1/monitor` shows it. */
   async status(): Promise<core.MonitorStatus> {
-    const pending = this.store.outboxSize();
+    const now = Date.now();
+    const oldest = this.store.oldestOutboxAt();
     return core.monitorStatus(
       this.link.status(),
       this.subs.size,
       this.counters,
-      pending,
+      this.store.outboxSize(),
       this.lag.figures(),
+      {
+        oldestPendingS: oldest === null ? 0 : core.secondsSince(oldest, now),
+        deadLetters: this.store.deadLetterCount(),
+        coverage: core.liveCoverage(this.subs.values(), now),
+        linkDownS: this.subs.size ? this.link.downForMs(now) / 1000 : 0,
+      },
     );
   }
 

@@ -233,6 +233,12 @@ export class MonitorStore {
     );
   }
 
+  /** Epoch ms the oldest pending entry was queued, or null when the outbox is empty. */
+  oldestOutboxAt(): number | null {
+    const row = this.sql.exec<Row>("SELECT min(created_at) AS at FROM outbox").one();
+    return row.at === null ? null : Number(row.at);
+  }
+
   outboxSize(): number {
     return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM outbox").one().n);
   }

@@ -1,5 +1,6 @@
 /** The live monitor's figures, as `GET /v1/monitor` shows them (admin-api.md). */
 import type { LinkStatus } from "./connection.ts";
+import { healthOf, type Coverage, type HealthReason } from "./health.ts";
 import type { LagFigures } from "./lag.ts";
 import type { Subscription } from "./subscriptions.ts";
 
@@ -77,6 +78,25 @@ export interface MonitorStatus {
   lag: LagFigures;
   unroutable_samples: string[];
   invalid_samples: string[];
+  /** Age of the oldest pending write (s); 0 when none. */
+  oldest_pending_s: number;
+  /** Outbox entries set aside after failing on their own. */
+  dead_letters: number;
+  /** Coverage of this monitor's live accounts. */
+  coverage: Coverage;
+  /** How long the link has not been open while holding subscriptions (s); 0 when open. */
+  link_down_s: number;
+  /** This monitor's health alone (the API adds the polled accounts' coverage). */
+  health: "ok" | "degraded";
+  reasons: HealthReason[];
+}
+
+/** What a monitor's status is made of, beyond the version 1 figures. */
+export interface StatusParts {
+  oldestPendingS: number;
+  deadLetters: number;
+  coverage: Coverage;
+  linkDownS: number;
 }
 
 /** The status from its parts; the counters' samples are shown apart from the figures. */
@@ -86,6 +106,7 @@ export function monitorStatus(
   counters: MonitorCounters,
   pendingWrites: number,
   lag: LagFigures,
+  parts: StatusParts,
 ): MonitorStatus {
   const { unroutable_samples, invalid_samples, ...events } = counters;
   return {
@@ -96,6 +117,11 @@ export function monitorStatus(
     lag,
     unroutable_samples,
     invalid_samples,
+    oldest_pending_s: parts.oldestPendingS,
+    dead_letters: parts.deadLetters,
+    coverage: parts.coverage,
+    link_down_s: parts.linkDownS,
+    ...healthOf({ ...parts, accountsStale: parts.coverage.accounts_stale }),
   };
 }
 
