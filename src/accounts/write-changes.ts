@@ -1,6 +1,7 @@
 /**
  * Writes a batch of account changes in one transaction, a fixed number of statements
- * whatever the batch size. Each change is guarded: it lands only if the account is still
+ * whatever the batch size. A change lands only over an older reading (compare-and-set on the
+ * engine state's `last_at`). Each change is guarded: it lands only if the account is still
  * `active` and in the monitoring state its writer owns (the poller owns polled accounts,
  * the live monitor live ones), so a write that raced an operator's change is dropped
  * rather than undoing it. Violations are facts and always land, at most once per
@@ -87,6 +88,10 @@ export async function writeChanges(
       from input i
       where a.id = i.id and a.status = 'active' and a.monitoring_state = i.expect_monitoring
         and (i.expect_version is null or a.state_version = i.expect_version)
+        -- Compare-and-set on the reading time: an older reading never lands over a newer one
+        -- (overlapping sweeps, a redelivered queue batch, POST /v1/poll racing the cron).
+        and (a.risk_state is null
+          or (a.risk_state->>'last_at')::float8 <= (i.risk_state->>'last_at')::float8)
       returning a.id`);
     const applied = new Set(updated.rows.map((r) => Number(r.id)));
 

@@ -72,3 +72,32 @@ describe("writing account changes", () => {
     expect((await getAccount(row.id)).metrics?.equity).toBe(97_500);
   });
 });
+
+describe("concurrent pollers", () => {
+  it("never store an older reading over a newer one (the high-water mark cannot go down)", async () => {
+    const row = await createTestAccount();
+    const at = Date.now();
+    const opened = initialState(
+      row.rules,
+      { equity: 100_000, balance: 100_000, at: at - 10_000, source: "poll" },
+      "polling",
+    );
+    const read = (equity: number, when: number) => {
+      const o = applyReading(row.id, row.rules, opened, "polling", {
+        equity,
+        balance: 100_000,
+        at: when,
+        source: "poll",
+      });
+      if (!o.applied) throw new Error("not applied");
+      return { change: toChange(row.rules, o), expectMonitoring: "polling" as const };
+    };
+    // The newer sweep lands first; the older one, late, must not undo it.
+    await withTestDb((db) => writeChanges(db, [read(104_000, at)]));
+    const late = await withTestDb((db) => writeChanges(db, [read(101_000, at - 5_000)]));
+    expect(late.applied.size).toBe(0);
+    const after = await getAccount(row.id);
+    expect(after.metrics?.equity).toBe(104_000);
+    expect(after.riskState?.last_at).toBe(at);
+  });
+});
