@@ -5,6 +5,7 @@
  * (platform-notes.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
  */
 import { log } from "../log.ts";
+import { redactUrl } from "../util/redact.ts";
 import {
   DEFAULT_POLICY,
   isSilent,
@@ -81,7 +82,7 @@ export class EventsLink {
   status(): LinkStatus {
     return {
       state: stateName(this.state),
-      url: this.host.url,
+      url: redactUrl(this.host.url),
       connected_since: this.state.kind === "open" ? new Date(this.state.since).toISOString() : null,
       reconnects: Math.max(0, this.opens - 1),
       last_message_at: this.lastMessageAt ? new Date(this.lastMessageAt).toISOString() : null,
@@ -121,7 +122,7 @@ export class EventsLink {
           this.host.wakeAt(effect.at);
           break;
         case "log":
-          log(effect.event, { url: this.host.url, ...effect.fields });
+          log(effect.event, { url: redactUrl(this.host.url), ...effect.fields });
           break;
       }
     }

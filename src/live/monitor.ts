@@ -230,8 +230,10 @@ export class LiveMonitor extends DurableObject<Env> {
   private onItem(item: core.FrameItem, now: number): void {
     const r = core.applyEvent(this.subs, item, now);
     core.addCounts(this.counters, r.counts);
-    if (item.kind === "service_error") log("events:service_error", { message: item.message });
-    else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
+    if (item.kind === "service_error") {
+      if (core.logWorthy(this.counters.service_errors))
+        log("events:service_error", { message: item.message, count: this.counters.service_errors });
+    } else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
       log("events:unroutable", { count: this.counters.unroutable });
     if (r.sample) core.keepSample(this.counters.invalid_samples, item);
     if (r.problem) this.writer.problem(r.subscription!.accountId, r.problem);

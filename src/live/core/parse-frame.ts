@@ -25,7 +25,9 @@ export type FrameItem =
 
 const EQUITY = spellings("equity");
 const BALANCE = spellings("balance");
-const SESSION = [...spellings("sessionId"), "id", "Id"];
+const SESSION = spellings("sessionId");
+/** `id` names a session only when it is a string (a number there is some other id). */
+const SESSION_ID = ["id", "Id"];
 const LOGIN = spellings("login");
 const SERVER = spellings("server");
 const ACCOUNT_ID = spellings("accountId");
@@ -59,7 +61,9 @@ function readTs(obj: Record<string, unknown>): number | undefined {
 
 function readKeys(obj: Record<string, unknown>): RouteKeys {
   const keys: RouteKeys = {};
-  const session = pickString(obj, SESSION);
+  const session =
+    pickString(obj, SESSION) ??
+    SESSION_ID.map((n) => obj[n]).find((v): v is string => typeof v === "string" && v !== "");
   if (session !== undefined) keys.sessionId = session;
   const login = pickString(obj, LOGIN);
   if (login !== undefined) keys.login = login;

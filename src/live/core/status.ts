@@ -59,7 +59,12 @@ export function addCounts(c: MonitorCounters, counts: readonly CounterName[]): v
  */
 export function sampleUnroutable(c: MonitorCounters, item: unknown): boolean {
   keepSample(c.unroutable_samples, item);
-  return c.unroutable <= 10 || c.unroutable % 1000 === 0;
+  return logWorthy(c.unroutable);
+}
+
+/** Whether the `count`-th occurrence of a repeated event is logged: the first ten, then one per thousand. */
+export function logWorthy(count: number): boolean {
+  return count <= 10 || count % 1000 === 0;
 }
 
 /** Keeps an item among the last few samples of a list (at most 300 characters each). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent, commitAction } from "../../../../src/live/core/event-path.ts";
+import { logWorthy } from "../../../../src/live/core/status.ts";
 import type { FrameItem } from "../../../../src/live/core/parse-frame.ts";
 import { ftmoRules, liveSub, T0, tableOf } from "../fixtures.ts";
 
@@ -161,5 +162,12 @@ describe("an account leaving live monitoring", () => {
     });
     expect(table.get(1)!.lastEventAt).toBe(T0 + 1);
     expect(applyEvent(table, event("s1", 94_000, T0 + 2), T0 + 2).action).toBe("release");
+  });
+});
+
+describe("repeated log lines", () => {
+  it("are logged the first ten times, then once per thousand", () => {
+    const logged = Array.from({ length: 3000 }, (_, i) => i + 1).filter(logWorthy);
+    expect(logged).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1000, 2000, 3000]);
   });
 });

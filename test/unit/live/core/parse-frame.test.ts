@@ -343,3 +343,12 @@ describe("parseFrame properties", () => {
     );
   });
 });
+
+describe("the `id` key", () => {
+  it("routes by `id` as a session only when it is a string", () => {
+    const byString = parseFrame('{"equity":1,"id":"sess-9"}')[0]!;
+    const byNumber = parseFrame('{"equity":1,"id":12345}')[0]!;
+    expect(byString.kind === "event" && byString.keys).toEqual({ sessionId: "sess-9" });
+    expect(byNumber.kind === "event" && byNumber.keys).toEqual({});
+  });
+});
