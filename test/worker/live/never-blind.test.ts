@@ -2,30 +2,25 @@
  * Faults that used to blind the monitor silently (issue "Never blind"): each test fails on
  * the code before its fix.
  */
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import worker from "../../../src/index.ts";
 import { accounts } from "../../../src/db/schema.ts";
 import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import type { RuleParams } from "../../../src/risk/index.ts";
-import { createTestAccount, eventually, getAccount, violationsOf, withTestDb } from "../helpers.ts";
+import {
+  createTestAccount,
+  eventually,
+  getAccount,
+  violationsOf,
+  withTestDb,
+  runCron,
+} from "../helpers.ts";
 import { emit, freshMonitor, simWait } from "./live-helpers.ts";
 
 /** The rules with a reset time zone no runtime knows (as if set in SQL). */
 function brokenRules(rules: RuleParams): RuleParams {
   return { ...rules, daily_reset: { ...rules.daily_reset, timezone: "Mars/Olympus" } };
-}
-
-async function runCron(): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
 }
 
 describe("the monitor never goes blind", () => {
