@@ -13,7 +13,8 @@ import { EventsLink } from "./events-link.ts";
 import { MonitorStore, type DeadLetter } from "./store.ts";
 import { rereadOverRest } from "./reread.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
-import { PostgresWriter, postgresWrite } from "./writer.ts";
+import { postgresWrite } from "./postgres-write.ts";
+import { PostgresWriter } from "./writer.ts";
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { figuresChange } from "../../../src/accounts/outcome.ts";
-import { postgresWrite } from "../../../src/live/writer.ts";
+import { postgresWrite } from "../../../src/live/postgres-write.ts";
 import { liveSub } from "./fixtures.ts";
 
 /** A "database" that accepts the connection and never answers (a hung server). */
