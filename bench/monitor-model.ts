@@ -92,7 +92,13 @@ const counters = newCounters();
 /** The writer's bookkeeping as the monitor keeps it; never flushed here (no Postgres). */
 const writer = new PostgresWriter({
   now: () => Date.now(),
-  outbox: { readOutbox: () => [], ackOutbox: () => {}, outboxSize: () => 0 },
+  outbox: {
+    readOutbox: () => [],
+    ackOutbox: () => {},
+    ackOutboxEntry: () => {},
+    deadLetter: () => {},
+    outboxSize: () => 0,
+  },
   current: () => undefined,
   write: () => Promise.reject(new Error("the bench writes nothing")),
   wakeAt: () => {},

@@ -1,12 +1,13 @@
 /**
  * Writes a batch of account changes in one transaction, a fixed number of statements
- * whatever the batch size. Each change is guarded: it lands only if the account is still
+ * whatever the batch size. A change lands only over an older reading (compare-and-set on the
+ * engine state's `last_at`). Each change is guarded: it lands only if the account is still
  * `active` and in the monitoring state its writer owns (the poller owns polled accounts,
  * the live monitor live ones), so a write that raced an operator's change is dropped
  * rather than undoing it. Violations are facts and always land, at most once per
  * (account, rule, period) thanks to the unique key, so retries are safe.
  */
-import { inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   accountEventAlerts,
   problemAlerts,
@@ -138,7 +139,10 @@ export async function writeChanges(
   readingsFor: (c: AccountChange) => boolean = () => true,
 ): Promise<WriteResult> {
   if (batch.length === 0) return { applied: new Set(), recorded: [] };
-  const input = batch.map(({ change, expectMonitoring, expectVersion }) => ({
+  // One update row per account (the latest change): Postgres updates a row once per statement.
+  const latest = new Map<number, GuardedChange>();
+  for (const g of batch) latest.set(g.change.accountId, g);
+  const input = [...latest.values()].map(({ change, expectMonitoring, expectVersion }) => ({
     id: change.accountId,
     risk_state: change.riskState,
     metrics: change.metrics,
@@ -172,6 +176,10 @@ export async function writeChanges(
       where a.id = i.id and prev.id = i.id and a.status = 'active'
         and a.monitoring_state = i.expect_monitoring
         and (i.expect_version is null or a.state_version = i.expect_version)
+        -- Compare-and-set on the reading time: an older reading never lands over a newer one
+        -- (overlapping sweeps, a redelivered queue batch, POST /v1/poll racing the cron).
+        and (a.risk_state is null
+          or (a.risk_state->>'last_at')::float8 <= (i.risk_state->>'last_at')::float8)
       returning a.id, a.login, a.server, a.label, prev.problem as prev_problem`);
     const applied = new Set(updated.rows.map((r) => Number(r.id)));
 
@@ -208,6 +216,38 @@ export async function writeChanges(
           })
       : [];
 
+    // A violation is a fact: its account is breached even when the guarded update missed
+    // (an operator moved it while the breach was on its way), whatever its monitoring state.
+    const breachIds = [...new Set(violationRows.map((v) => v.accountId))];
+    const marked = breachIds.length
+      ? await tx
+          .update(accounts)
+          .set({
+            status: "breached",
+            monitoringState: "polling",
+            stateVersion: sql`${accounts.stateVersion} + 1`,
+            updatedAt: new Date(),
+          })
+          .where(and(inArray(accounts.id, breachIds), eq(accounts.status, "active")))
+          .returning({ id: accounts.id })
+      : [];
+    const markedRows = marked.map(({ id }) => {
+      const source = violationRows.find((v) => v.accountId === id)!.source as ReadingSource;
+      return auditValues({
+        action: "account.breached",
+        actor: systemActor(source),
+        accountId: id,
+        reason: "violation recorded",
+        source,
+        field: "status",
+        from: "active",
+        to: "breached",
+        before: { status: "active" },
+        after: { status: "breached" },
+        at: new Date(),
+      });
+    });
+
     const auditRows = batch
       .filter(({ change }) => applied.has(change.accountId))
       .flatMap(({ change }) =>
@@ -227,19 +267,27 @@ export async function writeChanges(
           }),
         ),
       );
+    auditRows.push(...markedRows);
     if (auditRows.length) await tx.insert(accountAudit).values(auditRows);
 
     const readingRows = batch
       .filter(({ change }) => readingsFor(change))
       .map(({ change }) => ({
-        accountId: change.accountId,
-        at: new Date(change.reading.at),
+        account_id: change.accountId,
+        at: new Date(change.reading.at).toISOString(),
         balance: change.reading.balance,
         equity: change.reading.equity,
         usage: change.reading.usage,
         source: change.reading.source,
       }));
-    if (readingRows.length) await tx.insert(readings).values(readingRows);
+    // Readings of an account that no longer exists are dropped, not a failed batch.
+    if (readingRows.length)
+      await tx.execute(sql`
+        insert into ${readings} (account_id, at, balance, equity, usage, source)
+        select r.account_id, r.at, r.balance, r.equity, r.usage, r.source
+        from jsonb_to_recordset(${JSON.stringify(readingRows)}::jsonb) as r(
+          account_id int, at timestamptz, balance float8, equity float8, usage float8, source text)
+        join ${accounts} a on a.id = r.account_id`);
 
     // Alerts commit with the change: violation.recorded once per new violation, live
     // enter/exit per applied move, account.problem when a reading clears a problem.

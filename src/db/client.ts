@@ -42,6 +42,9 @@ function configureDriver(proxy: string | undefined): void {
   neonConfig.pipelineConnect = false;
 }
 
+/** Postgres cancels a statement, or ends a transaction left idle, after this long (ms). */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+
 /**
  * Opens a pool for one invocation (or one batch in the live monitor).
  * @param max the most connections it opens at once (Workers allow 6 open per invocation).
@@ -53,6 +56,9 @@ export function openDb(config: DbConfig, max = 4): DbHandle {
     connectionString: config.DATABASE_URL,
     max,
     connectionTimeoutMillis: 10_000,
+    // No statement and no open transaction may hang a writer (the monitor's flush, the sweep).
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
   });
   // An idle client's socket error must not become an unhandled rejection that kills the isolate.
   pool.on("error", () => {});

@@ -57,7 +57,7 @@ export const accounts = pgTable(
     riskState: jsonb("risk_state").$type<RiskState>(),
     /** The latest figures as the API shows them; null until the first reading. */
     metrics: jsonb("metrics").$type<AccountMetrics>(),
-    /** `null` or a short code: `session_expired`, `mtapi_unreachable`, `stale`. */
+    /** `null` or a short code: `session_expired`, `mtapi_unreachable`, `stale`, `invalid_rules`. */
     problem: text("problem"),
     problemSince: timestamp("problem_since", { withTimezone: true }),
     /**

@@ -3,8 +3,8 @@
  * poller", "Health and docs"). The monitor's answers allow extra fields: it reports more
  * counters than the contract names.
  */
-import { LINK_STATES } from "../live/core/connection.ts";
 import { z } from "@hono/zod-openapi";
+import { LINK_STATES } from "../live/core/connection.ts";
 import { id, isoTime } from "./schemas.ts";
 
 export const MonitorStatusSchema = z
@@ -26,8 +26,46 @@ export const MonitorStatusSchema = z
       stale: z.number().int(),
     }),
     pending_writes: z.number().int(),
+    health: z.enum(["ok", "degraded"]),
+    reasons: z.array(z.enum(["link_down", "writes_stalled", "dead_letters", "accounts_stale"])),
+    shards: z.array(
+      z.looseObject({
+        shard: z.number().int(),
+        subscriptions: z.number().int(),
+        pending_writes: z.number().int(),
+        oldest_pending_s: z.number(),
+      }),
+    ),
+    dead_letters: z.number().int(),
+    coverage: z.object({
+      max_unwatched_s: z.number().openapi({
+        description: "The longest any active account has now gone without a reading, s.",
+      }),
+      accounts_stale: z.number().int(),
+    }),
   })
   .openapi("MonitorStatus");
+
+export const DeadLetterListSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        id: id(),
+        account_id: id(),
+        error: z.string(),
+        violations: z.array(z.string()).openapi({ description: "rule and period of each" }),
+        status: z.string().nullable(),
+        monitoring_state: z.string().nullable(),
+        created_at: isoTime(),
+        failed_at: isoTime(),
+      }),
+    ),
+  })
+  .openapi("DeadLetterList");
+
+export const DeadLetterRetrySchema = z
+  .object({ id: id(), landed: z.boolean() })
+  .openapi("DeadLetterRetry");
 
 export const SubscriptionListSchema = z
   .object({

@@ -5,8 +5,11 @@
  * (platform-notes.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
  */
 import { log } from "../log.ts";
+import { redactUrl } from "../util/redact.ts";
 import {
   DEFAULT_POLICY,
+  isSilent,
+  SILENCE_MS,
   stateName,
   transition,
   type ConnectionEvent,
@@ -37,6 +40,8 @@ export class EventsLink {
   private socketGen = 0;
   private opens = 0;
   private lastMessageAt = 0;
+  /** Epoch ms the link stopped being open (or first wanted), null while open or idle. */
+  private notOpenSince: number | null = null;
 
   constructor(
     private readonly host: LinkHost,
@@ -49,9 +54,17 @@ export class EventsLink {
     this.step({ type: "demand", subscriptions, now: this.host.now() });
   }
 
-  /** Checks timeouts and backoff deadlines. */
+  /** Checks timeouts and backoff deadlines, and recycles a link silent for SILENCE_MS. */
   tick(): void {
-    this.step({ type: "tick", now: this.host.now() });
+    const now = this.host.now();
+    if (this.state.kind === "open" && isSilent(this.state, this.lastMessageAt, now)) {
+      const { gen } = this.state;
+      const reason = `no frame for ${SILENCE_MS / 1000} s`;
+      this.closeSocket(gen, reason);
+      this.step({ type: "closed", gen, now, reason });
+      return;
+    }
+    this.step({ type: "tick", now });
   }
 
   /** Sends a frame when the link is open; false when it is not (the next open resends all). */
@@ -69,7 +82,7 @@ export class EventsLink {
   status(): LinkStatus {
     return {
       state: stateName(this.state),
-      url: this.host.url,
+      url: redactUrl(this.host.url),
       connected_since: this.state.kind === "open" ? new Date(this.state.since).toISOString() : null,
       reconnects: Math.max(0, this.opens - 1),
       last_message_at: this.lastMessageAt ? new Date(this.lastMessageAt).toISOString() : null,
@@ -83,9 +96,16 @@ export class EventsLink {
     return undefined;
   }
 
+  /** How long the link has wanted to be open and was not (ms); 0 while open or idle. */
+  downForMs(now: number): number {
+    return this.notOpenSince === null ? 0 : Math.max(0, now - this.notOpenSince);
+  }
+
   private step(event: ConnectionEvent): void {
     const { state, effects } = transition(this.state, event, this.policy, this.random);
     this.state = state;
+    if (state.kind === "open" || state.kind === "idle") this.notOpenSince = null;
+    else this.notOpenSince ??= event.now;
     for (const effect of effects) {
       switch (effect.type) {
         case "open":
@@ -102,7 +122,7 @@ export class EventsLink {
           this.host.wakeAt(effect.at);
           break;
         case "log":
-          log(effect.event, { url: this.host.url, ...effect.fields });
+          log(effect.event, { url: redactUrl(this.host.url), ...effect.fields });
           break;
       }
     }

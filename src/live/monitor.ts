@@ -5,14 +5,18 @@
  * the outbox (writer.ts). The alarm (scheduler.ts) is the heartbeat and watchdog.
  */
 import { DurableObject } from "cloudflare:workers";
+import { eventCause, restCause } from "../accounts/evidence.ts";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
+import type { BreachCause } from "../db/evidence.ts";
+import { errorMessage } from "../db/errors.ts";
 import { log } from "../log.ts";
 import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
-import { MonitorStore } from "./store.ts";
+import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
 import { rereadOverRest } from "./reread.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
-import { PostgresWriter, postgresWrite } from "./writer.ts";
+import { postgresWrite } from "./postgres-write.ts";
+import { PostgresWriter } from "./writer.ts";
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;
@@ -56,6 +60,7 @@ export class LiveMonitor extends DurableObject<Env> {
       current: (id) => this.subs.get(id),
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
+      onAcked: (ids) => this.onAcked(ids),
     });
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {
@@ -139,19 +144,41 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** The monitor as `GET /v1/monitor` shows it. */
   async status(): Promise<core.MonitorStatus> {
-    const pending = this.store.outboxSize();
+    const now = Date.now();
+    const oldest = this.store.oldestOutboxAt();
     return core.monitorStatus(
       this.link.status(),
       this.subs.size,
       this.counters,
-      pending,
+      this.store.outboxSize(),
       this.lag.figures(),
+      {
+        oldestPendingS: oldest === null ? 0 : core.secondsSince(oldest, now),
+        deadLetters: this.store.deadLetterCount(),
+        coverage: core.liveCoverage(this.subs.values(), now),
+        linkDownS: this.subs.size ? this.link.downForMs(now) / 1000 : 0,
+      },
     );
   }
 
   /** The subscriptions, as `GET /v1/monitor/subscriptions` shows them. */
   async subscriptions(): Promise<core.SubscriptionInfo[]> {
     return [...this.subs.values()].map(core.subscriptionInfo);
+  }
+
+  /** Outbox entries set aside after failing on their own, oldest first. */
+  async deadLetters(): Promise<DeadLetterJson[]> {
+    return this.store.deadLetters().map(deadLetterJson);
+  }
+
+  /** Writes one dead letter again: gone when it lands, kept with its new error when not. */
+  async retryDeadLetter(id: number): Promise<{ found: boolean; landed: boolean }> {
+    const letter = this.store.deadLetters().find((d) => d.id === id);
+    if (!letter) return { found: false, landed: false };
+    const result = await this.writer.writeOne(letter.change);
+    if (result.ok) this.store.dropDeadLetter(id);
+    else this.store.failDeadLetter(id, errorMessage(result.error), Date.now());
+    return { found: true, landed: result.ok };
   }
 
   /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
@@ -168,10 +195,12 @@ export class LiveMonitor extends DurableObject<Env> {
     try {
       this.link.tick();
       this.link.demand(this.subs.size);
-      for (const sub of core.rollDays(this.subs.values(), now)) {
+      const { rolled, broken } = core.rollDays(this.subs.values(), now);
+      for (const sub of rolled) {
         this.writer.markDirty(sub.accountId, now);
         this.store.saveRisk(sub);
       }
+      for (const sub of broken) this.writer.problem(sub.accountId, "invalid_rules");
       await this.rereadQuietAccounts(now);
       this.persist();
       await this.writer.flushIfDue(Date.now());
@@ -190,14 +219,31 @@ export class LiveMonitor extends DurableObject<Env> {
 
   private onFrame(data: string | ArrayBuffer): void {
     const now = Date.now();
+    // Each item on its own: one item's failure never touches the next (another account's breach).
     for (const item of core.parseFrame(data)) {
-      const r = core.applyEvent(this.subs, item, now);
-      core.addCounts(this.counters, r.counts);
-      if (item.kind === "service_error") log("events:service_error", { message: item.message });
-      else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
-        log("events:unroutable", { count: this.counters.unroutable });
-      if (r.lagMs !== undefined) this.lag.record(r.lagMs);
-      if (r.outcome && r.action !== "none") this.commit(r.subscription!, r.outcome, r.action, now);
+      try {
+        this.onItem(item, now);
+      } catch (err) {
+        this.counters.invalid++;
+        log("events:item_failed", {}, err);
+      }
+    }
+  }
+
+  private onItem(item: core.FrameItem, now: number): void {
+    const r = core.applyEvent(this.subs, item, now);
+    core.addCounts(this.counters, r.counts);
+    if (item.kind === "service_error") {
+      if (core.logWorthy(this.counters.service_errors))
+        log("events:service_error", { message: item.message, count: this.counters.service_errors });
+    } else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
+      log("events:unroutable", { count: this.counters.unroutable });
+    if (r.sample) core.keepSample(this.counters.invalid_samples, item);
+    if (r.problem) this.writer.problem(r.subscription!.accountId, r.problem);
+    if (r.lagMs !== undefined) this.lag.record(r.lagMs);
+    if (r.outcome && r.action !== "none") {
+      const sub = r.subscription!;
+      this.commit(sub, r.outcome, r.action, now, () => eventCause(item, sub.sessionId, now));
     }
   }
 
@@ -207,19 +253,34 @@ export class LiveMonitor extends DurableObject<Env> {
     o: AppliedReading,
     action: core.CommitAction,
     now: number,
+    cause: () => BreachCause,
   ): void {
     if (action === "release") {
-      // Persist before acting: the outbox entry and the release land in one atomic write.
+      // The change goes to the outbox; the account stays watched until Postgres has it.
       this.store.atomically(() => {
-        this.store.enqueue(toChange(sub.rules, o), now);
-        this.release(sub.accountId, now, core.releaseReason(o));
+        // A breach keeps its evidence: the rules version that judged it and what caused it.
+        const ctx = o.breached ? { rulesVersion: sub.rulesVersion, cause: cause() } : {};
+        this.store.enqueue(toChange(sub.rules, o, ctx), now);
+        this.store.saveRisk(sub);
       });
-      this.link.demand(this.subs.size);
+      sub.leaving = true;
+      this.writer.forget(sub.accountId);
+      log("monitor:leaving", { account_id: sub.accountId, reason: core.releaseReason(o) });
       void this.writer.flushIfDue(now);
       return;
     }
     if (action === "save_risk") this.store.saveRisk(sub);
     this.scheduler.soon(this.writer.markDirty(sub.accountId, now, o.reading.source));
+  }
+
+  /** Drops leaving accounts whose changes are all in Postgres now (the tombstone is the ack). */
+  private onAcked(accountIds: number[]): void {
+    const pending = this.store.outboxAccounts();
+    const now = Date.now();
+    const done = accountIds.filter((id) => this.subs.get(id)?.leaving && !pending.has(id));
+    if (done.length === 0) return;
+    this.store.atomically(() => done.forEach((id) => this.release(id, now, "left live")));
+    this.link.demand(this.subs.size);
   }
 
   /** Drops a subscription (inside a storage transaction when called in a batch). */
@@ -254,8 +315,16 @@ export class LiveMonitor extends DurableObject<Env> {
       this.writer.problem(sub.accountId, result.ok ? null : result.problem);
       if (!result.ok) return;
       const prev = sub.risk;
-      const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
-      if (outcome.applied) this.commit(sub, outcome, core.commitAction(prev, outcome), Date.now());
+      try {
+        const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
+        const action = outcome.applied ? core.commitAction(prev, outcome, sub.leaving) : "none";
+        const at = Date.now();
+        if (outcome.applied && action !== "none")
+          this.commit(sub, outcome, action, at, () => restCause(sub.sessionId, result.summary, at));
+      } catch (err) {
+        this.writer.problem(sub.accountId, "invalid_rules");
+        log("monitor:reread_failed", { account_id: sub.accountId }, err);
+      }
     });
   }
 }

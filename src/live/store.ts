@@ -7,6 +7,7 @@
  * - `outbox`: account changes (violations, state changes) waiting to reach Postgres.
  * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
  * - `meta`: counters and small settings.
+ * - `dead_letters`: outbox entries that failed on their own, kept for an operator to retry.
  */
 import type { AccountChange } from "../accounts/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
@@ -22,7 +23,47 @@ const SCHEMA = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL, created_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS tombstones (account_id INTEGER PRIMARY KEY, removed_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL,
+     error TEXT NOT NULL, created_at INTEGER NOT NULL, failed_at INTEGER NOT NULL)`,
 ];
+
+/** An outbox entry set aside after failing on its own (not for a database outage). */
+export interface DeadLetter {
+  id: number;
+  accountId: number;
+  change: AccountChange;
+  error: string;
+  /** Epoch ms it entered the outbox, and of its last failure. */
+  createdAt: number;
+  failedAt: number;
+}
+
+/** A dead letter as `GET /v1/monitor/dead-letters` lists it (plain JSON, fit for RPC). */
+export interface DeadLetterJson {
+  id: number;
+  account_id: number;
+  error: string;
+  /** `rule period` of each violation the entry carries. */
+  violations: string[];
+  status: string | null;
+  monitoring_state: string | null;
+  created_at: string;
+  failed_at: string;
+}
+
+export function deadLetterJson(d: DeadLetter): DeadLetterJson {
+  return {
+    id: d.id,
+    account_id: d.accountId,
+    error: d.error,
+    violations: d.change.violations.map((v) => `${v.rule} ${v.period}`),
+    status: d.change.status ?? null,
+    monitoring_state: d.change.monitoringState ?? null,
+    created_at: new Date(d.createdAt).toISOString(),
+    failed_at: new Date(d.failedAt).toISOString(),
+  };
+}
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -52,6 +93,8 @@ export class MonitorStore {
 
   /** The stored subscriptions, as a fresh instance starts from (not heard of since). */
   loadSubscriptions(): Subscription[] {
+    // An account with a change still in the outbox was leaving live monitoring.
+    const pending = this.outboxAccounts();
     return this.sql
       .exec<Row>("SELECT * FROM subs")
       .toArray()
@@ -69,6 +112,7 @@ export class MonitorStore {
           ...newSubscription(input, rules, Number(r.subscribed_at)),
           lastEventTs: Number(r.last_event_ts),
           lastRestAt: 0,
+          leaving: pending.has(input.account_id),
         };
       });
   }
@@ -159,6 +203,66 @@ export class MonitorStore {
   /** Drops the entries up to and including `seq` (they reached Postgres). */
   ackOutbox(seq: number): void {
     this.sql.exec("DELETE FROM outbox WHERE seq <= ?", seq);
+  }
+
+  /** Drops one entry (it reached Postgres, or its account is gone). */
+  ackOutboxEntry(seq: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq = ?", seq);
+  }
+
+  /** Moves an outbox entry to the dead letters, with the error it failed on. */
+  deadLetter(entry: OutboxEntry, error: string, at: number): void {
+    this.atomically(() => {
+      this.sql.exec("DELETE FROM outbox WHERE seq = ?", entry.seq);
+      this.sql.exec(
+        "INSERT INTO dead_letters (account_id, change, error, created_at, failed_at) VALUES (?, ?, ?, ?, ?)",
+        entry.accountId,
+        JSON.stringify(entry.change),
+        error.slice(0, 500),
+        entry.createdAt,
+        at,
+      );
+    });
+  }
+
+  /** The dead letters, oldest first. */
+  deadLetters(): DeadLetter[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM dead_letters ORDER BY id")
+      .toArray()
+      .map((r) => ({
+        id: Number(r.id),
+        accountId: Number(r.account_id),
+        change: JSON.parse(String(r.change)) as AccountChange,
+        error: String(r.error),
+        createdAt: Number(r.created_at),
+        failedAt: Number(r.failed_at),
+      }));
+  }
+
+  deadLetterCount(): number {
+    return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM dead_letters").one().n);
+  }
+
+  /** Forgets a dead letter (it landed on retry). */
+  dropDeadLetter(id: number): void {
+    this.sql.exec("DELETE FROM dead_letters WHERE id = ?", id);
+  }
+
+  /** Records a dead letter's latest failure. */
+  failDeadLetter(id: number, error: string, at: number): void {
+    this.sql.exec(
+      "UPDATE dead_letters SET error = ?, failed_at = ? WHERE id = ?",
+      error.slice(0, 500),
+      at,
+      id,
+    );
+  }
+
+  /** Epoch ms the oldest pending entry was queued, or null when the outbox is empty. */
+  oldestOutboxAt(): number | null {
+    const row = this.sql.exec<Row>("SELECT min(created_at) AS at FROM outbox").one();
+    return row.at === null ? null : Number(row.at);
   }
 
   outboxSize(): number {

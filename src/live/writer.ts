@@ -10,14 +10,8 @@
  * gate); the monitor tells it what changed and asks `flushIfDue(now)` when woken.
  */
 import { figuresChange, type AccountChange } from "../accounts/outcome.ts";
-import {
-  logRecorded,
-  markProblems,
-  writeChanges,
-  type GuardedChange,
-  type WriteResult,
-} from "../accounts/write-changes.ts";
-import { openDb, type DbConfig } from "../db/client.ts";
+import { logRecorded, type GuardedChange, type WriteResult } from "../accounts/write-changes.ts";
+import { errorMessage, writeFailure } from "../db/errors.ts";
 import { log } from "../log.ts";
 import type { ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
 import { backoffDelay } from "./core/backoff.ts";
@@ -55,7 +49,12 @@ export interface OutboxEntry {
 /** The durable outbox as the writer uses it (store.ts). */
 export interface WriterOutbox {
   readOutbox(limit: number): OutboxEntry[];
+  /** Drops the entries up to and including `seq`. */
   ackOutbox(seq: number): void;
+  /** Drops one entry. */
+  ackOutboxEntry(seq: number): void;
+  /** Sets an entry aside as a dead letter, with its error. */
+  deadLetter(entry: OutboxEntry, error: string, at: number): void;
   outboxSize(): number;
 }
 
@@ -69,20 +68,8 @@ export interface WriterHost {
   write(batch: WriteBatch): Promise<WriteResult>;
   /** Asks for a durable wake-up (the alarm) at `at`, epoch ms, to retry. */
   wakeAt(at: number): void;
-}
-
-/** Writes a batch to Postgres over a pool opened for it (the production `write`). */
-export function postgresWrite(config: DbConfig): (batch: WriteBatch) => Promise<WriteResult> {
-  return async (batch) => {
-    const handle = openDb(config, 1);
-    try {
-      const result = await writeChanges(handle.db, batch.changes, batch.readingsFor);
-      await markProblems(handle.db, batch.problems);
-      return result;
-    } finally {
-      await handle.close();
-    }
-  };
+  /** Outbox entries of these accounts are done (landed, account gone, or set aside). */
+  onAcked?(accountIds: number[]): void;
 }
 
 export class PostgresWriter {
@@ -232,25 +219,111 @@ export class PostgresWriter {
         readingsFor: (c) => fromOutbox.has(c) || this.readingDue(c.accountId, t),
         problems,
       });
-      if (queued.length) outbox.ackOutbox(queued[queued.length - 1]!.seq);
+      if (queued.length) {
+        outbox.ackOutbox(queued[queued.length - 1]!.seq);
+        this.host.onAcked?.(queued.map((e) => e.accountId));
+      }
       logRecorded(result.recorded, "event");
-      if (this.failures > 0) log("db:recovered", { after_failures: this.failures });
-      this.failures = 0;
-      this.retryAt = 0;
-      return true;
+      return this.recovered();
     } catch (err) {
-      this.restore(dirty, since ?? t, problems);
-      const delay = backoffDelay(this.failures, RETRY);
-      this.failures++;
-      this.retryAt = t + Math.max(RETRY.minMs, delay);
-      this.host.wakeAt(this.retryAt);
-      log(
-        "db:flush_failed",
-        { pending: outbox.outboxSize(), failures: this.failures, retry_in_ms: this.retryAt - t },
-        err,
-      );
-      return false;
+      // The database answered, so some entry may be bad: one by one, so the rest go on.
+      if (queued.length > 0 && writeFailure(err) !== "outage")
+        return this.oneByOne(queued, dirty, since ?? t, problems, t);
+      return this.failed(err, dirty, since ?? t, problems, t);
     }
+  }
+
+  /**
+   * Writes outbox entries one at a time after a batch failed for a reason of its own: an
+   * entry whose account is gone is done; one that fails for its own reason becomes a dead
+   * letter; an outage stops the round (all is retried later). Then the figures and problems.
+   */
+  private async oneByOne(
+    queued: readonly OutboxEntry[],
+    dirty: AccountChange[],
+    since: number,
+    problems: ProblemMark[],
+    t: number,
+  ): Promise<boolean> {
+    const { outbox } = this.host;
+    for (const entry of queued) {
+      const result = await this.writeOne(entry.change);
+      const kind = result.ok ? "landed" : writeFailure(result.error);
+      if (!result.ok && kind === "outage")
+        return this.failed(result.error, dirty, since, problems, t);
+      if (!result.ok && kind === "bad_write") {
+        const error = errorMessage(result.error);
+        outbox.deadLetter(entry, error, this.host.now());
+        log("monitor:dead_letter", { account_id: entry.accountId, seq: entry.seq, error });
+      } else {
+        if (kind === "account_gone") log("monitor:account_gone", { account_id: entry.accountId });
+        outbox.ackOutboxEntry(entry.seq);
+      }
+      this.host.onAcked?.([entry.accountId]);
+    }
+    const queuedIds = new Set(queued.map((e) => e.accountId));
+    const rest = dirty.filter((c) => !queuedIds.has(c.accountId));
+    if (rest.length === 0 && problems.length === 0) return this.recovered();
+    try {
+      await this.host.write({
+        changes: rest.map((change) => ({ change, expectMonitoring: "live" as const })),
+        readingsFor: (c) => this.readingDue(c.accountId, t),
+        problems,
+      });
+      return this.recovered();
+    } catch (err) {
+      return this.failed(err, rest, since, problems, t);
+    }
+  }
+
+  /**
+   * Writes one outbox change alone (the per-entry retry, and an operator's retry of a dead
+   * letter); logs the violations it records.
+   */
+  async writeOne(change: AccountChange): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    try {
+      const result = await this.host.write({
+        changes: [{ change, expectMonitoring: "live" }],
+        readingsFor: () => true,
+        problems: [],
+      });
+      logRecorded(result.recorded, "event");
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private recovered(): true {
+    if (this.failures > 0) log("db:recovered", { after_failures: this.failures });
+    this.failures = 0;
+    this.retryAt = 0;
+    return true;
+  }
+
+  /** After a failed write: keeps what it took, and schedules a retry with backoff. */
+  private failed(
+    err: unknown,
+    dirty: readonly AccountChange[],
+    since: number,
+    problems: readonly ProblemMark[],
+    t: number,
+  ): false {
+    this.restore(dirty, since, problems);
+    const delay = backoffDelay(this.failures, RETRY);
+    this.failures++;
+    this.retryAt = t + Math.max(RETRY.minMs, delay);
+    this.host.wakeAt(this.retryAt);
+    log(
+      "db:flush_failed",
+      {
+        pending: this.host.outbox.outboxSize(),
+        failures: this.failures,
+        retry_in_ms: this.retryAt - t,
+      },
+      err,
+    );
+    return false;
   }
 
   /** Puts back what a failed batch took, without overwriting what changed meanwhile. */

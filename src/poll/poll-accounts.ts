@@ -84,30 +84,43 @@ export async function pollAccounts(
     }
     const { balance, equity } = result.summary;
     const at = now();
-    const outcome = applyReading(
-      row.id,
-      row.rules,
-      row.riskState ?? null,
-      "polling",
-      { balance, equity, at, source: "poll" },
-      { adjustments: adjustments.get(row.id) ?? [] },
-    );
-    if (!outcome.applied) return;
-    for (const w of outcome.warnings) {
-      log("warning:reached", {
-        account_id: row.id,
-        rule: w.rule,
-        period: w.period,
-        level: w.level,
-      });
+    let change: AccountChange | null = null;
+    let enterLive = false;
+    try {
+      const outcome = applyReading(
+        row.id,
+        row.rules,
+        row.riskState ?? null,
+        "polling",
+        { balance, equity, at, source: "poll" },
+        { adjustments: adjustments.get(row.id) ?? [] },
+      );
+      if (outcome.applied) {
+        for (const w of outcome.warnings) {
+          log("warning:reached", {
+            account_id: row.id,
+            rule: w.rule,
+            period: w.period,
+            level: w.level,
+          });
+        }
+        if (outcome.objectivesMetAt !== null) log("objectives:met", { account_id: row.id });
+        change = toChange(row.rules, outcome, {
+          rulesVersion: row.rulesVersion,
+          cause: restCause(row.sessionId, result.summary, at),
+        });
+        enterLive = outcome.enterLive;
+      }
+    } catch (err) {
+      // One account whose rules cannot be evaluated never stops the others.
+      report.errors++;
+      problems.push({ accountId: row.id, problem: "invalid_rules" });
+      log("poll:account_failed", { account_id: row.id, problem: "invalid_rules" }, err);
+      return;
     }
-    if (outcome.objectivesMetAt !== null) log("objectives:met", { account_id: row.id });
-    const change = toChange(row.rules, outcome, {
-      rulesVersion: row.rulesVersion,
-      cause: restCause(row.sessionId, result.summary, at),
-    });
+    if (!change) return;
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
-    if (outcome.enterLive) entering.set(row.id, change);
+    if (enterLive) entering.set(row.id, change);
   });
   const written = await writeChanges(db, batch);
   await markProblems(db, problems);

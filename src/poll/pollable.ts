@@ -2,9 +2,10 @@
  * Which accounts the poller owns: active and not live (the live monitor owns live ones).
  * The one definition of the pollable set; every read of it goes through here.
  */
-import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accounts, type AccountRow } from "../db/schema.ts";
+import { POLLING_STALE_S, secondsSince, type Coverage } from "../live/core/health.ts";
 
 /** Narrows the pollable set: ids after `afterId`, or only the given ids. */
 export interface PollableFilter {
@@ -35,4 +36,22 @@ export async function selectPollable(
 export async function countPollable(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(accounts).where(pollableWhere());
   return row?.n ?? 0;
+}
+
+/**
+ * How well the polled accounts are watched at `now` (epoch ms): the longest any of them has
+ * gone without a reading (its engine state's last reading, or its creation when never read)
+ * and how many are past POLLING_STALE_S.
+ */
+export async function pollingCoverage(db: Db, now: number): Promise<Coverage> {
+  const lastRead = sql`coalesce((${accounts.riskState}->>'last_at')::float8, extract(epoch from ${accounts.createdAt}) * 1000)`;
+  const [row] = await db
+    .select({
+      oldest: sql<number | null>`min(${lastRead})`,
+      stale: sql<number>`count(*) filter (where ${lastRead} < ${now - POLLING_STALE_S * 1000})`,
+    })
+    .from(accounts)
+    .where(pollableWhere());
+  const oldest = row?.oldest === null || row?.oldest === undefined ? now : Number(row.oldest);
+  return { max_unwatched_s: secondsSince(oldest, now), accounts_stale: Number(row?.stale ?? 0) };
 }

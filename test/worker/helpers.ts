@@ -1,7 +1,13 @@
 /** Shared helpers for the workerd tests: the simulator's control API and the real database. */
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { openDb, type Db } from "../../src/db/client.ts";
+import worker from "../../src/index.ts";
 import { accounts, violations, type AccountRow } from "../../src/db/schema.ts";
 import { resolveRules } from "../../src/risk/index.ts";
 
@@ -131,4 +137,11 @@ export async function eventually<T>(
       );
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Runs the Worker's cron handler once, as the platform would, and waits for its work. */
+export async function runCron(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
 }

@@ -1,19 +1,7 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index.ts";
 import { monitorFor } from "../../src/live/client/address.ts";
-import { createTestAccount, getAccount, sim, violationsOf } from "./helpers.ts";
-
-async function runCron(): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
+import { createTestAccount, getAccount, sim, violationsOf, runCron } from "./helpers.ts";
 
 describe("the cron sweep", () => {
   it("reads accounts from Postgres, fetches their summaries from MTAPI and stores the figures", async () => {

@@ -20,6 +20,7 @@ export function toSubscribeInput(row: AccountRow, riskState?: RiskState | null):
     server: row.server,
     session_id: row.sessionId,
     rules: row.rules,
+    rules_version: row.rulesVersion,
     risk_state: riskState ?? row.riskState ?? null,
   };
 }

@@ -64,6 +64,25 @@ export interface LinkStatus {
   last_message_at: string | null;
 }
 
+/**
+ * A link that has carried no frame for this long while open is taken for dead (a half-open
+ * socket: a NAT or proxy dropped the flow and nothing closed it): events-protocol.md (ms).
+ */
+export const SILENCE_MS = 90_000;
+
+/**
+ * True when an open link has been silent for `silenceMs`: no frame since `lastFrameAt`
+ * (epoch ms, 0 for none) nor since it opened.
+ */
+export function isSilent(
+  state: ConnectionState,
+  lastFrameAt: number,
+  now: number,
+  silenceMs = SILENCE_MS,
+): boolean {
+  return state.kind === "open" && now - Math.max(lastFrameAt, state.since) >= silenceMs;
+}
+
 /** The public name of a state, as `GET /v1/monitor` shows it. */
 export function stateName(state: ConnectionState): LinkState {
   return state.kind === "idle" ? "closed" : state.kind;

@@ -7,14 +7,15 @@
  */
 import { applyReading, type AppliedReading, type ReadingOutcome } from "../../accounts/outcome.ts";
 import type { ReadingSource } from "../../risk/index.ts";
+import { readingTimeVerdict } from "../../risk/reading-time.ts";
 import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
 import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
 
 /**
  * What the shell does with an applied reading:
- * - `release`: breached or below the exit threshold: queue the change in the outbox and drop
- *   the subscription in one atomic write, then flush;
+ * - `release`: breached or below the exit threshold: queue the change in the outbox and mark
+ *   the subscription leaving, then flush (it is dropped when Postgres has the change);
  * - `save_risk`: what later readings depend on moved (high-water mark, day start, trading
  *   day): persist the engine's state now, and queue the figures;
  * - `batch`: only the figures moved: queue them for the next batch.
@@ -33,10 +34,22 @@ export interface EventResult {
   action: "none" | CommitAction;
   /** Receive time minus event time (ms), for an applied timestamped event. */
   lagMs?: number;
+  /** Keep the item among the invalid samples (a stamp outside the reading window). */
+  sample?: boolean;
+  /** A per-account problem to mark (`invalid_rules`). */
+  problem?: "invalid_rules";
 }
 
-/** The commit an applied reading needs, given the state before it. */
-export function commitAction(prev: Subscription["risk"], outcome: AppliedReading): CommitAction {
+/**
+ * The commit an applied reading needs, given the state before it. An account already leaving
+ * is only watched for a breach: its hand-back to polling is on its way.
+ */
+export function commitAction(
+  prev: Subscription["risk"],
+  outcome: AppliedReading,
+  leaving = false,
+): CommitAction | "none" {
+  if (leaving) return outcome.breached ? "release" : "none";
   if (outcome.breached || outcome.exitLive) return "release";
   const next = outcome.state;
   if (
@@ -99,20 +112,35 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   const route = table.route(item.keys);
   if (route.kind !== "found") return { ...NOTHING, counts: ["received", route.kind] };
   const sub = route.sub;
-  sub.lastEventAt = now;
+  // risk-rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
+  if (item.ts !== undefined && readingTimeVerdict(item.ts, now) !== "ok")
+    return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
   if (item.ts !== undefined && item.ts < sub.lastEventTs)
     return { ...NOTHING, counts: ["received", "stale"], subscription: sub };
   const prev = sub.risk;
-  const outcome = readSubscription(sub, item, item.ts ?? now, "event");
+  let outcome: ReadingOutcome;
+  try {
+    outcome = readSubscription(sub, item, item.ts ?? now, "event");
+  } catch {
+    // The account's rules cannot be evaluated (e.g. a time zone the runtime rejects).
+    return {
+      ...NOTHING,
+      counts: ["received", "invalid"],
+      subscription: sub,
+      problem: "invalid_rules",
+    };
+  }
   if (!outcome.applied) {
     const counter = outcome.reason === "invalid" ? "invalid" : "stale";
     return { ...NOTHING, counts: ["received", counter], subscription: sub };
   }
+  // Heard of only when a reading applies: an unusable event must not keep the watchdog away.
+  sub.lastEventAt = now;
   const result: EventResult = {
     counts: ["received", "applied"],
     subscription: sub,
     outcome,
-    action: commitAction(prev, outcome),
+    action: commitAction(prev, outcome, sub.leaving),
   };
   if (item.ts !== undefined) {
     sub.lastEventTs = item.ts;

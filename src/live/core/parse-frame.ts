@@ -5,6 +5,7 @@
  * PascalCase, numbers or numeric strings, epoch-ms or ISO timestamps. Never throws.
  */
 import { INVALID, isRecord, pickNumber, pickString, spellings } from "../../mtapi/fields.ts";
+import { toEpochMs } from "../../risk/reading-time.ts";
 
 /** The keys an event may be routed by, in routing order. */
 export interface RouteKeys {
@@ -24,7 +25,9 @@ export type FrameItem =
 
 const EQUITY = spellings("equity");
 const BALANCE = spellings("balance");
-const SESSION = [...spellings("sessionId"), "id", "Id"];
+const SESSION = spellings("sessionId");
+/** `id` names a session only when it is a string (a number there is some other id). */
+const SESSION_ID = ["id", "Id"];
 const LOGIN = spellings("login");
 const SERVER = spellings("server");
 const ACCOUNT_ID = spellings("accountId");
@@ -45,10 +48,10 @@ const decoder = new TextDecoder();
 function readTs(obj: Record<string, unknown>): number | undefined {
   for (const name of TS_MS) {
     const v = obj[name];
-    if (typeof v === "number" && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
+    if (typeof v === "number" && Number.isFinite(v)) return toEpochMs(v);
     if (typeof v === "string" && v.trim() !== "") {
       const asNum = Number(v);
-      if (Number.isFinite(asNum)) return asNum < 1e11 ? asNum * 1000 : asNum;
+      if (Number.isFinite(asNum)) return toEpochMs(asNum);
       const parsed = Date.parse(v);
       if (Number.isFinite(parsed)) return parsed;
     }
@@ -58,7 +61,9 @@ function readTs(obj: Record<string, unknown>): number | undefined {
 
 function readKeys(obj: Record<string, unknown>): RouteKeys {
   const keys: RouteKeys = {};
-  const session = pickString(obj, SESSION);
+  const session =
+    pickString(obj, SESSION) ??
+    SESSION_ID.map((n) => obj[n]).find((v): v is string => typeof v === "string" && v !== "");
   if (session !== undefined) keys.sessionId = session;
   const login = pickString(obj, LOGIN);
   if (login !== undefined) keys.login = login;

@@ -1,5 +1,6 @@
 /** The live monitor's figures, as `GET /v1/monitor` shows them (admin-api.md). */
 import type { LinkStatus } from "./connection.ts";
+import { healthOf, type Coverage, type HealthReason } from "./health.ts";
 import type { LagFigures } from "./lag.ts";
 import type { Subscription } from "./subscriptions.ts";
 
@@ -21,13 +22,15 @@ export interface MonitorCounters {
   service_errors: number;
   /** The last few unroutable events, for diagnosis. */
   unroutable_samples: string[];
+  /** The last few events refused for their time stamp, for diagnosis. */
+  invalid_samples: string[];
 }
 
 /** The name of a counter (every field but the samples). */
-export type CounterName = Exclude<keyof MonitorCounters, "unroutable_samples">;
+export type CounterName = Exclude<keyof MonitorCounters, "unroutable_samples" | "invalid_samples">;
 
-/** Unroutable events kept for diagnosis. */
-const UNROUTABLE_SAMPLES = 5;
+/** Samples kept per list, for diagnosis. */
+const SAMPLES = 5;
 
 export function newCounters(): MonitorCounters {
   return {
@@ -41,6 +44,7 @@ export function newCounters(): MonitorCounters {
     acks: 0,
     service_errors: 0,
     unroutable_samples: [],
+    invalid_samples: [],
   };
 }
 
@@ -54,20 +58,50 @@ export function addCounts(c: MonitorCounters, counts: readonly CounterName[]): v
  * when this one deserves a log line (the first ten, then one per thousand).
  */
 export function sampleUnroutable(c: MonitorCounters, item: unknown): boolean {
-  if (c.unroutable_samples.length >= UNROUTABLE_SAMPLES) c.unroutable_samples.shift();
-  c.unroutable_samples.push(JSON.stringify(item).slice(0, 300));
-  return c.unroutable <= 10 || c.unroutable % 1000 === 0;
+  keepSample(c.unroutable_samples, item);
+  return logWorthy(c.unroutable);
+}
+
+/** Whether the `count`-th occurrence of a repeated event is logged: the first ten, then one per thousand. */
+export function logWorthy(count: number): boolean {
+  return count <= 10 || count % 1000 === 0;
+}
+
+/** Keeps an item among the last few samples of a list (at most 300 characters each). */
+export function keepSample(samples: string[], item: unknown): void {
+  if (samples.length >= SAMPLES) samples.shift();
+  samples.push(JSON.stringify(item).slice(0, 300));
 }
 
 export interface MonitorStatus {
   connection: LinkStatus;
   subscriptions: number;
-  events: Omit<MonitorCounters, "unroutable_samples">;
+  events: Omit<MonitorCounters, "unroutable_samples" | "invalid_samples">;
   /** Changes waiting in the outbox for Postgres. */
   pending_writes: number;
   /** Age of timestamped events when applied (receive clock minus event time). */
   lag: LagFigures;
   unroutable_samples: string[];
+  invalid_samples: string[];
+  /** Age of the oldest pending write (s); 0 when none. */
+  oldest_pending_s: number;
+  /** Outbox entries set aside after failing on their own. */
+  dead_letters: number;
+  /** Coverage of this monitor's live accounts. */
+  coverage: Coverage;
+  /** How long the link has not been open while holding subscriptions (s); 0 when open. */
+  link_down_s: number;
+  /** This monitor's health alone (the API adds the polled accounts' coverage). */
+  health: "ok" | "degraded";
+  reasons: HealthReason[];
+}
+
+/** What a monitor's status is made of, beyond the version 1 figures. */
+export interface StatusParts {
+  oldestPendingS: number;
+  deadLetters: number;
+  coverage: Coverage;
+  linkDownS: number;
 }
 
 /** The status from its parts; the counters' samples are shown apart from the figures. */
@@ -77,8 +111,9 @@ export function monitorStatus(
   counters: MonitorCounters,
   pendingWrites: number,
   lag: LagFigures,
+  parts: StatusParts,
 ): MonitorStatus {
-  const { unroutable_samples, ...events } = counters;
+  const { unroutable_samples, invalid_samples, ...events } = counters;
   return {
     connection,
     subscriptions,
@@ -86,6 +121,12 @@ export function monitorStatus(
     pending_writes: pendingWrites,
     lag,
     unroutable_samples,
+    invalid_samples,
+    oldest_pending_s: parts.oldestPendingS,
+    dead_letters: parts.deadLetters,
+    coverage: parts.coverage,
+    link_down_s: parts.linkDownS,
+    ...healthOf({ ...parts, accountsStale: parts.coverage.accounts_stale }),
   };
 }
 

@@ -16,6 +16,8 @@ export interface SubscribeInput {
   rules: RuleParams;
   /** The risk engine's state as the poller left it; null before any reading. */
   risk_state: RiskState | null;
+  /** The version of `rules` (kept in a breach's evidence). */
+  rules_version?: number | undefined;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface Subscription {
   server: string;
   sessionId: string;
   rules: RuleParams;
+  /** The version of `rules`, when the subscriber knew it. */
+  rulesVersion?: number | undefined;
   risk: RiskState | null;
   /** Epoch ms the account was subscribed. */
   subscribedAt: number;
@@ -38,6 +42,11 @@ export interface Subscription {
   lastEventTs: number;
   /** Epoch ms of the last REST read by the watchdog. */
   lastRestAt: number;
+  /**
+   * Leaving live monitoring (breached, or below the exit threshold): still watched until its
+   * change is acknowledged by Postgres, so no account goes unwatched during an outage.
+   */
+  leaving: boolean;
 }
 
 /**
@@ -61,11 +70,13 @@ export function mergeSubscription(
     server: input.server,
     sessionId: input.session_id,
     rules,
+    rulesVersion: input.rules_version ?? existing?.rulesVersion,
     risk: keepOurs ? existing!.risk : (input.risk_state ?? existing?.risk ?? null),
     subscribedAt: existing?.subscribedAt ?? now,
     lastEventAt: existing?.lastEventAt ?? 0,
     lastEventTs: existing?.lastEventTs ?? 0,
     lastRestAt: existing?.lastRestAt ?? now,
+    leaving: false,
   };
 }
 

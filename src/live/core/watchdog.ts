@@ -32,16 +32,26 @@ export function quietSubscriptions(
 /**
  * Rolls over the trading day of every subscription whose day ended by `now` (epoch ms) and
  * marks it unheard of, so the watchdog reads it fresh at the boundary (risk-rules.md "Day
- * boundary"). Returns the rolled subscriptions: the caller persists their state.
+ * boundary"). Returns the rolled subscriptions (the caller persists their state) and those
+ * whose rules could not be evaluated (one broken account never stops the others).
  */
-export function rollDays(subs: Iterable<Subscription>, now: number): Subscription[] {
+export function rollDays(
+  subs: Iterable<Subscription>,
+  now: number,
+): { rolled: Subscription[]; broken: Subscription[] } {
   const rolled: Subscription[] = [];
+  const broken: Subscription[] = [];
   for (const sub of subs) {
     if (!sub.risk || now < sub.risk.day_end_ms) continue;
-    sub.risk = rollover(sub.rules, sub.risk, now);
+    try {
+      sub.risk = rollover(sub.rules, sub.risk, now);
+    } catch {
+      broken.push(sub);
+      continue;
+    }
     sub.lastRestAt = 0;
     sub.lastEventAt = 0;
     rolled.push(sub);
   }
-  return rolled;
+  return { rolled, broken };
 }

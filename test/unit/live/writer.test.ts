@@ -20,6 +20,9 @@ import { liveSub, T0 } from "./fixtures.ts";
 class FakeHost implements WriterHost {
   clock = T0;
   down = false;
+  /** Accounts whose changes fail with this error whenever written (a bad entry). */
+  readonly failFor = new Map<number, unknown>();
+  readonly dead: Array<{ entry: OutboxEntry; error: string }> = [];
   readonly batches: WriteBatch[] = [];
   readonly wakes: number[] = [];
   readonly subs = new Map<number, Subscription>();
@@ -32,6 +35,13 @@ class FakeHost implements WriterHost {
     ackOutbox: (seq: number) => {
       this.entries = this.entries.filter((e) => e.seq > seq);
     },
+    ackOutboxEntry: (seq: number) => {
+      this.entries = this.entries.filter((e) => e.seq !== seq);
+    },
+    deadLetter: (entry: OutboxEntry, error: string) => {
+      this.entries = this.entries.filter((e) => e.seq !== entry.seq);
+      this.dead.push({ entry, error });
+    },
     outboxSize: () => this.entries.length,
   };
 
@@ -41,6 +51,10 @@ class FakeHost implements WriterHost {
 
   async write(batch: WriteBatch): Promise<WriteResult> {
     if (this.down) throw new Error("database down");
+    for (const c of batch.changes) {
+      const err = this.failFor.get(c.change.accountId);
+      if (err) throw err;
+    }
     this.batches.push(batch);
     return { applied: new Set(batch.changes.map((c) => c.change.accountId)), recorded: [] };
   }
@@ -166,3 +180,58 @@ function figuresOf(host: FakeHost, id: number): AccountChange {
   const sub = host.subs.get(id)!;
   return figuresChange(id, sub.rules, sub.risk!, "event");
 }
+
+/** A driver error with a SQLSTATE, wrapped as drizzle wraps it. */
+function pgError(code: string, message: string): Error {
+  return new Error("Failed query", { cause: Object.assign(new Error(message), { code }) });
+}
+
+describe("the writer's outbox under entries that cannot land", () => {
+  function withEntries(host: FakeHost, ...ids: number[]): void {
+    host.live(...ids);
+    for (const id of ids) host.enqueue({ ...figuresOf(host, id), status: "breached" });
+  }
+
+  it("sets an entry that fails on its own aside as a dead letter and lands the others", async () => {
+    const { host, writer } = setup();
+    withEntries(host, 1, 2, 3);
+    host.failFor.set(2, pgError("23502", 'null value in column "equity"'));
+    await writer.flush();
+    expect(host.batches.map((b) => b.changes.map((c) => c.change.accountId))).toEqual([[1], [3]]);
+    expect(host.dead.map((d) => d.entry.accountId)).toEqual([2]);
+    expect(host.dead[0]!.error).toMatch(/^23502: null value/);
+    expect(host.outbox.outboxSize()).toBe(0);
+    expect(writer.failing).toBe(false);
+  });
+
+  it("treats an entry whose account is gone as done", async () => {
+    const { host, writer } = setup();
+    withEntries(host, 1, 2);
+    host.failFor.set(1, pgError("23503", "violates foreign key constraint"));
+    await writer.flush();
+    expect(host.last().ids).toEqual([2]);
+    expect(host.dead).toEqual([]);
+    expect(host.outbox.outboxSize()).toBe(0);
+  });
+
+  it("keeps every entry and sets nothing aside while the database is out of reach", async () => {
+    const { host, writer } = setup();
+    withEntries(host, 1, 2);
+    host.failFor.set(1, pgError("08006", "connection failure"));
+    await writer.flush();
+    expect(host.dead).toEqual([]);
+    expect(host.outbox.outboxSize()).toBe(2);
+    expect(writer.failing).toBe(true);
+  });
+
+  it("retries one change alone and reports its error", async () => {
+    const { host, writer } = setup();
+    host.live(1);
+    host.failFor.set(1, pgError("23502", "null value"));
+    const failed = await writer.writeOne(figuresOf(host, 1));
+    expect(failed.ok).toBe(false);
+    host.failFor.clear();
+    expect(await writer.writeOne(figuresOf(host, 1))).toEqual({ ok: true });
+    expect(host.last().ids).toEqual([1]);
+  });
+});

@@ -147,6 +147,12 @@ describe("system decisions in the audit", () => {
       equity: 99_150,
       source: "poll",
     });
+    // The Events message that caused it, its session id masked.
+    expect(detail.body.evidence.cause).toMatchObject({
+      kind: "event",
+      event: { kind: "event", equity: 98_000 },
+    });
+    expect(JSON.stringify(detail.body.evidence.cause)).not.toContain(sessionId);
   });
 });
 

@@ -106,12 +106,14 @@ describe("the live monitor under faults", () => {
       const pending = await eventually(
         async () => {
           const s = await monitor.status();
-          return s.pending_writes >= 1 && s.subscriptions === 1 ? s : null;
+          return s.pending_writes >= 1 ? s : null;
         },
         5_000,
         "breach queued in the outbox",
       );
       expect(pending.pending_writes).toBe(1);
+      // Still watched while Postgres does not know it left live (nobody else watches it).
+      expect(pending.subscriptions).toBe(2);
       // A flush attempt while the database is down fails and keeps the entry.
       await monitor.flushNow();
       expect((await monitor.status()).pending_writes).toBe(1);
@@ -124,6 +126,7 @@ describe("the live monitor under faults", () => {
       "outbox drained",
     );
     await monitor.flushNow();
+    expect((await monitor.status()).subscriptions).toBe(1);
     const v = await violationsOf([a!.id]);
     expect(v).toHaveLength(1);
     expect(v[0]).toMatchObject({ rule: "daily_loss", equity: 94_000, source: "event" });

@@ -7,6 +7,8 @@ import {
   type ConnectionEvent,
   type ConnectionPolicy,
   type ConnectionState,
+  isSilent,
+  SILENCE_MS,
 } from "../../../../src/live/core/connection.ts";
 
 const policy: ConnectionPolicy = {
@@ -402,5 +404,25 @@ describe("connection state machine properties", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("a silent link", () => {
+  const open = { kind: "open" as const, gen: 1, attempt: 0, since: 1_000 };
+
+  it("is taken for dead after 90 s without a frame while open", () => {
+    expect(SILENCE_MS).toBe(90_000);
+    expect(isSilent(open, 5_000, 5_000 + 89_999)).toBe(false);
+    expect(isSilent(open, 5_000, 5_000 + 90_000)).toBe(true);
+  });
+
+  it("counts from the opening when no frame ever came", () => {
+    expect(isSilent(open, 0, 1_000 + 90_000)).toBe(true);
+    expect(isSilent(open, 0, 1_000 + 80_000)).toBe(false);
+  });
+
+  it("is never silent when not open", () => {
+    expect(isSilent({ kind: "backoff", gen: 1, attempt: 1, until: 0 }, 0, 1e9)).toBe(false);
+    expect(isSilent({ kind: "idle" }, 0, 1e9)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent, commitAction } from "../../../../src/live/core/event-path.ts";
+import { logWorthy } from "../../../../src/live/core/status.ts";
 import type { FrameItem } from "../../../../src/live/core/parse-frame.ts";
 import { ftmoRules, liveSub, T0, tableOf } from "../fixtures.ts";
 
@@ -52,14 +53,14 @@ describe("the event path", () => {
     expect(sub.lastEventTs).toBe(T0 + 1_000);
   });
 
-  it("drops an event older than the newest applied to its account as stale, but still hears the account", () => {
+  it("drops an event older than the newest applied to its account as stale, without counting it as hearing the account", () => {
     const table = tableOf(liveSub(1));
     applyEvent(table, event("s1", 95_200, T0 + 2_000), T0 + 2_000);
     const r = applyEvent(table, event("s1", 94_000, T0 + 1_000), T0 + 3_000);
     expect(r.counts).toEqual(["received", "stale"]);
     expect(r.action).toBe("none");
     expect(table.get(1)!.risk?.equity).toBe(95_200);
-    expect(table.get(1)!.lastEventAt).toBe(T0 + 3_000);
+    expect(table.get(1)!.lastEventAt).toBe(T0 + 2_000);
   });
 
   it("applies an event stamped before the last reading (clock skew) at the last reading's time", () => {
@@ -109,5 +110,64 @@ describe("the event path", () => {
     const r = applyEvent(table, event("s1", Number.NaN, T0 + 1), T0 + 1);
     expect(r.counts).toEqual(["received", "invalid"]);
     expect(r.action).toBe("none");
+  });
+});
+
+describe("the event path under bad stamps and broken rules", () => {
+  it("refuses an event stamped more than 5 minutes ahead as invalid, keeps a sample, and leaves the trading day", () => {
+    const table = tableOf(liveSub(1));
+    const before = table.get(1)!.risk;
+    const r = applyEvent(table, event("s1", 95_200, T0 + 86_400_000), T0);
+    expect(r).toMatchObject({ counts: ["received", "invalid"], action: "none", sample: true });
+    expect(table.get(1)!.risk).toBe(before);
+    // A later, honest event still applies: the bad stamp did not make it stale.
+    expect(applyEvent(table, event("s1", 95_200, T0 + 1_000), T0 + 1_000).counts).toEqual([
+      "received",
+      "applied",
+    ]);
+  });
+
+  it("refuses an event stamped more than 24 hours behind as invalid", () => {
+    const table = tableOf(liveSub(1));
+    const r = applyEvent(table, event("s1", 95_200, T0 - 25 * 3_600_000), T0);
+    expect(r.counts).toEqual(["received", "invalid"]);
+  });
+
+  it("does not count an unusable event as hearing the account, so the REST watchdog still looks", () => {
+    const table = tableOf(liveSub(1));
+    applyEvent(table, event("s1", 95_200, T0 + 86_400_000), T0);
+    applyEvent(table, event("s1", Number.NaN, T0), T0);
+    expect(table.get(1)!.lastEventAt).toBe(0);
+  });
+
+  it("counts an event whose account's rules cannot be evaluated as invalid and names the problem", () => {
+    const sub = liveSub(1);
+    const broken = {
+      ...sub.rules,
+      daily_reset: { ...sub.rules.daily_reset, timezone: "Mars/Olympus" },
+    };
+    const table = tableOf({ ...sub, rules: broken, risk: null });
+    const r = applyEvent(table, event("s1", 95_200, T0), T0);
+    expect(r).toMatchObject({ counts: ["received", "invalid"], problem: "invalid_rules" });
+  });
+});
+
+describe("an account leaving live monitoring", () => {
+  it("is still watched: a breach while leaving is committed, anything else is not", () => {
+    const sub = { ...liveSub(1), leaving: true };
+    const table = tableOf(sub);
+    expect(applyEvent(table, event("s1", 99_000, T0 + 1), T0 + 1)).toMatchObject({
+      counts: ["received", "applied"],
+      action: "none",
+    });
+    expect(table.get(1)!.lastEventAt).toBe(T0 + 1);
+    expect(applyEvent(table, event("s1", 94_000, T0 + 2), T0 + 2).action).toBe("release");
+  });
+});
+
+describe("repeated log lines", () => {
+  it("are logged the first ten times, then once per thousand", () => {
+    const logged = Array.from({ length: 3000 }, (_, i) => i + 1).filter(logWorthy);
+    expect(logged).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1000, 2000, 3000]);
   });
 });

@@ -230,6 +230,8 @@ describe("parseFrame: keys and timestamps", () => {
     ["epoch ms", 1764115200000, 1764115200000],
     ["epoch ms as a string", "1764115200000", 1764115200000],
     ["epoch seconds", 1764115200, 1764115200000],
+    ["epoch microseconds (read by magnitude)", 1764115200000000, 1764115200000],
+    ["epoch nanoseconds (read by magnitude)", "1764115200000000000", 1764115200000],
     ["ISO-8601", "2026-11-26T06:00:00.250Z", Date.UTC(2026, 10, 26, 6, 0, 0, 250)],
   ])("reads a timestamp given as %s", (_, ts, expected) => {
     expect(event(only(parseFrame(JSON.stringify({ equity: 1, ts })))).ts).toBe(expected);
@@ -339,5 +341,14 @@ describe("parseFrame properties", () => {
         },
       ),
     );
+  });
+});
+
+describe("the `id` key", () => {
+  it("routes by `id` as a session only when it is a string", () => {
+    const byString = parseFrame('{"equity":1,"id":"sess-9"}')[0]!;
+    const byNumber = parseFrame('{"equity":1,"id":12345}')[0]!;
+    expect(byString.kind === "event" && byString.keys).toEqual({ sessionId: "sess-9" });
+    expect(byNumber.kind === "event" && byNumber.keys).toEqual({});
   });
 });

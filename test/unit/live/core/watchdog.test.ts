@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { quietSubscriptions } from "../../../../src/live/core/watchdog.ts";
+import { quietSubscriptions, rollDays } from "../../../../src/live/core/watchdog.ts";
+import { liveSub } from "../fixtures.ts";
 import type { Subscription } from "../../../../src/live/core/subscriptions.ts";
 
 function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscription {
@@ -14,6 +15,7 @@ function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscr
     lastEventAt,
     lastEventTs: 0,
     lastRestAt,
+    leaving: false,
   };
 }
 
@@ -28,5 +30,22 @@ describe("the watchdog", () => {
     const subs = Array.from({ length: 50 }, (_, i) => sub(i, 0, i));
     const picked = quietSubscriptions(subs, 1_000_000, 60_000, 10);
     expect(picked.map((s) => s.accountId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
+describe("the day roll", () => {
+  it("rolls every account whose day ended and sets aside one whose rules cannot be evaluated", () => {
+    const good = liveSub(1);
+    const bad = liveSub(2);
+    bad.rules = {
+      ...bad.rules,
+      daily_reset: { ...bad.rules.daily_reset, timezone: "Mars/Olympus" },
+    };
+    const later = good.risk!.day_end_ms + 1;
+    const { rolled, broken } = rollDays([bad, good], later);
+    expect(rolled.map((s) => s.accountId)).toEqual([1]);
+    expect(broken.map((s) => s.accountId)).toEqual([2]);
+    expect(good.risk!.day_start_ms).toBeGreaterThan(0);
+    expect(good.risk!.day_end_ms).toBeGreaterThan(later);
   });
 });

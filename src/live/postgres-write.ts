@@ -1,0 +1,44 @@
+/**
+ * The live monitor's production `write` (writer.ts): one batch to Postgres over a pool
+ * opened for it, within a deadline, so that a hung query never stalls the writer, and with
+ * it the alarm, the watchdog and the day roll.
+ */
+import { markProblems, writeChanges, type WriteResult } from "../accounts/write-changes.ts";
+import { openDb, type DbConfig } from "../db/client.ts";
+import type { WriteBatch } from "./writer.ts";
+
+/** A flush that has not committed by then is abandoned and its pool closed (ms). */
+export const FLUSH_DEADLINE_MS = 20_000;
+
+/**
+ * Writes a batch to Postgres over a pool opened for it (the production `write`), within
+ * `deadlineMs`: a hung query must not stall the writer, and with it the alarm and watchdog.
+ * Past the deadline the pool is closed and the write fails as an outage (retried later).
+ */
+export function postgresWrite(
+  config: DbConfig,
+  deadlineMs = FLUSH_DEADLINE_MS,
+): (batch: WriteBatch) => Promise<WriteResult> {
+  return async (batch) => {
+    const handle = openDb(config, 1);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void handle.close();
+        reject(new Error(`flush deadline of ${deadlineMs} ms passed`));
+      }, deadlineMs);
+    });
+    const write = (async () => {
+      const result = await writeChanges(handle.db, batch.changes, batch.readingsFor);
+      await markProblems(handle.db, batch.problems);
+      return result;
+    })();
+    try {
+      return await Promise.race([write, deadline]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      write.catch(() => {});
+      await handle.close();
+    }
+  };
+}
