@@ -5,6 +5,8 @@
  * the account's figures applies each exactly once: the poller on its next poll of a polled
  * account, the live monitor for a live one (src/risk/adjustment.ts).
  */
+import { monitorFor } from "../live/client/address.ts";
+import { log } from "../log.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   accountExists,
@@ -118,6 +120,14 @@ export const adjustmentsApi = newApi()
       body.reason ?? null,
     );
     if (!recorded) throw notFound("account", id);
+    if (recorded.account.monitoringState === "live") {
+      // A live account's monitor learns of it at once; if it cannot be reached, the account
+      // takes it when it is next read by the poller (pending adjustments apply by id, once).
+      const adjustment = { id: Number(recorded.adjustment.id), amount: recorded.adjustment.amount };
+      await monitorFor(c.env)
+        .adjust(id, adjustment)
+        .catch((err: unknown) => log("monitor:adjust_failed", { account_id: id }, err));
+    }
     return c.json(presentAdjustment(recorded.adjustment), 201);
   })
   .openapi(list, async (c) => {

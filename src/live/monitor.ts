@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { eventCause, restCause } from "../accounts/evidence.ts";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
 import type { BreachCause } from "../db/evidence.ts";
+import { applyAdjustment, type Adjustment } from "../risk/index.ts";
 import { errorMessage } from "../db/errors.ts";
 import { log } from "../log.ts";
 import * as core from "./core/index.ts";
@@ -133,6 +134,24 @@ export class LiveMonitor extends DurableObject<Env> {
       log("monitor:reconciled", { added: toAdd.length, removed: toRemove.length });
     this.store.pruneTombstones(Date.now());
     return { added: toAdd.length, removed: toRemove.length };
+  }
+
+  /**
+   * Applies a balance adjustment (deposit, withdrawal) to a live account at once, so the next
+   * event is judged against floors moved with the money. Idempotent by adjustment id.
+   * @returns false when the account is not held here (the poller applies it instead).
+   */
+  async adjust(accountId: number, adjustment: Adjustment): Promise<boolean> {
+    const sub = this.subs.get(accountId);
+    if (!sub?.risk) return false;
+    const next = applyAdjustment(sub.risk, adjustment);
+    if (next !== sub.risk) {
+      sub.risk = next;
+      this.store.saveRisk(sub);
+      this.scheduler.soon(this.writer.markDirty(accountId, Date.now()));
+      log("monitor:adjusted", { account_id: accountId, adjustment_id: adjustment.id });
+    }
+    return true;
   }
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */

@@ -6,7 +6,7 @@ import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accountAudit } from "../../../src/db/schema.ts";
 import { PRESETS, PRESET_NAMES } from "../../../src/risk/index.ts";
-import { getAccount, sim, withTestDb } from "../helpers.ts";
+import { eventually, getAccount, sim, withTestDb } from "../helpers.ts";
 import { addToSim, api, createViaApi, expectError } from "./helpers.ts";
 
 /** Polls one account now, as the cron would; again when MTAPI failed it (a loaded machine). */
@@ -207,6 +207,36 @@ describe("balance adjustments", () => {
     expect(audit.map((a) => [a.toValue, a.source, a.reason])).toEqual([
       ["10000", "api", `adjustment ${posted.body.id}: top-up`],
     ]);
+  });
+
+  it("moves a live account's floors at once: a withdrawal is not judged a loss by the next event", async () => {
+    const created = await createViaApi({
+      rules: { preset: "ftmo-2step", initial_balance: 100_000 },
+    });
+    const id = created.account.id;
+    // 97% of the 5,000 daily allowance: the poll hands it to the live monitor.
+    await addToSim(created, { balance: 100_000, equity: 95_150 });
+    expect(await poll(id)).toMatchObject({ entered_live: 1 });
+    await sim("/wait", { until: { subscribed: [created.sessionId] }, timeout_ms: 15_000 });
+
+    const posted = await api("POST", `/v1/accounts/${id}/adjustments`, {
+      json: { amount: -10_000, note: "payout" },
+    });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    // The broker pays it out; the next event carries the lower balance and equity. Unadjusted,
+    // the daily floor would be 95,000 and this a breach; adjusted it is 85,000 (usage 97%).
+    await setFigures(created.sessionId, { balance: 90_000, equity: 85_150 });
+    const row = await eventually(
+      async () => {
+        const r = await getAccount(id);
+        return r.metrics?.equity === 85_150 && r.metrics.source === "event" ? r : null;
+      },
+      15_000,
+      "the live event's figures",
+    );
+    expect(row.metrics).toMatchObject({ day_start: 90_000, daily_floor: 85_000 });
+    expect(row.status).toBe("active");
+    expect((await api("GET", `/v1/accounts/${id}/violations`)).body.items).toEqual([]);
   });
 
   it("counts a deposit made before the first reading in the initial balance only", async () => {
