@@ -18,10 +18,17 @@ import {
 } from "drizzle-orm/pg-core";
 import type { MonitoringState, ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
 import type { AccountMetrics } from "./metrics.ts";
+import type { SummaryProblem } from "../mtapi/account-summary.ts";
 
 /** An account's status: watched, breached (until an operator resets it), or switched off. */
 export const ACCOUNT_STATUSES = ["active", "breached", "disabled"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+/** Why an account could not be read lately (`problem`; null when it could). */
+export const ACCOUNT_PROBLEMS = [
+  "session_expired",
+  "mtapi_unreachable",
+] as const satisfies readonly SummaryProblem[];
+export type AccountProblem = (typeof ACCOUNT_PROBLEMS)[number];
 /** The monitoring states (the risk engine's vocabulary) as the column's values. */
 export const MONITORING_STATES = ["polling", "live"] as const satisfies readonly MonitoringState[];
 /** Where a reading came from (the risk engine's vocabulary) as values. */
@@ -54,8 +61,8 @@ export const accounts = pgTable(
     riskState: jsonb("risk_state").$type<RiskState>(),
     /** The latest figures as the API shows them; null until the first reading. */
     metrics: jsonb("metrics").$type<AccountMetrics>(),
-    /** `null` or a short code: `session_expired`, `mtapi_unreachable`, `stale`. */
-    problem: text("problem"),
+    /** `null` or one of {@link ACCOUNT_PROBLEMS}. */
+    problem: text("problem", { enum: ACCOUNT_PROBLEMS }),
     problemSince: timestamp("problem_since", { withTimezone: true }),
     /**
      * Bumped on every monitoring-state or status change. Reconciliation compares it so that it

@@ -126,5 +126,11 @@ describe("GET /openapi.json", () => {
         "updated_at",
       ].sort(),
     );
+    // `problem` is one of its codes or null, not any string.
+    expect(schemas.Account.properties.problem.enum).toEqual([
+      "session_expired",
+      "mtapi_unreachable",
+      null,
+    ]);
   });
 });
