@@ -12,7 +12,7 @@ import {
   withTestDb,
 } from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
-import { sim } from "../helpers.ts";
+import { sim, trackMonitor } from "../helpers.ts";
 import type { LiveMonitor } from "../../../src/live/monitor.ts";
 import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import { initialState, tradingDayAt, type RiskState } from "../../../src/risk/index.ts";
@@ -138,7 +138,7 @@ describe("the live monitor under faults", () => {
 
   it("recovers its subscriptions from storage after the object is aborted", async () => {
     const name = `test-monitor-${crypto.randomUUID()}`;
-    const monitor = env.LIVE_MONITOR.getByName(name);
+    const monitor = trackMonitor(name);
     const rows = await createTestAccounts(3, { inSim: false });
     await goLive(monitor, rows);
     const ids = rows.map((r) => r.sessionId);
