@@ -4,7 +4,8 @@
  * `active` and in the monitoring state its writer owns (the poller owns polled accounts,
  * the live monitor live ones), so a write that raced an operator's change is dropped
  * rather than undoing it. Violations are facts and always land, at most once per
- * (account, rule, period) thanks to the unique key, so retries are safe.
+ * (account, rule, period) thanks to the unique key; readings at most once per (account,
+ * instant, source); audit rows only with an update that landed; so replays are safe.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -139,7 +140,12 @@ export async function writeChanges(
         usage: change.reading.usage,
         source: change.reading.source,
       }));
-    if (readingRows.length) await tx.insert(readings).values(readingRows);
+    // A replayed batch (committed, then not acknowledged) finds its readings already there.
+    if (readingRows.length)
+      await tx
+        .insert(readings)
+        .values(readingRows)
+        .onConflictDoNothing({ target: [readings.accountId, readings.at, readings.source] });
 
     return { applied, recorded };
   });

@@ -123,7 +123,11 @@ export const readings = pgTable(
     usage: doublePrecision("usage").notNull(),
     source: text("source").notNull(),
   },
-  (t) => [index("readings_account_at_idx").on(t.accountId, t.at)],
+  (t) => [
+    index("readings_account_at_idx").on(t.accountId, t.at),
+    // One reading per account, instant and source: a replayed batch writes it once.
+    uniqueIndex("readings_account_at_source_key").on(t.accountId, t.at, t.source),
+  ],
 );
 
 /** Audit of monitoring-state and status changes: who moved an account, when, and why. */
