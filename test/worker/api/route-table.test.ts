@@ -53,6 +53,14 @@ describe("the route table", () => {
     const json = ["POST", "PATCH", "PUT"].includes(method) ? {} : undefined;
     const res = await api(method, concrete(path, 1), { json, token: null });
     expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: { code: "unauthorized" } });
+  });
+
+  it.each(V1)("answers 401 to %s %s with a wrong token", async (method, path) => {
+    const json = ["POST", "PATCH", "PUT"].includes(method) ? {} : undefined;
+    const res = await api(method, concrete(path, 1), { json, token: "test-admin-tokeN" });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: { code: "unauthorized" } });
   });
 
   it("and the OpenAPI document list the same operations", async () => {
