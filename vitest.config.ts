@@ -43,6 +43,9 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/global-setup.ts"],
+          // Each file starts from an empty database and simulator, and leaves no monitor
+          // subscribed nor live row behind.
+          setupFiles: ["./test/worker/setup.ts"],
           // The files share one simulator and one database; some tests drop or refuse the
           // simulator's connections, so files run one after another.
           fileParallelism: false,

@@ -56,7 +56,13 @@ export async function handleMtapi(
     return true;
   }
   const id = url.searchParams.get("id") ?? "";
-  await host.sleep(host.rest.delay_ms + (host.book.get(id)?.delay_ms ?? 0));
+  const rest = host.rest;
+  rest.in_flight += 1;
+  try {
+    await host.sleep(rest.delay_ms + (host.book.get(id)?.delay_ms ?? 0));
+  } finally {
+    rest.in_flight -= 1;
+  }
   // Read after the delay: figures may have changed meanwhile, as on a real slow server.
   const account = host.book.get(id);
   host.rest.requests += 1;

@@ -42,6 +42,11 @@ export interface SimulatorOptions {
   accounts?: SimAccountInput[];
   /** One line per connection open/close and per control action. Default silent. */
   log?: (line: string) => void;
+  /**
+   * How an MTAPI answer waits out its delay (ms); default a real timer. Tests pass their own
+   * to see the delay asked for and to release the answer when they choose.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Simulator {
@@ -158,7 +163,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     get rest() {
       return rest;
     },
-    sleep: (ms) => timers.sleep(ms),
+    sleep: opts.sleep ?? ((ms) => timers.sleep(ms)),
     onRead: () => waiters.poke(),
   };
 

@@ -11,6 +11,8 @@ export interface RestState {
   expired: number;
   /** Global delay of every answer, ms. */
   delay_ms: number;
+  /** AccountSummary requests received and not answered yet (held by a delay). */
+  in_flight: number;
 }
 
 export interface SimState extends HubState {
@@ -20,5 +22,5 @@ export interface SimState extends HubState {
 }
 
 export function emptyRestState(): RestState {
-  return { requests: 0, unknown: 0, expired: 0, delay_ms: 0 };
+  return { requests: 0, unknown: 0, expired: 0, delay_ms: 0, in_flight: 0 };
 }

@@ -5,7 +5,8 @@
  * `active` and in the monitoring state its writer owns (the poller owns polled accounts,
  * the live monitor live ones), so a write that raced an operator's change is dropped
  * rather than undoing it. Violations are facts and always land, at most once per
- * (account, rule, period) thanks to the unique key, so retries are safe.
+ * (account, rule, period) thanks to the unique key; readings at most once per (account,
+ * instant, source); audit rows only with an update that landed; so replays are safe.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import {
@@ -280,14 +281,16 @@ export async function writeChanges(
         usage: change.reading.usage,
         source: change.reading.source,
       }));
-    // Readings of an account that no longer exists are dropped, not a failed batch.
+    // Readings of an account that no longer exists are dropped, not a failed batch; a replayed
+    // batch (committed, then not acknowledged) finds its readings already there.
     if (readingRows.length)
       await tx.execute(sql`
         insert into ${readings} (account_id, at, balance, equity, usage, source)
         select r.account_id, r.at, r.balance, r.equity, r.usage, r.source
         from jsonb_to_recordset(${JSON.stringify(readingRows)}::jsonb) as r(
           account_id int, at timestamptz, balance float8, equity float8, usage float8, source text)
-        join ${accounts} a on a.id = r.account_id`);
+        join ${accounts} a on a.id = r.account_id
+        on conflict (account_id, at, source) do nothing`);
 
     // Alerts commit with the change: violation.recorded once per new violation, live
     // enter/exit per applied move, account.problem when a reading clears a problem.

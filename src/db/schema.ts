@@ -25,6 +25,13 @@ import type { AccountMetrics } from "./metrics.ts";
 /** An account's status: watched, breached (until an operator resets it), or switched off. */
 export const ACCOUNT_STATUSES = ["active", "breached", "disabled"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+/**
+ * Why an account is not judged normally (`problem`; null when it is): MTAPI's answers
+ * (`session_expired`, `mtapi_unreachable`), or rules the engine cannot evaluate
+ * (`invalid_rules`: one bad account never stops the others).
+ */
+export const ACCOUNT_PROBLEMS = ["session_expired", "mtapi_unreachable", "invalid_rules"] as const;
+export type AccountProblem = (typeof ACCOUNT_PROBLEMS)[number];
 /** The monitoring states (the risk engine's vocabulary) as the column's values. */
 export const MONITORING_STATES = ["polling", "live"] as const satisfies readonly MonitoringState[];
 /** Where a reading came from (the risk engine's vocabulary) as values. */
@@ -57,8 +64,8 @@ export const accounts = pgTable(
     riskState: jsonb("risk_state").$type<RiskState>(),
     /** The latest figures as the API shows them; null until the first reading. */
     metrics: jsonb("metrics").$type<AccountMetrics>(),
-    /** `null` or a short code: `session_expired`, `mtapi_unreachable`, `stale`, `invalid_rules`. */
-    problem: text("problem"),
+    /** `null` or one of {@link ACCOUNT_PROBLEMS}. */
+    problem: text("problem", { enum: ACCOUNT_PROBLEMS }),
     problemSince: timestamp("problem_since", { withTimezone: true }),
     /**
      * Bumped on every monitoring-state or status change. Reconciliation compares it so that it
@@ -134,6 +141,8 @@ export const readings = pgTable(
     index("readings_account_at_idx").on(t.accountId, t.at),
     // Retention reads one time slice of every account at once.
     index("readings_at_idx").on(t.at),
+    // One reading per account, instant and source: a replayed batch writes it once.
+    uniqueIndex("readings_account_at_source_key").on(t.accountId, t.at, t.source),
   ],
 );
 

@@ -5,7 +5,12 @@
  * cannot drift apart. Field names are the contract's snake_case.
  */
 import { z } from "@hono/zod-openapi";
-import { ACCOUNT_STATUSES, MONITORING_STATES, READING_SOURCES } from "../db/schema.ts";
+import {
+  ACCOUNT_PROBLEMS,
+  ACCOUNT_STATUSES,
+  MONITORING_STATES,
+  READING_SOURCES,
+} from "../db/schema.ts";
 import { PRESET_NAMES, RuleParamsSchema, RulesInputSchema } from "../risk/index.ts";
 
 /** Postgres `integer` ids: anything larger would be a database error rather than a 400. */
@@ -239,9 +244,9 @@ export const AccountSchema = z
     }),
     metrics: MetricsSchema.nullable().openapi({ description: "null until the first reading" }),
     problem: z
-      .string()
+      .enum(ACCOUNT_PROBLEMS)
       .nullable()
-      .openapi({ description: "null or session_expired, mtapi_unreachable, stale, ..." }),
+      .openapi({ description: "Why the account could not be read lately; null when it could." }),
     distance_to_floor: z.number().nullable().openapi({
       description:
         "Equity minus the nearest (higher) of the daily and max floors, account currency; negative below it; null until the first reading.",

@@ -10,6 +10,7 @@ import { openDb, type Db } from "../../src/db/client.ts";
 import worker from "../../src/index.ts";
 import { accounts, violations, type AccountRow } from "../../src/db/schema.ts";
 import { resolveRules } from "../../src/risk/index.ts";
+import type { LiveMonitor } from "../../src/live/monitor.ts";
 
 /** The simulator's base URL: a test-only binding set in vitest.config.ts. */
 export const SIM_URL = (env as Env & { SIM_URL: string }).SIM_URL;
@@ -33,6 +34,15 @@ export async function withTestDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   } finally {
     await handle.close();
   }
+}
+
+/** Names of the monitors tests opened; test/worker/setup.ts empties them after each test. */
+export const trackedMonitors: string[] = [];
+
+/** A monitor (by name) emptied of its subscriptions after the test, pass or fail. */
+export function trackMonitor(name: string): DurableObjectStub<LiveMonitor> {
+  trackedMonitors.push(name);
+  return env.LIVE_MONITOR.getByName(name);
 }
 
 let counter = 0;

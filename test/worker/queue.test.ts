@@ -3,7 +3,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
 import { enqueuePoll, toMessages, type PollMessage } from "../../src/poll/dispatch.ts";
-import { createTestAccounts, eventually, getAccount, violationsOf, withTestDb } from "./helpers.ts";
+import {
+  createTestAccounts,
+  eventually,
+  getAccount,
+  sim,
+  violationsOf,
+  withTestDb,
+} from "./helpers.ts";
 import { readings } from "../../src/db/schema.ts";
 import { inArray } from "drizzle-orm";
 
@@ -32,10 +39,12 @@ describe("the poll queue", () => {
     }
   });
 
-  it("handles a redelivered batch without double effects", async () => {
-    const rows = await createTestAccounts(2, { balance: 100_000, equity: 94_000 });
+  it("does not read an account again when its batch is redelivered after the account was read", async () => {
+    // Accounts that stay active: only the `last_at < sweep_at` guard keeps the second
+    // delivery from reading them again (status does not).
+    const rows = await createTestAccounts(2, { balance: 100_000, equity: 99_000 });
     const ids = rows.map((r) => r.id);
-    const body: PollMessage = { account_ids: ids, sweep_at: Date.now() };
+    const body: PollMessage = { account_ids: ids, sweep_at: Date.now() - 1 };
     for (let delivery = 0; delivery < 2; delivery++) {
       const batch = createMessageBatch<PollMessage>("drawdown-sentinel-poll", [
         { id: `m-${delivery}`, timestamp: new Date(), attempts: delivery + 1, body },
@@ -46,12 +55,30 @@ describe("the poll queue", () => {
       expect(result.ackAll).toBe(true);
       expect(result.retryBatch.retry).toBe(false);
     }
-    // Each account breached once: one violation, one reading, whatever the redeliveries.
-    expect(await violationsOf(ids)).toHaveLength(2);
+    for (const r of rows) {
+      expect((await sim<{ reads: number }>(`/accounts/${r.sessionId}`)).reads).toBe(1);
+      const row = await getAccount(r.id);
+      expect(row.status).toBe("active");
+      expect(row.metrics?.equity).toBe(99_000);
+    }
     const points = await withTestDb((db) =>
       db.select().from(readings).where(inArray(readings.accountId, ids)),
     );
     expect(points).toHaveLength(2);
-    for (const id of ids) expect((await getAccount(id)).status).toBe("breached");
+    expect(await violationsOf(ids)).toHaveLength(0);
+  });
+
+  it("reads an account again for a later sweep", async () => {
+    const [row] = await createTestAccounts(1, { balance: 100_000, equity: 99_000 });
+    for (let sweep = 0; sweep < 2; sweep++) {
+      const body: PollMessage = { account_ids: [row!.id], sweep_at: Date.now() + sweep * 1000 };
+      const batch = createMessageBatch<PollMessage>("drawdown-sentinel-poll", [
+        { id: `s-${sweep}`, timestamp: new Date(), attempts: 1, body },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env, ctx);
+      expect((await getQueueResult(batch, ctx)).ackAll).toBe(true);
+    }
+    expect((await sim<{ reads: number }>(`/accounts/${row!.sessionId}`)).reads).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startSimulator, type Simulator } from "../../../sim/simulator.ts";
 import { account, control } from "./helpers.ts";
 
@@ -9,9 +9,33 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-async function summary(id: string) {
-  const res = await fetch(`${sim.mtapiUrl}/AccountSummary?id=${encodeURIComponent(id)}`);
+async function summaryFrom(from: Simulator, id: string) {
+  const res = await fetch(`${from.mtapiUrl}/AccountSummary?id=${encodeURIComponent(id)}`);
   return { status: res.status, text: await res.text() };
+}
+
+function summary(id: string) {
+  return summaryFrom(sim, id);
+}
+
+/** Generous: a busy machine may take a while to deliver a loopback request. */
+const WAIT = { timeout: 10_000, interval: 10 };
+
+/** A sleep seam that records each delay asked for and holds it until released. */
+function heldSleeps() {
+  const waits: number[] = [];
+  const pending: Array<() => void> = [];
+  return {
+    waits,
+    sleep(ms: number): Promise<void> {
+      waits.push(ms);
+      if (ms <= 0) return Promise.resolve();
+      return new Promise<void>((resolve) => pending.push(resolve));
+    },
+    releaseAll(): void {
+      for (const release of pending.splice(0)) release();
+    },
+  };
 }
 
 describe("MTAPI AccountSummary", () => {
@@ -81,26 +105,46 @@ describe("MTAPI AccountSummary", () => {
   });
 
   it("delays every answer by the control delay, and stops when cleared", async () => {
-    sim.book.upsert(account("s-slow"));
-    expect((await control(sim, "/delay", { ms: 150 })).body).toEqual({ delay_ms: 150 });
-    let t0 = performance.now();
-    expect((await summary("s-slow")).status).toBe(200);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
-    await control(sim, "/delay", { ms: 0 });
-    t0 = performance.now();
-    await summary("s-slow");
-    expect(performance.now() - t0).toBeLessThan(100);
+    const held = heldSleeps();
+    const slowSim = await startSimulator({ sleep: held.sleep });
+    try {
+      slowSim.book.upsert(account("s-slow"));
+      expect((await control(slowSim, "/delay", { ms: 150 })).body).toEqual({ delay_ms: 150 });
+      const slow = summaryFrom(slowSim, "s-slow");
+      await vi.waitFor(() => expect(held.waits).toEqual([150]), WAIT);
+      // Held: not answered (nor counted) until its delay is over.
+      expect(slowSim.book.get("s-slow")?.reads).toBe(0);
+      held.releaseAll();
+      expect((await slow).status).toBe(200);
+      await control(slowSim, "/delay", { ms: 0 });
+      expect((await summaryFrom(slowSim, "s-slow")).status).toBe(200);
+      expect(held.waits).toEqual([150, 0]);
+      expect(slowSim.book.get("s-slow")?.reads).toBe(2);
+    } finally {
+      held.releaseAll();
+      await slowSim.close();
+    }
   });
 
   it("delays one account's answers without slowing the others", async () => {
-    sim.book.upsert(account("s-one-slow", { delay_ms: 200 }));
-    sim.book.upsert(account("s-fast"));
-    const t0 = performance.now();
-    const slow = summary("s-one-slow");
-    await summary("s-fast");
-    expect(performance.now() - t0).toBeLessThan(150);
-    await slow;
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+    const held = heldSleeps();
+    const slowSim = await startSimulator({ sleep: held.sleep });
+    try {
+      slowSim.book.upsert(account("s-one-slow", { delay_ms: 200 }));
+      slowSim.book.upsert(account("s-fast"));
+      const slow = summaryFrom(slowSim, "s-one-slow");
+      await vi.waitFor(() => expect(held.waits).toEqual([200]), WAIT);
+      // The fast account answers while the slow one is still held.
+      expect((await summaryFrom(slowSim, "s-fast")).status).toBe(200);
+      expect(held.waits).toEqual([200, 0]);
+      expect(slowSim.book.get("s-one-slow")?.reads).toBe(0);
+      held.releaseAll();
+      expect((await slow).status).toBe(200);
+      expect(slowSim.book.get("s-one-slow")?.reads).toBe(1);
+    } finally {
+      held.releaseAll();
+      await slowSim.close();
+    }
   });
 
   it("counts reads per account, and a wait on reads resolves", async () => {

@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accountAudit, accounts, violations } from "../../../src/db/schema.ts";
-import { eventually, getAccount, violationsOf, withTestDb } from "../helpers.ts";
+import { eventually, getAccount, sim, violationsOf, withTestDb } from "../helpers.ts";
 import { addToSim, api, createViaApi, expectError, subscribedIds } from "./helpers.ts";
 
 async function auditOf(accountId: number) {
@@ -197,27 +197,50 @@ describe("forcing live monitoring", () => {
 });
 
 describe("GET /v1/monitor", () => {
-  it("answers the monitor's connection, subscriptions, event counters and pending writes", async () => {
-    const res = await api("GET", "/v1/monitor");
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      connection: {
-        state: expect.stringMatching(/^(open|connecting|backoff|closed)$/),
-        url: expect.any(String),
-        reconnects: expect.any(Number),
+  it("answers the monitor's link, subscriptions, event counters and pending writes as they change", async () => {
+    const before = await api("GET", "/v1/monitor");
+    expect(before.status).toBe(200);
+    // Near the floor, so the monitor keeps it (and its link) after the event.
+    const { account, sessionId } = await simAccount(100_000, 95_400);
+    expect((await api("POST", `/v1/accounts/${account.id}/live`)).status).toBe(200);
+    await sim("/wait", { until: { subscribed: [sessionId] }, timeout_ms: 10_000 });
+    // One event for the account: received and applied, nothing else counted.
+    await sim("/emit", {
+      frame: {
+        type: "OrderProfit",
+        session_id: sessionId,
+        data: { balance: 100_000, equity: 95_300 },
       },
-      subscriptions: expect.any(Number),
-      events: {
-        received: expect.any(Number),
-        applied: expect.any(Number),
-        unroutable: expect.any(Number),
-        unsubscribed: expect.any(Number),
-        invalid: expect.any(Number),
-        stale: expect.any(Number),
-      },
-      pending_writes: expect.any(Number),
+      session_id: sessionId,
     });
-    expect(res.body.connection).toHaveProperty("connected_since");
-    expect(res.body.connection).toHaveProperty("last_message_at");
+    const after = await eventually(
+      async () => {
+        const res = await api("GET", "/v1/monitor");
+        return res.body.events.applied > before.body.events.applied ? res : null;
+      },
+      10_000,
+      "the event applied",
+    );
+    expect(after.status).toBe(200);
+    expect(after.body.connection).toMatchObject({
+      state: "open",
+      url: expect.stringMatching(/^wss?:\/\//),
+      connected_since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      last_message_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(after.body.subscriptions).toBe(before.body.subscriptions + 1);
+    const delta = (k: string) => after.body.events[k] - before.body.events[k];
+    expect(delta("applied")).toBe(1);
+    expect(delta("received")).toBeGreaterThanOrEqual(1);
+    for (const k of ["unroutable", "unsubscribed", "invalid", "stale"]) expect(delta(k), k).toBe(0);
+    // The reading written, nothing waits.
+    await eventually(
+      async () => (await getAccount(account.id)).metrics?.equity === 95_300,
+      10_000,
+      "reading written",
+    );
+    expect((await api("GET", "/v1/monitor")).body.pending_writes).toBe(0);
+    expect((await api("DELETE", `/v1/accounts/${account.id}/live`)).status).toBe(200);
+    expect((await api("GET", "/v1/monitor")).body.subscriptions).toBe(before.body.subscriptions);
   });
 });

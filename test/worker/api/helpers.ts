@@ -1,5 +1,7 @@
 /** Helpers for the admin API tests: requests through the Worker's own fetch handler. */
-import { env, exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../../src/index.ts";
 import { expect } from "vitest";
 import { sim, uniqueIds } from "../helpers.ts";
 
@@ -25,7 +27,7 @@ export interface ApiAnswer<T = any> {
   headers: Headers;
 }
 
-/** A request to the Worker through its own fetch handler. */
+/** A request to the Worker through its own fetch handler; returns once its background work is done. */
 export async function api<T = any>(
   method: string,
   path: string,
@@ -39,8 +41,16 @@ export async function api<T = any>(
   if (call.raw !== undefined) body = call.raw;
   if (body !== undefined) headers["content-type"] = "application/json";
   Object.assign(headers, call.headers);
-  const res = await exports.default.fetch(`${BASE}${path}`, { method, headers, body });
+  // Through the Worker's handler with an execution context the test waits on: work a
+  // request leaves running in the background (a sweep, closing its pool) ends with the call.
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request(`${BASE}${path}`, { method, headers, body }),
+    env,
+    ctx,
+  );
   const text = await res.text();
+  await waitOnExecutionContext(ctx);
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
 }
 

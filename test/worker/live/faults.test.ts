@@ -12,7 +12,7 @@ import {
   withTestDb,
 } from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
-import { sim } from "../helpers.ts";
+import { sim, trackMonitor } from "../helpers.ts";
 import type { LiveMonitor } from "../../../src/live/monitor.ts";
 import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import { initialState, tradingDayAt, type RiskState } from "../../../src/risk/index.ts";
@@ -37,6 +37,9 @@ async function database(state: "down" | "up"): Promise<void> {
   });
   expect(res.ok).toBe(true);
 }
+
+/** Longer than any capped backoff (reconnect and writer retries cap at 30 s). */
+const BEYOND_CAP_MS = 35_000;
 
 function counts(ids: string[], n: number): Record<string, number> {
   return Object.fromEntries(ids.map((id) => [id, n]));
@@ -77,8 +80,9 @@ describe("the live monitor under faults", () => {
       5_000,
       "link lost",
     );
-    // Every subscription comes back once the service accepts connections again.
-    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 20_000);
+    // Every subscription comes back once the service accepts connections again; the wait
+    // is longer than the backoff's cap (30 s), so a loaded machine's late retry still counts.
+    await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, BEYOND_CAP_MS);
     const after = await simState();
     const attempts = after.refused - before.refused;
     expect(attempts).toBeGreaterThanOrEqual(1);
@@ -86,7 +90,7 @@ describe("the live monitor under faults", () => {
     expect(attempts).toBeLessThan(15);
     expect((await monitor.status()).connection.state).toBe("open");
     await monitor.unsubscribe(rows.map((r) => r.id));
-  });
+  }, 60_000);
 
   it("lands a violation exactly once after the database comes back", async () => {
     const monitor = freshMonitor();
@@ -120,9 +124,10 @@ describe("the live monitor under faults", () => {
     } finally {
       await database("up");
     }
+    // Longer than the writer's retry cap (30 s).
     await eventually(
       async () => (await monitor.status()).pending_writes === 0,
-      20_000,
+      BEYOND_CAP_MS,
       "outbox drained",
     );
     await monitor.flushNow();
@@ -132,11 +137,11 @@ describe("the live monitor under faults", () => {
     expect(v[0]).toMatchObject({ rule: "daily_loss", equity: 94_000, source: "event" });
     expect((await getAccount(a!.id)).status).toBe("breached");
     await monitor.unsubscribe([keep!.id]);
-  });
+  }, 60_000);
 
   it("recovers its subscriptions from storage after the object is aborted", async () => {
     const name = `test-monitor-${crypto.randomUUID()}`;
-    const monitor = env.LIVE_MONITOR.getByName(name);
+    const monitor = trackMonitor(name);
     const rows = await createTestAccounts(3, { inSim: false });
     await goLive(monitor, rows);
     const ids = rows.map((r) => r.sessionId);
@@ -162,6 +167,9 @@ describe("the live monitor's watchdog", () => {
     const a = await createTestAccount({ balance: 100_000, equity: 95_400 });
     await goLive(monitor, [a]);
     await simWait({ subscribed: [a.sessionId] });
+    const linkBefore = (await monitor.status()).connection;
+    const simBefore = await simState();
+    expect(linkBefore.state).toBe("open");
     await runInDurableObject(monitor, (instance: LiveMonitor) => {
       instance.settings.staleMs = 0;
     });
@@ -171,17 +179,27 @@ describe("the live monitor's watchdog", () => {
     const row = await getAccount(a.id);
     expect(row.metrics).toMatchObject({ equity: 95_400, balance: 100_000, source: "poll" });
     expect(row.monitoringState).toBe("live");
+    // The link was not taken for dead: same connection, no reconnect, no new socket.
+    const linkAfter = (await monitor.status()).connection;
+    expect(linkAfter).toMatchObject({
+      state: "open",
+      reconnects: linkBefore.reconnects,
+      connected_since: linkBefore.connected_since,
+    });
+    expect((await simState()).total_connections).toBe(simBefore.total_connections);
     await monitor.unsubscribe([a.id]);
   });
 
-  it("rolls a live account's trading day over at the boundary and re-reads it", async () => {
+  it("rolls a live account's trading day over at the boundary from the balance known before it, then re-reads it", async () => {
     const monitor = freshMonitor();
-    const a = await createTestAccount({ balance: 100_000, equity: 95_400 });
-    // The state handed over was opened yesterday: its day ended at today's boundary.
-    const yesterday = Date.now() - 24 * 3_600_000;
+    // After the boundary the account reads 100 000 / 97 400 ...
+    const a = await createTestAccount({ balance: 100_000, equity: 97_400 });
+    // ... and the state handed over was opened two days ago at 102 000 / 101 000: its day has
+    // ended whatever the time of day now (two days is more than any trading day, DST or not).
+    const before = Date.now() - 48 * 3_600_000;
     const risk = initialState(
       a.rules,
-      { balance: 100_000, equity: 99_000, at: yesterday, source: "poll" },
+      { balance: 102_000, equity: 101_000, at: before, source: "poll" },
       "live",
     );
     expect(risk.day_end_ms).toBeLessThanOrEqual(Date.now());
@@ -191,13 +209,20 @@ describe("the live monitor's watchdog", () => {
     await simWait({ reads_at_least: { [a.sessionId]: 1 } });
     await monitor.flushNow();
     const row = await getAccount(a.id);
-    const today = tradingDayAt(
-      Date.now(),
-      a.rules.daily_reset.timezone,
-      a.rules.daily_reset.hour,
-    ).day;
-    expect(row.metrics).toMatchObject({ trading_day: today, day_start: 100_000, equity: 95_400 });
-    expect(row.riskState?.trading_day).toBe(today);
+    // The trading day of the reading itself, not of the clock now: no race with the boundary.
+    const readAt = row.riskState!.last_at;
+    const { timezone, hour } = a.rules.daily_reset;
+    const day = tradingDayAt(readAt, timezone, hour).day;
+    expect(day).not.toBe(risk.trading_day);
+    expect(row.riskState?.trading_day).toBe(day);
+    // day_start is the balance known before the boundary (102 000), not the new reading's.
+    expect(row.metrics).toMatchObject({
+      trading_day: day,
+      day_start: 102_000,
+      daily_floor: 97_000,
+      balance: 100_000,
+      equity: 97_400,
+    });
     await monitor.unsubscribe([a.id]);
   });
 });

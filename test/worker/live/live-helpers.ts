@@ -4,11 +4,11 @@ import { eq } from "drizzle-orm";
 import { accounts, type AccountRow } from "../../../src/db/schema.ts";
 import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
 import type { LiveMonitor } from "../../../src/live/monitor.ts";
-import { sim, withTestDb } from "../helpers.ts";
+import { sim, trackMonitor, withTestDb } from "../helpers.ts";
 
-/** A monitor no other test uses. */
+/** A monitor no other test uses, emptied after the test (test/worker/setup.ts). */
 export function freshMonitor(): DurableObjectStub<LiveMonitor> {
-  return env.LIVE_MONITOR.getByName(`test-monitor-${crypto.randomUUID()}`);
+  return trackMonitor(`test-monitor-${crypto.randomUUID()}`);
 }
 
 export interface SimState {

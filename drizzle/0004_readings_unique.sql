@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "readings_account_at_source_key" ON "readings" USING btree ("account_id","at","source");

@@ -1,0 +1,81 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { asc, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { monitorFor } from "../../../src/live/client/address.ts";
+import { accountAudit } from "../../../src/db/schema.ts";
+import type { LiveMonitor } from "../../../src/live/monitor.ts";
+import { createTestAccount, eventually, getAccount, violationsOf, withTestDb } from "../helpers.ts";
+import { api } from "../api/helpers.ts";
+import { emit, simWait } from "./live-helpers.ts";
+
+/** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
+async function database(state: "down" | "up"): Promise<void> {
+  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
+    method: "POST",
+  });
+  expect(res.ok).toBe(true);
+}
+
+/** Holds the writer's retries (the retry gate) until the test flushes by hand. */
+function holdRetries(monitor: DurableObjectStub<LiveMonitor>): Promise<void> {
+  return runInDurableObject(monitor, (instance: LiveMonitor) => {
+    const writer = (instance as unknown as { writer: { retryAt: number; failing: boolean } })
+      .writer;
+    expect(writer.failing).toBe(true);
+    writer.retryAt = Date.now() + 10 * 60_000;
+  });
+}
+
+describe("the ownership guard on the live writer", () => {
+  it("drops a breach queued during an outage when the operator releases the account from live meanwhile", async () => {
+    const monitor = monitorFor(env);
+    const a = await createTestAccount({ equity: 95_400 });
+    expect((await api("POST", `/v1/accounts/${a.id}/live`)).status).toBe(200);
+    await simWait({ subscribed: [a.sessionId] });
+    const versionLive = (await getAccount(a.id)).stateVersion;
+    await database("down");
+    try {
+      await emit({
+        type: "OrderProfit",
+        session_id: a.sessionId,
+        data: { balance: 100_000, equity: 94_000 },
+      });
+      await eventually(
+        async () => (await monitor.status()).pending_writes >= 1,
+        10_000,
+        "breach queued in the outbox",
+      );
+      await monitor.flushNow(); // fails: the database is down
+      expect((await monitor.status()).pending_writes).toBeGreaterThanOrEqual(1);
+      await holdRetries(monitor);
+    } finally {
+      await database("up");
+    }
+    // The operator releases the account while the monitor's write is still pending.
+    const released = await api("DELETE", `/v1/accounts/${a.id}/live`);
+    expect(released.status).toBe(200);
+    const afterOperator = await getAccount(a.id);
+    expect(afterOperator).toMatchObject({ monitoringState: "polling", status: "active" });
+    expect(afterOperator.stateVersion).toBe(versionLive + 1);
+    // The stale write is replayed now: the violation is a fact and lands; the account's
+    // update (breached, its figures) was the monitor's to make only while it owned it.
+    await monitor.flushNow();
+    expect((await monitor.status()).pending_writes).toBe(0);
+    const row = await getAccount(a.id);
+    expect(row).toMatchObject({ monitoringState: "polling", status: "active" });
+    expect(row.stateVersion).toBe(afterOperator.stateVersion);
+    expect(await violationsOf([a.id])).toHaveLength(1);
+    const audit = await withTestDb((db) =>
+      db
+        .select()
+        .from(accountAudit)
+        .where(eq(accountAudit.accountId, a.id))
+        .orderBy(asc(accountAudit.id)),
+    );
+    expect(audit.map((r) => [r.field, r.fromValue, r.toValue, r.source])).toEqual([
+      ["monitoring_state", "polling", "live", "api"],
+      ["monitoring_state", "live", "polling", "api"],
+    ]);
+  }, 60_000);
+});
