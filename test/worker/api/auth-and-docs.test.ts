@@ -97,6 +97,7 @@ describe("GET /openapi.json", () => {
     expect(schemas.Account.properties.problem.enum).toEqual([
       "session_expired",
       "mtapi_unreachable",
+      "invalid_rules",
       null,
     ]);
   });

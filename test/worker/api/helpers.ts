@@ -51,7 +51,10 @@ export async function api<T = any>(
   );
   const text = await res.text();
   await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+  // JSON answers parsed; others (CSV exports) as text.
+  const json = (res.headers.get("content-type") ?? "").includes("json");
+  const parsed = text ? (json ? JSON.parse(text) : text) : null;
+  return { status: res.status, body: parsed as T, headers: res.headers };
 }
 
 /** Asserts the API's error shape with `code`. */

@@ -58,13 +58,15 @@ describe("the ownership guard on the live writer", () => {
     const afterOperator = await getAccount(a.id);
     expect(afterOperator).toMatchObject({ monitoringState: "polling", status: "active" });
     expect(afterOperator.stateVersion).toBe(versionLive + 1);
-    // The stale write is replayed now: the violation is a fact and lands; the account's
-    // update (breached, its figures) was the monitor's to make only while it owned it.
+    // The stale write is replayed now. The monitor's own update (its figures, its move out of
+    // live) was its to make only while it owned the account, so it does not land; the
+    // violation is a fact and lands, and marks the account breached whatever its monitoring
+    // state (issue "never blind", defect 5): the operator's release stands.
     await monitor.flushNow();
     expect((await monitor.status()).pending_writes).toBe(0);
     const row = await getAccount(a.id);
-    expect(row).toMatchObject({ monitoringState: "polling", status: "active" });
-    expect(row.stateVersion).toBe(afterOperator.stateVersion);
+    expect(row).toMatchObject({ monitoringState: "polling", status: "breached" });
+    expect(row.stateVersion).toBe(afterOperator.stateVersion + 1);
     expect(await violationsOf([a.id])).toHaveLength(1);
     const audit = await withTestDb((db) =>
       db
@@ -73,9 +75,12 @@ describe("the ownership guard on the live writer", () => {
         .where(eq(accountAudit.accountId, a.id))
         .orderBy(asc(accountAudit.id)),
     );
-    expect(audit.map((r) => [r.field, r.fromValue, r.toValue, r.source])).toEqual([
+    expect(
+      audit.filter((r) => r.field !== null).map((r) => [r.field, r.fromValue, r.toValue, r.source]),
+    ).toEqual([
       ["monitoring_state", "polling", "live", "api"],
       ["monitoring_state", "live", "polling", "api"],
+      ["status", "active", "breached", "event"],
     ]);
   }, 60_000);
 });
