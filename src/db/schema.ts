@@ -81,6 +81,10 @@ export const accounts = pgTable(
   },
   (t) => [
     uniqueIndex("accounts_login_server_key").on(t.login, t.server),
+    /** One active account per MTAPI session: a duplicate would misroute Events frames. */
+    uniqueIndex("accounts_active_session_key")
+      .on(t.sessionId)
+      .where(sql`${t.status} = 'active'`),
     index("accounts_status_monitoring_idx").on(t.status, t.monitoringState, t.id),
     check("accounts_status_check", sql`${t.status} in ('active', 'breached', 'disabled')`),
     check("accounts_monitoring_check", sql`${t.monitoringState} in ('polling', 'live')`),
