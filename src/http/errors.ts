@@ -18,6 +18,8 @@ export type ErrorCode =
   | "conflict"
   | "unsupported_media_type"
   | "method_not_allowed"
+  | "rate_limited"
+  | "misconfigured"
   | "internal";
 
 /** One problem with the input; `path` is dotted from the body, query or path root. */
