@@ -385,3 +385,14 @@ export type AuditRow = typeof accountAudit.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RulesVersionRow = typeof accountRules.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+
+/**
+ * Leases that keep a job single: a sweep takes the row of its name while `expires_at` has
+ * passed (src/poll/lease.ts) and gives it back when done; a crashed holder's lease lapses.
+ */
+export const sweepLease = pgTable("sweep_lease", {
+  name: text("name").primaryKey(),
+  /** Who holds it: a random id per sweep. */
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+});

@@ -25,6 +25,8 @@ export interface DispatchResult {
   accounts: number;
   /** Messages enqueued; 0 when the sweep ran inline. */
   messages: number;
+  /** Present when nothing was done because another sweep holds the lease. */
+  skipped?: true;
 }
 
 /** Splits ids into queue messages. */
