@@ -38,7 +38,8 @@ export async function handlePollBatch(
       mtapiUrl: env.MTAPI_URL,
       onEnterLive: subscribeEntered(env),
     });
-    for (const m of polls) m.ack();
+    if (sweeps.length === 0) batch.ackAll();
+    else for (const m of polls) m.ack();
     log("poll:batch", {
       messages: polls.length,
       ...report,
@@ -47,7 +48,8 @@ export async function handlePollBatch(
     return report;
   } catch (err) {
     log("poll:batch_failed", { messages: polls.length }, err);
-    for (const m of polls) m.retry();
+    if (sweeps.length === 0) batch.retryAll();
+    else for (const m of polls) m.retry();
     return null;
   } finally {
     await handle.close();
