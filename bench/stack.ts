@@ -207,7 +207,7 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
   const db = openDb({ DATABASE_URL: pg.databaseUrl, DB_WS_PROXY: pg.wsProxy }, 4);
   stops.push(() => db.close());
 
-  const adminToken = `bench-${Math.random().toString(36).slice(2)}`;
+  const adminToken = `bench-${crypto.randomUUID()}`;
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars: Record<string, string | undefined> = {
     DATABASE_URL: pg.databaseUrl,

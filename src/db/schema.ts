@@ -81,6 +81,10 @@ export const accounts = pgTable(
   },
   (t) => [
     uniqueIndex("accounts_login_server_key").on(t.login, t.server),
+    /** One active account per MTAPI session: a duplicate would misroute Events frames. */
+    uniqueIndex("accounts_active_session_key")
+      .on(t.sessionId)
+      .where(sql`${t.status} = 'active'`),
     index("accounts_status_monitoring_idx").on(t.status, t.monitoringState, t.id),
     check("accounts_status_check", sql`${t.status} in ('active', 'breached', 'disabled')`),
     check("accounts_monitoring_check", sql`${t.monitoringState} in ('polling', 'live')`),
@@ -381,3 +385,14 @@ export type AuditRow = typeof accountAudit.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RulesVersionRow = typeof accountRules.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+
+/**
+ * Leases that keep a job single: a sweep takes the row of its name while `expires_at` has
+ * passed (src/poll/lease.ts) and gives it back when done; a crashed holder's lease lapses.
+ */
+export const sweepLease = pgTable("sweep_lease", {
+  name: text("name").primaryKey(),
+  /** Who holds it: a random id per sweep. */
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+});

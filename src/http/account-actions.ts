@@ -11,7 +11,7 @@ import { changeAccountState, type StateChangeResult } from "../accounts/state-ch
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { BEARER, newApi } from "./api-env.ts";
-import { conflict, notFound } from "./errors.ts";
+import { conflict, notFound, sessionConflictOr } from "./errors.ts";
 import {
   AccountSchema,
   IdParamSchema,
@@ -88,7 +88,9 @@ export const accountActionsApi = newApi()
           source: "api",
           precondition: (row) => row.status === "breached",
         },
-      ),
+      ).catch((err: unknown) => {
+        throw sessionConflictOr(err);
+      }),
       id,
       (row) => `account ${id} is ${row.status}, not breached: nothing to reset`,
     );

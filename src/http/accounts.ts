@@ -11,7 +11,7 @@ import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { BEARER, newApi } from "./api-env.ts";
-import { conflict, isUniqueViolation, notFound } from "./errors.ts";
+import { conflict, isUniqueViolation, notFound, sessionConflictOr } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountListSchema,
@@ -84,7 +84,7 @@ const patch = createRoute({
   request: { params: IdParamSchema, body: { content: json(PatchAccountSchema), required: true } },
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
-    ...errorResponses(400, 404, 415, 422),
+    ...errorResponses(400, 404, 409, 415, 422),
   },
 });
 
@@ -120,7 +120,7 @@ export const accountsApi = newApi()
       if (isUniqueViolation(err, "accounts_login_server_key")) {
         throw conflict(`an account with login ${body.login} on ${body.server} exists already`);
       }
-      throw err;
+      throw sessionConflictOr(err);
     }
   })
   .openapi(list, async (c) => {
@@ -166,7 +166,9 @@ export const accountsApi = newApi()
       id,
       { label: body.label, sessionId: body.session_id, rules },
       { actor: c.var.principal.actor, reason: body.reason },
-    );
+    ).catch((err: unknown) => {
+      throw sessionConflictOr(err);
+    });
     if (!row) throw notFound("account", id);
     // The monitor holds its own copy of the rules and keys of a live account: refresh it, so
     // it judges by the new rules version from its next event on.

@@ -13,6 +13,8 @@ import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
 import { auditApi } from "./audit.ts";
+import { requireSafeAdminToken } from "./admin-token.ts";
+import { authFailureLimit } from "./auth-limit.ts";
 import { apiAuth } from "./auth.ts";
 import { exportsApi } from "./exports.ts";
 import { keysApi } from "./keys.ts";
@@ -37,6 +39,10 @@ app.notFound(onNotFound);
 // (src/http/session.ts), then auth before anything else under /v1 (an unknown /v1 path is a
 // 401 without a key and a 404 with one), then the role of the matched route (default deny:
 // admin).
+// Before all of it: a too-short ADMIN_TOKEN refuses everything (500 misconfigured), and a
+// client that failed auth too often is answered 429 (src/http/auth-limit.ts).
+app.use("/v1/*", requireSafeAdminToken());
+app.use("/v1/*", authFailureLimit());
 app.use("/v1/*", dbPerRequest());
 app.route("/v1/session", sessionApi);
 app.use("/v1/*", apiAuth());

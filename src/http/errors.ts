@@ -18,6 +18,8 @@ export type ErrorCode =
   | "conflict"
   | "unsupported_media_type"
   | "method_not_allowed"
+  | "rate_limited"
+  | "misconfigured"
   | "internal";
 
 /** One problem with the input; `path` is dotted from the body, query or path root. */
@@ -136,4 +138,20 @@ function postgresError(err: unknown): { code?: unknown; constraint?: unknown } |
 export function isUniqueViolation(err: unknown, constraint: string): boolean {
   const pg = postgresError(err);
   return pg?.code === "23505" && pg.constraint === constraint;
+}
+
+/** The partial unique index that keeps one active account per MTAPI session. */
+export const ACTIVE_SESSION_KEY = "accounts_active_session_key";
+
+/**
+ * The 409 for a write that would give a second active account the same `session_id` (a
+ * duplicate would misroute Events frames), or `err` itself for any other failure. The
+ * session id is a secret: it never appears in the message.
+ */
+export function sessionConflictOr(err: unknown): unknown {
+  return isUniqueViolation(err, ACTIVE_SESSION_KEY)
+    ? conflict("another active account uses this session_id", [
+        { field: "session_id", issue: "in use by another active account" },
+      ])
+    : err;
 }

@@ -1,6 +1,6 @@
 /**
  * `POST /v1/poll` (admin-api.md, "Monitor and poller"): poll given accounts now, as the cron
- * would, and answer with the report; or, without a body, start a full sweep in the background
+ * would, and answer with the report; or, without a body, send a full sweep to the poll queue
  * and answer `202` at once.
  */
 import { createRoute } from "@hono/zod-openapi";
@@ -9,6 +9,7 @@ import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
 import { pollAccounts } from "../poll/poll-accounts.ts";
 import { countPollable, selectPollable } from "../poll/pollable.ts";
+import type { PollQueueMessage } from "../poll/dispatch.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { PollBodySchema, PollReportSchema, SweepStartedSchema } from "./monitor-schemas.ts";
@@ -55,12 +56,18 @@ export const pollApi = newApi().openapi(poll, async (c) => {
   const db = c.var.db;
   if (ids === undefined) {
     const accounts = await countPollable(db);
-    // The cron's own sweep: inline for few accounts, through the poll queue for many.
-    c.executionCtx.waitUntil(
-      dispatchSweep(c.env).catch((err: unknown) =>
-        log("poll:sweep_failed", { trigger: "api" }, err),
-      ),
-    );
+    // The cron's own sweep, run by the poll queue's consumer (its own invocation and limits,
+    // retried if it fails), not inside this request's waitUntil. Without a queue: here.
+    const queue = c.env.POLL_QUEUE as Queue<PollQueueMessage> | undefined;
+    if (queue) {
+      await queue.send({ full_sweep: true, requested_at: Date.now() });
+    } else {
+      c.executionCtx.waitUntil(
+        dispatchSweep(c.env).catch((err: unknown) =>
+          log("poll:sweep_failed", { trigger: "api" }, err),
+        ),
+      );
+    }
     return c.json({ accounts }, 202);
   }
   const rows = await selectPollable(db, { ids }, ids.length);

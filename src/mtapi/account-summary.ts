@@ -2,6 +2,7 @@
  * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (events-protocol.md section 1):
  * the parser, and the client with a per-call timeout.
  */
+import { redactText } from "../util/redact.ts";
 import { INVALID, isRecord, pickNumber, spellings, type Spellings } from "./fields.ts";
 
 /** The figures the monitor uses from an account summary (account currency). */
@@ -99,11 +100,14 @@ export async function fetchAccountSummary(
   fetcher: typeof fetch = fetch,
 ): Promise<SummaryResult> {
   const url = `${mtapiUrl.replace(/\/+$/, "")}/AccountSummary?id=${encodeURIComponent(sessionId)}`;
+  let result: SummaryResult;
   try {
     const res = await fetcher(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return classifySummaryResponse(res.status, await res.text());
+    result = classifySummaryResponse(res.status, await res.text());
   } catch (err) {
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return { ok: false, problem: "mtapi_unreachable", detail };
+    result = { ok: false, problem: "mtapi_unreachable", detail };
   }
+  // The detail is logged and shown: never with the session id or any other credential in it.
+  return result.ok ? result : { ...result, detail: redactText(result.detail, [sessionId]) };
 }

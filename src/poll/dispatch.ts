@@ -12,6 +12,21 @@ export interface PollMessage {
   sweep_at: number;
 }
 
+/** A queue message asking for a full sweep (`POST /v1/poll` without a body). */
+export interface SweepRequest {
+  full_sweep: true;
+  /** Epoch ms the sweep was asked for. */
+  requested_at: number;
+}
+
+/** Anything on the poll queue. */
+export type PollQueueMessage = PollMessage | SweepRequest;
+
+/** True for a full-sweep request, false for a batch of accounts. */
+export function isSweepRequest(body: PollQueueMessage): body is SweepRequest {
+  return (body as Partial<SweepRequest>).full_sweep === true;
+}
+
 /** Accounts per message: with 6 MTAPI calls in flight and ~50 ms each, well under a second. */
 export const IDS_PER_MESSAGE = 50;
 /** Messages per `sendBatch` call (the platform's limit). */
@@ -25,6 +40,8 @@ export interface DispatchResult {
   accounts: number;
   /** Messages enqueued; 0 when the sweep ran inline. */
   messages: number;
+  /** Present when nothing was done because another sweep holds the lease. */
+  skipped?: true;
 }
 
 /** Splits ids into queue messages. */

@@ -6,19 +6,28 @@
 import { openDb } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
-import type { PollMessage } from "./dispatch.ts";
+import { isSweepRequest, type PollMessage, type PollQueueMessage } from "./dispatch.ts";
 import { pollAccounts, type PollReport } from "./poll-accounts.ts";
 import { selectPollable } from "./pollable.ts";
+import { dispatchSweep } from "./sweep.ts";
 
-/** Polls the accounts of a batch of messages; acknowledges or retries the whole batch. */
+/**
+ * Handles a batch of the poll queue: full-sweep requests start one sweep (dispatchSweep, which
+ * skips while another sweep holds the lease); the accounts of the other messages are polled,
+ * those messages acknowledged or retried together.
+ */
 export async function handlePollBatch(
-  batch: MessageBatch<PollMessage>,
+  batch: MessageBatch<PollQueueMessage>,
   env: Env,
 ): Promise<PollReport | null> {
+  const sweeps = batch.messages.filter((m) => isSweepRequest(m.body));
+  if (sweeps.length > 0) await runRequestedSweep(sweeps, env);
+  const polls = batch.messages.filter((m): m is Message<PollMessage> => !isSweepRequest(m.body));
+  if (polls.length === 0) return null;
   const handle = openDb(env);
   try {
     const sweepAt = new Map<number, number>();
-    for (const m of batch.messages)
+    for (const m of polls)
       for (const id of m.body.account_ids)
         sweepAt.set(id, Math.min(sweepAt.get(id) ?? Infinity, m.body.sweep_at));
     const ids = [...sweepAt.keys()];
@@ -29,24 +38,38 @@ export async function handlePollBatch(
       mtapiUrl: env.MTAPI_URL,
       onEnterLive: subscribeEntered(env),
     });
-    batch.ackAll();
+    if (sweeps.length === 0) batch.ackAll();
+    else for (const m of polls) m.ack();
     log("poll:batch", {
-      messages: batch.messages.length,
+      messages: polls.length,
       ...report,
       skipped: sweepAt.size - rows.length,
     });
     return report;
   } catch (err) {
-    log("poll:batch_failed", { messages: batch.messages.length }, err);
-    batch.retryAll();
+    log("poll:batch_failed", { messages: polls.length }, err);
+    if (sweeps.length === 0) batch.retryAll();
+    else for (const m of polls) m.retry();
     return null;
   } finally {
     await handle.close();
   }
 }
 
+/** One sweep for however many requests the batch holds; retried if it fails. */
+async function runRequestedSweep(requests: readonly Message<PollQueueMessage>[], env: Env) {
+  try {
+    const result = await dispatchSweep(env);
+    log("poll:sweep_requested", { requests: requests.length, ...result });
+    for (const m of requests) m.ack();
+  } catch (err) {
+    log("poll:sweep_failed", { trigger: "queue" }, err);
+    for (const m of requests) m.retry();
+  }
+}
+
 export async function queue(
-  batch: MessageBatch<PollMessage>,
+  batch: MessageBatch<PollQueueMessage>,
   env: Env,
   _ctx: ExecutionContext,
 ): Promise<void> {

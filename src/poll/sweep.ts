@@ -15,6 +15,7 @@ import {
   type PollMessage,
 } from "./dispatch.ts";
 import { addReport, emptyReport, pollAccounts, type PollReport } from "./poll-accounts.ts";
+import { releaseLease, takeLease } from "./lease.ts";
 import { selectPollable } from "./pollable.ts";
 
 /** Accounts read and polled per page. */
@@ -64,13 +65,33 @@ export async function runSweep(env: Env, now: () => number = Date.now): Promise<
 }
 
 /**
- * Starts a sweep: polls here while the pollable accounts number at most `POLL_INLINE_MAX`
+ * Starts a sweep unless another is running (the sweep lease, lease.ts; then it answers
+ * `skipped`): polls here while the pollable accounts number at most `POLL_INLINE_MAX`
  * (default 100) or no queue is bound; otherwise enqueues their ids.
  */
 export async function dispatchSweep(
   env: Env,
   now: () => number = Date.now,
 ): Promise<DispatchResult> {
+  const holder = crypto.randomUUID();
+  const lease = openDb(env, 1);
+  try {
+    if (!(await takeLease(lease.db, holder))) {
+      log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
+      return { accounts: 0, messages: 0, skipped: true };
+    }
+    try {
+      return await dispatchHeld(env, now);
+    } finally {
+      await releaseLease(lease.db, holder);
+    }
+  } finally {
+    await lease.close();
+  }
+}
+
+/** The sweep itself, run while holding the lease. */
+async function dispatchHeld(env: Env, now: () => number): Promise<DispatchResult> {
   const queue = env.POLL_QUEUE as Queue<PollMessage> | undefined;
   if (!queue) {
     const report = await runSweep(env, now);

@@ -26,3 +26,33 @@ export function redactUrl(url: string): string {
   // Unchanged URLs come back as given (no normalising of a trailing slash).
   return changed ? parsed.toString() : url;
 }
+
+/** `name: value`, `name=value` or `"name": "value"` where the name looks like a credential. */
+const SECRET_PAIR =
+  /(\b(?:token|api[_-]?key|key|secret|password|passwd|auth\w*|session[_-]?id)"?'?\s*[:=]\s*"?'?)(?!Bearer\s)([^\s"',;&)}\]]+)/gi;
+const BEARER = /\b(Bearer\s+)[^\s"',;)]+/gi;
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s"'<>]+/gi;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/**
+ * Free text (an upstream error body, an exception message) with credentials masked as `***`:
+ * every given secret (and its URL-encoded form) wherever it stands alone, bearer tokens,
+ * `token=...`/`"session_id": "..."`-style pairs, and URLs as {@link redactUrl} masks them.
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(URL_IN_TEXT, (url) => redactUrl(url));
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (!s) continue;
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  for (const s of [...forms].sort((a, b) => b.length - a.length)) {
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`, "g"), "***");
+  }
+  return out.replace(BEARER, "$1***").replace(SECRET_PAIR, "$1***");
+}

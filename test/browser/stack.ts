@@ -77,7 +77,7 @@ export async function startConsoleStack(opts: { verbose?: boolean } = {}): Promi
       () => pg.close(),
       () => sim.close(),
     );
-    const token = `console-${Math.random().toString(36).slice(2)}`;
+    const token = `console-${crypto.randomUUID()}`;
     const [port, inspector] = [await freePort(), await freePort()];
     const worker = await startWorker({
       port,

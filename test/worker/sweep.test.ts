@@ -1,7 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { monitorFor } from "../../src/live/client/address.ts";
-import { createTestAccount, getAccount, sim, violationsOf, runCron } from "./helpers.ts";
+import { releaseLease, takeLease } from "../../src/poll/lease.ts";
+import { dispatchSweep } from "../../src/poll/sweep.ts";
+import {
+  createTestAccount,
+  createTestAccounts,
+  getAccount,
+  sim,
+  violationsOf,
+  runCron,
+  withTestDb,
+} from "./helpers.ts";
 
 describe("the cron sweep", () => {
   it("reads accounts from Postgres, fetches their summaries from MTAPI and stores the figures", async () => {
@@ -64,5 +74,24 @@ describe("the cron sweep", () => {
     const row = await getAccount(a.id);
     expect(row.status).toBe("breached");
     expect(row.metrics?.equity).toBe(94_999.99);
+  });
+
+  it("never runs two sweeps at once: of two concurrent sweeps one is skipped, and the lease is given back", async () => {
+    await createTestAccounts(5, { balance: 100_000 });
+    const results = await Promise.all([dispatchSweep(env), dispatchSweep(env)]);
+    expect(results.filter((r) => r.skipped)).toHaveLength(1);
+    expect(results.find((r) => !r.skipped)!.accounts).toBeGreaterThanOrEqual(5);
+    // Given back: the next sweep runs.
+    expect((await dispatchSweep(env)).skipped).toBeUndefined();
+  });
+
+  it("skips a sweep while another holder has the lease, and runs once it is released", async () => {
+    const a = await createTestAccount({ balance: 100_000, equity: 99_000 });
+    await withTestDb((db) => takeLease(db, "other-sweep"));
+    expect(await dispatchSweep(env)).toEqual({ accounts: 0, messages: 0, skipped: true });
+    expect((await getAccount(a.id)).metrics).toBeNull();
+    await withTestDb((db) => releaseLease(db, "other-sweep"));
+    expect((await dispatchSweep(env)).skipped).toBeUndefined();
+    expect((await getAccount(a.id)).metrics?.equity).toBe(99_000);
   });
 });

@@ -239,6 +239,39 @@ describe("fetchAccountSummary", () => {
     });
   });
 
+  it("masks the session id and other credentials in the detail of an error body", async () => {
+    const session = "3f1c9a70-5b2e-4d8a-9c61-0e7f2a4b8d15";
+    const body = JSON.stringify({
+      message: `Invalid session id ${session} (GET /AccountSummary?id=${session}; token=abc123; Authorization: Bearer eyJhbGciOi.x.y)`,
+    });
+    const result = await fetchAccountSummary(
+      "http://mtapi.test",
+      session,
+      1_000,
+      slowFetcher(0, body, 500),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.detail).not.toContain(session);
+    expect(result.detail).not.toContain("abc123");
+    expect(result.detail).not.toContain("eyJhbGciOi");
+    expect(result.detail).toBe(
+      "500: Invalid session id *** (GET /AccountSummary?id=***; token=***; Authorization: Bearer ***)",
+    );
+  });
+
+  it("masks the session id when the request itself fails with the URL in its message", async () => {
+    const session = "sess/ion 42";
+    const refused = ((url: string) =>
+      Promise.reject(new TypeError(`fetch failed: ${url}`))) as unknown as typeof fetch;
+    const result = await fetchAccountSummary("http://mtapi.test", session, 1_000, refused);
+    expect(result).toEqual({
+      ok: false,
+      problem: "mtapi_unreachable",
+      detail: "TypeError: fetch failed: http://mtapi.test/AccountSummary?id=***",
+    });
+  });
+
   it("gives up after the timeout and reports MTAPI unreachable", async () => {
     const started = performance.now();
     const result = await fetchAccountSummary(

@@ -83,11 +83,39 @@ describe("POST /v1/accounts", () => {
     expect(res.status).toBe(409);
     expectError(res.body, "conflict");
     expect(JSON.stringify(res.body)).not.toContain("accounts_login_server_key");
-    // The same login on another server is another account.
+    // The same login on another server is another account (with its own session).
     const other = await api("POST", "/v1/accounts", {
-      json: { ...input, server: `${input.server}-b` },
+      json: { ...input, server: `${input.server}-b`, session_id: crypto.randomUUID() },
     });
     expect(other.status).toBe(201);
+  });
+
+  it("answers 409 naming session_id when another active account uses the session, on create and patch", async () => {
+    const first = await createViaApi();
+    const dup = await api("POST", "/v1/accounts", {
+      json: newAccountBody({ session_id: first.sessionId }),
+    });
+    expect(dup.status).toBe(409);
+    expectError(dup.body, "conflict");
+    expect(dup.body.error.details).toEqual([
+      { field: "session_id", issue: "in use by another active account" },
+    ]);
+    expect(JSON.stringify(dup.body)).not.toContain(first.sessionId);
+
+    const second = await createViaApi();
+    const patched = await api("PATCH", `/v1/accounts/${second.account.id}`, {
+      json: { session_id: first.sessionId },
+    });
+    expect(patched.status).toBe(409);
+    expectError(patched.body, "conflict");
+    expect((await getAccount(second.account.id)).sessionId).toBe(second.sessionId);
+
+    // A disabled account frees its session for a new one.
+    expect((await api("DELETE", `/v1/accounts/${first.account.id}`)).status).toBe(204);
+    const reuse = await api("POST", "/v1/accounts", {
+      json: newAccountBody({ session_id: first.sessionId }),
+    });
+    expect(reuse.status).toBe(201);
   });
 
   it("masks short session tokens entirely", async () => {

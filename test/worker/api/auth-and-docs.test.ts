@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, expectError } from "./helpers.ts";
+import { ADMIN_TOKEN, api, expectError } from "./helpers.ts";
 
 /** The contract's paths (admin-api.md), as OpenAPI names them: the document has at least these. */
 const CONTRACT_PATHS: Record<string, string[]> = {
@@ -20,12 +20,7 @@ describe("bearer auth on /v1", () => {
   // Every operation's 401 is swept from the route table: route-table.test.ts.
 
   it("refuses a token of another scheme and a token with a prefix of the right one", async () => {
-    for (const authorization of [
-      "Basic dGVzdA==",
-      "Bearer",
-      "Bearer test-admin",
-      "test-admin-token",
-    ]) {
+    for (const authorization of ["Basic dGVzdA==", "Bearer", "Bearer test-admin", ADMIN_TOKEN]) {
       const res = await api("GET", "/v1/accounts", { token: null, headers: { authorization } });
       expect(res.status, authorization).toBe(401);
     }
@@ -41,7 +36,7 @@ describe("bearer auth on /v1", () => {
   it("accepts the admin token, whatever the case of the scheme", async () => {
     const res = await api("GET", "/v1/accounts?limit=1", {
       token: null,
-      headers: { authorization: "bearer test-admin-token" },
+      headers: { authorization: `bearer ${ADMIN_TOKEN}` },
     });
     expect(res.status).toBe(200);
   });

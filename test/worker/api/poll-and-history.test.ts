@@ -1,6 +1,23 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { PollQueueMessage } from "../../../src/poll/dispatch.ts";
+import worker from "../../../src/index.ts";
 import { eventually, getAccount, violationsOf } from "../helpers.ts";
-import { addToSim, api, type ApiAnswer, createViaApi, subscribedIds } from "./helpers.ts";
+import {
+  ADMIN_TOKEN,
+  BASE,
+  addToSim,
+  api,
+  type ApiAnswer,
+  createViaApi,
+  subscribedIds,
+} from "./helpers.ts";
 
 /** An API-created account that the simulator knows, at the given figures. */
 async function simAccount(balance: number, equity: number) {
@@ -175,8 +192,43 @@ describe("POST /v1/poll without a body", () => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accounts: expect.any(Number) });
     expect(res.body.accounts).toBeGreaterThanOrEqual(1);
-    // api() returns once the background sweep is done.
-    expect((await getAccount(a.id)).metrics).toMatchObject({ equity: 99_000, source: "poll" });
+    // The poll queue's consumer runs the sweep.
+    const metrics = await eventually(async () => (await getAccount(a.id)).metrics, 10_000, "sweep");
+    expect(metrics).toMatchObject({ equity: 99_000, source: "poll" });
+  });
+
+  it("sends the full sweep to the poll queue instead of running it in the request, and the consumer sweeps", async () => {
+    const a = await simAccount(100_000, 98_500);
+    const sent: PollQueueMessage[] = [];
+    const queue = {
+      send: async (body: PollQueueMessage) => void sent.push(body),
+      sendBatch: async (msgs: Iterable<{ body: PollQueueMessage }>) => {
+        for (const m of msgs) sent.push(m.body);
+      },
+    };
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`${BASE}/v1/poll`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
+      { ...env, POLL_QUEUE: queue as unknown as Env["POLL_QUEUE"] },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(202);
+    expect(sent).toEqual([{ full_sweep: true, requested_at: expect.any(Number) }]);
+    // Nothing swept in the request.
+    expect((await getAccount(a.id)).metrics).toBeNull();
+    // The consumer sweeps on delivery.
+    const batch = createMessageBatch<PollQueueMessage>("drawdown-sentinel-poll", [
+      { id: "sweep-1", timestamp: new Date(), attempts: 1, body: sent[0]! },
+    ]);
+    const qctx = createExecutionContext();
+    await worker.queue(batch, env, qctx);
+    const result = await getQueueResult(batch, qctx);
+    expect(result.explicitAcks).toEqual(["sweep-1"]);
+    expect((await getAccount(a.id)).metrics).toMatchObject({ equity: 98_500, source: "poll" });
   });
 
   it("treats an empty JSON body as no body", async () => {

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "accounts_active_session_key" ON "accounts" USING btree ("session_id") WHERE "accounts"."status" = 'active';
