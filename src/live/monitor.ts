@@ -17,7 +17,7 @@ import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
 import { rereadOverRest } from "./reread.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { postgresWrite } from "./postgres-write.ts";
-import { PostgresWriter } from "./writer.ts";
+import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;
@@ -28,7 +28,11 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly counters: core.MonitorCounters;
   private readonly lag = new core.LagWindow();
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
-  readonly settings = { staleMs: core.STALE_MS, heartbeatMs: HEARTBEAT_MS };
+  readonly settings = {
+    staleMs: core.STALE_MS,
+    heartbeatMs: HEARTBEAT_MS,
+    writerRetry: WRITER_RETRY,
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,6 +66,7 @@ export class LiveMonitor extends DurableObject<Env> {
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.onAcked(ids),
+      retry: () => this.settings.writerRetry,
     });
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {

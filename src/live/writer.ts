@@ -23,7 +23,7 @@ export const READING_EVERY_MS = 5_000;
 /** Most outbox entries and dirty accounts in one batch. */
 const BATCH = 1_000;
 /** Retry delays after a failed batch (ms): capped exponential backoff, at least 250 ms. */
-const RETRY = { baseMs: 1_000, capMs: 30_000, minMs: 250 };
+export const WRITER_RETRY = { baseMs: 1_000, capMs: 30_000, minMs: 250 };
 
 /** A per-account problem mark (`session_expired`...) or, with `null`, its clearing. */
 export interface ProblemMark {
@@ -70,6 +70,8 @@ export interface WriterHost {
   wakeAt(at: number): void;
   /** Outbox entries of these accounts are done (landed, account gone, or set aside). */
   onAcked?(accountIds: number[]): void;
+  /** Retry delays after a failed batch (ms); WRITER_RETRY when absent (tests lengthen it). */
+  retry?(): typeof WRITER_RETRY;
 }
 
 export class PostgresWriter {
@@ -310,9 +312,10 @@ export class PostgresWriter {
     t: number,
   ): false {
     this.restore(dirty, since, problems);
-    const delay = backoffDelay(this.failures, RETRY);
+    const retry = this.host.retry?.() ?? WRITER_RETRY;
+    const delay = backoffDelay(this.failures, retry);
     this.failures++;
-    this.retryAt = t + Math.max(RETRY.minMs, delay);
+    this.retryAt = t + Math.max(retry.minMs, delay);
     this.host.wakeAt(this.retryAt);
     log(
       "db:flush_failed",
