@@ -64,7 +64,6 @@ describe("the live monitor under faults", () => {
     );
     expect(status.connection.reconnects).toBeGreaterThanOrEqual(1);
     expect(status.subscriptions).toBe(3);
-    await monitor.unsubscribe(rows.map((r) => r.id));
   });
 
   it("backs off while the service refuses connections, then recovers", async () => {
@@ -89,7 +88,6 @@ describe("the live monitor under faults", () => {
     // Capped exponential backoff: a handful of attempts in 3 s, not a tight loop.
     expect(attempts).toBeLessThan(15);
     expect((await monitor.status()).connection.state).toBe("open");
-    await monitor.unsubscribe(rows.map((r) => r.id));
   }, 60_000);
 
   it("lands a violation exactly once after the database comes back", async () => {
@@ -136,7 +134,6 @@ describe("the live monitor under faults", () => {
     expect(v).toHaveLength(1);
     expect(v[0]).toMatchObject({ rule: "daily_loss", equity: 94_000, source: "event" });
     expect((await getAccount(a!.id)).status).toBe("breached");
-    await monitor.unsubscribe([keep!.id]);
   }, 60_000);
 
   it("recovers its subscriptions from storage after the object is aborted", async () => {
@@ -157,7 +154,6 @@ describe("the live monitor under faults", () => {
     expect((await revived.status()).subscriptions).toBe(3);
     expect(await runDurableObjectAlarm(revived)).toBe(true);
     await simWait({ subscribed: ids, subscribe_count_at_least: counts(ids, 2) }, 10_000);
-    await revived.unsubscribe(rows.map((r) => r.id));
   });
 });
 
@@ -187,7 +183,6 @@ describe("the live monitor's watchdog", () => {
       connected_since: linkBefore.connected_since,
     });
     expect((await simState()).total_connections).toBe(simBefore.total_connections);
-    await monitor.unsubscribe([a.id]);
   });
 
   it("rolls a live account's trading day over at the boundary from the balance known before it, then re-reads it", async () => {
@@ -223,6 +218,5 @@ describe("the live monitor's watchdog", () => {
       balance: 100_000,
       equity: 97_400,
     });
-    await monitor.unsubscribe([a.id]);
   });
 });

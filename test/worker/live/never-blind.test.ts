@@ -61,7 +61,6 @@ describe("the monitor never goes blind", () => {
     await monitor.flushNow();
     expect(await violationsOf([near!.id])).toHaveLength(1);
     expect((await getAccount(bad!.id)).problem).toBe("invalid_rules");
-    await monitor.unsubscribe([bad!.id]);
   });
 
   it("does not let an event stamped a day ahead make later events stale", async () => {

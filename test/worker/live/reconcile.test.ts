@@ -67,6 +67,5 @@ describe("reconciliation with Postgres", () => {
       added: 0,
       removed: 1,
     });
-    await monitor.unsubscribe([keep!.id]);
   });
 });
