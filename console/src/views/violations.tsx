@@ -4,7 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { get, getOptional, query } from "../api.ts";
-import { fetchViolationsCsv, saveBlob } from "../csv.ts";
+import { fetchViolationsCsv, saveBlob } from "../download.ts";
 import { fmtMoney, fmtPct, fmtTime } from "../format.ts";
 import { usePoll } from "../poll.ts";
 import type { Page, Violation } from "../types.ts";
