@@ -11,7 +11,7 @@ import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { BEARER, newApi } from "./api-env.ts";
-import { conflict, isUniqueViolation, notFound, sessionConflictOr } from "./errors.ts";
+import { found, notFound, sessionConflictOr, uniqueConflictOr } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountListSchema,
@@ -31,9 +31,7 @@ const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 /** The account with `id`, or a 404. */
 export async function accountOr404(db: Db, id: number): Promise<AccountRow> {
-  const row = await findAccount(db, id);
-  if (!row) throw notFound("account", id);
-  return row;
+  return found(await findAccount(db, id), "account", id);
 }
 
 const create = createRoute({
@@ -117,10 +115,13 @@ export const accountsApi = newApi()
       );
       return c.json(presentAccount(row), 201);
     } catch (err) {
-      if (isUniqueViolation(err, "accounts_login_server_key")) {
-        throw conflict(`an account with login ${body.login} on ${body.server} exists already`);
-      }
-      throw sessionConflictOr(err);
+      throw sessionConflictOr(
+        uniqueConflictOr(
+          err,
+          "accounts_login_server_key",
+          `an account with login ${body.login} on ${body.server} exists already`,
+        ),
+      );
     }
   })
   .openapi(list, async (c) => {
@@ -161,7 +162,7 @@ export const accountsApi = newApi()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const rules = body.rules === undefined ? undefined : resolveRulesOrThrow(body.rules);
-    const row = await updateAccount(
+    const updated = await updateAccount(
       c.var.db,
       id,
       { label: body.label, sessionId: body.session_id, rules },
@@ -169,7 +170,7 @@ export const accountsApi = newApi()
     ).catch((err: unknown) => {
       throw sessionConflictOr(err);
     });
-    if (!row) throw notFound("account", id);
+    const row = found(updated, "account", id);
     // The monitor holds its own copy of the rules and keys of a live account: refresh it, so
     // it judges by the new rules version from its next event on.
     const monitorSees = rules !== undefined || body.session_id !== undefined;

@@ -57,12 +57,22 @@ export function unprocessable(message: string, details: FieldIssue[]): AppError 
 }
 
 /** 404 for a missing resource, e.g. `notFound("account", 42)`. */
-export function notFound(what: string, id?: number | string): AppError {
+export function notFound(what: string, id?: number | string, details: unknown = null): AppError {
   return new AppError(
     404,
     "not_found",
     id === undefined ? `${what} not found` : `${what} ${id} not found`,
+    details,
   );
+}
+
+/**
+ * `row` when it was found, else a 404 for it: `found(await findEndpoint(db, id), "webhook", id)`.
+ * Every route answers a missing resource the same way through this.
+ */
+export function found<T>(row: T | null | undefined | false, what: string, id: number | string): T {
+  if (row === null || row === undefined || row === false) throw notFound(what, id);
+  return row;
 }
 
 /** 409: the request conflicts with the resource's current state. */
@@ -140,6 +150,19 @@ export function isUniqueViolation(err: unknown, constraint: string): boolean {
   return pg?.code === "23505" && pg.constraint === constraint;
 }
 
+/**
+ * The 409 with `message` (and `details`) when `err` is a unique violation of `constraint`,
+ * else `err` itself: `catch (err) { throw uniqueConflictOr(err, "key", "... exists already") }`.
+ */
+export function uniqueConflictOr(
+  err: unknown,
+  constraint: string,
+  message: string,
+  details: unknown = null,
+): unknown {
+  return isUniqueViolation(err, constraint) ? conflict(message, details) : err;
+}
+
 /** The partial unique index that keeps one active account per MTAPI session. */
 export const ACTIVE_SESSION_KEY = "accounts_active_session_key";
 
@@ -149,9 +172,7 @@ export const ACTIVE_SESSION_KEY = "accounts_active_session_key";
  * session id is a secret: it never appears in the message.
  */
 export function sessionConflictOr(err: unknown): unknown {
-  return isUniqueViolation(err, ACTIVE_SESSION_KEY)
-    ? conflict("another active account uses this session_id", [
-        { field: "session_id", issue: "in use by another active account" },
-      ])
-    : err;
+  return uniqueConflictOr(err, ACTIVE_SESSION_KEY, "another active account uses this session_id", [
+    { field: "session_id", issue: "in use by another active account" },
+  ]);
 }

@@ -5,7 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { BEARER, newApi } from "./api-env.ts";
 import { CreateKeySchema, KeyCreatedSchema, KeyListSchema } from "./desk-schemas.ts";
-import { AppError, conflict, isUniqueViolation } from "./errors.ts";
+import { notFound, uniqueConflictOr } from "./errors.ts";
 import { createKey, listKeys, presentKey, revokeKey } from "./key-store.ts";
 import { IdParamSchema, ReasonQuerySchema, errorResponses } from "./schemas.ts";
 
@@ -59,12 +59,12 @@ export const keysApi = newApi()
       const { last_used_at: _unused, ...shown } = presentKey(row);
       return c.json({ ...shown, key }, 201);
     } catch (err) {
-      if (isUniqueViolation(err, "api_keys_active_name_key")) {
-        throw conflict(`a live key named ${body.name} exists already`, [
-          { path: "name", message: "in use by a live key" },
-        ]);
-      }
-      throw err;
+      throw uniqueConflictOr(
+        err,
+        "api_keys_active_name_key",
+        `a live key named ${body.name} exists already`,
+        [{ path: "name", message: "in use by a live key" }],
+      );
     }
   })
   .openapi(list, async (c) => {
@@ -76,9 +76,7 @@ export const keysApi = newApi()
     const { reason } = c.req.valid("query");
     const result = await revokeKey(c.var.db, id, { actor: c.var.principal.actor, reason });
     if (result === "not_found") {
-      throw new AppError(404, "not_found", `key ${id} not found`, [
-        { path: "id", message: `no key has id ${id}` },
-      ]);
+      throw notFound("key", id, [{ path: "id", message: `no key has id ${id}` }]);
     }
     return c.body(null, 204);
   });

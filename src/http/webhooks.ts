@@ -26,7 +26,7 @@ import { checkWebhookUrl, loopbackAllowed } from "../alerts/url-policy.ts";
 import type { Db } from "../db/client.ts";
 import type { WebhookEndpointRow } from "../db/schema.ts";
 import { BEARER, newApi } from "./api-env.ts";
-import { badRequest, conflict, notFound } from "./errors.ts";
+import { badRequest, conflict, found, notFound } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import { errorResponses } from "./schemas.ts";
 import {
@@ -52,9 +52,15 @@ function allowedUrl(url: string, env: Env): string {
   return url;
 }
 
+/** The endpoint with `id`, or a 404. */
 async function endpointOr404(db: Db, id: number): Promise<WebhookEndpointRow> {
-  const row = await findEndpoint(db, id);
-  if (!row) throw notFound("webhook", id);
+  return found(await findEndpoint(db, id), "webhook", id);
+}
+
+/** The enabled endpoint with `id`; a 404 when it is missing, a 409 when it is disabled. */
+async function enabledEndpoint(db: Db, id: number): Promise<WebhookEndpointRow> {
+  const row = await endpointOr404(db, id);
+  if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
   return row;
 }
 
@@ -187,32 +193,26 @@ export const webhooksApi = newApi()
   .openapi(patch, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const row = await updateEndpoint(
-      c.var.db,
-      id,
-      {
-        url: body.url === undefined ? undefined : allowedUrl(body.url, c.env),
-        events: body.events,
-        description: body.description,
-        format: body.format,
-        enabled: body.enabled,
-        rotateSecret: body.rotate_secret,
-      },
-      "api",
-    );
-    if (!row) throw notFound("webhook", id);
+    const changes = {
+      url: body.url === undefined ? undefined : allowedUrl(body.url, c.env),
+      events: body.events,
+      description: body.description,
+      format: body.format,
+      enabled: body.enabled,
+      rotateSecret: body.rotate_secret,
+    };
+    const row = found(await updateEndpoint(c.var.db, id, changes, "api"), "webhook", id);
     const shown = presentEndpoint(row);
     return c.json(body.rotate_secret ? { ...shown, secret: row.secret } : shown, 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await deleteEndpoint(c.var.db, id, "api"))) throw notFound("webhook", id);
+    found(await deleteEndpoint(c.var.db, id, "api"), "webhook", id);
     return c.body(null, 204);
   })
   .openapi(test, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await endpointOr404(c.var.db, id);
-    if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
+    await enabledEndpoint(c.var.db, id);
     const recorded = await c.var.db.transaction(async (tx) => {
       const r = await recordAlerts(tx, [{ type: "webhook.test", data: {}, endpointId: id }]);
       await auditEndpoint(tx, id, "tested", { message_id: r.ids[0] }, "api");
@@ -244,8 +244,7 @@ export const webhooksApi = newApi()
   })
   .openapi(retry, async (c) => {
     const { id, message_id } = c.req.valid("param");
-    const row = await endpointOr404(c.var.db, id);
-    if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
+    const row = await enabledEndpoint(c.var.db, id);
     const deliveryId = await rearmDelivery(c.var.db, id, message_id, "api");
     if (deliveryId === undefined) throw notFound(`message ${message_id} of webhook ${id}`);
     const queues = alertQueues(c.env);
