@@ -5,6 +5,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { AccountMetrics } from "../db/metrics.ts";
 import type { AccountRow, ViolationRow } from "../db/schema.ts";
+import { DEFAULT_CURRENCY_DIGITS, roundMoney, type RuleParams } from "../risk/index.ts";
 import type { AccountSchema, ViolationSchema } from "../http/schemas.ts";
 
 /** An account as every endpoint returns it (the shape of the API's `Account` schema). */
@@ -26,12 +27,17 @@ export function maskSecret(secret: string): string {
 
 /**
  * How far equity is above the nearer of its two floors (the higher one), account currency,
- * rounded to the cent; negative once below it; null without figures.
+ * rounded like the floors to the currency's smallest unit (`rules.currency_digits`);
+ * negative once below it; null without figures.
  */
-export function distanceToFloor(metrics: AccountMetrics | null): number | null {
+export function distanceToFloor(
+  metrics: AccountMetrics | null,
+  rules: Pick<RuleParams, "currency_digits">,
+): number | null {
   if (!metrics) return null;
   const floor = Math.max(metrics.daily_floor, metrics.max_floor);
-  return Math.round((metrics.equity - floor) * 100) / 100;
+  const scale = 10 ** (rules.currency_digits ?? DEFAULT_CURRENCY_DIGITS);
+  return roundMoney(metrics.equity - floor, scale);
 }
 
 /** The account's JSON. */
@@ -49,7 +55,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     rules_version: row.rulesVersion,
     metrics: row.metrics ?? null,
     problem: row.problem,
-    distance_to_floor: distanceToFloor(row.metrics ?? null),
+    distance_to_floor: distanceToFloor(row.metrics ?? null, row.rules),
     ...(row.rules.objectives === undefined
       ? {}
       : { objectives_met_at: row.objectivesMetAt?.toISOString() ?? null }),

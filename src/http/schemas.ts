@@ -249,7 +249,7 @@ export const AccountSchema = z
       .openapi({ description: "Why the account could not be read lately; null when it could." }),
     distance_to_floor: z.number().nullable().openapi({
       description:
-        "Equity minus the nearest (higher) of the daily and max floors, account currency; negative below it; null until the first reading.",
+        "Equity minus the nearest (higher) of the daily and max floors, account currency, rounded to its currency_digits like the floors; negative below it; null until the first reading.",
     }),
     objectives_met_at: isoTime().nullable().optional().openapi({
       description: "When every objective was first met; only for rules with objectives.",

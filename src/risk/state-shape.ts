@@ -1,8 +1,8 @@
 /**
  * The two shapes a {@link RiskState} is built in: the version 1 fields alone (rule sets that
- * use nothing more), or every field. All states are built here, through two object literals,
- * so the per-event path reads states of exactly two hidden classes (V8 maps) and its
- * property loads stay fast; a state built by spreads or by adding fields one at a time would
+ * use nothing more), or every field. All states are built here, through two object literals
+ * (`makeState`'s version 1 literal, `makeFullState`'s full one), so the per-event path reads
+ * states of exactly two hidden classes (V8 maps) and its property loads stay fast; a state built by spreads or by adding fields one at a time would
  * add maps and make them slow.
  */
 import type { ObjectivesState, RiskState, WarnedLevels } from "./types.ts";
@@ -45,7 +45,7 @@ export function makeState(
       breached,
     };
   }
-  return {
+  return makeFullState(
     trading_day,
     day_start_ms,
     day_end_ms,
@@ -56,13 +56,13 @@ export function makeState(
     last_at,
     monitoring,
     breached,
-    day_high: extras.day_high,
-    adjustment: extras.adjustment,
-    adjustment_id: extras.adjustment_id,
-    day_adjustment: extras.day_adjustment,
-    warned: extras.warned,
-    objectives: extras.objectives,
-  };
+    extras.day_high,
+    extras.adjustment,
+    extras.adjustment_id,
+    extras.day_adjustment,
+    extras.warned,
+    extras.objectives,
+  );
 }
 
 /** A state of the full shape, from positional fields (no extras record on the per-event path). */
