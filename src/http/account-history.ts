@@ -3,6 +3,7 @@
  * "Accounts") and its rules versions ("rule versions"). All read Postgres only.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { listFloorHistory } from "../accounts/floor-history.ts";
 import { floorsOverTime } from "../accounts/floors-over-time.ts";
 import { presentViolation } from "../accounts/present.ts";
 import { listReadings, listViolations } from "../accounts/queries.ts";
@@ -98,7 +99,8 @@ export const accountHistoryApi = newApi()
     const to = q.to ?? new Date();
     const from = q.from ?? new Date(to.getTime() - DEFAULT_EQUITY_WINDOW_MS);
     const points = await listReadings(c.var.db, id, from, to, MAX_EQUITY_POINTS);
-    const floored = floorsOverTime(account.rules, points, account.metrics ?? null);
+    const history = await listFloorHistory(c.var.db, id, account.rules, points[0]?.at ?? from);
+    const floored = floorsOverTime(account.rules, points, account.metrics ?? null, history);
     const items = floored.map((p) => ({
       at: p.at.toISOString(),
       balance: p.balance,

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { AccountMetrics } from "../../../src/db/metrics.ts";
-import { accounts, readings } from "../../../src/db/schema.ts";
+import { accountAdjustments, accounts, readings } from "../../../src/db/schema.ts";
 import { createTestAccounts, withTestDb } from "../helpers.ts";
 import { api, expectError } from "./helpers.ts";
 
@@ -148,5 +148,44 @@ describe("GET /v1/accounts/{id}/equity floors", () => {
       [95_000, 90_000],
       [93_000, 90_000],
     ]);
+  });
+});
+
+describe("GET /v1/accounts/{id}/equity floors from before the window", () => {
+  it("starts the trailing max floor at the mark reached before the window, moved by a later withdrawal", async () => {
+    const [row] = await createTestAccounts(1, { inSim: false, preset: "topstep-style" });
+    const id = row!.id;
+    const reading = (iso: string, money: number) => ({
+      accountId: id,
+      at: new Date(iso),
+      balance: money,
+      equity: money,
+      usage: 0,
+      source: "poll",
+    });
+    // topstep-style: 4% of 100,000 under the end-of-day high-water mark, locked at 100,000;
+    // the day ends 17:00 Chicago (23:00Z). The 18th closes at 102,500; a 2,000 withdrawal on
+    // the 19th brings the mark to 100,500; in the window the max floor is 96,500.
+    await withTestDb(async (db) => {
+      await db
+        .insert(readings)
+        .values([
+          reading("2026-11-17T12:00:00Z", 100_000),
+          reading("2026-11-18T15:00:00Z", 101_000),
+          reading("2026-11-18T20:00:00Z", 102_500),
+          reading("2026-11-19T20:00:00Z", 100_500),
+          reading("2026-11-20T12:00:00Z", 100_000),
+        ]);
+      await db
+        .insert(accountAdjustments)
+        .values({ accountId: id, amount: -2_000, createdAt: new Date("2026-11-19T12:00:00Z") });
+    });
+    const res = await api(
+      "GET",
+      `/v1/accounts/${id}/equity?from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(1);
+    expect(res.body.items[0]).toMatchObject({ equity: 100_000, max_floor: 96_500 });
   });
 });
