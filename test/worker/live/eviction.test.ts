@@ -32,6 +32,12 @@ function risks(monitor: DurableObjectStub<LiveMonitor>): Promise<Record<number, 
   });
 }
 
+/*
+ * Checked red by hand (issue 16): an outbox that does not survive the object (emptied in the
+ * constructor) fails on `pending_writes: 1` after the abort; a release that does not persist
+ * the breaching risk state (no `saveRisk` beside the enqueue in LiveMonitor.commit) fails on
+ * the restored risk state.
+ */
 describe("the live monitor's outbox across an eviction", () => {
   it("lands a breach queued during an outage exactly once after the object is aborted and the database comes back", async () => {
     const name = `test-monitor-${crypto.randomUUID()}`;
