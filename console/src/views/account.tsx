@@ -6,6 +6,8 @@
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
 import { EquityChart } from "../components/equity-chart.tsx";
+import { ViolationCells } from "../components/violation-cells.tsx";
+import { Grid, num } from "../components/grid.tsx";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { UsageBars } from "../components/usage-bars.tsx";
 import { fmtAge, fmtMoney, fmtPct, fmtTime } from "../format.ts";
@@ -223,69 +225,43 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
       <div class="columns">
         <div>
           <h2>Violations</h2>
-          <table class="grid compact">
-            <thead>
-              <tr>
-                <th>Detected</th>
-                <th>Rule</th>
-                <th>Period</th>
-                <th class="num">Equity</th>
-                <th class="num">Floor</th>
-                <th class="num">Usage</th>
-                <th>Source</th>
+          <Grid
+            compact
+            columns={[
+              "Detected",
+              "Rule",
+              "Period",
+              num("Equity"),
+              num("Floor"),
+              num("Usage"),
+              "Source",
+            ]}
+            empty={violations.data?.items.length === 0}
+          >
+            {(violations.data?.items ?? []).map((v) => (
+              <tr key={v.id}>
+                <td>{fmtTime(v.detected_at)}</td>
+                <ViolationCells v={v} />
               </tr>
-            </thead>
-            <tbody>
-              {(violations.data?.items ?? []).map((v) => (
-                <tr key={v.id}>
-                  <td>{fmtTime(v.detected_at)}</td>
-                  <td>{v.rule}</td>
-                  <td>{v.period}</td>
-                  <td class="num">{fmtMoney(v.equity)}</td>
-                  <td class="num">{fmtMoney(v.floor)}</td>
-                  <td class="num">{fmtPct(v.usage)}</td>
-                  <td>{v.source}</td>
-                </tr>
-              ))}
-              {violations.data?.items.length === 0 && (
-                <tr>
-                  <td colSpan={7} class="muted">
-                    None.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+            ))}
+          </Grid>
 
           <h2>Audit</h2>
           {extras.data?.audit ? (
-            <table class="grid compact">
-              <thead>
-                <tr>
-                  <th>At</th>
-                  <th>Actor</th>
-                  <th>Action</th>
-                  <th>Reason</th>
+            <Grid
+              compact
+              columns={["At", "Actor", "Action", "Reason"]}
+              empty={extras.data.audit.items.length === 0}
+            >
+              {extras.data.audit.items.map((e) => (
+                <tr key={e.id}>
+                  <td>{fmtTime(e.at)}</td>
+                  <td>{e.actor}</td>
+                  <td>{e.action}</td>
+                  <td>{e.reason ?? ""}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {extras.data.audit.items.map((e) => (
-                  <tr key={e.id}>
-                    <td>{fmtTime(e.at)}</td>
-                    <td>{e.actor}</td>
-                    <td>{e.action}</td>
-                    <td>{e.reason ?? ""}</td>
-                  </tr>
-                ))}
-                {extras.data.audit.items.length === 0 && (
-                  <tr>
-                    <td colSpan={4} class="muted">
-                      None.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+              ))}
+            </Grid>
           ) : (
             <p class="muted">
               {extras.data ? "This server has no audit trail yet." : "Loading..."}
@@ -296,56 +272,38 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
           <h2>Rules</h2>
           <RulesSummary account={a} />
           {extras.data?.rules && (
-            <table class="grid compact">
-              <thead>
-                <tr>
-                  <th>Version</th>
-                  <th>From</th>
-                  <th>By</th>
-                  <th>Reason</th>
+            <Grid
+              compact
+              columns={["Version", "From", "By", "Reason"]}
+              empty={extras.data.rules.items.length === 0}
+            >
+              {extras.data.rules.items.map((r) => (
+                <tr key={r.version}>
+                  <td>v{r.version}</td>
+                  <td>{fmtTime(r.effective_from)}</td>
+                  <td>{r.actor ?? ""}</td>
+                  <td>{r.reason ?? ""}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {extras.data.rules.items.map((r) => (
-                  <tr key={r.version}>
-                    <td>v{r.version}</td>
-                    <td>{fmtTime(r.effective_from)}</td>
-                    <td>{r.actor ?? ""}</td>
-                    <td>{r.reason ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Grid>
           )}
           <h2>Objectives</h2>
           <Objectives account={a} />
           <h2>Adjustments</h2>
           {extras.data?.adjustments ? (
-            <table class="grid compact">
-              <thead>
-                <tr>
-                  <th>At</th>
-                  <th class="num">Amount</th>
-                  <th>Note</th>
+            <Grid
+              compact
+              columns={["At", num("Amount"), "Note"]}
+              empty={extras.data.adjustments.items.length === 0}
+            >
+              {extras.data.adjustments.items.map((j, i) => (
+                <tr key={j.id ?? i}>
+                  <td>{fmtTime(j.at ?? j.created_at)}</td>
+                  <td class="num">{fmtMoney(j.amount)}</td>
+                  <td>{j.note ?? ""}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {extras.data.adjustments.items.map((j, i) => (
-                  <tr key={j.id ?? i}>
-                    <td>{fmtTime(j.at ?? j.created_at)}</td>
-                    <td class="num">{fmtMoney(j.amount)}</td>
-                    <td>{j.note ?? ""}</td>
-                  </tr>
-                ))}
-                {extras.data.adjustments.items.length === 0 && (
-                  <tr>
-                    <td colSpan={3} class="muted">
-                      None.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+              ))}
+            </Grid>
           ) : (
             <p class="muted">
               {extras.data ? "This server does not record adjustments yet." : "Loading..."}

@@ -6,6 +6,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { get, getOptional, query, takeBoot } from "../api.ts";
+import { Pager, useCursorPages } from "../components/grid.tsx";
 import { HealthBanner } from "../components/health-banner.tsx";
 import { UsageBars } from "../components/usage-bars.tsx";
 import { fmtAge, fmtMoney } from "../format.ts";
@@ -38,19 +39,18 @@ export function AtRisk() {
     q: "",
   });
   const [text, setText] = useState("");
-  // Cursors of the pages before this one (for Previous) and of this one.
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorPages();
   const [selected, setSelected] = useState(0);
   const search = useRef<HTMLInputElement>(null);
   const now = useNow();
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const cursor = pages.cursor;
 
   useEffect(() => {
     const q = text.trim();
     const t = setTimeout(() => setFilters((f) => (f.q === q ? f : { ...f, q })), 250);
     return () => clearTimeout(t);
   }, [text]);
-  useEffect(() => setCursors([null]), [filters]);
+  useEffect(() => pages.reset(), [filters]);
 
   const list = usePoll(
     async () => {
@@ -235,27 +235,7 @@ export function AtRisk() {
           )}
         </tbody>
       </table>
-      <div class="pager">
-        <button
-          type="button"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <span class="muted">
-          page {cursors.length} · {rows.length} rows
-        </span>
-        <button
-          type="button"
-          disabled={!list.data?.next_cursor}
-          onClick={() =>
-            list.data?.next_cursor && setCursors((c) => [...c, list.data!.next_cursor!])
-          }
-        >
-          Next
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={list.data?.next_cursor} note={`${rows.length} rows`} />
     </section>
   );
 }

@@ -4,6 +4,7 @@
  * server reports them. The rate comes from successive `events.received` samples taken every
  * 2 s while the view is open (the server keeps totals only).
  */
+import { Grid } from "../components/grid.tsx";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, get, getOptional } from "../api.ts";
 import { HealthBanner } from "../components/health-banner.tsx";
@@ -131,37 +132,21 @@ export function MonitorView({ role }: { role: Role }) {
           )}
           <h2>Dead letters</h2>
           {dead.data ? (
-            <table class="grid compact">
-              <thead>
-                <tr>
-                  <th>Id</th>
-                  <th>Error</th>
-                  <th />
+            <Grid compact columns={["Id", "Error", ""]} empty={dead.data.items.length === 0}>
+              {dead.data.items.slice(0, 200).map((d) => (
+                <tr key={String(d.id)}>
+                  <td>{String(d.id)}</td>
+                  <td>{d.error ?? ""}</td>
+                  <td>
+                    {canOperate(role) && (
+                      <button type="button" onClick={() => retry(d.id)}>
+                        Retry
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {dead.data.items.slice(0, 200).map((d) => (
-                  <tr key={String(d.id)}>
-                    <td>{String(d.id)}</td>
-                    <td>{d.error ?? ""}</td>
-                    <td>
-                      {canOperate(role) && (
-                        <button type="button" onClick={() => retry(d.id)}>
-                          Retry
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-                {dead.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={3} class="muted">
-                      None.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+              ))}
+            </Grid>
           ) : (
             <p class="muted">
               {dead.at === null && !dead.error

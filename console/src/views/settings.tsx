@@ -7,6 +7,7 @@ import { useState } from "preact/hooks";
 import { api, getOptional, query } from "../api.ts";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { fmtTime } from "../format.ts";
+import { Grid } from "../components/grid.tsx";
 import { usePoll } from "../poll.ts";
 import { canAdminister, canOperate } from "../roles.ts";
 import type { Role } from "../types.ts";
@@ -120,34 +121,26 @@ function Keys() {
           </button>
         </p>
       )}
-      <table class="grid compact">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Prefix</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th />
+      <Grid
+        compact
+        columns={["Name", "Role", "Prefix", "Created", "Last used", ""]}
+        empty={keys.data?.items.length === 0}
+      >
+        {(keys.data?.items ?? []).map((k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td>{k.role}</td>
+            <td class="mono">{k.prefix}</td>
+            <td>{fmtTime(k.created_at)}</td>
+            <td>{fmtTime(k.last_used_at)}</td>
+            <td>
+              <button type="button" class="quiet" onClick={() => setRevoke(k)}>
+                Revoke
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(keys.data?.items ?? []).map((k) => (
-            <tr key={k.id}>
-              <td>{k.name}</td>
-              <td>{k.role}</td>
-              <td class="mono">{k.prefix}</td>
-              <td>{fmtTime(k.created_at)}</td>
-              <td>{fmtTime(k.last_used_at)}</td>
-              <td>
-                <button type="button" class="quiet" onClick={() => setRevoke(k)}>
-                  Revoke
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Grid>
       {revoke && (
         <ReasonDialog
           title={`Revoke key ${revoke.name}`}
@@ -196,70 +189,47 @@ function Webhooks({ role }: { role: Role }) {
     <div>
       <h2>Webhooks</h2>
       {notice && <p class="muted">{notice}</p>}
-      <table class="grid compact">
-        <thead>
-          <tr>
-            <th>URL</th>
-            <th>Events</th>
-            <th>On</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(hooks.data?.items ?? []).map((w) => (
-            <tr key={w.id} class={w.id === open ? "selected" : ""}>
-              <td class="mono">
-                <button
-                  type="button"
-                  class="link"
-                  onClick={() => setOpen(w.id === open ? null : w.id)}
-                >
-                  {w.url}
+      <Grid compact columns={["URL", "Events", "On", ""]} empty={hooks.data?.items.length === 0}>
+        {(hooks.data?.items ?? []).map((w) => (
+          <tr key={w.id} class={w.id === open ? "selected" : ""}>
+            <td class="mono">
+              <button
+                type="button"
+                class="link"
+                onClick={() => setOpen(w.id === open ? null : w.id)}
+              >
+                {w.url}
+              </button>
+            </td>
+            <td>{w.events.join(", ")}</td>
+            <td>{w.enabled === false ? "off" : "on"}</td>
+            <td>
+              {canOperate(role) && (
+                <button type="button" onClick={() => test(w.id)}>
+                  Test
                 </button>
-              </td>
-              <td>{w.events.join(", ")}</td>
-              <td>{w.enabled === false ? "off" : "on"}</td>
-              <td>
-                {canOperate(role) && (
-                  <button type="button" onClick={() => test(w.id)}>
-                    Test
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-          {hooks.data?.items.length === 0 && (
-            <tr>
-              <td colSpan={4} class="muted">
-                None.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+              )}
+            </td>
+          </tr>
+        ))}
+      </Grid>
       {open !== null && (
         <>
           <h2>Recent deliveries</h2>
-          <table class="grid compact">
-            <thead>
-              <tr>
-                <th>At</th>
-                <th>Event</th>
-                <th>Status</th>
-                <th>Duration</th>
+          <Grid
+            compact
+            columns={["At", "Event", "Status", "Duration"]}
+            empty={deliveries.data?.items.length === 0}
+          >
+            {(deliveries.data?.items ?? []).map((d, i) => (
+              <tr key={d.message_id ?? i}>
+                <td>{fmtTime(d.at)}</td>
+                <td>{d.event ?? ""}</td>
+                <td>{d.error ?? String(d.status ?? "")}</td>
+                <td>{d.duration_ms === undefined ? "" : `${d.duration_ms} ms`}</td>
               </tr>
-            </thead>
-            <tbody>
-              {(deliveries.data?.items ?? []).map((d, i) => (
-                <tr key={d.message_id ?? i}>
-                  <td>{fmtTime(d.at)}</td>
-                  <td>{d.event ?? ""}</td>
-                  <td>{d.error ?? String(d.status ?? "")}</td>
-                  <td>{d.duration_ms === undefined ? "" : `${d.duration_ms} ms`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Grid>
         </>
       )}
     </div>

@@ -5,16 +5,18 @@
 import { useState } from "preact/hooks";
 import { get, getOptional, query } from "../api.ts";
 import { fetchViolationsCsv, saveBlob } from "../download.ts";
-import { fmtMoney, fmtPct, fmtTime } from "../format.ts";
+import { fmtTime } from "../format.ts";
+import { ViolationCells } from "../components/violation-cells.tsx";
+import { Grid, Pager, num, useCursorPages } from "../components/grid.tsx";
 import { usePoll } from "../poll.ts";
 import type { Page, Violation } from "../types.ts";
 
 export function Violations() {
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorPages();
   const [accountId, setAccountId] = useState("");
   const [open, setOpen] = useState<number | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const cursor = pages.cursor;
   const account = /^[1-9][0-9]*$/.test(accountId) ? accountId : undefined;
   const feed = usePoll(
     () =>
@@ -54,7 +56,7 @@ export function Violations() {
           value={accountId}
           onInput={(e) => {
             setAccountId((e.target as HTMLInputElement).value.trim());
-            setCursors([null]);
+            pages.reset();
           }}
         />
         <button type="button" onClick={exportCsv}>
@@ -63,52 +65,40 @@ export function Violations() {
         {exporting && <span class="muted">{exporting}</span>}
       </div>
       <div class="columns wide-left">
-        <table class="grid" aria-label="Violations, newest first">
-          <thead>
-            <tr>
-              <th>Detected</th>
-              <th>Account</th>
-              <th>Rule</th>
-              <th>Period</th>
-              <th class="num">Equity</th>
-              <th class="num">Floor</th>
-              <th class="num">Usage</th>
-              <th>Source</th>
+        <Grid
+          label="Violations, newest first"
+          emptyText="No violations."
+          columns={[
+            "Detected",
+            "Account",
+            "Rule",
+            "Period",
+            num("Equity"),
+            num("Floor"),
+            num("Usage"),
+            "Source",
+          ]}
+          empty={feed.data !== null && rows.length === 0}
+        >
+          {rows.map((v) => (
+            <tr key={v.id} class={v.id === open ? "selected" : ""} data-violation-id={v.id}>
+              <td>
+                <button
+                  type="button"
+                  class="link"
+                  aria-expanded={v.id === open}
+                  onClick={() => setOpen(v.id === open ? null : v.id)}
+                >
+                  {fmtTime(v.detected_at)}
+                </button>
+              </td>
+              <td>
+                <a href={`#/account/${v.account_id}`}>#{v.account_id}</a>
+              </td>
+              <ViolationCells v={v} />
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((v) => (
-              <tr key={v.id} class={v.id === open ? "selected" : ""} data-violation-id={v.id}>
-                <td>
-                  <button
-                    type="button"
-                    class="link"
-                    aria-expanded={v.id === open}
-                    onClick={() => setOpen(v.id === open ? null : v.id)}
-                  >
-                    {fmtTime(v.detected_at)}
-                  </button>
-                </td>
-                <td>
-                  <a href={`#/account/${v.account_id}`}>#{v.account_id}</a>
-                </td>
-                <td>{v.rule}</td>
-                <td>{v.period}</td>
-                <td class="num">{fmtMoney(v.equity)}</td>
-                <td class="num">{fmtMoney(v.floor)}</td>
-                <td class="num">{fmtPct(v.usage)}</td>
-                <td>{v.source}</td>
-              </tr>
-            ))}
-            {feed.data && rows.length === 0 && (
-              <tr>
-                <td colSpan={8} class="muted">
-                  No violations.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+          ))}
+        </Grid>
         <aside class="panel" aria-label="Evidence">
           <h2>Evidence</h2>
           {open === null && <p class="muted">Select a violation.</p>}
@@ -121,25 +111,7 @@ export function Violations() {
           {evidence.data && <pre class="json">{JSON.stringify(evidence.data, null, 2)}</pre>}
         </aside>
       </div>
-      <div class="pager">
-        <button
-          type="button"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <span class="muted">page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!feed.data?.next_cursor}
-          onClick={() =>
-            feed.data?.next_cursor && setCursors((c) => [...c, feed.data!.next_cursor!])
-          }
-        >
-          Next
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={feed.data?.next_cursor} />
     </section>
   );
 }
