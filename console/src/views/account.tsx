@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
 import { EquityChart } from "../components/equity-chart.tsx";
-import { ViolationCells } from "../components/violation-cells.tsx";
+import { VIOLATION_COLUMNS, ViolationCells } from "../components/violation-cells.tsx";
 import { Grid, num } from "../components/grid.tsx";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
 import { UsageBars } from "../components/usage-bars.tsx";
@@ -227,15 +227,7 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
           <h2>Violations</h2>
           <Grid
             compact
-            columns={[
-              "Detected",
-              "Rule",
-              "Period",
-              num("Equity"),
-              num("Floor"),
-              num("Usage"),
-              "Source",
-            ]}
+            columns={["Detected", ...VIOLATION_COLUMNS]}
             empty={violations.data?.items.length === 0}
           >
             {(violations.data?.items ?? []).map((v) => (

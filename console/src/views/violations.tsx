@@ -6,8 +6,8 @@ import { useState } from "preact/hooks";
 import { get, getOptional, query } from "../api.ts";
 import { fetchViolationsCsv, saveBlob } from "../download.ts";
 import { fmtTime } from "../format.ts";
-import { ViolationCells } from "../components/violation-cells.tsx";
-import { Grid, Pager, num, useCursorPages } from "../components/grid.tsx";
+import { VIOLATION_COLUMNS, ViolationCells } from "../components/violation-cells.tsx";
+import { Grid, Pager, useCursorPages } from "../components/grid.tsx";
 import { usePoll } from "../poll.ts";
 import type { Page, Violation } from "../types.ts";
 
@@ -68,16 +68,7 @@ export function Violations() {
         <Grid
           label="Violations, newest first"
           emptyText="No violations."
-          columns={[
-            "Detected",
-            "Account",
-            "Rule",
-            "Period",
-            num("Equity"),
-            num("Floor"),
-            num("Usage"),
-            "Source",
-          ]}
+          columns={["Detected", "Account", ...VIOLATION_COLUMNS]}
           empty={feed.data !== null && rows.length === 0}
         >
           {rows.map((v) => (
