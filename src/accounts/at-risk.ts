@@ -1,7 +1,8 @@
 /**
  * The console's "at risk" listing (console.md, view 1; admin-api.md `sort=usage_desc`):
- * accounts by overall usage, highest first, paged by keyset on (usage, id) so a page costs
- * one index-free sort of the filtered rows and never an OFFSET scan. Accounts without a
+ * accounts by overall usage, highest first, paged by keyset on (usage, id) so a page never
+ * costs an OFFSET scan; with a status filter (the console's default) a page is a range of
+ * the index on (status, usage, id). Accounts without a
  * reading sort last (their usage counts as -1).
  */
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
@@ -26,7 +27,10 @@ export interface AtRiskFilter {
   limit: number;
 }
 
-/** Overall usage in % as a sortable number; -1 without a reading. */
+/**
+ * Overall usage in % as a sortable number; -1 without a reading. The index
+ * `accounts_status_usage_idx` (src/db/schema.ts) is built on this very expression.
+ */
 export const usageExpr = sql<number>`coalesce((${accounts.metrics}->'usage'->>'overall')::double precision, -1)`;
 
 /** `%`, `_` and `\` taken literally in an ILIKE pattern. */

@@ -86,6 +86,15 @@ export const accounts = pgTable(
       .on(t.sessionId)
       .where(sql`${t.status} = 'active'`),
     index("accounts_status_monitoring_idx").on(t.status, t.monitoringState, t.id),
+    /**
+     * The At risk listing (src/accounts/at-risk.ts `usageExpr`, the same expression): a page
+     * of one status by usage is an index range scan, not a sort of every account.
+     */
+    index("accounts_status_usage_idx").on(
+      t.status,
+      sql`coalesce((${t.metrics}->'usage'->>'overall')::double precision, -1)`,
+      t.id,
+    ),
     check("accounts_status_check", sql`${t.status} in ('active', 'breached', 'disabled')`),
     check("accounts_monitoring_check", sql`${t.monitoringState} in ('polling', 'live')`),
   ],

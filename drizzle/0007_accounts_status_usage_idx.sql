@@ -1,0 +1,1 @@
+CREATE INDEX "accounts_status_usage_idx" ON "accounts" USING btree ("status",coalesce(("metrics"->'usage'->>'overall')::double precision, -1),"id");
