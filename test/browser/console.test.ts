@@ -199,25 +199,50 @@ describe("operator console", () => {
     });
   });
 
-  it("offers no reset to a viewer (the role comes from GET /v1/session)", async () => {
+  it("offers no reset to a viewer signed in with a viewer key, and the API refuses it one", async () => {
     const a = await createAccount();
     await stack.control("PATCH", `/accounts/${a.session}`, { equity: 90_000 });
     await stack.admin("POST", "/v1/poll", { account_ids: [a.id] });
-    const viewerPage = await context.newPage();
-    // Today every key is admin (ADMIN_TOKEN); a viewer key is stood in for by the session's
-    // answer, which is what the console reads the role from.
-    await viewerPage.route("**/v1/session", async (route) => {
-      if (route.request().method() !== "GET") return route.continue();
-      await route.fulfill({ json: { role: "viewer", name: "desk-viewer", expires_at: null } });
+    // A real viewer key, made through the API as an admin would.
+    const key = await stack.admin<{ key: string; role: string }>("POST", "/v1/keys", {
+      name: `desk-viewer-${a.id}`,
+      role: "viewer",
+      reason: "browser test: a viewer's console",
     });
-    await viewerPage.goto(`${stack.base}/#/account/${a.id}`);
-    await viewerPage.waitForSelector('[data-testid="account-status"]:has-text("breached")', {
-      timeout: 20_000,
-    });
-    expect(await viewerPage.textContent(".who")).toContain("viewer");
-    expect(await viewerPage.locator(".actions-bar").count()).toBe(0);
-    expect(await viewerPage.locator('button:has-text("Reset")').count()).toBe(0);
-    await viewerPage.close();
+    expect(key.role).toBe("viewer");
+    // Its own browser context (cookie jar), signed in through the console's form like a user.
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const viewerPage = await viewerContext.newPage();
+      await viewerPage.goto(`${stack.base}/`);
+      await viewerPage.fill("#key", key.key);
+      await viewerPage.click("button[type=submit]");
+      await viewerPage.waitForSelector("h1#atrisk-title", { timeout: 20_000 });
+      expect(await viewerPage.textContent(".who")).toContain("viewer");
+      await viewerPage.goto(`${stack.base}/#/account/${a.id}`);
+      await viewerPage.waitForSelector('[data-testid="account-status"]:has-text("breached")', {
+        timeout: 20_000,
+      });
+      expect(await viewerPage.locator(".actions-bar").count()).toBe(0);
+      expect(await viewerPage.locator('button:has-text("Reset")').count()).toBe(0);
+      // Not only hidden: the viewer's session cookie may not reset (403, not a CSRF refusal).
+      const refused = await viewerPage.evaluate(async (id) => {
+        const res = await fetch(`/v1/accounts/${id}/reset`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-requested-with": "drawdown-sentinel" },
+          body: JSON.stringify({ reason: "a viewer tries" }),
+        });
+        return { status: res.status, body: (await res.json()) as unknown };
+      }, a.id);
+      expect(refused).toMatchObject({
+        status: 403,
+        body: { error: { code: "forbidden", details: { needed: "operator", role: "viewer" } } },
+      });
+      const account = await stack.admin<{ status: string }>("GET", `/v1/accounts/${a.id}`);
+      expect(account.status).toBe("breached");
+    } finally {
+      await viewerContext.close();
+    }
   });
 
   it("exports the violations as a CSV download", async () => {
