@@ -5,6 +5,7 @@
  *
  *   npm run bench                      # all (~10-15 min on 2 cores)
  *   npm run bench -- events breach     # some
+ *   npm run bench -- scale             # 100,000 live accounts over 8 shards
  *   npm run bench -- --quick           # the ~2-minute smoke variant (or BENCH_QUICK=1)
  *   BENCH_VERBOSE=1 npm run bench -- sweep   # with wrangler's and the simulator's output
  *
@@ -22,6 +23,7 @@ const BENCHMARKS = [
   "resubscribe",
   "breach",
   "memory",
+  "scale",
   "exports",
   "console",
   "alerts",

@@ -5,7 +5,7 @@
  * the outbox (writer.ts). The alarm (scheduler.ts) is the heartbeat and watchdog.
  */
 import { DurableObject } from "cloudflare:workers";
-import { applyAdjustment, type Adjustment } from "../risk/index.ts";
+import type { Adjustment } from "../risk/index.ts";
 import { errorMessage } from "../db/errors.ts";
 import { log } from "../log.ts";
 import * as core from "./core/index.ts";
@@ -23,8 +23,6 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly writer: PostgresWriter;
   private readonly scheduler: Scheduler;
   private readonly counters: core.MonitorCounters;
-  private readonly lag = new core.LagWindow();
-  private readonly backlog = new core.PersistBacklog();
   private readonly readings: Readings;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
   readonly settings = { staleMs: core.STALE_MS, heartbeatMs: HEARTBEAT_MS };
@@ -67,8 +65,6 @@ export class LiveMonitor extends DurableObject<Env> {
       subs: this.subs,
       writer: this.writer,
       counters: this.counters,
-      lag: this.lag,
-      backlog: this.backlog,
       soon: (at) => this.scheduler.soon(at),
     });
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
@@ -150,17 +146,7 @@ export class LiveMonitor extends DurableObject<Env> {
    * @returns false when the account is not held here (the poller applies it instead).
    */
   async adjust(accountId: number, adjustment: Adjustment): Promise<boolean> {
-    const sub = this.subs.get(accountId);
-    if (!sub?.risk) return false;
-    const next = applyAdjustment(sub.risk, adjustment);
-    if (next !== sub.risk) {
-      sub.risk = next;
-      this.store.saveRisk(sub);
-      this.backlog.forget(accountId);
-      this.scheduler.soon(this.writer.markDirty(accountId, Date.now()));
-      log("monitor:adjusted", { account_id: accountId, adjustment_id: adjustment.id });
-    }
-    return true;
+    return this.readings.adjust(accountId, adjustment, Date.now());
   }
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
@@ -179,13 +165,13 @@ export class LiveMonitor extends DurableObject<Env> {
       this.subs.size,
       this.counters,
       this.store.outboxSize(),
-      this.lag.figures(),
+      this.readings.lag.figures(),
       {
         oldestPendingS: oldest === null ? 0 : core.secondsSince(oldest, now),
         deadLetters: this.store.deadLetterCount(),
         coverage: core.liveCoverage(this.subs.values(), now),
         linkDownS: this.subs.size ? this.link.downForMs(now) / 1000 : 0,
-        persisted: this.backlog.figures(),
+        persisted: this.readings.backlog.figures(),
       },
     );
   }
@@ -224,13 +210,7 @@ export class LiveMonitor extends DurableObject<Env> {
     try {
       this.link.tick();
       this.link.demand(this.subs.size);
-      const { rolled, broken } = core.rollDays(this.subs.values(), now);
-      for (const sub of rolled) {
-        this.writer.markDirty(sub.accountId, now);
-        this.store.saveRisk(sub);
-        this.backlog.forget(sub.accountId);
-      }
-      for (const sub of broken) this.writer.problem(sub.accountId, "invalid_rules");
+      this.readings.rollDays(now);
       await this.readings.rereadQuiet(this.env.MTAPI_URL, now, this.settings.staleMs);
       this.readings.persistTick(Date.now());
       await this.writer.flushIfDue(Date.now());
@@ -264,7 +244,7 @@ export class LiveMonitor extends DurableObject<Env> {
     this.store.deleteSubscription(accountId, now);
     this.subs.delete(accountId);
     this.writer.forget(accountId);
-    this.backlog.forget(accountId);
+    this.readings.backlog.forget(accountId);
     this.link.send(core.subscribeFrame("unsubscribe", sub));
     log("monitor:unsubscribed", { account_id: accountId, reason });
     return true;

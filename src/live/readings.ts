@@ -10,7 +10,7 @@ import { eventCause, restCause } from "../accounts/evidence.ts";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
 import type { BreachCause } from "../db/evidence.ts";
 import { log } from "../log.ts";
-import type { ReadingSource } from "../risk/index.ts";
+import { applyAdjustment, type Adjustment, type ReadingSource } from "../risk/index.ts";
 import * as core from "./core/index.ts";
 import { rereadOverRest } from "./reread.ts";
 import type { MonitorStore } from "./store.ts";
@@ -22,14 +22,16 @@ export interface ReadingsHost {
   subs: core.SubscriptionTable;
   writer: PostgresWriter;
   counters: core.MonitorCounters;
-  lag: core.LagWindow;
-  backlog: core.PersistBacklog;
   /** Wants the in-memory timer at `at` (epoch ms) or earlier (scheduler.ts). */
   soon(at: number | undefined): void;
 }
 
 export class Readings {
   private readonly h: ReadingsHost;
+  /** Event lag over the last events applied. */
+  readonly lag = new core.LagWindow();
+  /** Accounts whose stored figures are behind memory (the bounded persist). */
+  readonly backlog = new core.PersistBacklog();
 
   constructor(host: ReadingsHost) {
     this.h = host;
@@ -60,7 +62,7 @@ export class Readings {
       log("events:unroutable", { count: counters.unroutable });
     if (r.sample) core.keepSample(counters.invalid_samples, item);
     if (r.problem) this.h.writer.problem(r.subscription!.accountId, r.problem);
-    if (r.lagMs !== undefined) this.h.lag.record(r.lagMs);
+    if (r.lagMs !== undefined) this.lag.record(r.lagMs);
     if (!r.outcome || r.action === "none") return;
     const sub = r.subscription!;
     // The breach's evidence is built only for a breach: no allocation on the common path.
@@ -94,7 +96,7 @@ export class Readings {
     });
     sub.leaving = true;
     writer.forget(sub.accountId);
-    this.h.backlog.forget(sub.accountId);
+    this.backlog.forget(sub.accountId);
     log("monitor:leaving", { account_id: sub.accountId, reason: core.releaseReason(o) });
     void writer.flushIfDue(now);
   }
@@ -108,9 +110,38 @@ export class Readings {
   ): void {
     if (action === "save_risk") {
       this.h.store.saveRisk(sub);
-      this.h.backlog.forget(sub.accountId);
-    } else this.h.backlog.mark(sub.accountId);
+      this.backlog.forget(sub.accountId);
+    } else this.backlog.mark(sub.accountId);
     this.h.soon(this.h.writer.markDirty(sub.accountId, now, source));
+  }
+
+  /**
+   * Applies a balance adjustment to a live account at once, saved with the engine's state.
+   * @returns false when the account is not held here (the poller applies it instead).
+   */
+  adjust(accountId: number, adjustment: Adjustment, now: number): boolean {
+    const sub = this.h.subs.get(accountId);
+    if (!sub?.risk) return false;
+    const next = applyAdjustment(sub.risk, adjustment);
+    if (next === sub.risk) return true;
+    sub.risk = next;
+    this.saved(sub, now);
+    log("monitor:adjusted", { account_id: accountId, adjustment_id: adjustment.id });
+    return true;
+  }
+
+  /** Rolls every live account whose trading day ended over to the next (core/watchdog.ts). */
+  rollDays(now: number): void {
+    const { rolled, broken } = core.rollDays(this.h.subs.values(), now);
+    for (const sub of rolled) this.saved(sub, now);
+    for (const sub of broken) this.h.writer.problem(sub.accountId, "invalid_rules");
+  }
+
+  /** The engine's state moved outside an event: saved now, figures to the next batch. */
+  private saved(sub: core.Subscription, now: number): void {
+    this.h.store.saveRisk(sub);
+    this.backlog.forget(sub.accountId);
+    this.h.soon(this.h.writer.markDirty(sub.accountId, now));
   }
 
   /**
@@ -118,7 +149,8 @@ export class Readings {
    * are behind memory, and the counters; asks for the next tick while some are left.
    */
   persistTick(now: number): void {
-    const { store, subs, backlog } = this.h;
+    const { store, subs } = this.h;
+    const backlog = this.backlog;
     store.saveRisks(backlog.take(), (id) => subs.get(id));
     store.setMeta("counters", this.h.counters);
     this.h.soon(backlog.dueAt(now));
