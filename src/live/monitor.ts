@@ -212,7 +212,7 @@ export class LiveMonitor extends DurableObject<Env> {
       this.link.demand(this.subs.size);
       this.readings.rollDays(now);
       await this.readings.rereadQuiet(this.env.MTAPI_URL, now, this.settings.staleMs);
-      this.readings.persistTick(Date.now());
+      this.readings.persistTick();
       await this.writer.flushIfDue(Date.now());
     } finally {
       this.scheduler.armAlarm();
@@ -221,7 +221,6 @@ export class LiveMonitor extends DurableObject<Env> {
 
   private onTimer(): void {
     this.link.tick();
-    this.readings.persistTick(Date.now());
     void this.writer.flushIfDue(Date.now()).finally(() => this.scheduler.soon(this.writer.dueAt()));
   }
 

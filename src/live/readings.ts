@@ -145,15 +145,13 @@ export class Readings {
   }
 
   /**
-   * One persist tick: rewrites at most PERSIST_ROWS_PER_TICK stored risk rows whose figures
-   * are behind memory, and the counters; asks for the next tick while some are left.
+   * One persist tick (the heartbeat): rewrites at most PERSIST_ROWS_PER_TICK stored risk rows
+   * whose figures are behind memory, and the counters.
    */
-  persistTick(now: number): void {
+  persistTick(): void {
     const { store, subs } = this.h;
-    const backlog = this.backlog;
-    store.saveRisks(backlog.take(), (id) => subs.get(id));
+    store.saveRisks(this.backlog.take(), (id) => subs.get(id));
     store.setMeta("counters", this.h.counters);
-    this.h.soon(backlog.dueAt(now));
   }
 
   /** Re-reads over REST every live account quiet for `staleMs`, and applies what it reads. */

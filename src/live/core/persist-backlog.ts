@@ -4,19 +4,14 @@
  * whatever the next reading depends on is saved at once (`memoryMoved`, event-path.ts), and
  * the figures reach Postgres with the writer's batch. So rewriting them to the object's own
  * storage is a refresh, not a safeguard, and it is bounded: at most `PERSIST_ROWS_PER_TICK`
- * rows per tick, oldest first, instead of every dirty account at once (the 30-87 ms stalls of
- * a 10,000-row transaction every 2 s, BENCHMARKS.md "Events"). The bound is also a cost: each
- * row is a billed SQLite row written, so the refresh is kept small: a tick comes with each
- * write batch (every 2 s while figures change) or PERSIST_TICK_MS after the last, so at most
- * ~50 rows/s per monitor, and an account streamed without pause has its stored figures
- * refreshed every `backlog / 50` s or so.
+ * rows per heartbeat (the alarm, every 30 s), oldest first, instead of every dirty account
+ * every 2 s (the 30-87 ms stalls of a 10,000-row transaction, BENCHMARKS.md "Events"). The
+ * bound is also a cost: each row is a billed SQLite row written, ~3 rows/s per monitor at most.
  * Pure.
  */
 
 /** Most risk rows rewritten to storage in one tick. */
 export const PERSIST_ROWS_PER_TICK = 100;
-/** A tick follows this soon (ms) while the backlog is not empty. */
-export const PERSIST_TICK_MS = 5_000;
 
 /** Rows rewritten per tick, as `GET /v1/monitor` shows them. */
 export interface PersistFigures {
@@ -59,11 +54,6 @@ export class PersistBacklog {
     this.last = out.length;
     if (out.length > this.max) this.max = out.length;
     return out;
-  }
-
-  /** When the next tick is due (epoch ms), or undefined with nothing behind. */
-  dueAt(now: number): number | undefined {
-    return this.ids.size > 0 ? now + PERSIST_TICK_MS : undefined;
   }
 
   figures(): PersistFigures {

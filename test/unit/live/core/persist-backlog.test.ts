@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { memoryMoved } from "../../../../src/live/core/event-path.ts";
 import {
   PERSIST_ROWS_PER_TICK,
-  PERSIST_TICK_MS,
   PersistBacklog,
 } from "../../../../src/live/core/persist-backlog.ts";
 import { ftmoRules, liveState, T0 } from "../fixtures.ts";
@@ -26,15 +25,12 @@ describe("the persist backlog", () => {
     expect(backlog.figures()).toEqual({ last: 20, max: PERSIST_ROWS_PER_TICK, backlog: 0 });
   });
 
-  it("forgets an account saved in full or released, and asks for a tick only while something is behind", () => {
+  it("forgets an account saved in full or released", () => {
     const backlog = new PersistBacklog();
-    expect(backlog.dueAt(T0)).toBeUndefined();
     backlog.mark(7);
     backlog.mark(8);
-    expect(backlog.dueAt(T0)).toBe(T0 + PERSIST_TICK_MS);
     backlog.forget(7);
     expect(backlog.take(10)).toEqual([8]);
-    expect(backlog.dueAt(T0)).toBeUndefined();
     expect(backlog.take(10)).toEqual([]);
     expect(backlog.figures().last).toBe(0);
   });
