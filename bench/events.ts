@@ -10,7 +10,8 @@
  *    `GET /v1/monitor` (its `lag` is receive time minus event time over the last 4096 events,
  *    read during the flood and at its end; a monitor saturated by frames answers those reads
  *    only between frames). Also: the lag at half the measured single-event rate (a
- *    `rate`-limited flood, read every 100 ms), and the CPU used by workerd, the simulator and
+ *    `rate`-limited flood, read every 100 ms; goal p99 < 25 ms) and at 80% of it (goal < 50 ms),
+ *    the most risk rows one persist tick wrote (`rows_persisted_per_tick.max`), and the CPU used by workerd, the simulator and
  *    PGlite during each flood, to tell which side bounds the figure (flood-monitor.ts).
  * 2. The bare limit: a Node loop that parses the same frames with `parseFrame` and routes them
  *    with a `SubscriptionTable` of N accounts (and, as a step towards the monitor, the same plus
