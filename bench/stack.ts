@@ -47,6 +47,8 @@ export interface MonitorStatus {
   >;
   pending_writes: number;
   lag: { samples: number; p50_ms: number | null; p99_ms: number | null; max_ms: number | null };
+  /** Outbox entries set aside after failing on their own. */
+  dead_letters: number;
   /** Risk rows rewritten per persist tick (absent before this field existed). */
   rows_persisted_per_tick?: { last: number; max: number; backlog: number };
 }
