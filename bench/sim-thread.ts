@@ -92,8 +92,7 @@ if (!isMainThread && parentPort) {
     ...(verbose ? { log: (l: string) => process.stderr.write(`[sim] ${l}\n`) } : {}),
   });
   const counter = setInterval(() => {
-    if (Atomics.load(shared, WATCH) === 1)
-      Atomics.store(shared, COUNT, sim.state().subscriptions.length);
+    if (Atomics.load(shared, WATCH) === 1) Atomics.store(shared, COUNT, sim.subscriptionCount());
   }, 10);
   port.on("message", (m: { type: string }) => {
     if (m.type === "cpu") {

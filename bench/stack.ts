@@ -17,6 +17,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
@@ -46,6 +47,10 @@ export interface MonitorStatus {
   >;
   pending_writes: number;
   lag: { samples: number; p50_ms: number | null; p99_ms: number | null; max_ms: number | null };
+  /** Outbox entries set aside after failing on their own. */
+  dead_letters: number;
+  /** Risk rows rewritten per persist tick (absent before this field existed). */
+  rows_persisted_per_tick?: { last: number; max: number; backlog: number };
 }
 
 export interface StackOptions {
@@ -53,6 +58,11 @@ export interface StackOptions {
   pollInlineMax?: number;
   /** More Worker vars (e.g. `ALLOW_LOOPBACK_WEBHOOKS`). */
   vars?: Record<string, string>;
+  /**
+   * A Worker entry (JavaScript source) that wraps `./src/index.ts` for a benchmark (e.g. routes
+   * to named monitor shards, shard-entry.ts); written beside the copy and made its `main`.
+   */
+  entrySource?: string;
 }
 
 export interface Stack {
@@ -63,6 +73,8 @@ export interface Stack {
   /** A pool for the benchmark's own queries (4 connections). */
   db: DbHandle;
   adminToken: string;
+  /** The port of wrangler's inspector (Chrome DevTools protocol) for the Worker's isolate. */
+  inspectorPort: number;
   /** Calls the admin API with the bearer token; throws on a non-2xx answer. */
   admin<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T>;
   /** `GET /v1/monitor`. */
@@ -177,9 +189,14 @@ export function cpuSeconds(pid: number): number | null {
  * Copies `src/`, `wrangler.toml` and the built console into `dir` (inside the repository, so `node_modules`
  * resolves). Returns the config path of the copy.
  */
-function snapshotWorker(dir: string): string {
+function snapshotWorker(dir: string, entrySource?: string): string {
   cpSync(`${root}src`, `${dir}/src`, { recursive: true });
   copyFileSync(`${root}wrangler.toml`, `${dir}/wrangler.toml`);
+  if (entrySource !== undefined) {
+    writeFileSync(`${dir}/bench-entry.js`, entrySource);
+    const toml = readFileSync(`${dir}/wrangler.toml`, "utf8");
+    writeFileSync(`${dir}/wrangler.toml`, toml.replace(/^main = .*$/m, 'main = "bench-entry.js"'));
+  }
   // The console's built assets ([assets] in wrangler.toml, relative to the config).
   cpSync(`${root}dist/console`, `${dir}/dist/console`, { recursive: true });
   return `${dir}/wrangler.toml`;
@@ -200,7 +217,7 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
   };
   onCleanup(close);
 
-  const config = snapshotWorker(stateDir);
+  const config = snapshotWorker(stateDir, opts.entrySource);
   const [pg, sim] = await Promise.all([startPostgres(), startSimThread({ seed: 42, verbose })]);
   stops.push(() => pg.close());
   stops.push(() => sim.close());
@@ -279,6 +296,7 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
     worker,
     db,
     adminToken,
+    inspectorPort,
     admin,
     monitor: () => admin<MonitorStatus>("/v1/monitor"),
     control,

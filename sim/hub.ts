@@ -177,6 +177,13 @@ export class Hub {
     return [...this.conns];
   }
 
+  /** Sessions subscribed on at least one open connection (cheap: no list is built). */
+  subscribedCount(): number {
+    let n = 0;
+    for (const sub of this.subs.values()) if (sub.conns.size > 0) n++;
+    return n;
+  }
+
   /** Subscribe requests ever received for the session (reconnects included). */
   subscribeCount(sessionId: string): number {
     return this.subs.get(sessionId)?.subscribes ?? 0;

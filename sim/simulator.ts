@@ -60,6 +60,8 @@ export interface Simulator {
   book: AccountBook;
   /** Same as `GET /control/state`. */
   state(): SimState;
+  /** Sessions subscribed on an open connection: `state().subscriptions.length`, without the list. */
+  subscriptionCount(): number;
   /** Current configuration. */
   config(): SimConfig;
   /** Same as `POST /control/config` (snake_case fields). */
@@ -207,6 +209,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     eventsUrl,
     book,
     state,
+    subscriptionCount: () => hub.subscribedCount(),
     config: () => config,
     configure,
     emitAccount: (sessionId, shape) => {

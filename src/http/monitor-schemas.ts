@@ -37,6 +37,17 @@ export const MonitorStatusSchema = z
       }),
     ),
     dead_letters: z.number().int(),
+    rows_persisted_per_tick: z
+      .object({
+        last: z.number().int(),
+        max: z.number().int(),
+        backlog: z.number().int(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Risk rows the monitor rewrote to its own storage in its last persist tick and at most in one tick (bounded), and how many accounts' stored figures are behind memory (summed over shards).",
+      }),
     coverage: z.object({
       max_unwatched_s: z.number().openapi({
         description: "The longest any active account has now gone without a reading, s.",

@@ -5,16 +5,13 @@
  * the outbox (writer.ts). The alarm (scheduler.ts) is the heartbeat and watchdog.
  */
 import { DurableObject } from "cloudflare:workers";
-import { eventCause, restCause } from "../accounts/evidence.ts";
-import { toChange, type AppliedReading } from "../accounts/outcome.ts";
-import type { BreachCause } from "../db/evidence.ts";
-import { applyAdjustment, type Adjustment } from "../risk/index.ts";
+import type { Adjustment } from "../risk/index.ts";
 import { errorMessage } from "../db/errors.ts";
 import { log } from "../log.ts";
 import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
 import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
-import { rereadOverRest } from "./reread.ts";
+import { Readings } from "./readings.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
@@ -26,7 +23,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly writer: PostgresWriter;
   private readonly scheduler: Scheduler;
   private readonly counters: core.MonitorCounters;
-  private readonly lag = new core.LagWindow();
+  private readonly readings: Readings;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
   readonly settings = {
     staleMs: core.STALE_MS,
@@ -56,7 +53,7 @@ export class LiveMonitor extends DurableObject<Env> {
       url: env.EVENTS_URL,
       now,
       onOpen: (send) => this.resubscribeAll(send),
-      onFrame: (data) => this.onFrame(data),
+      onFrame: (data) => this.readings.onFrame(data),
       wakeAt: (at) => this.scheduler.wakeAt(at),
     });
     this.writer = new PostgresWriter({
@@ -67,6 +64,13 @@ export class LiveMonitor extends DurableObject<Env> {
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.onAcked(ids),
       retry: () => this.settings.writerRetry,
+    });
+    this.readings = new Readings({
+      store: this.store,
+      subs: this.subs,
+      writer: this.writer,
+      counters: this.counters,
+      soon: (at) => this.scheduler.soon(at),
     });
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {
@@ -147,16 +151,7 @@ export class LiveMonitor extends DurableObject<Env> {
    * @returns false when the account is not held here (the poller applies it instead).
    */
   async adjust(accountId: number, adjustment: Adjustment): Promise<boolean> {
-    const sub = this.subs.get(accountId);
-    if (!sub?.risk) return false;
-    const next = applyAdjustment(sub.risk, adjustment);
-    if (next !== sub.risk) {
-      sub.risk = next;
-      this.store.saveRisk(sub);
-      this.scheduler.soon(this.writer.markDirty(accountId, Date.now()));
-      log("monitor:adjusted", { account_id: accountId, adjustment_id: adjustment.id });
-    }
-    return true;
+    return this.readings.adjust(accountId, adjustment, Date.now());
   }
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
@@ -175,12 +170,13 @@ export class LiveMonitor extends DurableObject<Env> {
       this.subs.size,
       this.counters,
       this.store.outboxSize(),
-      this.lag.figures(),
+      this.readings.lag.figures(),
       {
         oldestPendingS: oldest === null ? 0 : core.secondsSince(oldest, now),
         deadLetters: this.store.deadLetterCount(),
         coverage: core.liveCoverage(this.subs.values(), now),
         linkDownS: this.subs.size ? this.link.downForMs(now) / 1000 : 0,
+        persisted: this.readings.backlog.figures(),
       },
     );
   }
@@ -219,14 +215,9 @@ export class LiveMonitor extends DurableObject<Env> {
     try {
       this.link.tick();
       this.link.demand(this.subs.size);
-      const { rolled, broken } = core.rollDays(this.subs.values(), now);
-      for (const sub of rolled) {
-        this.writer.markDirty(sub.accountId, now);
-        this.store.saveRisk(sub);
-      }
-      for (const sub of broken) this.writer.problem(sub.accountId, "invalid_rules");
-      await this.rereadQuietAccounts(now);
-      this.persist();
+      this.readings.rollDays(now);
+      await this.readings.rereadQuiet(this.env.MTAPI_URL, now, this.settings.staleMs);
+      this.readings.persistTick();
       await this.writer.flushIfDue(Date.now());
     } finally {
       this.scheduler.armAlarm();
@@ -235,67 +226,10 @@ export class LiveMonitor extends DurableObject<Env> {
 
   private onTimer(): void {
     this.link.tick();
-    this.persist();
     void this.writer.flushIfDue(Date.now()).finally(() => this.scheduler.soon(this.writer.dueAt()));
   }
 
-  // ---- event path -----------------------------------------------------------------------
-
-  private onFrame(data: string | ArrayBuffer): void {
-    const now = Date.now();
-    // Each item on its own: one item's failure never touches the next (another account's breach).
-    for (const item of core.parseFrame(data)) {
-      try {
-        this.onItem(item, now);
-      } catch (err) {
-        this.counters.invalid++;
-        log("events:item_failed", {}, err);
-      }
-    }
-  }
-
-  private onItem(item: core.FrameItem, now: number): void {
-    const r = core.applyEvent(this.subs, item, now);
-    core.addCounts(this.counters, r.counts);
-    if (item.kind === "service_error") {
-      if (core.logWorthy(this.counters.service_errors))
-        log("events:service_error", { message: item.message, count: this.counters.service_errors });
-    } else if (r.counts.includes("unroutable") && core.sampleUnroutable(this.counters, item))
-      log("events:unroutable", { count: this.counters.unroutable });
-    if (r.sample) core.keepSample(this.counters.invalid_samples, item);
-    if (r.problem) this.writer.problem(r.subscription!.accountId, r.problem);
-    if (r.lagMs !== undefined) this.lag.record(r.lagMs);
-    if (r.outcome && r.action !== "none") {
-      const sub = r.subscription!;
-      this.commit(sub, r.outcome, r.action, now, () => eventCause(item, sub.sessionId, now));
-    }
-  }
-
-  /** Carries out one applied reading: persist what matters now, queue the rest. */
-  private commit(
-    sub: core.Subscription,
-    o: AppliedReading,
-    action: core.CommitAction,
-    now: number,
-    cause: () => BreachCause,
-  ): void {
-    if (action === "release") {
-      // The change goes to the outbox; the account stays watched until Postgres has it.
-      this.store.atomically(() => {
-        // A breach keeps its evidence: the rules version that judged it and what caused it.
-        const ctx = o.breached ? { rulesVersion: sub.rulesVersion, cause: cause() } : {};
-        this.store.enqueue(toChange(sub.rules, o, ctx), now);
-        this.store.saveRisk(sub);
-      });
-      sub.leaving = true;
-      this.writer.forget(sub.accountId);
-      log("monitor:leaving", { account_id: sub.accountId, reason: core.releaseReason(o) });
-      void this.writer.flushIfDue(now);
-      return;
-    }
-    if (action === "save_risk") this.store.saveRisk(sub);
-    this.scheduler.soon(this.writer.markDirty(sub.accountId, now, o.reading.source));
-  }
+  // ---- acknowledgements and releases ---------------------------------------------------
 
   /** Drops leaving accounts whose changes are all in Postgres now (the tombstone is the ack). */
   private onAcked(accountIds: number[]): void {
@@ -314,6 +248,7 @@ export class LiveMonitor extends DurableObject<Env> {
     this.store.deleteSubscription(accountId, now);
     this.subs.delete(accountId);
     this.writer.forget(accountId);
+    this.readings.backlog.forget(accountId);
     this.link.send(core.subscribeFrame("unsubscribe", sub));
     log("monitor:unsubscribed", { account_id: accountId, reason });
     return true;
@@ -323,32 +258,5 @@ export class LiveMonitor extends DurableObject<Env> {
     const started = Date.now();
     for (const sub of this.subs.values()) send(core.subscribeFrame("subscribe", sub));
     log("events:resubscribed", { count: this.subs.size, ms: Date.now() - started });
-  }
-
-  /** Persists the engine state of every account Postgres has not seen yet, and the counters. */
-  private persist(): void {
-    this.store.saveRisks(this.writer.dirtyIds(), (id) => this.subs.get(id));
-    this.store.setMeta("counters", this.counters);
-  }
-
-  /** Re-reads over REST every live account quiet for `staleMs`, and applies what it reads. */
-  private async rereadQuietAccounts(now: number): Promise<void> {
-    const quiet = core.quietSubscriptions(this.subs.values(), now, this.settings.staleMs);
-    await rereadOverRest(this.env.MTAPI_URL, quiet, (sub, result) => {
-      if (this.subs.get(sub.accountId) !== sub) return;
-      this.writer.problem(sub.accountId, result.ok ? null : result.problem);
-      if (!result.ok) return;
-      const prev = sub.risk;
-      try {
-        const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
-        const action = outcome.applied ? core.commitAction(prev, outcome, sub.leaving) : "none";
-        const at = Date.now();
-        if (outcome.applied && action !== "none")
-          this.commit(sub, outcome, action, at, () => restCause(sub.sessionId, result.summary, at));
-      } catch (err) {
-        this.writer.problem(sub.accountId, "invalid_rules");
-        log("monitor:reread_failed", { account_id: sub.accountId }, err);
-      }
-    });
   }
 }

@@ -15,21 +15,13 @@ import { errorMessage, writeFailure } from "../db/errors.ts";
 import { log } from "../log.ts";
 import type { ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
 import { backoffDelay } from "./core/backoff.ts";
+import { WriteBacklog, type ProblemMark } from "./core/write-backlog.ts";
 
-/** Figures of live accounts are written to Postgres this often (ms). */
-export const METRICS_FLUSH_MS = 2_000;
-/** Equity readings per live account are thinned to one per this many ms (plus state changes). */
-export const READING_EVERY_MS = 5_000;
+export { METRICS_FLUSH_MS, READING_EVERY_MS, type ProblemMark } from "./core/write-backlog.ts";
 /** Most outbox entries and dirty accounts in one batch. */
 const BATCH = 1_000;
 /** Retry delays after a failed batch (ms): capped exponential backoff, at least 250 ms. */
 export const WRITER_RETRY = { baseMs: 1_000, capMs: 30_000, minMs: 250 };
-
-/** A per-account problem mark (`session_expired`...) or, with `null`, its clearing. */
-export interface ProblemMark {
-  accountId: number;
-  problem: string | null;
-}
 
 /** One batch for the database: guarded changes, which of them leave a reading, problems. */
 export interface WriteBatch {
@@ -80,15 +72,8 @@ export class PostgresWriter {
   private failures = 0;
   /** Epoch ms before which no retry is attempted after a failure. */
   private retryAt = 0;
-  /** Accounts whose figures changed since the last write. */
-  private readonly dirty = new Set<number>();
-  /** Where each live account's latest applied figures came from. */
-  private readonly lastSource = new Map<number, ReadingSource>();
-  /** Epoch ms the oldest entry of `dirty` was marked; null when it is empty. */
-  private dirtySince: number | null = null;
-  /** Epoch ms of the last equity reading written per account. */
-  private readonly lastReadingAt = new Map<number, number>();
-  private readonly problems = new Map<number, string | null>();
+  /** Dirty figures, reading clocks and problem marks (core/write-backlog.ts). */
+  private readonly backlog = new WriteBacklog();
 
   private readonly host: WriterHost;
 
@@ -102,27 +87,22 @@ export class PostgresWriter {
    * @param source where the new figures came from; omitted, the last one stands.
    */
   markDirty(accountId: number, now: number, source?: ReadingSource): number {
-    this.dirty.add(accountId);
-    if (source) this.lastSource.set(accountId, source);
-    if (this.dirtySince === null) this.dirtySince = now;
-    return this.dirtySince + METRICS_FLUSH_MS;
+    return this.backlog.markDirty(accountId, now, source);
   }
 
   /** Forgets an account that is no longer live (its last change went through the outbox). */
   forget(accountId: number): void {
-    this.dirty.delete(accountId);
-    this.lastSource.delete(accountId);
-    this.lastReadingAt.delete(accountId);
+    this.backlog.forget(accountId);
   }
 
   /** The accounts whose figures Postgres has not seen yet. */
   dirtyIds(): IterableIterator<number> {
-    return this.dirty.values();
+    return this.backlog.dirtyIds();
   }
 
   /** Queues a per-account problem mark (`session_expired`...) or clear (`null`). */
   problem(accountId: number, problem: string | null): void {
-    this.problems.set(accountId, problem);
+    this.backlog.problem(accountId, problem);
   }
 
   /** True while the last attempt failed and a retry is scheduled. */
@@ -142,8 +122,8 @@ export class PostgresWriter {
    */
   dueAt(): number | undefined {
     let due: number | undefined;
-    if (this.problems.size > 0 || this.host.outbox.outboxSize() > 0) due = 0;
-    else if (this.dirtySince !== null) due = this.dirtySince + METRICS_FLUSH_MS;
+    if (this.backlog.problemCount > 0 || this.host.outbox.outboxSize() > 0) due = 0;
+    else due = this.backlog.figuresDueAt();
     if (due === undefined) return undefined;
     return this.failing ? Math.max(due, this.retryAt) : due;
   }
@@ -178,33 +158,24 @@ export class PostgresWriter {
   /** Takes up to `limit` dirty accounts as figure changes (the rest stay dirty). */
   private takeDirty(limit: number): AccountChange[] {
     const out: AccountChange[] = [];
-    for (const accountId of this.dirty) {
-      if (out.length >= limit) break;
-      this.dirty.delete(accountId);
+    for (const { accountId, source } of this.backlog.takeDirty(limit)) {
       const sub = this.host.current(accountId);
-      if (!sub?.risk) continue;
-      const source = this.lastSource.get(accountId) ?? "poll";
-      out.push(figuresChange(accountId, sub.rules, sub.risk, source));
+      if (sub?.risk) out.push(figuresChange(accountId, sub.rules, sub.risk, source));
     }
-    if (this.dirty.size === 0) this.dirtySince = null;
     return out;
   }
 
   /** Whether an equity reading of this live account is due (thinning); if so, counts it now. */
   private readingDue(accountId: number, now: number): boolean {
-    if (!this.host.current(accountId)) return false;
-    if (now - (this.lastReadingAt.get(accountId) ?? 0) < READING_EVERY_MS) return false;
-    this.lastReadingAt.set(accountId, now);
-    return true;
+    return this.host.current(accountId) !== undefined && this.backlog.readingDue(accountId, now);
   }
 
   private async once(): Promise<boolean> {
     const { outbox, now } = this.host;
-    const since = this.dirtySince;
+    const since = this.backlog.since;
     const queued = outbox.readOutbox(BATCH);
     const dirty = this.takeDirty(BATCH);
-    const problems = [...this.problems].map(([accountId, problem]) => ({ accountId, problem }));
-    this.problems.clear();
+    const problems = this.backlog.takeProblems();
     if (queued.length === 0 && dirty.length === 0 && problems.length === 0) return true;
     const t = now();
     const inOutbox = new Set(queued.map((e) => e.accountId));
@@ -311,7 +282,11 @@ export class PostgresWriter {
     problems: readonly ProblemMark[],
     t: number,
   ): false {
-    this.restore(dirty, since, problems);
+    this.backlog.restore(
+      dirty.map((c) => c.accountId),
+      since,
+      problems,
+    );
     const retry = this.host.retry?.() ?? WRITER_RETRY;
     const delay = backoffDelay(this.failures, retry);
     this.failures++;
@@ -327,17 +302,5 @@ export class PostgresWriter {
       err,
     );
     return false;
-  }
-
-  /** Puts back what a failed batch took, without overwriting what changed meanwhile. */
-  private restore(
-    dirty: readonly AccountChange[],
-    since: number,
-    problems: readonly ProblemMark[],
-  ): void {
-    for (const c of dirty) this.dirty.add(c.accountId);
-    if (this.dirty.size > 0) this.dirtySince = Math.min(this.dirtySince ?? since, since);
-    for (const p of problems)
-      if (!this.problems.has(p.accountId)) this.problems.set(p.accountId, p.problem);
   }
 }

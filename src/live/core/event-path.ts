@@ -6,7 +6,7 @@
  * touches storage, sockets or Postgres.
  */
 import { applyReading, type AppliedReading, type ReadingOutcome } from "../../accounts/outcome.ts";
-import type { ReadingSource } from "../../risk/index.ts";
+import type { ReadingSource, RiskState } from "../../risk/index.ts";
 import { readingTimeVerdict } from "../../risk/reading-time.ts";
 import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
@@ -16,8 +16,8 @@ import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
  * What the shell does with an applied reading:
  * - `release`: breached or below the exit threshold: queue the change in the outbox and mark
  *   the subscription leaving, then flush (it is dropped when Postgres has the change);
- * - `save_risk`: what later readings depend on moved (high-water mark, day start, trading
- *   day): persist the engine's state now, and queue the figures;
+ * - `save_risk`: what later readings depend on moved (`memoryMoved`: high-water mark, day,
+ *   breaches, warnings...): persist the engine's state now, and queue the figures;
  * - `batch`: only the figures moved: queue them for the next batch.
  */
 export type CommitAction = "release" | "save_risk" | "batch";
@@ -51,15 +51,34 @@ export function commitAction(
 ): CommitAction | "none" {
   if (leaving) return outcome.breached ? "release" : "none";
   if (outcome.breached || outcome.exitLive) return "release";
-  const next = outcome.state;
-  if (
-    !prev ||
+  return !prev || memoryMoved(prev, outcome.state) ? "save_risk" : "batch";
+}
+
+/**
+ * True when a reading moved what the next reading depends on: anything in the engine's state
+ * but the bare figures (`equity`, `balance`, `last_at`, which the next reading replaces and
+ * Postgres receives with the next batch). High-water mark, day, day high, adjustments,
+ * breaches and warnings are persisted at once; the figures are not (persist-backlog.ts).
+ * The engine hands on an unchanged `warned` or `objectives` object as it was: compared by
+ * reference.
+ */
+export function memoryMoved(prev: RiskState, next: RiskState): boolean {
+  return (
     prev.hwm !== next.hwm ||
     prev.day_start !== next.day_start ||
-    prev.trading_day !== next.trading_day
-  )
-    return "save_risk";
-  return "batch";
+    prev.trading_day !== next.trading_day ||
+    prev.day_start_ms !== next.day_start_ms ||
+    prev.day_end_ms !== next.day_end_ms ||
+    prev.monitoring !== next.monitoring ||
+    prev.day_high !== next.day_high ||
+    prev.adjustment !== next.adjustment ||
+    prev.adjustment_id !== next.adjustment_id ||
+    prev.day_adjustment !== next.day_adjustment ||
+    prev.breached.daily_loss !== next.breached.daily_loss ||
+    prev.breached.max_loss !== next.breached.max_loss ||
+    prev.warned !== next.warned ||
+    prev.objectives !== next.objectives
+  );
 }
 
 /** Why a released subscription was let go (logged). */

@@ -9,6 +9,7 @@ export * from "./event-path.ts";
 export * from "./health.ts";
 export * from "./lag.ts";
 export * from "./parse-frame.ts";
+export * from "./persist-backlog.ts";
 export * from "./reconcile.ts";
 export * from "./rules-interner.ts";
 export * from "./status.ts";

@@ -2,6 +2,7 @@
 import type { LinkStatus } from "./connection.ts";
 import { healthOf, type Coverage, type HealthReason } from "./health.ts";
 import type { LagFigures } from "./lag.ts";
+import type { PersistFigures } from "./persist-backlog.ts";
 import type { Subscription } from "./subscriptions.ts";
 
 export interface MonitorCounters {
@@ -91,6 +92,8 @@ export interface MonitorStatus {
   coverage: Coverage;
   /** How long the link has not been open while holding subscriptions (s); 0 when open. */
   link_down_s: number;
+  /** Risk rows rewritten to the object's storage per tick (bounded; persist-backlog.ts). */
+  rows_persisted_per_tick: PersistFigures;
   /** This monitor's health alone (the API adds the polled accounts' coverage). */
   health: "ok" | "degraded";
   reasons: HealthReason[];
@@ -102,6 +105,7 @@ export interface StatusParts {
   deadLetters: number;
   coverage: Coverage;
   linkDownS: number;
+  persisted: PersistFigures;
 }
 
 /** The status from its parts; the counters' samples are shown apart from the figures. */
@@ -126,6 +130,7 @@ export function monitorStatus(
     dead_letters: parts.deadLetters,
     coverage: parts.coverage,
     link_down_s: parts.linkDownS,
+    rows_persisted_per_tick: parts.persisted,
     ...healthOf({ ...parts, accountsStale: parts.coverage.accounts_stale }),
   };
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import {
+  METRICS_FLUSH_MS,
+  READING_EVERY_MS,
+  WriteBacklog,
+} from "../../../../src/live/core/write-backlog.ts";
+import { T0 } from "../fixtures.ts";
+
+describe("the writer's backlog", () => {
+  it("is due METRICS_FLUSH_MS after the oldest dirty mark, and hands out the oldest accounts first with their source", () => {
+    const b = new WriteBacklog();
+    expect(b.figuresDueAt()).toBeUndefined();
+    expect(b.markDirty(1, T0, "event")).toBe(T0 + METRICS_FLUSH_MS);
+    expect(b.markDirty(2, T0 + 700)).toBe(T0 + METRICS_FLUSH_MS);
+    expect(b.takeDirty(1)).toEqual([{ accountId: 1, source: "event" }]);
+    // Account 2 never said where its figures came from: a poll, as before the monitor.
+    expect(b.takeDirty(5)).toEqual([{ accountId: 2, source: "poll" }]);
+    expect(b.since).toBeNull();
+    expect(b.figuresDueAt()).toBeUndefined();
+  });
+
+  it("puts back what a failed batch took, keeping the older mark and any newer problem", () => {
+    const b = new WriteBacklog();
+    b.markDirty(1, T0, "event");
+    b.problem(1, "session_expired");
+    const since = b.since!;
+    const taken = b.takeDirty(10);
+    const problems = b.takeProblems();
+    expect(problems).toEqual([{ accountId: 1, problem: "session_expired" }]);
+    // Meanwhile: account 3 got figures, account 1's problem cleared.
+    b.markDirty(3, T0 + 1_500, "event");
+    b.problem(1, null);
+    b.restore(
+      taken.map((d) => d.accountId),
+      since,
+      problems,
+    );
+    expect(b.since).toBe(T0);
+    expect([...b.dirtyIds()].sort()).toEqual([1, 3]);
+    expect(b.takeProblems()).toEqual([{ accountId: 1, problem: null }]);
+  });
+
+  it("lets an account leave an equity reading once per READING_EVERY_MS, and forgets it entirely when it leaves", () => {
+    const b = new WriteBacklog();
+    expect(b.readingDue(1, T0)).toBe(true);
+    expect(b.readingDue(1, T0 + READING_EVERY_MS - 1)).toBe(false);
+    expect(b.readingDue(1, T0 + READING_EVERY_MS)).toBe(true);
+    b.markDirty(1, T0, "event");
+    b.forget(1);
+    expect([...b.dirtyIds()]).toEqual([]);
+    expect(b.readingDue(1, T0 + READING_EVERY_MS + 1)).toBe(true);
+  });
+});
