@@ -192,6 +192,7 @@ export class PostgresWriter {
         readingsFor: (c) => fromOutbox.has(c) || this.readingDue(c.accountId, t),
         problems,
       });
+      this.backlog.written(problems);
       if (queued.length) {
         outbox.ackOutbox(queued[queued.length - 1]!.seq);
         this.host.onAcked?.(queued.map((e) => e.accountId));
@@ -243,6 +244,7 @@ export class PostgresWriter {
         readingsFor: (c) => this.readingDue(c.accountId, t),
         problems,
       });
+      this.backlog.written(problems);
       return this.recovered();
     } catch (err) {
       return this.failed(err, rest, since, problems, t);

@@ -33,6 +33,11 @@ export class WriteBacklog {
   /** Epoch ms of the last equity reading written per account. */
   private readonly lastReadingAt = new Map<number, number>();
   private readonly problems = new Map<number, string | null>();
+  /**
+   * Accounts whose cleared problem Postgres has already taken: a clear for them is not sent
+   * again (every successful re-read clears; without this, each one wrote a row).
+   */
+  private readonly clean = new Set<number>();
 
   /**
    * Notes that an account's figures changed; returns when they are due (epoch ms).
@@ -50,6 +55,7 @@ export class WriteBacklog {
     this.dirty.delete(accountId);
     this.lastSource.delete(accountId);
     this.lastReadingAt.delete(accountId);
+    this.clean.delete(accountId);
   }
 
   dirtyIds(): IterableIterator<number> {
@@ -61,9 +67,19 @@ export class WriteBacklog {
     return this.dirtySince;
   }
 
-  /** Queues a problem mark (`null` clears); the newest per account wins. */
+  /**
+   * Queues a problem mark (`null` clears); the newest per account wins. A clear of an account
+   * already written clean (since this object started) is dropped.
+   */
   problem(accountId: number, problem: string | null): void {
+    if (problem === null && this.clean.has(accountId) && !this.problems.has(accountId)) return;
+    if (problem !== null) this.clean.delete(accountId);
     this.problems.set(accountId, problem);
+  }
+
+  /** Notes the problem marks a batch wrote: the cleared accounts are clean from now on. */
+  written(problems: readonly ProblemMark[]): void {
+    for (const p of problems) if (p.problem === null) this.clean.add(p.accountId);
   }
 
   get problemCount(): number {

@@ -50,4 +50,27 @@ describe("the writer's backlog", () => {
     expect([...b.dirtyIds()]).toEqual([]);
     expect(b.readingDue(1, T0 + READING_EVERY_MS + 1)).toBe(true);
   });
+
+  it("sends a problem clear once: after a batch wrote it, further clears of that account are dropped until a problem is marked again", () => {
+    const b = new WriteBacklog();
+    b.problem(1, null);
+    const first = b.takeProblems();
+    expect(first).toEqual([{ accountId: 1, problem: null }]);
+    b.written(first);
+    b.problem(1, null);
+    expect(b.problemCount).toBe(0);
+    b.problem(1, "session_expired");
+    b.written(b.takeProblems());
+    b.problem(1, null);
+    expect(b.takeProblems()).toEqual([{ accountId: 1, problem: null }]);
+  });
+
+  it("keeps sending a clear that a failed batch never wrote", () => {
+    const b = new WriteBacklog();
+    b.problem(2, null);
+    const taken = b.takeProblems();
+    b.restore([], T0, taken);
+    b.problem(2, null);
+    expect(b.takeProblems()).toEqual([{ accountId: 2, problem: null }]);
+  });
 });
