@@ -16,6 +16,7 @@ import { EventsLink } from "./events-link.ts";
 import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
 import { rereadOverRest } from "./reread.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
+import { HealthAlerts, monitorName, postgresNotices } from "./health-alerts.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter } from "./writer.ts";
 
@@ -27,6 +28,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly scheduler: Scheduler;
   private readonly counters: core.MonitorCounters;
   private readonly lag = new core.LagWindow();
+  private readonly healthAlerts: HealthAlerts;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
   readonly settings = { staleMs: core.STALE_MS, heartbeatMs: HEARTBEAT_MS };
 
@@ -63,6 +65,10 @@ export class LiveMonitor extends DurableObject<Env> {
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.onAcked(ids),
     });
+    this.healthAlerts = new HealthAlerts(
+      this.store,
+      postgresNotices(env, monitorName(ctx.id, this.store)),
+    );
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
@@ -223,6 +229,7 @@ export class LiveMonitor extends DurableObject<Env> {
       await this.rereadQuietAccounts(now);
       this.persist();
       await this.writer.flushIfDue(Date.now());
+      await this.healthAlerts.tick(await this.status(), Date.now());
     } finally {
       this.scheduler.armAlarm();
     }
