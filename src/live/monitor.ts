@@ -10,6 +10,7 @@ import { toChange, type AppliedReading } from "../accounts/outcome.ts";
 import type { BreachCause } from "../db/evidence.ts";
 import { applyAdjustment, type Adjustment } from "../risk/index.ts";
 import { errorMessage } from "../db/errors.ts";
+import type { SummaryResult } from "../mtapi/account-summary.ts";
 import { log } from "../log.ts";
 import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
@@ -17,6 +18,8 @@ import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
 import { rereadOverRest } from "./reread.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { HealthAlerts, monitorName, postgresNotices } from "./health-alerts.ts";
+import { RereadHandoff, type LiveRereadMessage } from "./reread-handoff.ts";
+import type { RestReading } from "../poll/live-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter } from "./writer.ts";
 
@@ -29,8 +32,13 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly counters: core.MonitorCounters;
   private readonly lag = new core.LagWindow();
   private readonly healthAlerts: HealthAlerts;
+  private readonly handoff: RereadHandoff;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
-  readonly settings = { staleMs: core.STALE_MS, heartbeatMs: HEARTBEAT_MS };
+  readonly settings = {
+    staleMs: core.STALE_MS,
+    heartbeatMs: HEARTBEAT_MS,
+    maxRereads: core.MAX_REREADS,
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,10 +73,9 @@ export class LiveMonitor extends DurableObject<Env> {
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.onAcked(ids),
     });
-    this.healthAlerts = new HealthAlerts(
-      this.store,
-      postgresNotices(env, monitorName(ctx.id, this.store)),
-    );
+    const name = monitorName(ctx.id, this.store);
+    this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
+    this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
@@ -206,6 +213,15 @@ export class LiveMonitor extends DurableObject<Env> {
     return { found: true, landed: result.ok };
   }
 
+  /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */
+  async applyRestReadings(readings: RestReading[]): Promise<void> {
+    for (const { account_id, result } of readings) {
+      const sub = this.subs.get(account_id);
+      if (sub) sub.lastRestAt = Date.now();
+      if (sub) this.applyRestRead(sub, result);
+    }
+  }
+
   /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
   async flushNow(): Promise<{ pending_writes: number }> {
     await this.writer.flush();
@@ -333,24 +349,31 @@ export class LiveMonitor extends DurableObject<Env> {
     this.store.setMeta("counters", this.counters);
   }
 
-  /** Re-reads over REST every live account quiet for `staleMs`, and applies what it reads. */
+  /** Re-reads over REST every live account quiet for `staleMs` (the excess via the Queue). */
   private async rereadQuietAccounts(now: number): Promise<void> {
-    const quiet = core.quietSubscriptions(this.subs.values(), now, this.settings.staleMs);
-    await rereadOverRest(this.env.MTAPI_URL, quiet, (sub, result) => {
-      if (this.subs.get(sub.accountId) !== sub) return;
-      this.writer.problem(sub.accountId, result.ok ? null : result.problem);
-      if (!result.ok) return;
-      const prev = sub.risk;
-      try {
-        const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
-        const action = outcome.applied ? core.commitAction(prev, outcome, sub.leaving) : "none";
-        const at = Date.now();
-        if (outcome.applied && action !== "none")
-          this.commit(sub, outcome, action, at, () => restCause(sub.sessionId, result.summary, at));
-      } catch (err) {
-        this.writer.problem(sub.accountId, "invalid_rules");
-        log("monitor:reread_failed", { account_id: sub.accountId }, err);
-      }
-    });
+    const { staleMs, maxRereads } = this.settings;
+    const quiet = core.quietSubscriptions(this.subs.values(), now, staleMs, Infinity);
+    const inline = await this.handoff.split(quiet, now, staleMs, maxRereads);
+    await rereadOverRest(this.env.MTAPI_URL, inline, (sub, result) =>
+      this.applyRestRead(sub, result),
+    );
+  }
+
+  /** Judges one REST reading of a held account, as an event would be. */
+  private applyRestRead(sub: core.Subscription, result: SummaryResult): void {
+    if (this.subs.get(sub.accountId) !== sub) return;
+    this.writer.problem(sub.accountId, result.ok ? null : result.problem);
+    if (!result.ok) return;
+    const prev = sub.risk;
+    try {
+      const outcome = core.readSubscription(sub, result.summary, Date.now(), "poll");
+      const action = outcome.applied ? core.commitAction(prev, outcome, sub.leaving) : "none";
+      const at = Date.now();
+      if (outcome.applied && action !== "none")
+        this.commit(sub, outcome, action, at, () => restCause(sub.sessionId, result.summary, at));
+    } catch (err) {
+      this.writer.problem(sub.accountId, "invalid_rules");
+      log("monitor:reread_failed", { account_id: sub.accountId }, err);
+    }
   }
 }
