@@ -172,7 +172,7 @@ export const webhooksApi = newApi()
         description: body.description ?? null,
         format: body.format,
       },
-      "api",
+      { actor: c.var.principal.actor },
     );
     return c.json({ ...presentEndpoint(row), secret: row.secret }, 201);
   })
@@ -198,7 +198,7 @@ export const webhooksApi = newApi()
         enabled: body.enabled,
         rotateSecret: body.rotate_secret,
       },
-      "api",
+      { actor: c.var.principal.actor },
     );
     if (!row) throw notFound("webhook", id);
     const shown = presentEndpoint(row);
@@ -206,7 +206,8 @@ export const webhooksApi = newApi()
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await deleteEndpoint(c.var.db, id, "api"))) throw notFound("webhook", id);
+    if (!(await deleteEndpoint(c.var.db, id, { actor: c.var.principal.actor })))
+      throw notFound("webhook", id);
     return c.body(null, 204);
   })
   .openapi(test, async (c) => {
@@ -215,7 +216,15 @@ export const webhooksApi = newApi()
     if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
     const recorded = await c.var.db.transaction(async (tx) => {
       const r = await recordAlerts(tx, [{ type: "webhook.test", data: {}, endpointId: id }]);
-      await auditEndpoint(tx, id, "tested", { message_id: r.ids[0] }, "api");
+      await auditEndpoint(
+        tx,
+        id,
+        "tested",
+        { message_id: r.ids[0] },
+        {
+          actor: c.var.principal.actor,
+        },
+      );
       return r;
     });
     await sendAlerts(recorded);
@@ -246,7 +255,9 @@ export const webhooksApi = newApi()
     const { id, message_id } = c.req.valid("param");
     const row = await endpointOr404(c.var.db, id);
     if (!row.enabled) throw conflict(`webhook ${id} is disabled; enable it first`);
-    const deliveryId = await rearmDelivery(c.var.db, id, message_id, "api");
+    const deliveryId = await rearmDelivery(c.var.db, id, message_id, {
+      actor: c.var.principal.actor,
+    });
     if (deliveryId === undefined) throw notFound(`message ${message_id} of webhook ${id}`);
     const queues = alertQueues(c.env);
     // An endpoint that is failing retries on the slow lane, like its other deliveries.
