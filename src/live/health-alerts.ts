@@ -34,10 +34,13 @@ export interface MetaStore {
 export type RecordNotices = (notices: readonly HealthNotice[]) => Promise<Recorded>;
 
 export class HealthAlerts {
-  constructor(
-    private readonly store: MetaStore,
-    private readonly record: RecordNotices,
-  ) {}
+  private readonly store: MetaStore;
+  private readonly record: RecordNotices;
+
+  constructor(store: MetaStore, record: RecordNotices) {
+    this.store = store;
+    this.record = record;
+  }
 
   /** Notices seen but not yet in Postgres, oldest first. */
   pending(): HealthNotice[] {
@@ -105,7 +108,10 @@ export function postgresNotices(
  * The monitor's name (its shard name), kept in storage the first time it is known: an object
  * woken by its alarm after an eviction may not be told its name again.
  */
-export function monitorName(id: DurableObjectId, store: MetaStore): string {
+export function monitorName(
+  id: { readonly name?: string; toString(): string },
+  store: MetaStore,
+): string {
   const known = store.getMeta<string>("name");
   if (id.name && id.name !== known) store.setMeta("name", id.name);
   return id.name ?? known ?? id.toString();

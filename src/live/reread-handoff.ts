@@ -31,10 +31,13 @@ export class RereadHandoff {
   /** Account id -> when it was last handed off (in memory: an eviction at worst re-sends). */
   private readonly handedAt = new Map<number, number>();
 
-  constructor(
-    private readonly queue: Pick<Queue<LiveRereadMessage>, "sendBatch"> | undefined,
-    private readonly monitor: string,
-  ) {}
+  private readonly queue: Pick<Queue<LiveRereadMessage>, "sendBatch"> | undefined;
+  private readonly monitor: string;
+
+  constructor(queue: Pick<Queue<LiveRereadMessage>, "sendBatch"> | undefined, monitor: string) {
+    this.queue = queue;
+    this.monitor = monitor;
+  }
 
   /**
    * Splits the quiet accounts; sends the excess to the Queue (a failed send is logged and
