@@ -239,10 +239,12 @@ async function run(
       await setFigures(a, value);
     }
     if (now >= nextFault) {
-      const kind = pick(FAULT_KINDS);
+      // Every kind once first (in a seeded order), then at random.
+      const unused = FAULT_KINDS.filter((k) => faults[k] === 0);
+      const kind = pick(unused.length ? unused : FAULT_KINDS);
       await inject(kind, now);
       log(`fault ${kind} at ${(elapsed / 1000).toFixed(1)} s`);
-      nextFault = now + between(2_000, 6_000);
+      nextFault = now + between(1_500, 4_000);
     }
     if (now >= nextSample) {
       await sample();
