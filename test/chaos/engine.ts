@@ -195,6 +195,25 @@ async function run(
     faults[kind]++;
   };
 
+  /** The active accounts without a reading for 90 s, as Postgres and the monitor see them. */
+  const unwatched = async (): Promise<string> => {
+    const r = await stack.db.db.execute<{ id: number; m: string; last: number | null }>(
+      sql`select id, monitoring_state as m, (risk_state->>'last_at')::float8 as last from accounts
+          where status = 'active' and coalesce((risk_state->>'last_at')::float8, 0) < ${Date.now() - LIVE_STALE_S * 1000}`,
+    );
+    const subs = await stack
+      .admin<{ items: Array<{ account_id: number; last_event_at: string | null }> }>(
+        "/v1/monitor/subscriptions",
+      )
+      .catch(() => ({ items: [] }));
+    const heard = new Map(subs.items.map((x) => [x.account_id, x.last_event_at]));
+    return r.rows
+      .map(
+        (x) =>
+          `#${x.id} ${x.m} read ${x.last ? Math.round((Date.now() - x.last) / 1000) : "never"} s ago, event ${heard.get(Number(x.id)) ?? "-"}`,
+      )
+      .join("; ");
+  };
   let maxUnwatched = 0;
   let samples = 0;
   let degradedSamples = 0;
@@ -206,8 +225,10 @@ async function run(
       if (s.health === "degraded") degradedSamples++;
       const u = s.coverage.max_unwatched_s;
       maxUnwatched = Math.max(maxUnwatched, u);
-      if (u > LIVE_STALE_S && s.health !== "degraded")
-        blind.push(`${u} s unwatched, health ${s.health}`);
+      if (u > LIVE_STALE_S && s.health !== "degraded") {
+        blind.push(`${u} s unwatched, health ${s.health}: ${await unwatched()}`);
+        log(`blind: ${blind.at(-1)}`);
+      }
       return s;
     } catch {
       return null; // the API itself may be failing (database down): not a sample
