@@ -7,8 +7,8 @@
  * invariants are checked on outcomes, not timings:
  *
  * - every breach the simulator caused is recorded exactly once in Postgres, and none falsely;
- * - no account went unwatched past the live window (90 s) without the monitor reporting
- *   degraded (sampled every second from `GET /v1/monitor`), and none past 120 s at all;
+ * - no account went unwatched past its window (live 90 s, polled 180 s) without the monitor
+ *   reporting degraded (sampled every second from `GET /v1/monitor`), and none past 120 s;
  * - no dead letter lost: the outbox drains, and every dead letter counted is listed.
  *
  * Used by `npm run chaos` (scripts/chaos.ts) and, in a short form, by test/chaos/chaos.test.ts.
@@ -76,8 +76,9 @@ export function seeded(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** The live window of the monitor's health (core/health.ts LIVE_STALE_S) and the issue's bound. */
+/** The windows of the monitor's health (core/health.ts: live, polled) and the issue's bound. */
 const LIVE_STALE_S = 90;
+const POLLING_STALE_S = 180;
 const MAX_UNWATCHED_S = 120;
 /** Safe equities: inside the live band (daily usage 90-97%), above the 95,000 floor. */
 const SAFE_LOW = 95_150;
@@ -196,23 +197,15 @@ async function run(
   };
 
   /** The active accounts without a reading for 90 s, as Postgres and the monitor see them. */
-  const unwatched = async (): Promise<string> => {
+  const unwatched = async (): Promise<Array<{ live: boolean; text: string }>> => {
     const r = await stack.db.db.execute<{ id: number; m: string; last: number | null }>(
       sql`select id, monitoring_state as m, (risk_state->>'last_at')::float8 as last from accounts
           where status = 'active' and coalesce((risk_state->>'last_at')::float8, 0) < ${Date.now() - LIVE_STALE_S * 1000}`,
     );
-    const subs = await stack
-      .admin<{ items: Array<{ account_id: number; last_event_at: string | null }> }>(
-        "/v1/monitor/subscriptions",
-      )
-      .catch(() => ({ items: [] }));
-    const heard = new Map(subs.items.map((x) => [x.account_id, x.last_event_at]));
-    return r.rows
-      .map(
-        (x) =>
-          `#${x.id} ${x.m} read ${x.last ? Math.round((Date.now() - x.last) / 1000) : "never"} s ago, event ${heard.get(Number(x.id)) ?? "-"}`,
-      )
-      .join("; ");
+    return r.rows.map((x) => ({
+      live: x.m === "live",
+      text: `#${x.id} ${x.m} read ${x.last ? Math.round((Date.now() - x.last) / 1000) : "never"} s ago`,
+    }));
   };
   let maxUnwatched = 0;
   let samples = 0;
@@ -225,9 +218,13 @@ async function run(
       if (s.health === "degraded") degradedSamples++;
       const u = s.coverage.max_unwatched_s;
       maxUnwatched = Math.max(maxUnwatched, u);
+      // Past its window (live 90 s, polled 180 s) an account must make the monitor degraded.
       if (u > LIVE_STALE_S && s.health !== "degraded") {
-        blind.push(`${u} s unwatched, health ${s.health}: ${await unwatched()}`);
-        log(`blind: ${blind.at(-1)}`);
+        const who = await unwatched();
+        if (u > POLLING_STALE_S || who.some((w) => w.live)) {
+          blind.push(`${u} s unwatched, health ${s.health}: ${who.map((w) => w.text).join("; ")}`);
+          log(`blind: ${blind.at(-1)}`);
+        }
       }
       return s;
     } catch {
@@ -320,7 +317,7 @@ async function run(
       detail: `${breached.size} scripted, ${recorded} recorded, ${duplicated} duplicated, ${falsely} false`,
     },
     {
-      name: "no account unwatched past 90 s without the monitor reporting degraded",
+      name: "no account unwatched past its window (live 90 s, polled 180 s) without the monitor reporting degraded",
       held: blind.length === 0,
       detail: blind.length ? blind.slice(0, 3).join("; ") : `${samples} samples`,
     },
