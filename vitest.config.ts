@@ -54,6 +54,17 @@ export default defineConfig({
         },
       },
       {
+        // The chaos suite's short form: the whole stack (wrangler dev, the simulator, Postgres
+        // behind its relay) under random faults from a fixed seed (test/chaos/engine.ts).
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The operator console in headless Chromium against the whole system (wrangler dev
         // serving the Worker and dist/console, which `pretest` builds).
         test: {

@@ -27,13 +27,19 @@ export const AUDIT_ACTIONS = [
   "webhook.created",
   "webhook.updated",
   "webhook.deleted",
+  "webhook.secret_rotated",
+  "webhook.replayed",
+  "webhook.tested",
+  "webhook.disabled",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** The actor of the bootstrap `ADMIN_TOKEN`. */
 export const ADMIN_TOKEN_ACTOR = "admin-token";
+/** The actor of the alert delivery system's decisions (disabling a failing endpoint). */
+export const ALERTS_ACTOR = "alerts";
 /** Actors of the system's own decisions. */
-export const SYSTEM_ACTORS = ["poller", "monitor"] as const;
+export const SYSTEM_ACTORS = ["poller", "monitor", ALERTS_ACTOR] as const;
 /** Names no key may take, since they would pass for another actor. */
 export const RESERVED_ACTORS: readonly string[] = [ADMIN_TOKEN_ACTOR, ...SYSTEM_ACTORS];
 

@@ -9,7 +9,6 @@ import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import {
   webhookAttempts,
-  webhookAudit,
   webhookDeliveries,
   webhookEndpoints,
   webhookMessages,
@@ -17,6 +16,7 @@ import {
 import { log } from "../log.ts";
 import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
 import type { MessagePayload } from "./events.ts";
+import { auditEndpoint } from "./endpoints.ts";
 import { enqueueDeliveries, type AlertQueues, type Enqueue } from "./forward.ts";
 import { buildRequest, type EndpointFormat } from "./request.ts";
 import { shouldDisable } from "./schedule.ts";
@@ -185,19 +185,19 @@ export async function deliverBatch(
         .where(sql`${inArray(webhookEndpoints.id, toDisable)} and ${webhookEndpoints.enabled}`)
         .returning({ id: webhookEndpoints.id, failingSince: webhookEndpoints.failingSince });
       if (disabled.length) {
-        await tx.insert(webhookAudit).values(
-          disabled.map((d) => ({
-            endpointId: d.id,
-            action: "disabled",
-            detail: {
+        for (const d of disabled)
+          await auditEndpoint(
+            tx,
+            d.id,
+            "disabled",
+            {
               reason: "failing for 3 days",
               failing_since: d.failingSince?.toISOString() ?? null,
               url: maskUrl(byEndpoint.get(d.id)!.url),
             },
-            actor: "system",
+            "system",
             at,
-          })),
-        );
+          );
         await tx
           .update(webhookDeliveries)
           .set({ status: "failed" })

@@ -4,10 +4,17 @@
  * masked and never the secret, except the create and rotate answers (shown once).
  */
 import { and, desc, eq, lt, sql } from "drizzle-orm";
+import {
+  ALERTS_ACTOR,
+  auditValues,
+  type Actor as DeskActor,
+  type AuditAction,
+} from "../accounts/audit.ts";
 import type { Db } from "../db/client.ts";
 import {
   webhookAttempts,
   webhookAudit,
+  accountAudit,
   webhookDeliveries,
   webhookEndpoints,
   webhookMessages,
@@ -48,17 +55,54 @@ export function presentEndpoint(row: WebhookEndpointRow): EndpointJson {
   };
 }
 
-/** Who made a change: the admin API, or the delivery system. */
-export type Actor = "api" | "system";
+/**
+ * Who made a change: an operator through the API (as the desk audit names them: a key's name
+ * or admin-token, with their reason), or the delivery system (disabling a failing endpoint).
+ */
+export type Actor = "system" | DeskActor;
 
+/** The desk audit's action for each webhook audit action. */
+const DESK_ACTIONS: Record<string, AuditAction> = {
+  created: "webhook.created",
+  updated: "webhook.updated",
+  secret_rotated: "webhook.secret_rotated",
+  deleted: "webhook.deleted",
+  retried: "webhook.replayed",
+  tested: "webhook.tested",
+  disabled: "webhook.disabled",
+};
+
+/**
+ * Audits a webhook change in the desk audit (`GET /v1/audit`, `after` naming the endpoint)
+ * and, for the readers it always had, in `webhook_audit`; inside the change's transaction.
+ */
 async function audit(
   tx: Writer,
   endpointId: number,
   action: string,
   detail: Record<string, unknown>,
   actor: Actor,
+  at?: Date,
 ): Promise<void> {
-  await tx.insert(webhookAudit).values({ endpointId, action, detail, actor });
+  const by = actor === "system" ? { actor: ALERTS_ACTOR, reason: null } : actor;
+  await tx.insert(webhookAudit).values({
+    endpointId,
+    action,
+    detail,
+    actor: actor === "system" ? "system" : "api",
+    ...(at ? { at } : {}),
+  });
+  await tx.insert(accountAudit).values(
+    auditValues({
+      action: DESK_ACTIONS[action] ?? "webhook.updated",
+      actor: by.actor,
+      accountId: null,
+      reason: by.reason,
+      source: "api",
+      after: { webhook_id: endpointId, ...detail },
+      ...(at ? { at } : {}),
+    }),
+  );
 }
 
 export interface NewEndpoint {

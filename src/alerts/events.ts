@@ -73,8 +73,9 @@ export interface EventData {
     detail: { change: "appeared" | "cleared"; problem: string };
   };
   "account.objectives_met": { account: AccountRef; objectives: unknown };
-  "monitor.degraded": { health: string; reasons: string[] };
-  "monitor.recovered": { health: string; reasons: string[] };
+  /** `monitor` names the monitor (shard) whose health changed. */
+  "monitor.degraded": { health: string; reasons: string[]; monitor?: string };
+  "monitor.recovered": { health: string; reasons: string[]; monitor?: string };
   "webhook.test": Record<string, never>;
 }
 
@@ -112,4 +113,6 @@ export interface AlertInput<T extends EventType = EventType> {
   data: EventData[T];
   /** Only this endpoint receives it (`webhook.test`). */
   endpointId?: number;
+  /** A message id kept by the producer (`msg_...`); a fresh one when absent. */
+  id?: string;
 }

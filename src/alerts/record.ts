@@ -40,7 +40,8 @@ export function mergeRecorded(parts: readonly Recorded[]): Recorded {
 
 /**
  * Records events in the outbox with their deliveries, in one statement; `now` stamps the
- * messages and their deliveries (a fake clock in tests).
+ * messages and their deliveries (a fake clock in tests). An event given its own `id` that is
+ * stored already is skipped, deliveries included (a retried recording stores it once).
  */
 export async function recordAlerts(
   tx: Writer,
@@ -50,7 +51,7 @@ export async function recordAlerts(
   if (alerts.length === 0) return NOTHING;
   const at = now.toISOString();
   const rows = alerts.map((a) => ({
-    id: newMessageId(),
+    id: a.id ?? newMessageId(),
     type: a.type,
     payload: { type: a.type, timestamp: at, data: a.data },
     target: a.endpointId ?? null,
@@ -62,6 +63,7 @@ export async function recordAlerts(
     ), m as (
       insert into webhook_messages (id, type, payload, target_endpoint_id, created_at, dispatched_at)
       select id, type, payload, target, ${at}::timestamptz, ${at}::timestamptz from input
+      on conflict (id) do nothing
       returning id, type, target_endpoint_id
     ), d as (
       insert into webhook_deliveries (message_id, endpoint_id, next_attempt_at, first_attempt_at, created_at)
@@ -90,16 +92,18 @@ export async function recordAlert<T extends EventType>(
 }
 
 /**
- * Records `monitor.degraded` or `monitor.recovered`: call it where `GET /v1/monitor`'s health
- * is seen to change, in the transaction that stores the new health.
+ * Records `monitor.degraded` or `monitor.recovered` for a health change the monitor saw
+ * (src/live/health-alerts.ts), under the message id it kept: recording it again stores
+ * nothing more.
  */
 export async function recordMonitorHealth(
   tx: Writer,
-  health: string,
-  reasons: string[],
-  degraded: boolean,
+  change: { id: string; degraded: boolean; health: string; reasons: string[]; at: number },
+  monitor: string,
 ): Promise<Recorded> {
-  return recordAlert(tx, degraded ? "monitor.degraded" : "monitor.recovered", { health, reasons });
+  const type = change.degraded ? "monitor.degraded" : "monitor.recovered";
+  const data = { health: change.health, reasons: change.reasons, monitor };
+  return recordAlerts(tx, [{ id: change.id, type, data }], new Date(change.at));
 }
 
 export { accountRef, type AlertInput } from "./events.ts";

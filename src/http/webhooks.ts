@@ -178,7 +178,7 @@ export const webhooksApi = newApi()
         description: body.description ?? null,
         format: body.format,
       },
-      "api",
+      { actor: c.var.principal.actor },
     );
     return c.json({ ...presentEndpoint(row), secret: row.secret }, 201);
   })
@@ -201,13 +201,14 @@ export const webhooksApi = newApi()
       enabled: body.enabled,
       rotateSecret: body.rotate_secret,
     };
-    const row = found(await updateEndpoint(c.var.db, id, changes, "api"), "webhook", id);
+    const by = { actor: c.var.principal.actor };
+    const row = found(await updateEndpoint(c.var.db, id, changes, by), "webhook", id);
     const shown = presentEndpoint(row);
     return c.json(body.rotate_secret ? { ...shown, secret: row.secret } : shown, 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    found(await deleteEndpoint(c.var.db, id, "api"), "webhook", id);
+    found(await deleteEndpoint(c.var.db, id, { actor: c.var.principal.actor }), "webhook", id);
     return c.body(null, 204);
   })
   .openapi(test, async (c) => {
@@ -215,7 +216,13 @@ export const webhooksApi = newApi()
     await enabledEndpoint(c.var.db, id);
     const recorded = await c.var.db.transaction(async (tx) => {
       const r = await recordAlerts(tx, [{ type: "webhook.test", data: {}, endpointId: id }]);
-      await auditEndpoint(tx, id, "tested", { message_id: r.ids[0] }, "api");
+      await auditEndpoint(
+        tx,
+        id,
+        "tested",
+        { message_id: r.ids[0] },
+        { actor: c.var.principal.actor },
+      );
       return r;
     });
     await sendAlerts(recorded);
@@ -245,7 +252,9 @@ export const webhooksApi = newApi()
   .openapi(retry, async (c) => {
     const { id, message_id } = c.req.valid("param");
     const row = await enabledEndpoint(c.var.db, id);
-    const deliveryId = await rearmDelivery(c.var.db, id, message_id, "api");
+    const deliveryId = await rearmDelivery(c.var.db, id, message_id, {
+      actor: c.var.principal.actor,
+    });
     if (deliveryId === undefined) throw notFound(`message ${message_id} of webhook ${id}`);
     const queues = alertQueues(c.env);
     // An endpoint that is failing retries on the slow lane, like its other deliveries.

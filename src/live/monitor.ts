@@ -13,6 +13,9 @@ import { EventsLink } from "./events-link.ts";
 import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
 import { Readings } from "./readings.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
+import { HealthAlerts, monitorName, postgresNotices } from "./health-alerts.ts";
+import { RereadHandoff, type LiveRereadMessage } from "./reread-handoff.ts";
+import type { RestReading } from "../poll/live-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
 
@@ -24,11 +27,14 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly scheduler: Scheduler;
   private readonly counters: core.MonitorCounters;
   private readonly readings: Readings;
+  private readonly healthAlerts: HealthAlerts;
+  private readonly handoff: RereadHandoff;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
   readonly settings = {
     staleMs: core.STALE_MS,
     heartbeatMs: HEARTBEAT_MS,
     writerRetry: WRITER_RETRY,
+    maxRereads: core.MAX_REREADS,
   };
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -72,6 +78,9 @@ export class LiveMonitor extends DurableObject<Env> {
       counters: this.counters,
       soon: (at) => this.scheduler.soon(at),
     });
+    const name = monitorName(ctx.id, this.store);
+    this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
+    this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
     // No network I/O inside blockConcurrencyWhile (platform-notes.md).
     void ctx.blockConcurrencyWhile(async () => {
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
@@ -201,6 +210,15 @@ export class LiveMonitor extends DurableObject<Env> {
     return { found: true, landed: result.ok };
   }
 
+  /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */
+  async applyRestReadings(readings: RestReading[]): Promise<void> {
+    for (const { account_id, result } of readings) {
+      const sub = this.subs.get(account_id);
+      if (sub) sub.lastRestAt = Date.now();
+      if (sub) this.readings.applyRestRead(sub, result);
+    }
+  }
+
   /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
   async flushNow(): Promise<{ pending_writes: number }> {
     await this.writer.flush();
@@ -216,9 +234,10 @@ export class LiveMonitor extends DurableObject<Env> {
       this.link.tick();
       this.link.demand(this.subs.size);
       this.readings.rollDays(now);
-      await this.readings.rereadQuiet(this.env.MTAPI_URL, now, this.settings.staleMs);
+      await this.rereadQuiet(now);
       this.readings.persistTick();
       await this.writer.flushIfDue(Date.now());
+      await this.healthAlerts.tick(await this.status(), Date.now());
     } finally {
       this.scheduler.armAlarm();
     }
@@ -258,5 +277,13 @@ export class LiveMonitor extends DurableObject<Env> {
     const started = Date.now();
     for (const sub of this.subs.values()) send(core.subscribeFrame("subscribe", sub));
     log("events:resubscribed", { count: this.subs.size, ms: Date.now() - started });
+  }
+
+  /** Re-reads over REST every live account quiet for `staleMs` (the excess via the Queue). */
+  private async rereadQuiet(now: number): Promise<void> {
+    const { staleMs, maxRereads } = this.settings;
+    const quiet = core.quietSubscriptions(this.subs.values(), now, staleMs, Infinity);
+    const inline = await this.handoff.split(quiet, now, staleMs, maxRereads);
+    await this.readings.reread(this.env.MTAPI_URL, inline);
   }
 }

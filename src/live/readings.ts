@@ -6,6 +6,7 @@
  * evidence at once; one that moved what the next reading depends on saves the engine's state
  * at once; one that moved only the figures is left to the writer's batch and the backlog.
  */
+import type { SummaryResult } from "../mtapi/account-summary.ts";
 import { eventCause, restCause } from "../accounts/evidence.ts";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
 import type { BreachCause } from "../db/evidence.ts";
@@ -154,32 +155,34 @@ export class Readings {
     store.setMeta("counters", this.h.counters);
   }
 
-  /** Re-reads over REST every live account quiet for `staleMs`, and applies what it reads. */
-  async rereadQuiet(mtapiUrl: string, now: number, staleMs: number): Promise<void> {
+  /** Re-reads the given held accounts over REST, and applies what it reads. */
+  async reread(mtapiUrl: string, quiet: core.Subscription[]): Promise<void> {
+    await rereadOverRest(mtapiUrl, quiet, (sub, result) => this.applyRestRead(sub, result));
+  }
+
+  /** Judges one REST reading of a held account (its own re-read or the poll queue's). */
+  applyRestRead(sub: core.Subscription, result: SummaryResult): void {
     const { subs, writer } = this.h;
-    const quiet = core.quietSubscriptions(subs.values(), now, staleMs);
-    await rereadOverRest(mtapiUrl, quiet, (sub, result) => {
-      if (subs.get(sub.accountId) !== sub) return;
-      writer.problem(sub.accountId, result.ok ? null : result.problem);
-      if (!result.ok) return;
-      const prev = sub.risk;
-      try {
-        const at = Date.now();
-        const outcome = core.readSubscription(sub, result.summary, at, "poll");
-        if (!outcome.applied) return;
-        const action = core.commitAction(prev, outcome, sub.leaving);
-        if (action === "release")
-          this.leave(
-            sub,
-            outcome,
-            at,
-            outcome.breached ? restCause(sub.sessionId, result.summary, at) : null,
-          );
-        else if (action !== "none") this.keep(sub, action, at, "poll");
-      } catch (err) {
-        writer.problem(sub.accountId, "invalid_rules");
-        log("monitor:reread_failed", { account_id: sub.accountId }, err);
-      }
-    });
+    if (subs.get(sub.accountId) !== sub) return;
+    writer.problem(sub.accountId, result.ok ? null : result.problem);
+    if (!result.ok) return;
+    const prev = sub.risk;
+    try {
+      const at = Date.now();
+      const outcome = core.readSubscription(sub, result.summary, at, "poll");
+      if (!outcome.applied) return;
+      const action = core.commitAction(prev, outcome, sub.leaving);
+      if (action === "release")
+        this.leave(
+          sub,
+          outcome,
+          at,
+          outcome.breached ? restCause(sub.sessionId, result.summary, at) : null,
+        );
+      else if (action !== "none") this.keep(sub, action, at, "poll");
+    } catch (err) {
+      writer.problem(sub.accountId, "invalid_rules");
+      log("monitor:reread_failed", { account_id: sub.accountId }, err);
+    }
   }
 }

@@ -3,6 +3,7 @@
  * so beyond a small number of accounts the sweep (sweep.ts) enqueues the ids of the pollable
  * accounts in batches; the Worker's `queue()` handler polls each batch.
  */
+import type { LiveRereadMessage } from "../live/reread-handoff.ts";
 import { log } from "../log.ts";
 
 /** One queue message: a batch of accounts to poll. */
@@ -19,8 +20,8 @@ export interface SweepRequest {
   requested_at: number;
 }
 
-/** Anything on the poll queue. */
-export type PollQueueMessage = PollMessage | SweepRequest;
+/** Anything on the poll queue (and the live monitors' overflow re-reads, reread-handoff.ts). */
+export type PollQueueMessage = PollMessage | SweepRequest | LiveRereadMessage;
 
 /** True for a full-sweep request, false for a batch of accounts. */
 export function isSweepRequest(body: PollQueueMessage): body is SweepRequest {

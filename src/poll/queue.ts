@@ -6,7 +6,9 @@
 import { openDb } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
+import { isLiveReread, type LiveRereadMessage } from "../live/reread-handoff.ts";
 import { isSweepRequest, type PollMessage, type PollQueueMessage } from "./dispatch.ts";
+import { rereadForMonitor } from "./live-reread.ts";
 import { pollAccounts, type PollReport } from "./poll-accounts.ts";
 import { selectPollable } from "./pollable.ts";
 import { dispatchSweep } from "./sweep.ts";
@@ -22,7 +24,13 @@ export async function handlePollBatch(
 ): Promise<PollReport | null> {
   const sweeps = batch.messages.filter((m) => isSweepRequest(m.body));
   if (sweeps.length > 0) await runRequestedSweep(sweeps, env);
-  const polls = batch.messages.filter((m): m is Message<PollMessage> => !isSweepRequest(m.body));
+  const rereads = batch.messages.filter((m): m is Message<LiveRereadMessage> =>
+    isLiveReread(m.body),
+  );
+  if (rereads.length > 0) await runLiveRereads(rereads, env);
+  const polls = batch.messages.filter(
+    (m): m is Message<PollMessage> => !isSweepRequest(m.body) && !isLiveReread(m.body),
+  );
   if (polls.length === 0) return null;
   const handle = openDb(env);
   try {
@@ -38,7 +46,7 @@ export async function handlePollBatch(
       mtapiUrl: env.MTAPI_URL,
       onEnterLive: subscribeEntered(env),
     });
-    if (sweeps.length === 0) batch.ackAll();
+    if (sweeps.length + rereads.length === 0) batch.ackAll();
     else for (const m of polls) m.ack();
     log("poll:batch", {
       messages: polls.length,
@@ -48,7 +56,7 @@ export async function handlePollBatch(
     return report;
   } catch (err) {
     log("poll:batch_failed", { messages: polls.length }, err);
-    if (sweeps.length === 0) batch.retryAll();
+    if (sweeps.length + rereads.length === 0) batch.retryAll();
     else for (const m of polls) m.retry();
     return null;
   } finally {
@@ -65,6 +73,24 @@ async function runRequestedSweep(requests: readonly Message<PollQueueMessage>[],
   } catch (err) {
     log("poll:sweep_failed", { trigger: "queue" }, err);
     for (const m of requests) m.retry();
+  }
+}
+
+/** The live monitors' overflow re-reads, each message acked or retried on its own. */
+async function runLiveRereads(messages: readonly Message<LiveRereadMessage>[], env: Env) {
+  const handle = openDb(env);
+  try {
+    for (const m of messages) {
+      try {
+        await rereadForMonitor(handle.db, env, m.body);
+        m.ack();
+      } catch (err) {
+        log("poll:live_reread_failed", { monitor: m.body.monitor }, err);
+        m.retry();
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }
 

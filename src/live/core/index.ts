@@ -15,3 +15,4 @@ export * from "./rules-interner.ts";
 export * from "./status.ts";
 export * from "./subscriptions.ts";
 export * from "./watchdog.ts";
+export * from "./health-change.ts";

@@ -55,3 +55,30 @@ export function rollDays(
   }
   return { rolled, broken };
 }
+
+/** The quiet accounts of one heartbeat: those it re-reads itself, and those handed to the Queue. */
+export interface RereadPlan {
+  inline: Subscription[];
+  handOff: Subscription[];
+}
+
+/**
+ * Splits the quiet accounts (longest quiet first): up to `max` are re-read by this heartbeat;
+ * the rest go to the poll Queue (events-protocol.md: every quiet account re-read within 30 s,
+ * however many), except those handed off less than `staleMs` ago and not heard of since
+ * (`handedAt`: account id -> epoch ms), which the Queue has in hand already.
+ */
+export function planRereads(
+  quiet: readonly Subscription[],
+  handedAt: ReadonlyMap<number, number>,
+  now: number,
+  staleMs: number,
+  max = MAX_REREADS,
+): RereadPlan {
+  const inline = quiet.slice(0, max);
+  const handOff = quiet.slice(max).filter((s) => {
+    const at = handedAt.get(s.accountId);
+    return at === undefined || at <= now - staleMs || lastHeard(s) > at;
+  });
+  return { inline, handOff };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quietSubscriptions, rollDays } from "../../../../src/live/core/watchdog.ts";
+import { planRereads, quietSubscriptions, rollDays } from "../../../../src/live/core/watchdog.ts";
 import { liveSub } from "../fixtures.ts";
 import type { Subscription } from "../../../../src/live/core/subscriptions.ts";
 
@@ -47,5 +47,22 @@ describe("the day roll", () => {
     expect(broken.map((s) => s.accountId)).toEqual([2]);
     expect(good.risk!.day_start_ms).toBeGreaterThan(0);
     expect(good.risk!.day_end_ms).toBeGreaterThan(later);
+  });
+
+  it("hands the quiet accounts beyond a heartbeat's bound to the queue, not again while in hand", () => {
+    const now = 1_000_000;
+    const quiet = Array.from({ length: 5 }, (_, i) => sub(i + 1, 0, i));
+    const first = planRereads(quiet, new Map(), now, 60_000, 2);
+    expect(first.inline.map((s) => s.accountId)).toEqual([1, 2]);
+    expect(first.handOff.map((s) => s.accountId)).toEqual([3, 4, 5]);
+    // 3 handed off 10 s ago, 4 handed off 70 s ago (lost?), 5 handed off and heard of since.
+    quiet[4]!.lastRestAt = now - 5_000;
+    const handed = new Map([
+      [3, now - 10_000],
+      [4, now - 70_000],
+      [5, now - 10_000],
+    ]);
+    const again = planRereads(quiet, handed, now, 60_000, 2);
+    expect(again.handOff.map((s) => s.accountId)).toEqual([4, 5]);
   });
 });

@@ -1,0 +1,375 @@
+/**
+ * The chaos suite's engine (issue "Never blind"): the whole local stack (embedded Postgres
+ * behind its relay, the simulator, `wrangler dev` with the Durable Object and the Queues, as
+ * bench/stack.ts starts them) while live accounts trade through the simulator and some of them
+ * breach at scripted times; meanwhile faults are injected at random from a seed. At the end
+ * the faults stop, the accounts keep reporting their figures until the system settles, and the
+ * invariants are checked on outcomes, not timings:
+ *
+ * - every breach the simulator caused is recorded exactly once in Postgres, and none falsely;
+ * - no account went unwatched past its window (live 90 s, polled 180 s) without the monitor
+ *   reporting degraded (sampled every second from `GET /v1/monitor`), and none past 120 s;
+ * - no dead letter lost: the outbox drains, and every dead letter counted is listed.
+ *
+ * Used by `npm run chaos` (scripts/chaos.ts) and, in a short form, by test/chaos/chaos.test.ts.
+ */
+import { sql } from "drizzle-orm";
+import { BAND_EQUITY, BREACH_EQUITY, goLive, type BenchAccount } from "../../bench/fixtures.ts";
+import { startStack, type Stack } from "../../bench/stack.ts";
+
+/** The faults, by kind. */
+export const FAULT_KINDS = [
+  "link_drop",
+  "link_refused",
+  "database_down",
+  "junk_frames",
+  "skewed_stamps",
+  "mtapi_stall",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosOptions {
+  /** Seconds of trading under faults (the settle phase comes after). */
+  seconds: number;
+  seed: number;
+  /** Live accounts (default 24); about half of them breach. */
+  accounts?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface Invariant {
+  name: string;
+  held: boolean;
+  detail: string;
+}
+
+export interface ChaosReport {
+  seed: number;
+  seconds: number;
+  accounts: number;
+  faults: Record<FaultKind, number>;
+  breaches: { scripted: number; recorded: number; duplicated: number; false: number };
+  /** The largest `coverage.max_unwatched_s` seen, s. */
+  maxUnwatchedS: number;
+  /** Samples of `GET /v1/monitor` taken, and how many said degraded. */
+  samples: number;
+  degradedSamples: number;
+  /** `monitor.degraded` / `monitor.recovered` messages stored. */
+  healthAlerts: { degraded: number; recovered: number };
+  deadLetters: number;
+  settleS: number;
+  invariants: Invariant[];
+  ok: boolean;
+}
+
+/** A small seeded generator (mulberry32): the same seed, the same fault schedule. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** The windows of the monitor's health (core/health.ts: live, polled) and the issue's bound. */
+const LIVE_STALE_S = 90;
+const POLLING_STALE_S = 180;
+const MAX_UNWATCHED_S = 120;
+/** Safe equities: inside the live band (daily usage 90-97%), above the 95,000 floor. */
+const SAFE_LOW = 95_150;
+const SAFE_HIGH = 95_600;
+/** The settle phase ends with every breach recorded and nothing pending, or after this. */
+const SETTLE_MAX_MS = 150_000;
+
+interface MonitorSample {
+  health: "ok" | "degraded";
+  reasons: string[];
+  coverage: { max_unwatched_s: number };
+  pending_writes: number;
+  dead_letters: number;
+}
+
+/** Runs one chaos run and checks its invariants; the stack is stopped at the end. */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const log = opts.log ?? (() => {});
+  const rand = seeded(opts.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
+  const stack = await startStack("chaos", { vars: { ALLOW_LOOPBACK_WEBHOOKS: "1" } });
+  try {
+    return await run(stack, opts, log, rand, pick, between);
+  } finally {
+    await stack.close();
+  }
+}
+
+async function run(
+  stack: Stack,
+  opts: ChaosOptions,
+  log: (line: string) => void,
+  rand: () => number,
+  pick: <T>(xs: readonly T[]) => T,
+  between: (lo: number, hi: number) => number,
+): Promise<ChaosReport> {
+  const n = opts.accounts ?? 24;
+  const { accounts } = await goLive(stack, {
+    tag: `chaos${opts.seed}`,
+    count: n,
+    already: 0,
+    equity: BAND_EQUITY,
+  });
+  log(`${n} live accounts subscribed`);
+  const durationMs = opts.seconds * 1000;
+  // About half the accounts breach, each at a scripted moment of the run.
+  const breachAt = new Map<number, number>();
+  for (const a of accounts) if (rand() < 0.5) breachAt.set(a.id, between(0.1, 0.85) * durationMs);
+  if (breachAt.size === 0) breachAt.set(accounts[0]!.id, 0.5 * durationMs);
+  const equity = new Map<number, number>(accounts.map((a) => [a.id, BAND_EQUITY]));
+  const breached = new Set<number>();
+
+  const relay = `http://${stack.pg.wsProxy.split("/")[0]}/control`;
+  const database = (state: "down" | "up") =>
+    fetch(`${relay}/${state}`, { method: "POST" }).then((r) => {
+      if (!r.ok) throw new Error(`relay ${state}: ${r.status}`);
+    });
+  const setFigures = (a: BenchAccount, value: number, shape = "full") =>
+    stack.control(
+      `/accounts/${encodeURIComponent(a.sessionId)}`,
+      { equity: value, emit: true, shape },
+      "PATCH",
+    );
+
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const restores: Array<{ at: number; undo: () => Promise<unknown> }> = [];
+  let dbDownUntil = 0;
+  let stallUntil = 0;
+  const inject = async (kind: FaultKind, now: number): Promise<void> => {
+    switch (kind) {
+      case "link_drop":
+        await stack.control("/drop", {});
+        break;
+      case "link_refused":
+        await stack.control("/refuse", { seconds: Math.round(between(2, 8)) });
+        break;
+      case "database_down": {
+        if (now < dbDownUntil) return;
+        await database("down");
+        dbDownUntil = now + between(3_000, 15_000);
+        restores.push({ at: dbDownUntil, undo: () => database("up") });
+        break;
+      }
+      case "junk_frames":
+        for (let i = 0, k = 1 + Math.floor(rand() * 5); i < k; i++)
+          await stack.control("/emit", {
+            frame: pick(['{"type":"OrderProfit",', "not json", "[1,2,", '{"data":{"equity":"x"}}']),
+          });
+        break;
+      case "skewed_stamps": {
+        // A breaching figure stamped a day ahead or two days back: never applied (risk-rules.md
+        // "Reading times"), so it neither breaches nor blinds the account.
+        const a = pick(accounts);
+        const at = pick([Date.now() + 86_400_000, Date.now() - 2 * 86_400_000]);
+        await stack.control("/emit", {
+          frame: {
+            type: "OrderProfit",
+            session_id: a.sessionId,
+            timestamp: at,
+            data: { balance: 100_000, equity: 90_000 },
+          },
+          session_id: a.sessionId,
+        });
+        break;
+      }
+      case "mtapi_stall": {
+        if (now < stallUntil) return;
+        await stack.control("/delay", { ms: Math.round(between(2_000, 8_000)) });
+        stallUntil = now + between(5_000, 15_000);
+        restores.push({ at: stallUntil, undo: () => stack.control("/delay", { ms: 0 }) });
+        break;
+      }
+    }
+    faults[kind]++;
+  };
+
+  /** The active accounts without a reading for 90 s, as Postgres and the monitor see them. */
+  const unwatched = async (): Promise<Array<{ live: boolean; text: string }>> => {
+    const r = await stack.db.db.execute<{ id: number; m: string; last: number | null }>(
+      sql`select id, monitoring_state as m, (risk_state->>'last_at')::float8 as last from accounts
+          where status = 'active' and coalesce((risk_state->>'last_at')::float8, 0) < ${Date.now() - LIVE_STALE_S * 1000}`,
+    );
+    return r.rows.map((x) => ({
+      live: x.m === "live",
+      text: `#${x.id} ${x.m} read ${x.last ? Math.round((Date.now() - x.last) / 1000) : "never"} s ago`,
+    }));
+  };
+  let maxUnwatched = 0;
+  let samples = 0;
+  let degradedSamples = 0;
+  const blind: string[] = [];
+  const sample = async (): Promise<MonitorSample | null> => {
+    try {
+      const s = await stack.admin<MonitorSample>("/v1/monitor");
+      samples++;
+      if (s.health === "degraded") degradedSamples++;
+      const u = s.coverage.max_unwatched_s;
+      maxUnwatched = Math.max(maxUnwatched, u);
+      // Past its window (live 90 s, polled 180 s) an account must make the monitor degraded.
+      if (u > LIVE_STALE_S && s.health !== "degraded") {
+        const who = await unwatched();
+        if (u > POLLING_STALE_S || who.some((w) => w.live)) {
+          blind.push(`${u} s unwatched, health ${s.health}: ${who.map((w) => w.text).join("; ")}`);
+          log(`blind: ${blind.at(-1)}`);
+        }
+      }
+      return s;
+    } catch {
+      return null; // the API itself may be failing (database down): not a sample
+    }
+  };
+
+  // ---- trading under faults -----------------------------------------------------------------
+  const started = Date.now();
+  let nextFault = started + between(1_000, 4_000);
+  let nextSample = started;
+  let nextCron = started + 20_000;
+  while (Date.now() - started < durationMs) {
+    const now = Date.now();
+    const elapsed = now - started;
+    for (const a of accounts) {
+      const at = breachAt.get(a.id);
+      if (at !== undefined && !breached.has(a.id) && elapsed >= at) {
+        breached.add(a.id);
+        equity.set(a.id, BREACH_EQUITY);
+        await setFigures(a, BREACH_EQUITY, pick(["full", "pascal_id"]));
+        log(`breach scripted: account ${a.id} at ${(elapsed / 1000).toFixed(1)} s`);
+      }
+    }
+    // Trading: a few accounts report new figures (breached ones keep their breach figures).
+    for (let i = 0; i < 3; i++) {
+      const a = pick(accounts);
+      const value = breached.has(a.id) ? BREACH_EQUITY : Math.round(between(SAFE_LOW, SAFE_HIGH));
+      equity.set(a.id, value);
+      await setFigures(a, value);
+    }
+    if (now >= nextFault) {
+      // Every kind once first (in a seeded order), then at random.
+      const unused = FAULT_KINDS.filter((k) => faults[k] === 0);
+      const kind = pick(unused.length ? unused : FAULT_KINDS);
+      await inject(kind, now);
+      log(`fault ${kind} at ${(elapsed / 1000).toFixed(1)} s`);
+      nextFault = now + between(1_500, 4_000);
+    }
+    if (now >= nextSample) {
+      await sample();
+      nextSample = now + 1_000;
+    }
+    if (now >= nextCron) {
+      await stack.worker.fireCron().catch(() => {});
+      nextCron = now + 20_000;
+    }
+    await runDue(restores);
+    await sleep(250);
+  }
+
+  // ---- settle: faults off, accounts keep reporting ----------------------------------------
+  for (const r of restores.splice(0)) await r.undo();
+  await database("up");
+  await stack.control("/delay", { ms: 0 });
+  const settleStarted = Date.now();
+  const db = stack.db.db;
+  const violationCounts = async () => {
+    const r = await db.execute<{ account_id: number; n: number }>(
+      sql`select account_id, count(*)::int as n from violations group by account_id`,
+    );
+    return new Map(r.rows.map((x) => [Number(x.account_id), Number(x.n)]));
+  };
+  let counts = await violationCounts();
+  let last: MonitorSample | null = null;
+  while (Date.now() - settleStarted < SETTLE_MAX_MS) {
+    counts = await violationCounts();
+    last = await sample();
+    const allRecorded = [...breached].every((id) => (counts.get(id) ?? 0) >= 1);
+    if (allRecorded && last && last.pending_writes === 0) break;
+    for (const a of accounts) await setFigures(a, equity.get(a.id)!);
+    await stack.worker.fireCron().catch(() => {});
+    await sleep(2_000);
+  }
+  const settleS = (Date.now() - settleStarted) / 1000;
+  last = (await sample()) ?? last;
+  const listed = await stack.admin<{ items: unknown[] }>("/v1/monitor/dead-letters");
+  const alerts = await db.execute<{ type: string; n: number }>(
+    sql`select type, count(*)::int as n from webhook_messages where type like 'monitor.%' group by type`,
+  );
+  const alertCount = (t: string) => Number(alerts.rows.find((r) => r.type === t)?.n ?? 0);
+
+  const recorded = [...breached].filter((id) => (counts.get(id) ?? 0) >= 1).length;
+  const duplicated = [...counts.entries()].filter(([id, c]) => breached.has(id) && c > 1).length;
+  const falsely = [...counts.keys()].filter((id) => !breached.has(id)).length;
+  const invariants: Invariant[] = [
+    {
+      name: "every breach recorded exactly once, none falsely",
+      held: recorded === breached.size && duplicated === 0 && falsely === 0,
+      detail: `${breached.size} scripted, ${recorded} recorded, ${duplicated} duplicated, ${falsely} false`,
+    },
+    {
+      name: "no account unwatched past its window (live 90 s, polled 180 s) without the monitor reporting degraded",
+      held: blind.length === 0,
+      detail: blind.length ? blind.slice(0, 3).join("; ") : `${samples} samples`,
+    },
+    {
+      name: `no account unwatched past ${MAX_UNWATCHED_S} s`,
+      held: maxUnwatched <= MAX_UNWATCHED_S,
+      detail: `max ${maxUnwatched} s`,
+    },
+    {
+      name: "no dead letter lost: the outbox drained, every dead letter listed",
+      held: last !== null && last.pending_writes === 0 && listed.items.length === last.dead_letters,
+      detail: `pending ${last?.pending_writes ?? "?"}, dead letters ${last?.dead_letters ?? "?"} counted / ${listed.items.length} listed`,
+    },
+  ];
+  return {
+    seed: opts.seed,
+    seconds: opts.seconds,
+    accounts: n,
+    faults,
+    breaches: { scripted: breached.size, recorded, duplicated, false: falsely },
+    maxUnwatchedS: maxUnwatched,
+    samples,
+    degradedSamples,
+    healthAlerts: {
+      degraded: alertCount("monitor.degraded"),
+      recovered: alertCount("monitor.recovered"),
+    },
+    deadLetters: listed.items.length,
+    settleS,
+    invariants,
+    ok: invariants.every((i) => i.held),
+  };
+}
+
+/** Runs the undo of every restore whose time has come. */
+async function runDue(restores: Array<{ at: number; undo: () => Promise<unknown> }>) {
+  const now = Date.now();
+  const due = restores.filter((r) => r.at <= now);
+  for (const r of due) {
+    restores.splice(restores.indexOf(r), 1);
+    await r.undo();
+  }
+}
+
+/** The report as a table for humans. */
+export function formatReport(r: ChaosReport): string {
+  const lines = [
+    `chaos: seed ${r.seed}, ${r.seconds} s, ${r.accounts} live accounts, settled in ${r.settleS.toFixed(0)} s`,
+    `faults: ${FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(", ")}`,
+    `breaches: scripted ${r.breaches.scripted}, recorded ${r.breaches.recorded}, duplicated ${r.breaches.duplicated}, false ${r.breaches.false}`,
+    `monitor: max unwatched ${r.maxUnwatchedS} s; ${r.degradedSamples}/${r.samples} samples degraded; alerts degraded ${r.healthAlerts.degraded}, recovered ${r.healthAlerts.recovered}; dead letters ${r.deadLetters}`,
+    ...r.invariants.map((i) => `${i.held ? "HELD  " : "BROKEN"} ${i.name} (${i.detail})`),
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,48 @@
+/**
+ * The watchdog's overflow (events-protocol.md, "Never blind" defect 4): quiet live accounts
+ * beyond what one heartbeat re-reads go to the poll Queue; its consumer reads them and hands
+ * the readings back to the monitor, whose figures follow.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { LiveMonitor } from "../../../src/live/monitor.ts";
+import { createTestAccount, eventually, getAccount } from "../helpers.ts";
+import { freshMonitor, goLive, simWait } from "./live-helpers.ts";
+
+describe("the watchdog's hand-off to the poll queue", () => {
+  it("re-reads every quiet live account when more are quiet than a heartbeat reads itself, the queue's readings reaching the monitor", async () => {
+    const monitor = freshMonitor();
+    const rows = await Promise.all([
+      createTestAccount({ balance: 100_000, equity: 95_400 }),
+      createTestAccount({ balance: 100_000, equity: 95_450 }),
+      createTestAccount({ balance: 100_000, equity: 95_500 }),
+    ]);
+    await goLive(monitor, rows);
+    await simWait({ subscribed: rows.map((r) => r.sessionId) });
+    // Every account is quiet; one heartbeat reads one of them itself.
+    await runInDurableObject(monitor, (instance: LiveMonitor, state) => {
+      instance.settings.staleMs = 0;
+      instance.settings.maxRereads = 1;
+      return state.storage.setAlarm(Date.now());
+    });
+    expect(await runDurableObjectAlarm(monitor)).toBe(true);
+    // The other two were read by the queue's consumer and judged by the monitor.
+    await simWait(
+      { reads_at_least: Object.fromEntries(rows.map((r) => [r.sessionId, 1])) },
+      20_000,
+    );
+    await eventually(
+      async () => {
+        await monitor.flushNow();
+        const got = await Promise.all(rows.map((r) => getAccount(r.id)));
+        return got.every((g) => g.metrics?.source === "poll") ? got : null;
+      },
+      20_000,
+      "every account's figures from a REST reading",
+    );
+    const got = await Promise.all(rows.map((r) => getAccount(r.id)));
+    expect(got.map((g) => g.metrics?.equity)).toEqual([95_400, 95_450, 95_500]);
+    expect(got.every((g) => g.monitoringState === "live")).toBe(true);
+    await monitor.unsubscribe(rows.map((r) => r.id));
+  }, 60_000);
+});
