@@ -33,7 +33,7 @@ describe("dead letters", () => {
     );
     // A change no database will take: a status the accounts table refuses (check violation).
     const bad = { ...figuresChange(row.id, row.rules, state, "event"), status: "frozen" };
-    const monitor = monitorFor(env);
+    const monitor = monitorFor(env, row.id);
     await runInDurableObject(monitor, (_instance, ctx: DurableObjectState) => {
       ctx.storage.sql.exec(
         "INSERT INTO outbox (account_id, change, created_at) VALUES (?, ?, ?)",
