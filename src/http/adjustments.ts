@@ -128,9 +128,7 @@ export const adjustmentsApi = newApi()
       const recordedShard = recorded.account.monitorShard ?? 0;
       await monitorFor(c.env, id)
         .adjust(id, adjustment)
-        .then((held) =>
-          held ? held : monitorOfShard(c.env, recordedShard).adjust(id, adjustment),
-        )
+        .then((held) => (held ? held : monitorOfShard(c.env, recordedShard).adjust(id, adjustment)))
         .catch((err: unknown) => log("monitor:adjust_failed", { account_id: id }, err));
     }
     return c.json(presentAdjustment(recorded.adjustment), 201);

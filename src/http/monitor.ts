@@ -97,7 +97,10 @@ type MonitorStatusJson = z.infer<typeof MonitorStatusSchema>;
 /** Every configured shard's status (one call per shard, in parallel). */
 async function shardStatuses(env: Env): Promise<ShardStatus[]> {
   return Promise.all(
-    allShards(env).map(async (shard) => ({ shard, ...(await monitorOfShard(env, shard).status()) })),
+    allShards(env).map(async (shard) => ({
+      shard,
+      ...(await monitorOfShard(env, shard).status()),
+    })),
   );
 }
 

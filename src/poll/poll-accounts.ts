@@ -15,6 +15,7 @@ import {
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import { streamingRules } from "../live/client/stream-all.ts";
 import { log } from "../log.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 
@@ -36,6 +37,8 @@ export interface PollOptions {
   concurrency?: number;
   fetcher?: typeof fetch;
   now?: () => number;
+  /** `STREAM_ALL`: judge with the hysteresis band at 0/0, so every account enters live. */
+  streamAll?: boolean;
   /** Called with the accounts that entered live monitoring (their update landed). */
   onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
 }
@@ -86,10 +89,11 @@ export async function pollAccounts(
     const at = now();
     let change: AccountChange | null = null;
     let enterLive = false;
+    const rules = opts.streamAll ? streamingRules(row.rules) : row.rules;
     try {
       const outcome = applyReading(
         row.id,
-        row.rules,
+        rules,
         row.riskState ?? null,
         "polling",
         { balance, equity, at, source: "poll" },
@@ -105,7 +109,7 @@ export async function pollAccounts(
           });
         }
         if (outcome.objectivesMetAt !== null) log("objectives:met", { account_id: row.id });
-        change = toChange(row.rules, outcome, {
+        change = toChange(rules, outcome, {
           rulesVersion: row.rulesVersion,
           cause: restCause(row.sessionId, result.summary, at),
         });

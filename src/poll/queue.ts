@@ -3,6 +3,7 @@
  * handling is idempotent: an account read since its sweep started (a redelivered message, or
  * an operator's poll) is not read again; violations are unique per period in any case.
  */
+import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
@@ -36,6 +37,7 @@ export async function handlePollBatch(
     );
     const report = await pollAccounts(handle.db, rows, {
       mtapiUrl: env.MTAPI_URL,
+      streamAll: streamsAll(env),
       onEnterLive: subscribeEntered(env),
     });
     if (sweeps.length === 0) batch.ackAll();

@@ -36,7 +36,10 @@ export function configuredInput(env: Env, input: SubscribeInput): SubscribeInput
 }
 
 /** Records which shard watches each account now (`accounts.monitor_shard`), one update per shard. */
-export async function recordShards(env: Env, byShard: ReadonlyMap<number, number[]>): Promise<void> {
+export async function recordShards(
+  env: Env,
+  byShard: ReadonlyMap<number, number[]>,
+): Promise<void> {
   if (byShard.size === 0) return;
   await withDb(env, async (db) => {
     for (const [shard, ids] of byShard)

@@ -98,14 +98,18 @@ async function moveAccounts(
   };
 
   const subscribed: ShardMove[] = [];
-  await mapWithConcurrency([...byShard(moves, (m) => m.to)], SHARD_CONCURRENCY, async ([to, ms]) => {
-    try {
-      await monitorOfShard(env, to).subscribe(ms.map((m) => inputOf(m.accountId)));
-      subscribed.push(...ms);
-    } catch (err) {
-      log("monitor:move_subscribe_failed", { shard: to, accounts: ms.length }, err);
-    }
-  });
+  await mapWithConcurrency(
+    [...byShard(moves, (m) => m.to)],
+    SHARD_CONCURRENCY,
+    async ([to, ms]) => {
+      try {
+        await monitorOfShard(env, to).subscribe(ms.map((m) => inputOf(m.accountId)));
+        subscribed.push(...ms);
+      } catch (err) {
+        log("monitor:move_subscribe_failed", { shard: to, accounts: ms.length }, err);
+      }
+    },
+  );
   if (subscribed.length === 0) return new Set();
   try {
     await recordShards(
@@ -171,18 +175,35 @@ export async function reconcileLive(
   );
   const holders = holdersAfterMoves(rows, n, moved, shards);
 
-  const results = await mapWithConcurrency([...holders], SHARD_CONCURRENCY, async ([shard, ids]) => {
-    try {
-      const monitor = monitorOfShard(env, shard);
-      const inputs = ids.map((id) => configuredInput(env, toSubscribeInput(rowById.get(id)!)));
-      const r = await monitor.reconcile(snapshotAt, inputs);
-      const status = await monitor.ensureRunning();
-      return { shard, ...r, empty: status.subscriptions === 0 && status.pending_writes === 0 };
-    } catch (err) {
-      log("monitor:reconcile_failed", { shard }, err);
-      return null;
-    }
-  });
+  const results = await mapWithConcurrency(
+    [...holders],
+    SHARD_CONCURRENCY,
+    async ([shard, ids]) => {
+      try {
+        const monitor = monitorOfShard(env, shard);
+        const inputs = ids.map((id) => configuredInput(env, toSubscribeInput(rowById.get(id)!)));
+        const r = await monitor.reconcile(snapshotAt, inputs);
+        const status = await monitor.ensureRunning();
+        return { shard, ...r, empty: status.subscriptions === 0 && status.pending_writes === 0 };
+      } catch (err) {
+        log("monitor:reconcile_failed", { shard }, err);
+        return null;
+      }
+    },
+  );
+
+  // Record where the rest are held (a first record, or one reconciliation subscribed).
+  const toRecord = new Map<number, number[]>();
+  for (const r of results) {
+    if (!r) continue;
+    const ids = holders.get(r.shard)!.filter(
+      (id) => !moved.has(id) && rowById.get(id)!.monitorShard !== r.shard,
+    );
+    if (ids.length) toRecord.set(r.shard, ids);
+  }
+  await recordShards(env, toRecord).catch((err: unknown) =>
+    log("monitor:shard_record_failed", { shards: [...toRecord.keys()] }, err),
+  );
 
   // Shards beyond LIVE_SHARDS that hold nothing now are forgotten (no longer reconciled).
   const drained = results.filter((r) => r && r.shard >= n && r.empty).map((r) => r!.shard);
