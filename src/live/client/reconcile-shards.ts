@@ -196,9 +196,9 @@ export async function reconcileLive(
   const toRecord = new Map<number, number[]>();
   for (const r of results) {
     if (!r) continue;
-    const ids = holders.get(r.shard)!.filter(
-      (id) => !moved.has(id) && rowById.get(id)!.monitorShard !== r.shard,
-    );
+    const ids = holders
+      .get(r.shard)!
+      .filter((id) => !moved.has(id) && rowById.get(id)!.monitorShard !== r.shard);
     if (ids.length) toRecord.set(r.shard, ids);
   }
   await recordShards(env, toRecord).catch((err: unknown) =>

@@ -9,7 +9,7 @@
 import type { RuleParams } from "../../risk/index.ts";
 
 /** Whether every active account is streamed (`STREAM_ALL` is `1` or `true`). */
-export function streamsAll(env: Pick<Env, "STREAM_ALL">): boolean {
+export function streamsAll(env: { STREAM_ALL?: string | undefined }): boolean {
   const raw = (env.STREAM_ALL ?? "").trim().toLowerCase();
   return raw === "1" || raw === "true";
 }
@@ -21,6 +21,6 @@ export function streamingRules(rules: RuleParams): RuleParams {
 }
 
 /** The rules an account is judged by under this configuration. */
-export function rulesFor(env: Pick<Env, "STREAM_ALL">, rules: RuleParams): RuleParams {
+export function rulesFor(env: { STREAM_ALL?: string | undefined }, rules: RuleParams): RuleParams {
   return streamsAll(env) ? streamingRules(rules) : rules;
 }

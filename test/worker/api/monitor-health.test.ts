@@ -51,7 +51,7 @@ describe("dead letters", () => {
     expect((await api("GET", "/v1/monitor")).body.reasons).toContain("dead_letters");
 
     const again = await api("POST", `/v1/monitor/dead-letters/${letter.id}/retry`);
-    expect(again.body).toEqual({ id: letter.id, landed: false });
+    expect(again.body).toEqual({ id: letter.id, shard: 0, landed: false });
 
     // An operator repairs the entry; the retry lands it and it leaves the list.
     await runInDurableObject(monitor, (_instance, ctx: DurableObjectState) => {
