@@ -141,6 +141,25 @@ describe("live-monitor shards", () => {
     );
   });
 
+  it("hands accounts a poll moves live to their own shards, and records each", async () => {
+    trackShards();
+    // 97% of the daily allowance: the poll moves each live.
+    const rows = await createTestAccounts(8, { equity: 95_150 });
+    const ids = rows.map((r) => r.id);
+    const res = await api("POST", "/v1/poll", { json: { account_ids: ids }, env: withShards(3) });
+    expect(res.body.entered_live).toBe(8);
+    await simWait({ subscribed: rows.map((r) => r.sessionId) });
+    await expectPlaced(rows, 3, [0, 1, 2]);
+    // An operator's release reaches the account's shard.
+    const first = rows[0]!;
+    const released = await api("DELETE", `/v1/accounts/${first.id}/live`, { env: withShards(3) });
+    expect(released.status).toBe(200);
+    expect(await heldBy(shardOf(first.id, 3))).not.toContain(first.id);
+    await withTestDb((db) =>
+      db.update(accounts).set({ monitoringState: "polling" }).where(inArray(accounts.id, ids)),
+    );
+  });
+
   it("records a breach that arrives while its account moves exactly once", async () => {
     trackShards();
     // Accounts that move from shard 0 to another when growing from 1 to 3.
