@@ -57,17 +57,33 @@ export function addReport(total: PollReport, r: PollReport): void {
   total.errors += r.errors;
 }
 
-/** Polls the given (already loaded) accounts and writes the outcome in one batch. */
+/**
+ * Reads every account's summary over MTAPI, `concurrency` (6) calls at once. A caller that
+ * holds no other connection meanwhile (the queue consumer closes its database pool first)
+ * gets all six of an invocation's simultaneous connections for them.
+ */
+export function readSummaries(
+  rows: readonly AccountRow[],
+  opts: Pick<PollOptions, "mtapiUrl" | "timeoutMs" | "concurrency" | "fetcher">,
+): Promise<SummaryResult[]> {
+  return mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
+    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
+  );
+}
+
+/**
+ * Polls the given (already loaded) accounts and writes the outcome in one batch.
+ * @param summaries the accounts' MTAPI answers when already read (readSummaries), in order.
+ */
 export async function pollAccounts(
   db: Db,
   rows: readonly AccountRow[],
   opts: PollOptions,
+  summaries?: readonly SummaryResult[],
 ): Promise<PollReport> {
   const now = opts.now ?? Date.now;
   const started = now();
-  const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
-    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
-  );
+  const results = summaries ?? (await readSummaries(rows, opts));
   const adjustments = await pendingAdjustments(db, rows);
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];
