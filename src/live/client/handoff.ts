@@ -13,7 +13,7 @@ import { log } from "../../log.ts";
 import type { RiskState } from "../../risk/index.ts";
 import type { SubscribeInput } from "../core/subscriptions.ts";
 import { monitorOfShard, shardCount } from "./address.ts";
-import { groupByShard } from "./shard-plan.ts";
+import { chunks, groupByShard } from "./shard-plan.ts";
 import { rulesFor } from "./stream-all.ts";
 
 /** The subscription of an account row (with a risk state newer than the row's, if given). */
@@ -43,8 +43,8 @@ export async function recordShards(
   if (byShard.size === 0) return;
   await withDb(env, async (db) => {
     for (const [shard, ids] of byShard)
-      if (ids.length)
-        await db.update(accounts).set({ monitorShard: shard }).where(inArray(accounts.id, ids));
+      for (const part of chunks(ids, 10_000))
+        await db.update(accounts).set({ monitorShard: shard }).where(inArray(accounts.id, part));
   });
 }
 

@@ -19,6 +19,8 @@ import type { SubscribeInput } from "../core/subscriptions.ts";
 import { monitorOfShard, shardCount } from "./address.ts";
 import { configuredInput, recordShards, toSubscribeInput } from "./handoff.ts";
 import {
+  chunks,
+  groupBy,
   holdersAfterMoves,
   planShardMoves,
   shardsToReconcile,
@@ -27,6 +29,9 @@ import {
 
 /** Shards called at once (each call is one outbound request of the cron's invocation). */
 export const SHARD_CONCURRENCY = 4;
+
+/** Account ids per query (bound parameters). */
+const ID_CHUNK = 10_000;
 
 /** Observers of a reconciliation's steps (tests look between them). */
 export interface ReconcileHooks {
@@ -44,17 +49,6 @@ export interface ReconcileReport {
   shards: number;
 }
 
-function byShard<T>(items: readonly T[], shardOfItem: (item: T) => number): Map<number, T[]> {
-  const groups = new Map<number, T[]>();
-  for (const item of items) {
-    const s = shardOfItem(item);
-    const g = groups.get(s);
-    if (g) g.push(item);
-    else groups.set(s, [item]);
-  }
-  return groups;
-}
-
 /**
  * Moves accounts to their new shards, subscribe before release.
  * @returns the ids now subscribed on their new shard.
@@ -67,28 +61,33 @@ async function moveAccounts(
 ): Promise<Set<number>> {
   let moves = planned;
   if (moves.length === 0) return new Set();
-  const fromShards = [...byShard(moves, (m) => m.from).keys()];
+  const fromShards = [...groupBy(moves, (m) => m.from).keys()];
   // The old shards' pending writes first, so the risk states read back are current.
   await mapWithConcurrency(fromShards, SHARD_CONCURRENCY, (shard) =>
     monitorOfShard(env, shard)
       .flushNow()
       .catch((err: unknown) => log("monitor:move_flush_failed", { shard }, err)),
   );
-  const fresh = await withDb(env, (db) =>
-    db
-      .select({ id: accounts.id, riskState: accounts.riskState })
-      .from(accounts)
-      .where(
-        and(
-          inArray(
-            accounts.id,
-            moves.map((m) => m.accountId),
-          ),
-          eq(accounts.status, "active"),
-          eq(accounts.monitoringState, "live"),
-        ),
-      ),
-  );
+  const fresh = await withDb(env, async (db) => {
+    const found: Array<{ id: number; riskState: AccountRow["riskState"] }> = [];
+    for (const ids of chunks(
+      moves.map((m) => m.accountId),
+      ID_CHUNK,
+    ))
+      found.push(
+        ...(await db
+          .select({ id: accounts.id, riskState: accounts.riskState })
+          .from(accounts)
+          .where(
+            and(
+              inArray(accounts.id, ids),
+              eq(accounts.status, "active"),
+              eq(accounts.monitoringState, "live"),
+            ),
+          )),
+      );
+    return found;
+  });
   // An account that left live meanwhile (its flushed breach) stays where it is, to be let go.
   const riskOf = new Map(fresh.map((r) => [r.id, r.riskState]));
   moves = moves.filter((m) => riskOf.has(m.accountId));
@@ -99,7 +98,7 @@ async function moveAccounts(
 
   const subscribed: ShardMove[] = [];
   await mapWithConcurrency(
-    [...byShard(moves, (m) => m.to)],
+    [...groupBy(moves, (m) => m.to)],
     SHARD_CONCURRENCY,
     async ([to, ms]) => {
       try {
@@ -115,7 +114,7 @@ async function moveAccounts(
     await recordShards(
       env,
       new Map(
-        [...byShard(subscribed, (m) => m.to)].map(([s, ms]) => [s, ms.map((m) => m.accountId)]),
+        [...groupBy(subscribed, (m) => m.to)].map(([s, ms]) => [s, ms.map((m) => m.accountId)]),
       ),
     );
   } catch (err) {
@@ -124,7 +123,7 @@ async function moveAccounts(
   }
   await hooks.afterMoveSubscribed?.(subscribed);
   await mapWithConcurrency(
-    [...byShard(subscribed, (m) => m.from)],
+    [...groupBy(subscribed, (m) => m.from)],
     SHARD_CONCURRENCY,
     async ([from, ms]) => {
       try {

@@ -33,14 +33,26 @@ export function groupByShard<T>(
   shards: number,
   idOf: (item: T) => number,
 ): Map<number, T[]> {
+  return groupBy(items, (item) => shardOf(idOf(item), shards));
+}
+
+/** Items grouped by a key (a shard), in first-seen order of the keys and the items. */
+export function groupBy<T>(items: readonly T[], keyOf: (item: T) => number): Map<number, T[]> {
   const groups = new Map<number, T[]>();
   for (const item of items) {
-    const shard = shardOf(idOf(item), shards);
-    const group = groups.get(shard);
+    const key = keyOf(item);
+    const group = groups.get(key);
     if (group) group.push(item);
-    else groups.set(shard, [item]);
+    else groups.set(key, [item]);
   }
   return groups;
+}
+
+/** Slices of at most `size` items (one query's bound parameters stay far below Postgres' 65,535). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** The live accounts whose recorded shard is not the one `shards` gives them. */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  chunks,
   groupByShard,
   holdersAfterMoves,
   planShardMoves,
@@ -23,6 +24,16 @@ describe("groupByShard", () => {
 
   it("keeps one group for one shard", () => {
     expect([...groupByShard([5, 9, 1], 1, (id) => id)]).toEqual([[0, [5, 9, 1]]]);
+  });
+});
+
+describe("chunks", () => {
+  it("slices ids into bounded parts, none lost", () => {
+    const ids = Array.from({ length: 25 }, (_, i) => i);
+    const parts = chunks(ids, 10);
+    expect(parts.map((p) => p.length)).toEqual([10, 10, 5]);
+    expect(parts.flat()).toEqual(ids);
+    expect(chunks([], 10)).toEqual([]);
   });
 });
 
