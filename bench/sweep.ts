@@ -102,6 +102,32 @@ await runBench(BENCH, async (report) => {
     "s",
     `median time between finished Queue batches (max_batch_size 10 messages x 50 ids = up to 500 accounts each; ${steps.length} steps seen, one batch at a time locally)`,
   );
+  // One consumer invocation's throughput: each step is one finished batch, and locally the
+  // batches run one after another, so a step's size over its gap is one invocation's rate.
+  const stepRates: number[] = [];
+  for (let i = 1; i < progress.length; i++) {
+    const [t0, d0] = progress[i - 1]!;
+    const [t1, d1] = progress[i]!;
+    if (d1 > d0 && t1 > t0) stepRates.push(((d1 - d0) * 1000) / (t1 - t0));
+  }
+  stepRates.shift(); // the first step also holds the cron's dispatch and the consumer's start
+  const perInvocation = median(stepRates);
+  report.figure(
+    "sweep.invocation_rate",
+    perInvocation,
+    "accounts/s",
+    `one Queue consumer invocation: accounts per finished batch / its time (median of ${stepRates.length}), MTAPI ${REST_DELAY_MS} ms, 6 calls at once; bound 6 x 1000 / ${REST_DELAY_MS} = ${(6 * 1000) / REST_DELAY_MS}`,
+  );
+  // The production model: Queues runs consumer invocations concurrently (up to 250); the
+  // sweep's batches overlap, so it takes accounts / (concurrent invocations x that rate).
+  const batches = Math.ceil(ACCOUNTS / 500);
+  const concurrent = Math.min(batches, 250);
+  report.figure(
+    "sweep.production_model",
+    perInvocation ? ACCOUNTS / (concurrent * perInvocation) : null,
+    "s",
+    `modelled: ${ACCOUNTS} accounts / (${concurrent} concurrent invocations (${batches} batches of 500, at most 250) x ${fmt(perInvocation ?? 0)} accounts/s); 2 invocations: ${perInvocation ? fmt(ACCOUNTS / (2 * perInvocation)) : "n/a"} s`,
+  );
   report.figure(
     "sweep.rest_in_flight",
     (restRequests * REST_DELAY_MS) / (seconds * 1000),

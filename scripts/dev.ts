@@ -8,6 +8,7 @@
  * - MTAPI and Events: `MTAPI_URL` / `EVENTS_URL`, or the bundled simulator with a random walk.
  * - Demo accounts (mixed presets) are seeded when the bundled simulator is in use and the
  *   database has no accounts.
+ * - `LIVE_SHARDS` and `STREAM_ALL` from the environment when set (wrangler.toml's otherwise).
  * - `wrangler dev` on `PORT` (default 8787), with the cron fired every minute through
  *   `/__scheduled` (wrangler dev does not run cron triggers by itself).
  * Ctrl-C stops every process it started.
@@ -158,6 +159,9 @@ const worker = await startWorker({
     ADMIN_TOKEN: adminToken,
     // A local run: webhooks may call http:// receivers on loopback (never set in production).
     ALLOW_LOOPBACK_WEBHOOKS: "1",
+    // From the environment when set (the env file overrides wrangler.toml's [vars]).
+    LIVE_SHARDS: process.env.LIVE_SHARDS,
+    STREAM_ALL: process.env.STREAM_ALL,
   },
   onSpawn: (stop) => cleanups.push(stop),
 }).catch(async (err: unknown) => {
@@ -190,6 +194,10 @@ if (sink) {
 }
 
 say(`Drawdown Sentinel: ${base}  (health: ${base}/health)`);
+if (process.env.LIVE_SHARDS || process.env.STREAM_ALL)
+  say(
+    `live monitor: LIVE_SHARDS=${process.env.LIVE_SHARDS ?? "1"} STREAM_ALL=${process.env.STREAM_ALL ?? "0"}`,
+  );
 say(`console: ${base}/  (sign in with the admin token)`);
 say(`admin token: ${adminToken}`);
 say(`try: curl -H "Authorization: Bearer ${adminToken}" ${base}/v1/accounts`);

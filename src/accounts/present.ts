@@ -50,6 +50,8 @@ export function presentAccount(row: AccountRow): AccountJson {
     label: row.label,
     status: row.status,
     monitoring_state: row.monitoringState,
+    // The shard watching it, while live (none recorded yet: shard 0, the former singleton).
+    monitor_shard: row.monitoringState === "live" ? (row.monitorShard ?? 0) : null,
     preset: row.preset,
     rules: row.rules,
     rules_version: row.rulesVersion,

@@ -76,6 +76,12 @@ export const accounts = pgTable(
     rulesVersion: integer("rules_version").notNull().default(1),
     /** When every objective was first met with no breach (risk-rules.md v2); set once. */
     objectivesMetAt: timestamp("objectives_met_at", { withTimezone: true, mode: "date" }),
+    /**
+     * The live-monitor shard (0 .. LIVE_SHARDS-1) that last subscribed the account; null
+     * before any (read as shard 0, the former singleton). A hint for moving live accounts
+     * when `LIVE_SHARDS` changes (src/live/client/shard-plan.ts), not a state.
+     */
+    monitorShard: integer("monitor_shard"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

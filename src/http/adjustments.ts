@@ -5,7 +5,7 @@
  * the account's figures applies each exactly once: the poller on its next poll of a polled
  * account, the live monitor for a live one (src/risk/adjustment.ts).
  */
-import { monitorFor } from "../live/client/address.ts";
+import { monitorFor, monitorOfShard } from "../live/client/address.ts";
 import { log } from "../log.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
@@ -124,8 +124,11 @@ export const adjustmentsApi = newApi()
       // A live account's monitor learns of it at once; if it cannot be reached, the account
       // takes it when it is next read by the poller (pending adjustments apply by id, once).
       const adjustment = { id: Number(recorded.adjustment.id), amount: recorded.adjustment.amount };
-      await monitorFor(c.env)
+      // Its shard; during a move to another shard, the one recorded as watching it too.
+      const recordedShard = recorded.account.monitorShard ?? 0;
+      await monitorFor(c.env, id)
         .adjust(id, adjustment)
+        .then((held) => (held ? held : monitorOfShard(c.env, recordedShard).adjust(id, adjustment)))
         .catch((err: unknown) => log("monitor:adjust_failed", { account_id: id }, err));
     }
     return c.json(presentAdjustment(recorded.adjustment), 201);

@@ -5,16 +5,38 @@
  */
 import { z } from "@hono/zod-openapi";
 import { LINK_STATES } from "../live/core/connection.ts";
+import { MAX_SHARDS } from "../live/core/shard.ts";
 import { id, isoTime } from "./schemas.ts";
+
+const ConnectionSchema = z.looseObject({
+  state: z.enum(LINK_STATES),
+  url: z.string(),
+  connected_since: z.string().nullable(),
+  reconnects: z.number().int(),
+  last_message_at: z.string().nullable(),
+});
+
+const ReasonsSchema = z.array(
+  z.enum(["link_down", "writes_stalled", "dead_letters", "accounts_stale"]),
+);
+
+const LagSchema = z.object({
+  samples: z.number().int(),
+  p50_ms: z.number().nullable(),
+  p99_ms: z.number().nullable(),
+  max_ms: z.number().nullable(),
+});
+
+const CoverageSchema = z.object({
+  max_unwatched_s: z.number(),
+  accounts_stale: z.number().int(),
+});
 
 export const MonitorStatusSchema = z
   .looseObject({
-    connection: z.looseObject({
-      state: z.enum(LINK_STATES),
-      url: z.string(),
-      connected_since: z.string().nullable(),
-      reconnects: z.number().int(),
-      last_message_at: z.string().nullable(),
+    connection: ConnectionSchema.openapi({
+      description:
+        "The worst link among shards holding accounts (shard 0's when none); reconnects summed.",
     }),
     subscriptions: z.number().int(),
     events: z.looseObject({
@@ -27,15 +49,25 @@ export const MonitorStatusSchema = z
     }),
     pending_writes: z.number().int(),
     health: z.enum(["ok", "degraded"]),
-    reasons: z.array(z.enum(["link_down", "writes_stalled", "dead_letters", "accounts_stale"])),
-    shards: z.array(
-      z.looseObject({
-        shard: z.number().int(),
-        subscriptions: z.number().int(),
-        pending_writes: z.number().int(),
-        oldest_pending_s: z.number(),
-      }),
-    ),
+    reasons: ReasonsSchema,
+    shards: z
+      .array(
+        z.looseObject({
+          shard: z.number().int().openapi({ description: "0 .. LIVE_SHARDS-1" }),
+          connection: ConnectionSchema,
+          subscriptions: z.number().int(),
+          events: z.looseObject({ received: z.number().int(), applied: z.number().int() }),
+          pending_writes: z.number().int(),
+          oldest_pending_s: z.number(),
+          lag: LagSchema,
+          dead_letters: z.number().int(),
+          link_down_s: z.number(),
+          coverage: CoverageSchema,
+          health: z.enum(["ok", "degraded"]),
+          reasons: ReasonsSchema,
+        }),
+      )
+      .openapi({ description: "Each shard (one Durable Object, one Events connection)." }),
     dead_letters: z.number().int(),
     rows_persisted_per_tick: z
       .object({
@@ -61,7 +93,8 @@ export const DeadLetterListSchema = z
   .object({
     items: z.array(
       z.object({
-        id: id(),
+        id: id().openapi({ description: "Per shard: retry it with its `shard`." }),
+        shard: z.number().int(),
         account_id: id(),
         error: z.string(),
         violations: z.array(z.string()).openapi({ description: "rule and period of each" }),
@@ -75,8 +108,18 @@ export const DeadLetterListSchema = z
   .openapi("DeadLetterList");
 
 export const DeadLetterRetrySchema = z
-  .object({ id: id(), landed: z.boolean() })
+  .object({ id: id(), shard: z.number().int(), landed: z.boolean() })
   .openapi("DeadLetterRetry");
+
+export const DeadLetterRetryQuerySchema = z.object({
+  shard: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_SHARDS - 1)
+    .optional()
+    .openapi({ description: "The dead letter's shard (as listed)." }),
+});
 
 export const SubscriptionListSchema = z
   .object({

@@ -1,18 +1,21 @@
 /**
- * `/v1/monitor`: the live monitor as it stands, read from the Durable Object itself, with
- * its health (admin-api.md, "Monitor, version 2"): coverage joins the polled accounts'
- * (read from Postgres) to the live ones'. Dead letters are listed and retryable. Session
- * tokens are masked here too.
+ * `/v1/monitor`: the live monitor as it stands, read from every shard's Durable Object, with
+ * its health (admin-api.md, "Monitor, version 2", "Shards"): the top-level figures are the
+ * totals over shards, `shards` lists each; coverage joins the polled accounts' (read from
+ * Postgres) to the live ones'. Subscriptions and dead letters are listed over every shard;
+ * a dead letter is retried on its shard. Session tokens are masked here too.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { maskSecret } from "../accounts/present.ts";
-import { allMonitors, monitorFor } from "../live/client/address.ts";
+import { allShards, monitorOfShard } from "../live/client/address.ts";
+import { totalStatus, type ShardStatus } from "../live/client/shard-status.ts";
 import { healthOf, mergeCoverage } from "../live/core/health.ts";
 import { pollingCoverage } from "../poll/pollable.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { notFound } from "./errors.ts";
 import {
   DeadLetterListSchema,
+  DeadLetterRetryQuerySchema,
   DeadLetterRetrySchema,
   MonitorStatusSchema,
   SubscriptionListSchema,
@@ -27,6 +30,10 @@ const status = createRoute({
   tags,
   security: BEARER,
   summary: "The live monitor: health, coverage, connection, subscriptions, counters, writes",
+  description:
+    "The top-level figures are totals over the shards (`LIVE_SHARDS`): counts summed, the " +
+    "worst link among shards holding accounts, the worst shard's lag percentiles and oldest " +
+    "pending write; `shards` lists each shard.",
   responses: {
     200: {
       description: "The monitor's status",
@@ -41,7 +48,7 @@ const subscriptions = createRoute({
   path: "/subscriptions",
   tags,
   security: BEARER,
-  summary: "The accounts the live monitor is subscribed to",
+  summary: "The accounts the live monitor is subscribed to, over every shard",
   responses: {
     200: {
       description: "Subscriptions",
@@ -56,7 +63,7 @@ const deadLetters = createRoute({
   path: "/dead-letters",
   tags,
   security: BEARER,
-  summary: "Outbox entries set aside after failing on their own, with their error",
+  summary: "Outbox entries set aside after failing on their own, with their error and shard",
   responses: {
     200: {
       description: "Dead letters, oldest first",
@@ -72,8 +79,10 @@ const retryDeadLetter = createRoute({
   tags,
   security: BEARER,
   summary: "Write one dead letter again",
-  description: "It leaves the list when it lands; otherwise it stays with its new error.",
-  request: { params: IdParamSchema },
+  description:
+    "It leaves the list when it lands; otherwise it stays with its new error. Ids are per " +
+    "shard: `shard` names the shard (without it, the first shard holding that id).",
+  request: { params: IdParamSchema, query: DeadLetterRetryQuerySchema },
   responses: {
     200: {
       description: "The outcome",
@@ -85,13 +94,24 @@ const retryDeadLetter = createRoute({
 
 type MonitorStatusJson = z.infer<typeof MonitorStatusSchema>;
 
+/** Every configured shard's status (one call per shard, in parallel). */
+async function shardStatuses(env: Env): Promise<ShardStatus[]> {
+  return Promise.all(
+    allShards(env).map(async (shard) => ({
+      shard,
+      ...(await monitorOfShard(env, shard).status()),
+    })),
+  );
+}
+
 export const monitorApi = newApi()
   .openapi(status, async (c) => {
-    // One shard today (src/live/client/address.ts): it is the whole monitor.
-    const s = await monitorFor(c.env).status();
+    const shards = await shardStatuses(c.env);
+    const s = totalStatus(shards);
     const coverage = mergeCoverage(s.coverage, await pollingCoverage(c.var.db, Date.now()));
     const body: MonitorStatusJson = {
       ...s,
+      connection: { ...s.connection },
       ...healthOf({
         linkDownS: s.link_down_s,
         oldestPendingS: s.oldest_pending_s,
@@ -99,31 +119,45 @@ export const monitorApi = newApi()
         accountsStale: coverage.accounts_stale,
       }),
       coverage,
-      shards: [
-        {
-          shard: 0,
-          connection: s.connection,
-          subscriptions: s.subscriptions,
-          events: s.events,
-          pending_writes: s.pending_writes,
-          oldest_pending_s: s.oldest_pending_s,
-        },
-      ],
+      shards: shards.map((one): MonitorStatusJson["shards"][number] => ({
+        shard: one.shard,
+        connection: { ...one.connection },
+        subscriptions: one.subscriptions,
+        events: one.events,
+        pending_writes: one.pending_writes,
+        oldest_pending_s: one.oldest_pending_s,
+        lag: one.lag,
+        dead_letters: one.dead_letters,
+        link_down_s: one.link_down_s,
+        coverage: one.coverage,
+        health: one.health,
+        reasons: one.reasons,
+      })),
     };
     return c.json(body, 200);
   })
   .openapi(subscriptions, async (c) => {
-    const lists = await Promise.all(allMonitors(c.env).map((m) => m.subscriptions()));
+    const lists = await Promise.all(
+      allShards(c.env).map((shard) => monitorOfShard(c.env, shard).subscriptions()),
+    );
     const items = lists.flat().map((s) => ({ ...s, session_id: maskSecret(s.session_id) }));
     return c.json({ items }, 200);
   })
   .openapi(deadLetters, async (c) => {
-    const items = await monitorFor(c.env).deadLetters();
+    const lists = await Promise.all(
+      allShards(c.env).map(async (shard) =>
+        (await monitorOfShard(c.env, shard).deadLetters()).map((d) => ({ ...d, shard })),
+      ),
+    );
+    const items = lists.flat().sort((a, b) => a.created_at.localeCompare(b.created_at));
     return c.json({ items }, 200);
   })
   .openapi(retryDeadLetter, async (c) => {
     const { id } = c.req.valid("param");
-    const result = await monitorFor(c.env).retryDeadLetter(id);
-    if (!result.found) throw notFound("dead letter", id);
-    return c.json({ id, landed: result.landed }, 200);
+    const { shard } = c.req.valid("query");
+    for (const s of shard === undefined ? allShards(c.env) : [shard]) {
+      const result = await monitorOfShard(c.env, s).retryDeadLetter(id);
+      if (result.found) return c.json({ id, shard: s, landed: result.landed }, 200);
+    }
+    throw notFound("dead letter", id);
   });

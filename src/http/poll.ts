@@ -3,6 +3,7 @@
  * would, and answer with the report; or, without a body, send a full sweep to the poll queue
  * and answer `202` at once.
  */
+import { streamsAll } from "../live/client/stream-all.ts";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -73,6 +74,7 @@ export const pollApi = newApi().openapi(poll, async (c) => {
   const rows = await selectPollable(db, { ids }, ids.length);
   const report = await pollAccounts(db, rows, {
     mtapiUrl: c.env.MTAPI_URL,
+    streamAll: streamsAll(c.env),
     onEnterLive: subscribeEntered(c.env),
   });
   return c.json(report, 200);

@@ -234,6 +234,10 @@ export const AccountSchema = z
     label: z.string().nullable(),
     status: AccountStatusSchema,
     monitoring_state: MonitoringStateSchema,
+    monitor_shard: z.number().int().nullable().openapi({
+      description:
+        "While live: the live-monitor shard (0 .. LIVE_SHARDS-1) watching it; null otherwise.",
+    }),
     preset: z
       .string()
       .nullable()

@@ -15,6 +15,7 @@ import {
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import { streamingRules } from "../live/client/stream-all.ts";
 import { log } from "../log.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 
@@ -36,6 +37,8 @@ export interface PollOptions {
   concurrency?: number;
   fetcher?: typeof fetch;
   now?: () => number;
+  /** `STREAM_ALL`: judge with the hysteresis band at 0/0, so every account enters live. */
+  streamAll?: boolean;
   /** Called with the accounts that entered live monitoring (their update landed). */
   onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
 }
@@ -54,17 +57,33 @@ export function addReport(total: PollReport, r: PollReport): void {
   total.errors += r.errors;
 }
 
-/** Polls the given (already loaded) accounts and writes the outcome in one batch. */
+/**
+ * Reads every account's summary over MTAPI, `concurrency` (6) calls at once. A caller that
+ * holds no other connection meanwhile (the queue consumer closes its database pool first)
+ * gets all six of an invocation's simultaneous connections for them.
+ */
+export function readSummaries(
+  rows: readonly AccountRow[],
+  opts: Pick<PollOptions, "mtapiUrl" | "timeoutMs" | "concurrency" | "fetcher">,
+): Promise<SummaryResult[]> {
+  return mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
+    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
+  );
+}
+
+/**
+ * Polls the given (already loaded) accounts and writes the outcome in one batch.
+ * @param summaries the accounts' MTAPI answers when already read (readSummaries), in order.
+ */
 export async function pollAccounts(
   db: Db,
   rows: readonly AccountRow[],
   opts: PollOptions,
+  summaries?: readonly SummaryResult[],
 ): Promise<PollReport> {
   const now = opts.now ?? Date.now;
   const started = now();
-  const results: SummaryResult[] = await mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
-    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
-  );
+  const results = summaries ?? (await readSummaries(rows, opts));
   const adjustments = await pendingAdjustments(db, rows);
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];
@@ -86,10 +105,11 @@ export async function pollAccounts(
     const at = now();
     let change: AccountChange | null = null;
     let enterLive = false;
+    const rules = opts.streamAll ? streamingRules(row.rules) : row.rules;
     try {
       const outcome = applyReading(
         row.id,
-        row.rules,
+        rules,
         row.riskState ?? null,
         "polling",
         { balance, equity, at, source: "poll" },
@@ -105,7 +125,7 @@ export async function pollAccounts(
           });
         }
         if (outcome.objectivesMetAt !== null) log("objectives:met", { account_id: row.id });
-        change = toChange(row.rules, outcome, {
+        change = toChange(rules, outcome, {
           rulesVersion: row.rulesVersion,
           cause: restCause(row.sessionId, result.summary, at),
         });

@@ -3,13 +3,14 @@
  * handling is idempotent: an account read since its sweep started (a redelivered message, or
  * an operator's poll) is not read again; violations are unique per period in any case.
  */
-import { openDb } from "../db/client.ts";
+import { streamsAll } from "../live/client/stream-all.ts";
+import { openDb, type DbHandle } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
 import { isLiveReread, type LiveRereadMessage } from "../live/reread-handoff.ts";
 import { isSweepRequest, type PollMessage, type PollQueueMessage } from "./dispatch.ts";
 import { rereadForMonitor } from "./live-reread.ts";
-import { pollAccounts, type PollReport } from "./poll-accounts.ts";
+import { pollAccounts, readSummaries, type PollReport } from "./poll-accounts.ts";
 import { selectPollable } from "./pollable.ts";
 import { dispatchSweep } from "./sweep.ts";
 
@@ -32,20 +33,29 @@ export async function handlePollBatch(
     (m): m is Message<PollMessage> => !isSweepRequest(m.body) && !isLiveReread(m.body),
   );
   if (polls.length === 0) return null;
-  const handle = openDb(env);
+  let handle: DbHandle | null = null;
   try {
     const sweepAt = new Map<number, number>();
     for (const m of polls)
       for (const id of m.body.account_ids)
         sweepAt.set(id, Math.min(sweepAt.get(id) ?? Infinity, m.body.sweep_at));
     const ids = [...sweepAt.keys()];
+    handle = openDb(env);
     const rows = (await selectPollable(handle.db, { ids }, ids.length)).filter(
       (r) => !r.riskState || r.riskState.last_at < sweepAt.get(r.id)!,
     );
-    const report = await pollAccounts(handle.db, rows, {
+    // The pool's socket is one of the invocation's 6 simultaneous connections: closed while
+    // MTAPI is read, so all six carry MTAPI calls (BENCHMARKS.md, "Sweep").
+    await handle.close();
+    handle = null;
+    const opts = {
       mtapiUrl: env.MTAPI_URL,
+      streamAll: streamsAll(env),
       onEnterLive: subscribeEntered(env),
-    });
+    };
+    const summaries = await readSummaries(rows, opts);
+    handle = openDb(env);
+    const report = await pollAccounts(handle.db, rows, opts, summaries);
     if (sweeps.length + rereads.length === 0) batch.ackAll();
     else for (const m of polls) m.ack();
     log("poll:batch", {
@@ -60,7 +70,7 @@ export async function handlePollBatch(
     else for (const m of polls) m.retry();
     return null;
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }
 

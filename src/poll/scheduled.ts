@@ -6,7 +6,7 @@
 import { runAlertsPass } from "../alerts/consumer.ts";
 import { thinReadings } from "../accounts/retention.ts";
 import { withDb } from "../db/client.ts";
-import { reconcileLive } from "../live/client/handoff.ts";
+import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../log.ts";
 import { dispatchSweep } from "./sweep.ts";
 

@@ -4,6 +4,7 @@
  * poll queue is bound) their ids go to the queue in batches (dispatch.ts). Either way the
  * pollable set is read once, page by page, over one database pool.
  */
+import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, type Db } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
@@ -32,7 +33,15 @@ async function pollPages(
   const total = emptyReport();
   const onEnterLive = subscribeEntered(env);
   for await (const page of pages) {
-    addReport(total, await pollAccounts(db, page, { mtapiUrl: env.MTAPI_URL, now, onEnterLive }));
+    addReport(
+      total,
+      await pollAccounts(db, page, {
+        mtapiUrl: env.MTAPI_URL,
+        now,
+        onEnterLive,
+        streamAll: streamsAll(env),
+      }),
+    );
   }
   total.duration_ms = now() - started;
   log("poll:sweep", { ...total });

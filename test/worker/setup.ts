@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { monitorFor } from "../../src/live/client/address.ts";
+import { allShards, monitorOfShard } from "../../src/live/client/address.ts";
 import { sim, trackedMonitors, withTestDb } from "./helpers.ts";
 
 /** Empties every table of the app's schema (the migrations' own table lives elsewhere). */
@@ -23,7 +23,7 @@ async function emptyDatabase(): Promise<void> {
 /** Unsubscribes everything from the shared monitor and from the monitors the test opened. */
 async function releaseMonitors(): Promise<void> {
   const named = trackedMonitors.splice(0).map((name) => env.LIVE_MONITOR.getByName(name));
-  const monitors = [monitorFor(env), ...named];
+  const monitors = [...allShards(env).map((i) => monitorOfShard(env, i)), ...named];
   for (const monitor of monitors) {
     const subs = await monitor.subscriptions();
     if (subs.length) await monitor.unsubscribe(subs.map((s) => s.account_id));

@@ -53,7 +53,7 @@ describe("the cron sweep", () => {
     const row = await getAccount(a.id);
     expect(row.monitoringState).toBe("live");
     expect(row.metrics?.usage.overall).toBeCloseTo(97, 6);
-    const subs = await monitorFor(env).subscriptions();
+    const subs = await monitorFor(env, a.id).subscriptions();
     expect(subs.map((s) => s.account_id)).toContain(a.id);
     await sim("/wait", { until: { subscribed: [a.sessionId] }, timeout_ms: 5_000 });
   });

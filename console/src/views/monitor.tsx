@@ -20,6 +20,8 @@ const WINDOW_S = 15 * 60;
 
 interface DeadLetter {
   id: number | string;
+  /** The shard that holds it (ids are per shard). */
+  shard?: number;
   error?: string;
   created_at?: string;
   [key: string]: unknown;
@@ -57,8 +59,9 @@ export function MonitorView({ role }: { role: Role }) {
       </p>
     );
 
-  const retry = async (id: DeadLetter["id"]) => {
-    await api("POST", `/v1/monitor/dead-letters/${id}/retry`, {});
+  const retry = async (d: DeadLetter) => {
+    const shard = d.shard === undefined ? "" : `?shard=${d.shard}`;
+    await api("POST", `/v1/monitor/dead-letters/${d.id}/retry${shard}`, {});
     dead.reload();
   };
 
@@ -134,12 +137,12 @@ export function MonitorView({ role }: { role: Role }) {
           {dead.data ? (
             <Grid compact columns={["Id", "Error", ""]} empty={dead.data.items.length === 0}>
               {dead.data.items.slice(0, 200).map((d) => (
-                <tr key={String(d.id)}>
-                  <td>{String(d.id)}</td>
+                <tr key={`${d.shard ?? 0}:${String(d.id)}`}>
+                  <td>{d.shard ? `${d.shard}:${String(d.id)}` : String(d.id)}</td>
                   <td>{d.error ?? ""}</td>
                   <td>
                     {canOperate(role) && (
-                      <button type="button" onClick={() => retry(d.id)}>
+                      <button type="button" onClick={() => retry(d)}>
                         Retry
                       </button>
                     )}

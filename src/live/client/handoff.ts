@@ -1,16 +1,20 @@
 /**
- * Hand-offs between the poller / the API and the live monitor. Postgres is the record of
+ * Hand-offs between the poller / the API and the live monitors. Postgres is the record of
  * which accounts are live: callers write the state first, then tell the monitor. If the
  * monitor cannot be told (an RPC failure), the next minute's reconciliation repairs it.
+ * A batch is split by shard (src/live/client/shard-plan.ts): one call per shard, never one
+ * per account.
  */
-import { and, eq } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { AccountChange } from "../../accounts/outcome.ts";
 import { withDb } from "../../db/client.ts";
 import { accounts, type AccountRow } from "../../db/schema.ts";
 import { log } from "../../log.ts";
 import type { RiskState } from "../../risk/index.ts";
 import type { SubscribeInput } from "../core/subscriptions.ts";
-import { allMonitors, monitorFor } from "./address.ts";
+import { monitorOfShard, shardCount } from "./address.ts";
+import { chunks, groupByShard } from "./shard-plan.ts";
+import { rulesFor } from "./stream-all.ts";
 
 /** The subscription of an account row (with a risk state newer than the row's, if given). */
 export function toSubscribeInput(row: AccountRow, riskState?: RiskState | null): SubscribeInput {
@@ -25,16 +29,58 @@ export function toSubscribeInput(row: AccountRow, riskState?: RiskState | null):
   };
 }
 
-/** Subscribes accounts on their monitors; failures are logged and left to reconciliation. */
+/** The input as this configuration judges it (`STREAM_ALL`: src/live/client/stream-all.ts). */
+export function configuredInput(env: Env, input: SubscribeInput): SubscribeInput {
+  const rules = rulesFor(env, input.rules);
+  return rules === input.rules ? input : { ...input, rules };
+}
+
+/** Records which shard watches each account now (`accounts.monitor_shard`), one update per shard. */
+export async function recordShards(
+  env: Env,
+  byShard: ReadonlyMap<number, number[]>,
+): Promise<void> {
+  if (byShard.size === 0) return;
+  await withDb(env, async (db) => {
+    for (const [shard, ids] of byShard)
+      for (const part of chunks(ids, 10_000))
+        await db.update(accounts).set({ monitorShard: shard }).where(inArray(accounts.id, part));
+  });
+}
+
+/**
+ * Subscribes accounts on their shards (one call per shard, in parallel) and records the shard
+ * of each; failures are logged and left to reconciliation.
+ * @returns true when every shard took its accounts.
+ */
 export async function subscribeLive(env: Env, inputs: SubscribeInput[]): Promise<boolean> {
   if (inputs.length === 0) return true;
+  const groups = groupByShard(
+    inputs.map((i) => configuredInput(env, i)),
+    shardCount(env),
+    (i) => i.account_id,
+  );
+  const taken = new Map<number, number[]>();
+  await Promise.all(
+    [...groups].map(async ([shard, group]) => {
+      try {
+        await monitorOfShard(env, shard).subscribe(group);
+        taken.set(
+          shard,
+          group.map((i) => i.account_id),
+        );
+      } catch (err) {
+        log("monitor:subscribe_failed", { shard, accounts: group.length }, err);
+      }
+    }),
+  );
   try {
-    await monitorFor(env).subscribe(inputs);
-    return true;
+    await recordShards(env, taken);
   } catch (err) {
-    log("monitor:subscribe_failed", { accounts: inputs.length }, err);
-    return false;
+    // Only a hint for moving accounts: reconciliation plans from what is recorded.
+    log("monitor:shard_record_failed", { accounts: inputs.length }, err);
   }
+  return taken.size === groups.size;
 }
 
 /**
@@ -52,48 +98,27 @@ export function subscribeEntered(
   };
 }
 
-/** Unsubscribes accounts from their monitors; failures are logged and left to reconciliation. */
+/**
+ * Unsubscribes accounts from their shards (one call per shard); failures are logged and left
+ * to reconciliation, which also drops an account from a shard it is moving away from.
+ */
 export async function unsubscribeLive(
   env: Env,
   accountIds: number[],
   reason: string,
 ): Promise<boolean> {
   if (accountIds.length === 0) return true;
-  try {
-    await monitorFor(env).unsubscribe(accountIds, reason);
-    return true;
-  } catch (err) {
-    log("monitor:unsubscribe_failed", { accounts: accountIds.length }, err);
-    return false;
-  }
-}
-
-/**
- * The cron's minute for the live side: wake every monitor, and make its subscriptions match
- * the accounts Postgres marks live (the seed's own test sets `monitoring_state = 'live'` in
- * SQL and expects the subscriptions to follow).
- */
-export async function reconcileLive(
-  env: Env,
-  now: () => number = Date.now,
-): Promise<{ added: number; removed: number }> {
-  const snapshotAt = now();
-  const rows = await withDb(env, (db) =>
-    db
-      .select()
-      .from(accounts)
-      .where(and(eq(accounts.status, "active"), eq(accounts.monitoringState, "live"))),
+  const groups = groupByShard(accountIds, shardCount(env), (id) => id);
+  const done = await Promise.all(
+    [...groups].map(async ([shard, ids]) => {
+      try {
+        await monitorOfShard(env, shard).unsubscribe(ids, reason);
+        return true;
+      } catch (err) {
+        log("monitor:unsubscribe_failed", { shard, accounts: ids.length }, err);
+        return false;
+      }
+    }),
   );
-  let added = 0;
-  let removed = 0;
-  for (const monitor of allMonitors(env)) {
-    const result = await monitor.reconcile(
-      snapshotAt,
-      rows.map((r) => toSubscribeInput(r)),
-    );
-    await monitor.ensureRunning();
-    added += result.added;
-    removed += result.removed;
-  }
-  return { added, removed };
+  return done.every(Boolean);
 }

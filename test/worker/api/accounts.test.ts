@@ -44,6 +44,7 @@ describe("POST /v1/accounts", () => {
       label: "api test",
       status: "active",
       monitoring_state: "polling",
+      monitor_shard: null,
       preset: "ftmo-2step",
       rules: { ...PRESETS["ftmo-2step"], initial_balance: 100_000 },
       rules_version: 1,

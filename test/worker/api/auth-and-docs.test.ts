@@ -76,6 +76,7 @@ describe("GET /openapi.json", () => {
         "label",
         "login",
         "metrics",
+        "monitor_shard",
         "monitoring_state",
         "preset",
         "objectives_met_at",

@@ -18,6 +18,8 @@ export interface ApiCall {
   /** The bearer token; `null` sends no Authorization header. Default: the admin token. */
   token?: string | null;
   headers?: Record<string, string>;
+  /** The Worker's env for this call (default: the test env), e.g. with other vars. */
+  env?: Env;
 }
 
 /** An answer: the status, the parsed JSON body (null when empty) and the headers. */
@@ -48,7 +50,7 @@ export async function api<T = any>(
   const ctx = createExecutionContext();
   const res = await worker.fetch(
     new Request(`${BASE}${path}`, { method, headers, body }),
-    env,
+    call.env ?? env,
     ctx,
   );
   const text = await res.text();

@@ -33,7 +33,7 @@ describe("dead letters", () => {
     );
     // A change no database will take: a status the accounts table refuses (check violation).
     const bad = { ...figuresChange(row.id, row.rules, state, "event"), status: "frozen" };
-    const monitor = monitorFor(env);
+    const monitor = monitorFor(env, row.id);
     await runInDurableObject(monitor, (_instance, ctx: DurableObjectState) => {
       ctx.storage.sql.exec(
         "INSERT INTO outbox (account_id, change, created_at) VALUES (?, ?, ?)",
@@ -50,8 +50,15 @@ describe("dead letters", () => {
     expect(letter.error).toMatch(/^23514/);
     expect((await api("GET", "/v1/monitor")).body.reasons).toContain("dead_letters");
 
+    expect(letter.shard).toBe(0);
     const again = await api("POST", `/v1/monitor/dead-letters/${letter.id}/retry`);
-    expect(again.body).toEqual({ id: letter.id, landed: false });
+    expect(again.body).toEqual({ id: letter.id, shard: 0, landed: false });
+    // Ids are per shard: another shard does not hold it; a shard that is no number is a 400.
+    const elsewhere = await api("POST", `/v1/monitor/dead-letters/${letter.id}/retry?shard=1`);
+    expect(elsewhere.status).toBe(404);
+    const noShard = await api("POST", `/v1/monitor/dead-letters/${letter.id}/retry?shard=x`);
+    expect(noShard.status).toBe(400);
+    expect(JSON.stringify(noShard.body)).toContain("shard");
 
     // An operator repairs the entry; the retry lands it and it leaves the list.
     await runInDurableObject(monitor, (_instance, ctx: DurableObjectState) => {

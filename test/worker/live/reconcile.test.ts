@@ -2,8 +2,9 @@ import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accounts } from "../../../src/db/schema.ts";
-import { monitorFor } from "../../../src/live/client/address.ts";
-import { reconcileLive, toSubscribeInput } from "../../../src/live/client/handoff.ts";
+import { monitorOfShard } from "../../../src/live/client/address.ts";
+import { toSubscribeInput } from "../../../src/live/client/handoff.ts";
+import { reconcileLive } from "../../../src/live/client/reconcile-shards.ts";
 import { createTestAccounts, withTestDb } from "../helpers.ts";
 import { emit, freshMonitor, simWait } from "./live-helpers.ts";
 
@@ -21,7 +22,7 @@ describe("reconciliation with Postgres", () => {
     // The seed's own test: UPDATE accounts SET monitoring_state = 'live' WHERE id IN (...).
     await setState(ids, "live");
     await reconcileLive(env);
-    const subscribed = (await monitorFor(env).subscriptions()).map((s) => s.account_id);
+    const subscribed = (await monitorOfShard(env, 0).subscriptions()).map((s) => s.account_id);
     expect(subscribed).toEqual(expect.arrayContaining(ids));
     await simWait({ subscribed: sessions });
 
@@ -30,7 +31,7 @@ describe("reconciliation with Postgres", () => {
       db.update(accounts).set({ status: "disabled" }).where(eq(accounts.id, ids[1]!)),
     );
     await reconcileLive(env);
-    const after = (await monitorFor(env).subscriptions()).map((s) => s.account_id);
+    const after = (await monitorOfShard(env, 0).subscriptions()).map((s) => s.account_id);
     expect(after).toContain(ids[2]);
     expect(after).not.toContain(ids[0]);
     expect(after).not.toContain(ids[1]);

@@ -34,8 +34,8 @@ function releaseRetries(monitor: DurableObjectStub<LiveMonitor>): Promise<void> 
 
 describe("the ownership guard on the live writer", () => {
   it("drops a breach queued during an outage when the operator releases the account from live meanwhile", async () => {
-    const monitor = monitorFor(env);
     const a = await createTestAccount({ equity: 95_400 });
+    const monitor = monitorFor(env, a.id);
     expect((await api("POST", `/v1/accounts/${a.id}/live`)).status).toBe(200);
     await simWait({ subscribed: [a.sessionId] });
     const versionLive = (await getAccount(a.id)).stateVersion;
