@@ -16,7 +16,7 @@ import {
   type PollMessage,
 } from "./dispatch.ts";
 import { addReport, emptyReport, pollAccounts, type PollReport } from "./poll-accounts.ts";
-import { releaseLease, takeLease } from "./lease.ts";
+import { releaseLease, renewLease, SWEEP_LEASE_RENEW_S, takeLease } from "./lease.ts";
 import { selectPollable } from "./pollable.ts";
 
 /** Accounts read and polled per page. */
@@ -83,19 +83,47 @@ export async function dispatchSweep(
   now: () => number = Date.now,
 ): Promise<DispatchResult> {
   const holder = crypto.randomUUID();
-  const lease = openDb(env, 1);
+  const taken = await withLeaseDb(env, (db) => takeLease(db, holder));
+  if (!taken) {
+    log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
+    return { accounts: 0, messages: 0, skipped: true };
+  }
+  const renew = setInterval(() => {
+    withLeaseDb(env, (db) => renewLease(db, holder)).catch((err) =>
+      log("poll:lease_renew_failed", {}, err),
+    );
+  }, SWEEP_LEASE_RENEW_S * 1000);
   try {
-    if (!(await takeLease(lease.db, holder))) {
-      log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
-      return { accounts: 0, messages: 0, skipped: true };
-    }
-    try {
-      return await dispatchHeld(env, now);
-    } finally {
-      await releaseLease(lease.db, holder);
-    }
+    return await dispatchHeld(env, now);
   } finally {
-    await lease.close();
+    clearInterval(renew);
+    await giveBack(env, holder);
+  }
+}
+
+/** Runs `fn` on a fresh one-connection pool, closed after. */
+async function withLeaseDb<T>(env: Env, fn: (db: Db) => Promise<T>): Promise<T> {
+  const handle = openDb(env, 1);
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Delays between attempts to give the lease back (ms); after them it lapses on its own. */
+const RELEASE_RETRY_MS = [0, 1_000, 3_000];
+
+/** Gives the lease back over a fresh connection, retried: a sweep that ended in a database outage must not hold it. */
+async function giveBack(env: Env, holder: string): Promise<void> {
+  for (const [attempt, wait] of RELEASE_RETRY_MS.entries()) {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      await withLeaseDb(env, (db) => releaseLease(db, holder));
+      return;
+    } catch (err) {
+      log("poll:lease_release_failed", { attempt: attempt + 1 }, err);
+    }
   }
 }
 

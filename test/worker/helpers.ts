@@ -155,3 +155,11 @@ export async function runCron(): Promise<void> {
   await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
+
+/** Switches the database relay off or on: Postgres looks unreachable meanwhile (dev/relay.ts). */
+export async function database(state: "down" | "up"): Promise<void> {
+  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
+    method: "POST",
+  });
+  if (!res.ok) throw new Error(`database relay ${state}: ${res.status}`);
+}

@@ -11,6 +11,7 @@ import {
   violationsOf,
   runCron,
   withTestDb,
+  database,
 } from "./helpers.ts";
 
 describe("the cron sweep", () => {
@@ -92,5 +93,25 @@ describe("the cron sweep", () => {
     await withTestDb((db) => releaseLease(db, "other-sweep"));
     expect((await dispatchSweep(env)).skipped).toBeUndefined();
     expect((await getAccount(a.id)).metrics?.equity).toBe(99_000);
+  });
+
+  it("gives the lease back after a database outage broke the sweep, so the next minute's sweep runs", async () => {
+    await createTestAccount({ balance: 100_000, equity: 99_000 });
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sim("/delay", { ms: 1_500 });
+    try {
+      // MTAPI answers after 1.5 s; the database goes away at 0.5 s and comes back at 3 s, so
+      // the sweep ends (and first tries to give the lease back) while it is away.
+      const sweep = dispatchSweep(env).catch((err: unknown) => err);
+      await pause(500);
+      await database("down");
+      await pause(2_500);
+      await database("up");
+      await sweep;
+    } finally {
+      await sim("/delay", { ms: 0 });
+      await database("up");
+    }
+    expect((await dispatchSweep(env)).skipped).toBeUndefined();
   });
 });

@@ -9,16 +9,9 @@ import {
   getAccount,
   trackMonitor,
   violationsOf,
+  database,
 } from "../helpers.ts";
 import { emit, goLive, simWait } from "./live-helpers.ts";
-
-/** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
-async function database(state: "down" | "up"): Promise<void> {
-  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
-    method: "POST",
-  });
-  expect(res.ok).toBe(true);
-}
 
 /** The risk state per account the object holds in memory. */
 function risks(monitor: DurableObjectStub<LiveMonitor>): Promise<Record<number, RiskState | null>> {

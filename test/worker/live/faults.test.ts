@@ -10,6 +10,7 @@ import {
   getAccount,
   violationsOf,
   withTestDb,
+  database,
 } from "../helpers.ts";
 import { emit, freshMonitor, goLive, simState, simWait } from "./live-helpers.ts";
 import { sim, trackMonitor } from "../helpers.ts";
@@ -28,14 +29,6 @@ async function goLiveWith(
     db.update(accounts).set({ monitoringState: "live" }).where(eq(accounts.id, row.id)),
   );
   await monitor.subscribe([toSubscribeInput(row, risk)]);
-}
-
-/** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
-async function database(state: "down" | "up"): Promise<void> {
-  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
-    method: "POST",
-  });
-  expect(res.ok).toBe(true);
 }
 
 /** Longer than any capped backoff (reconnect and writer retries cap at 30 s). */

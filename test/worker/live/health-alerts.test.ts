@@ -9,19 +9,11 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { webhookMessages } from "../../../src/db/schema.ts";
 import type { LiveMonitor } from "../../../src/live/monitor.ts";
-import { createTestAccount, eventually, withTestDb } from "../helpers.ts";
+import { createTestAccount, eventually, withTestDb, database } from "../helpers.ts";
 import { deleteAllEndpoints, receivedBy, registerHook } from "../alerts/sink-helpers.ts";
 import { emit, freshMonitor, goLive, simWait } from "./live-helpers.ts";
 
 afterEach(deleteAllEndpoints);
-
-/** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
-async function database(state: "down" | "up"): Promise<void> {
-  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
-    method: "POST",
-  });
-  expect(res.ok).toBe(true);
-}
 
 /** The monitor.* messages stored for monitor `name`, oldest first. */
 async function healthMessages(name: string) {

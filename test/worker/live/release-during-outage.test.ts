@@ -6,17 +6,16 @@ import { monitorFor } from "../../../src/live/client/address.ts";
 import { accountAudit } from "../../../src/db/schema.ts";
 import type { LiveMonitor } from "../../../src/live/monitor.ts";
 import { WRITER_RETRY } from "../../../src/live/writer.ts";
-import { createTestAccount, eventually, getAccount, violationsOf, withTestDb } from "../helpers.ts";
+import {
+  createTestAccount,
+  eventually,
+  getAccount,
+  violationsOf,
+  withTestDb,
+  database,
+} from "../helpers.ts";
 import { api } from "../api/helpers.ts";
 import { emit, simWait } from "./live-helpers.ts";
-
-/** Switches the database relay off or on: Postgres looks unreachable meanwhile. */
-async function database(state: "down" | "up"): Promise<void> {
-  const res = await fetch(`http://${env.DB_WS_PROXY!.split("/")[0]}/control/${state}`, {
-    method: "POST",
-  });
-  expect(res.ok).toBe(true);
-}
 
 /** Holds the writer's retries after a failed batch for 10 minutes: the test flushes by hand. */
 function holdRetries(monitor: DurableObjectStub<LiveMonitor>): Promise<void> {
