@@ -111,15 +111,14 @@ let warnings = 0;
 function runBatch(count: number): void {
   for (let i = 0; i < count; i++) {
     const a = i % ACCOUNTS;
-    const template = readings[a]![((i / ACCOUNTS) % READINGS_PER_ACCOUNT) | 0]!;
+    const template = readings[a]![((i / ACCOUNTS) | 0) % READINGS_PER_ACCOUNT]!;
     at += 1; // one event per ms across the fleet: stays inside the trading day
-    const result = evaluateCompiled(
-      compiled[a]!,
-      states[a],
-      template.balance === undefined
-        ? { equity: template.equity, at, source: "event" }
-        : { equity: template.equity, balance: template.balance, at, source: "event" },
-    );
+    const result = evaluateCompiled(compiled[a]!, states[a], {
+      equity: template.equity,
+      balance: template.balance,
+      at,
+      source: "event",
+    });
     if (result.applied) {
       states[a] = result.state;
       sink += result.usage.overall;

@@ -32,7 +32,7 @@ export function makeState(
   extras: StateExtras | null,
 ): RiskState {
   if (extras === null) {
-    return {
+    return makeFullState(
       trading_day,
       day_start_ms,
       day_end_ms,
@@ -43,7 +43,13 @@ export function makeState(
       last_at,
       monitoring,
       breached,
-    };
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    );
   }
   return {
     trading_day,
