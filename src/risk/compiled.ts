@@ -72,13 +72,21 @@ export interface CompiledRules {
 
 const cache = new WeakMap<RuleParams, CompiledRules>();
 
+// The last params looked up: the live monitor interns rule sets, so consecutive readings
+// often share one params object and skip the WeakMap's hash lookup.
+let lastParams: RuleParams | null = null;
+let lastCompiled: CompiledRules | null = null;
+
 /** The compiled form of `params`, built once per params object (treat params as immutable). */
 export function compileRules(params: RuleParams): CompiledRules {
+  if (params === lastParams) return lastCompiled!;
   let compiled = cache.get(params);
   if (compiled === undefined) {
     compiled = build(params);
     cache.set(params, compiled);
   }
+  lastParams = params;
+  lastCompiled = compiled;
   return compiled;
 }
 
