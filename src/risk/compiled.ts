@@ -62,8 +62,8 @@ export interface CompiledRules {
   readonly objectives: CompiledObjectives | null;
   /**
    * True when the rule set carries nothing beyond the version 1 state (no intraday-high
-   * daily rule, no warnings, no objectives): its states keep the version 1 shape, which is
-   * smaller and faster to build on the per-event path.
+   * daily rule, no warnings, no objectives): its states leave the version 2 fields
+   * `undefined` (same shape as every other state; JSON leaves them out).
    */
   readonly plain: boolean;
   readonly enter: number;
