@@ -356,6 +356,8 @@ describe("version 2 rules on the live monitor's event path", () => {
         15_000,
         "every event applied",
       );
+      // None found the account gone: each was judged with the rules under test.
+      expect((await monitor.status()).events.applied).toBe(frames.length);
       await monitor.flushNow();
       const last = live.events.at(-1)!;
       const account = await eventually(
