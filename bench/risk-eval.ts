@@ -5,11 +5,16 @@
  *   node bench/risk-eval.ts [evaluations]
  *
  * Prints one summary line, then one JSON line. Goal: >= 8,000,000 evaluations/s on one core.
+ * Evaluations per CPU second of the process are printed too: on a shared machine the wall
+ * clock counts the neighbours' time as well.
  *
  * The accounts mix every rule mode of risk-rules.md, version 1 and 2: each preset, plus rule
  * sets with `trail: percent_of_peak`, `daily_reference: equity`, `warn_at_pct`, objectives,
  * a minute reset with `close_date` labels and 8 currency digits. Rules are compiled once per
- * rule set (`compileRules`), as the live monitor holds them.
+ * rule set (`compileRules`) and evaluated with `evaluateCompiled`; the live monitor goes
+ * through `evaluate`, which finds the compiled rules in a one-entry cache or a WeakMap. Each
+ * reading is a new object of one shape (`balance` present, `undefined` when no trade closed),
+ * as the monitor builds them.
  */
 import {
   PRESET_NAMES,
@@ -93,11 +98,7 @@ for (let a = 0; a < ACCOUNTS; a++) {
     const swing = Math.sin((a + 1) * 0.7 + r * 0.3) * 0.0325 - 0.0225;
     // Every 8th reading closes a trade: the balance moves too (balance_trailing, objectives).
     const equity = Math.round(initial * (1 + swing) * 100) / 100;
-    own.push(
-      r % 8 === 0
-        ? { equity, balance: equity, at: 0, source: "event" }
-        : { equity, at: 0, source: "event" },
-    );
+    own.push({ equity, balance: r % 8 === 0 ? equity : undefined, at: 0, source: "event" });
   }
   readings.push(own);
 }
@@ -111,15 +112,14 @@ let warnings = 0;
 function runBatch(count: number): void {
   for (let i = 0; i < count; i++) {
     const a = i % ACCOUNTS;
-    const template = readings[a]![((i / ACCOUNTS) % READINGS_PER_ACCOUNT) | 0]!;
+    const template = readings[a]![((i / ACCOUNTS) | 0) % READINGS_PER_ACCOUNT]!;
     at += 1; // one event per ms across the fleet: stays inside the trading day
-    const result = evaluateCompiled(
-      compiled[a]!,
-      states[a],
-      template.balance === undefined
-        ? { equity: template.equity, at, source: "event" }
-        : { equity: template.equity, balance: template.balance, at, source: "event" },
-    );
+    const result = evaluateCompiled(compiled[a]!, states[a], {
+      equity: template.equity,
+      balance: template.balance,
+      at,
+      source: "event",
+    });
     if (result.applied) {
       states[a] = result.state;
       sink += result.usage.overall;

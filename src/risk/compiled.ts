@@ -4,6 +4,7 @@
  * every figure that does not change between readings computed ahead: fixed allowances, the
  * rounding scale, mode flags as small integers. Cached per params object.
  */
+import { roundMoney } from "./money.ts";
 import { DEFAULT_CURRENCY_DIGITS, type DayLabel, type RuleParams } from "./params.ts";
 
 /** Max-loss modes as integers, compared on the hot path. */
@@ -55,12 +56,14 @@ export interface CompiledRules {
   readonly maxPeakPct: number;
   /** `lock_at_initial` on a trailing mode. */
   readonly lock: boolean;
+  /** The max floor of a `static` rule before any adjustment (NaN for trailing modes). */
+  readonly staticMaxFloor: number;
   readonly warnLevels: readonly number[];
   readonly objectives: CompiledObjectives | null;
   /**
    * True when the rule set carries nothing beyond the version 1 state (no intraday-high
-   * daily rule, no warnings, no objectives): its states keep the version 1 shape, which is
-   * smaller and faster to build on the per-event path.
+   * daily rule, no warnings, no objectives): its states leave the version 2 fields
+   * `undefined` (same shape as every other state; JSON leaves them out).
    */
   readonly plain: boolean;
   readonly enter: number;
@@ -69,13 +72,21 @@ export interface CompiledRules {
 
 const cache = new WeakMap<RuleParams, CompiledRules>();
 
+// The last params looked up: the live monitor interns rule sets, so consecutive readings
+// often share one params object and skip the WeakMap's hash lookup.
+let lastParams: RuleParams | null = null;
+let lastCompiled: CompiledRules | null = null;
+
 /** The compiled form of `params`, built once per params object (treat params as immutable). */
 export function compileRules(params: RuleParams): CompiledRules {
+  if (params === lastParams) return lastCompiled!;
   let compiled = cache.get(params);
   if (compiled === undefined) {
     compiled = build(params);
     cache.set(params, compiled);
   }
+  lastParams = params;
+  lastCompiled = compiled;
   return compiled;
 }
 
@@ -127,10 +138,12 @@ function build(params: RuleParams): CompiledRules {
         objectives.consistency_pct === undefined ? null : objectives.consistency_pct / 100,
     };
   }
+  const scale = 10 ** digits;
+  const fixedMax = Number.isNaN(maxAllowance) ? NaN : Math.max(0, maxAllowance);
   return {
     params,
     initial,
-    scale: 10 ** digits,
+    scale,
     inclusive: params.breach_at === "at_or_below",
     reference: referenceOf(params.daily_reference),
     dailyAllowance: Number.isNaN(dailyAllowance) ? NaN : Math.max(0, dailyAllowance),
@@ -141,7 +154,7 @@ function build(params: RuleParams): CompiledRules {
     minute: params.daily_reset.minute ?? 0,
     label: params.daily_reset.label ?? "open_date",
     maxMode,
-    maxAllowance: Number.isNaN(maxAllowance) ? NaN : Math.max(0, maxAllowance),
+    maxAllowance: fixedMax,
     maxPeakPct: peak ? max.limit : 0,
     lock: max.lock_at_initial && maxMode !== MAX_STATIC,
     warnLevels: params.warn_at_pct ?? [],
@@ -152,5 +165,8 @@ function build(params: RuleParams): CompiledRules {
       compiledObjectives === null,
     enter: params.live_enter_pct,
     exit: params.live_exit_pct,
+    // As maxFloorOf computes it: rounded, never above its reference (initial_balance).
+    staticMaxFloor:
+      maxMode === MAX_STATIC ? Math.min(roundMoney(initial - fixedMax, scale), initial) : NaN,
   };
 }

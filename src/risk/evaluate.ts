@@ -16,6 +16,7 @@ import { dailyAllowanceOf, dailyFloorOf, maxFloorOf, maxReferenceOf, usagePct } 
 import { objectivesMet, openObjectives, rollObjectives } from "./objectives.ts";
 import type { RuleParams } from "./params.ts";
 import { readingTimeVerdict } from "./reading-time.ts";
+import { makeApplied } from "./result-shape.ts";
 import { makeFullState, makeObjectives, makeState } from "./state-shape.ts";
 import { tradingDayAt } from "./trading-day.ts";
 import {
@@ -305,12 +306,16 @@ export function evaluateCompiled(
 
   let warned = prev.warned;
   let warnings: Warning[] = NO_WARNINGS;
-  if (c.warnLevels.length > 0) {
+  const levels = c.warnLevels;
+  if (levels.length > 0) {
     const was = warned ?? NONE_WARNED;
-    const out: Warning[] = [];
-    const d = reachLevels(c, "daily_loss", prev.trading_day, daily, was.daily_loss, reading, out);
-    const m = reachLevels(c, "max_loss", LIFETIME_PERIOD, max, was.max_loss, reading, out);
-    if (out.length > 0) {
+    // The next level of each rule; an array is built only when one is reached (rarely).
+    const nextDaily = was.daily_loss < levels.length ? levels[was.daily_loss]! : Infinity;
+    const nextMax = was.max_loss < levels.length ? levels[was.max_loss]! : Infinity;
+    if (daily >= nextDaily || max >= nextMax) {
+      const out: Warning[] = [];
+      const d = reachLevels(c, "daily_loss", prev.trading_day, daily, was.daily_loss, reading, out);
+      const m = reachLevels(c, "max_loss", LIFETIME_PERIOD, max, was.max_loss, reading, out);
       warnings = out;
       warned = { daily_loss: d, max_loss: m };
     } else if (warned === undefined) {
@@ -350,48 +355,48 @@ export function evaluateCompiled(
     transition = TO_POLLING;
   }
 
-  return {
-    applied: true,
-    state:
-      c.plain && prev.adjustment === undefined
-        ? makeState(
-            prev.trading_day,
-            prev.day_start_ms,
-            prev.day_end_ms,
-            prev.day_start,
-            hwm,
-            balance,
-            equity,
-            at,
-            monitoring,
-            breached,
-            null,
-          )
-        : makeFullState(
-            prev.trading_day,
-            prev.day_start_ms,
-            prev.day_end_ms,
-            prev.day_start,
-            hwm,
-            balance,
-            equity,
-            at,
-            monitoring,
-            breached,
-            dayHigh,
-            prev.adjustment,
-            prev.adjustment_id,
-            prev.day_adjustment,
-            warned,
-            objectives,
-          ),
+  return makeApplied(
+    c.plain && prev.adjustment === undefined
+      ? makeState(
+          prev.trading_day,
+          prev.day_start_ms,
+          prev.day_end_ms,
+          prev.day_start,
+          hwm,
+          balance,
+          equity,
+          at,
+          monitoring,
+          breached,
+          null,
+        )
+      : makeFullState(
+          prev.trading_day,
+          prev.day_start_ms,
+          prev.day_end_ms,
+          prev.day_start,
+          hwm,
+          balance,
+          equity,
+          at,
+          monitoring,
+          breached,
+          dayHigh,
+          prev.adjustment,
+          prev.adjustment_id,
+          prev.day_adjustment,
+          warned,
+          objectives,
+        ),
     daily_floor,
     max_floor,
-    usage: { daily, max, overall },
+    daily,
+    max,
+    overall,
     violations,
     transition,
     rolled_over,
     warnings,
     objectives_met_at,
-  };
+  );
 }

@@ -9,18 +9,10 @@
  */
 import { type CompiledRules, MAX_STATIC, compileRules } from "./compiled.ts";
 import type { RuleParams } from "./params.ts";
+import { roundMoney } from "./money.ts";
 import type { RiskFigures, RiskState } from "./types.ts";
 
-/**
- * Rounds money to the currency's smallest unit, `1 / scale` (scale = 10 ** currency_digits),
- * half away from zero. A relative nudge of two ulps absorbs the binary error of a decimal
- * product (1.005 * 100 = 100.49999999999999 rounds to 101, as 1.005 does in decimal).
- */
-export function roundMoney(value: number, scale = 100): number {
-  const scaled = (value < 0 ? -value : value) * scale;
-  const rounded = Math.round(scaled + scaled * 2 * Number.EPSILON) / scale;
-  return value < 0 ? -rounded : rounded;
-}
+export { roundMoney };
 
 /** Rounds a percentage to 1e-9 %, removing float noise (96.99999999999999 is 97). */
 export function roundPct(value: number): number {
@@ -59,6 +51,8 @@ export function maxReferenceOf(c: CompiledRules, hwm: number, adjustment: number
 
 /** The max-loss floor (account currency): rounded, locked when asked, never above its reference. */
 export function maxFloorOf(c: CompiledRules, hwm: number, adjustment: number): number {
+  // A static rule without adjustments has one floor, computed once per rule set.
+  if (adjustment === 0 && c.maxMode === MAX_STATIC) return c.staticMaxFloor;
   const ref = maxReferenceOf(c, hwm, adjustment);
   let allowance = c.maxAllowance;
   if (c.maxPeakPct !== 0) {

@@ -1,9 +1,11 @@
 /**
- * The two shapes a {@link RiskState} is built in: the version 1 fields alone (rule sets that
- * use nothing more), or every field. All states are built here, through two object literals
- * (`makeState`'s version 1 literal, `makeFullState`'s full one), so the per-event path reads
- * states of exactly two hidden classes (V8 maps) and its property loads stay fast; a state built by spreads or by adding fields one at a time would
- * add maps and make them slow.
+ * The one shape a {@link RiskState} is built in: every field, the version 2 ones `undefined`
+ * when the rule set does not use them (JSON leaves those out, so a stored state reads as
+ * before). All states are built here, through object literals of one property order, so the
+ * per-event path reads states of exactly one hidden class (V8 map) whatever the convention,
+ * and its property loads stay monomorphic; a state built by spreads or by adding fields one
+ * at a time would add maps and make them slow. (result-shape.ts makes the number fields
+ * tagged.)
  */
 import type { ObjectivesState, RiskState, WarnedLevels } from "./types.ts";
 
@@ -17,7 +19,7 @@ export interface StateExtras {
   objectives: ObjectivesState | undefined;
 }
 
-/** A state of the version 1 shape when `extras` is null, else of the full shape. */
+/** A state; with `extras` null its version 2 fields are `undefined`. One shape either way. */
 export function makeState(
   trading_day: string,
   day_start_ms: number,
@@ -31,20 +33,6 @@ export function makeState(
   breached: RiskState["breached"],
   extras: StateExtras | null,
 ): RiskState {
-  if (extras === null) {
-    return {
-      trading_day,
-      day_start_ms,
-      day_end_ms,
-      day_start,
-      hwm,
-      balance,
-      equity,
-      last_at,
-      monitoring,
-      breached,
-    };
-  }
   return makeFullState(
     trading_day,
     day_start_ms,
@@ -56,12 +44,12 @@ export function makeState(
     last_at,
     monitoring,
     breached,
-    extras.day_high,
-    extras.adjustment,
-    extras.adjustment_id,
-    extras.day_adjustment,
-    extras.warned,
-    extras.objectives,
+    extras?.day_high,
+    extras?.adjustment,
+    extras?.adjustment_id,
+    extras?.day_adjustment,
+    extras?.warned,
+    extras?.objectives,
   );
 }
 
