@@ -143,14 +143,21 @@ export async function writeChanges(
   // One update row per account (the latest change): Postgres updates a row once per statement.
   const latest = new Map<number, GuardedChange>();
   for (const g of batch) latest.set(g.change.accountId, g);
+  // The moment the objectives were met rides on the change that met them, which a later
+  // change of the same account in this batch must not drop.
+  const metAt = new Map<number, number>();
+  for (const { change } of batch)
+    if (change.objectivesMetAt !== undefined && !metAt.has(change.accountId))
+      metAt.set(change.accountId, change.objectivesMetAt);
   const input = [...latest.values()].map(({ change, expectMonitoring, expectVersion }) => ({
     id: change.accountId,
     risk_state: change.riskState,
     metrics: change.metrics,
     status: change.status ?? null,
     monitoring_state: change.monitoringState ?? null,
-    objectives_met_at:
-      change.objectivesMetAt === undefined ? null : new Date(change.objectivesMetAt).toISOString(),
+    objectives_met_at: metAt.has(change.accountId)
+      ? new Date(metAt.get(change.accountId)!).toISOString()
+      : null,
     expect_monitoring: expectMonitoring,
     expect_version: expectVersion ?? null,
   }));

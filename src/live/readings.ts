@@ -74,7 +74,23 @@ export class Readings {
         now,
         r.outcome.breached ? eventCause(item, sub.sessionId, now) : null,
       );
+    else if (core.recordsTransition(r.outcome)) this.record(sub, r.outcome, now);
     else this.keep(sub, r.action, now, "event");
+  }
+
+  /**
+   * A reading that stays live but reached a warning level or met the objectives: recorded
+   * through the outbox like a breach (objectives_met_at, its audit row, the alerts), with the
+   * engine's state, atomically; the account stays live.
+   */
+  private record(sub: core.Subscription, o: AppliedReading, now: number): void {
+    const { store, writer } = this.h;
+    store.atomically(() => {
+      store.enqueue(toChange(sub.rules, o), now);
+      store.saveRisk(sub);
+    });
+    this.backlog.forget(sub.accountId);
+    void writer.flushIfDue(now);
   }
 
   /**
@@ -179,6 +195,7 @@ export class Readings {
           at,
           outcome.breached ? restCause(sub.sessionId, result.summary, at) : null,
         );
+      else if (action !== "none" && core.recordsTransition(outcome)) this.record(sub, outcome, at);
       else if (action !== "none") this.keep(sub, action, at, "poll");
     } catch (err) {
       writer.problem(sub.accountId, "invalid_rules");

@@ -165,6 +165,13 @@ export class PostgresWriter {
     return out;
   }
 
+  /** Marks figures held back behind an outbox entry of their account dirty again. */
+  private markLater(changes: readonly AccountChange[], now: number): void {
+    let due: number | undefined;
+    for (const c of changes) due = this.backlog.markDirty(c.accountId, now);
+    if (due !== undefined) this.host.wakeAt(due);
+  }
+
   /** Whether an equity reading of this live account is due (thinning); if so, counts it now. */
   private readingDue(accountId: number, now: number): boolean {
     return this.host.current(accountId) !== undefined && this.backlog.readingDue(accountId, now);
@@ -179,6 +186,9 @@ export class PostgresWriter {
     if (queued.length === 0 && dirty.length === 0 && problems.length === 0) return true;
     const t = now();
     const inOutbox = new Set(queued.map((e) => e.accountId));
+    // Figures newer than an outbox entry of the same account wait for the next batch (one
+    // update per account and batch: the outbox entry's own fields must land first).
+    const later = dirty.filter((c) => inOutbox.has(c.accountId));
     const changes: GuardedChange[] = [
       ...queued.map((e) => ({ change: e.change, expectMonitoring: "live" as const })),
       ...dirty
@@ -193,6 +203,7 @@ export class PostgresWriter {
         problems,
       });
       this.backlog.written(problems);
+      this.markLater(later, t);
       if (queued.length) {
         outbox.ackOutbox(queued[queued.length - 1]!.seq);
         this.host.onAcked?.(queued.map((e) => e.accountId));
@@ -237,6 +248,10 @@ export class PostgresWriter {
     }
     const queuedIds = new Set(queued.map((e) => e.accountId));
     const rest = dirty.filter((c) => !queuedIds.has(c.accountId));
+    this.markLater(
+      dirty.filter((c) => queuedIds.has(c.accountId)),
+      t,
+    );
     if (rest.length === 0 && problems.length === 0) return this.recovered();
     try {
       await this.host.write({

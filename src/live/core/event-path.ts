@@ -55,6 +55,15 @@ export function commitAction(
 }
 
 /**
+ * True when a reading that keeps the account live still has something to record once, beside
+ * its figures: a warning level newly reached, or the objectives met (each an audit row or an
+ * alert, written through the outbox).
+ */
+export function recordsTransition(outcome: AppliedReading): boolean {
+  return outcome.warnings.length > 0 || outcome.objectivesMetAt !== null;
+}
+
+/**
  * True when a reading moved what the next reading depends on: anything in the engine's state
  * but the bare figures (`equity`, `balance`, `last_at`, which the next reading replaces and
  * Postgres receives with the next batch). High-water mark, day, day high, adjustments,

@@ -387,13 +387,15 @@ describe("version 2 rules on the live monitor's event path", () => {
         expect(shown.status).toBe(200);
         if (e.warnings !== undefined) expect(shown.body.metrics.warnings).toEqual(e.warnings);
         if (e.objectivesMet !== undefined) {
-          // The engine's moment, carried in the risk state. The account's `objectives_met_at`
-          // column and audit row come from an outbox change, which the live monitor writes
-          // only for an event that releases the account: not asserted here.
+          // The engine's moment, carried in the risk state, and recorded once on the account
+          // (its `objectives_met_at` and audit row) by the live monitor's outbox.
           expect(shown.body.metrics.objectives).toMatchObject({
             met: e.objectivesMet,
             met_at: e.objectivesMet ? expect.stringMatching(/Z$/) : null,
           });
+          expect(shown.body.objectives_met_at).toBe(
+            e.objectivesMet ? shown.body.metrics.objectives.met_at : null,
+          );
         }
       }
     });

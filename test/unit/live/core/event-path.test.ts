@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, commitAction } from "../../../../src/live/core/event-path.ts";
+import {
+  applyEvent,
+  commitAction,
+  recordsTransition,
+} from "../../../../src/live/core/event-path.ts";
 import { logWorthy } from "../../../../src/live/core/status.ts";
 import type { FrameItem } from "../../../../src/live/core/parse-frame.ts";
 import { ftmoRules, liveSub, T0, tableOf } from "../fixtures.ts";
@@ -103,6 +107,16 @@ describe("the event path", () => {
     const r = applyEvent(table, first, T0 + 1);
     expect(r.action).toBe("save_risk");
     expect(commitAction(null, r.outcome!)).toBe("save_risk");
+  });
+
+  it("has a transition to record once when a reading that keeps the account live reaches a warning level", () => {
+    const warned = liveSub(1, { ...ftmoRules(), warn_at_pct: [50] });
+    const r = applyEvent(tableOf(warned), event("s1", 96_000, T0 + 1), T0 + 1);
+    expect(r.outcome?.breached).toBe(false);
+    expect(r.outcome?.warnings.length).toBeGreaterThan(0);
+    expect(recordsTransition(r.outcome!)).toBe(true);
+    const quiet = applyEvent(tableOf(liveSub(2)), event("s2", 96_000, T0 + 1), T0 + 1);
+    expect(recordsTransition(quiet.outcome!)).toBe(false);
   });
 
   it("counts a reading the engine refuses as invalid", () => {
