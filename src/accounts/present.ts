@@ -37,7 +37,7 @@ export function distanceToFloor(
   if (!metrics) return null;
   const floor = Math.max(metrics.daily_floor, metrics.max_floor);
   const scale = 10 ** (rules.currency_digits ?? DEFAULT_CURRENCY_DIGITS);
-  return roundMoney(metrics.equity - floor, scale);
+  return roundMoney(metrics.equity - floor, scale, metrics.equity);
 }
 
 /** The account's JSON. */

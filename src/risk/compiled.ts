@@ -167,6 +167,8 @@ function build(params: RuleParams): CompiledRules {
     exit: params.live_exit_pct,
     // As maxFloorOf computes it: rounded, never above its reference (initial_balance).
     staticMaxFloor:
-      maxMode === MAX_STATIC ? Math.min(roundMoney(initial - fixedMax, scale), initial) : NaN,
+      maxMode === MAX_STATIC
+        ? Math.min(roundMoney(initial - fixedMax, scale, initial), initial)
+        : NaN,
   };
 }

@@ -40,7 +40,7 @@ export function dailyAllowanceOf(
 
 /** The daily floor (account currency) for reference `ref`: rounded, never above `ref`. */
 export function dailyFloorOf(c: CompiledRules, ref: number, allowance: number): number {
-  const floor = roundMoney(ref - allowance, c.scale);
+  const floor = roundMoney(ref - allowance, c.scale, ref);
   return floor > ref ? ref : floor;
 }
 
@@ -59,7 +59,7 @@ export function maxFloorOf(c: CompiledRules, hwm: number, adjustment: number): n
     allowance = (c.maxPeakPct * (hwm - adjustment)) / 100;
     if (!(allowance > 0)) allowance = 0;
   }
-  let floor = roundMoney(ref - allowance, c.scale);
+  let floor = roundMoney(ref - allowance, c.scale, ref);
   if (floor > ref) floor = ref;
   const initial = c.initial + adjustment;
   return c.lock && floor > initial ? initial : floor;

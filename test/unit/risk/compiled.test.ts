@@ -18,10 +18,10 @@ describe("the static max floor compiled once per rule set", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 100_000_000_000 }), // initial_balance in cents
-        // Up to 50%. Above it, initial - allowance loses digits to cancellation and a half-cent
-        // tie can round down (33,789.50 at 97%: 1,013.68, exact 1,013.69), in the per-reading
-        // formula as much as here: a known limit of roundMoney's nudge, not of the compiling.
-        fc.integer({ min: 1, max: 50 }),
+        // Every whole limit to 99%: at high limits initial - allowance loses digits to
+        // cancellation (33,789.50 at 97% is exactly 1,013.685), which roundMoney's nudge,
+        // sized on the reference, absorbs.
+        fc.integer({ min: 1, max: 99 }),
         (cents, pct) => {
           const initial = cents / 100;
           const params = rules({
@@ -39,6 +39,15 @@ describe("the static max floor compiled once per rule set", () => {
       ),
       { numRuns: 2_000 },
     );
+  });
+
+  it("rounds a half-cent floor at a high limit up, as in decimal (33,789.50 at 97%)", () => {
+    const params = rules({
+      preset: "ftmo-2step",
+      initial_balance: 33_789.5,
+      max_loss: { limit: 97, unit: "percent" },
+    });
+    expect(compileRules(params).staticMaxFloor).toBe(1_013.69);
   });
 
   it("is the general formula again once an adjustment moves the reference", () => {
