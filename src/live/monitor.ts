@@ -11,6 +11,7 @@ import { log } from "../log.ts";
 import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
 import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
+import { Holdings } from "./holdings.ts";
 import { Readings } from "./readings.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { HealthAlerts, monitorName, postgresNotices } from "./health-alerts.ts";
@@ -27,6 +28,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly scheduler: Scheduler;
   private readonly counters: core.MonitorCounters;
   private readonly readings: Readings;
+  private readonly holdings: Holdings;
   private readonly healthAlerts: HealthAlerts;
   private readonly handoff: RereadHandoff;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
@@ -58,7 +60,7 @@ export class LiveMonitor extends DurableObject<Env> {
     this.link = new EventsLink({
       url: env.EVENTS_URL,
       now,
-      onOpen: (send) => this.resubscribeAll(send),
+      onOpen: (send) => this.holdings.resubscribeAll(send),
       onFrame: (data) => this.readings.onFrame(data),
       wakeAt: (at) => this.scheduler.wakeAt(at),
     });
@@ -68,7 +70,7 @@ export class LiveMonitor extends DurableObject<Env> {
       current: (id) => this.subs.get(id),
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
-      onAcked: (ids) => this.onAcked(ids),
+      onAcked: (ids) => this.holdings.acked(ids, Date.now()),
       retry: () => this.settings.writerRetry,
     });
     this.readings = new Readings({
@@ -77,6 +79,13 @@ export class LiveMonitor extends DurableObject<Env> {
       writer: this.writer,
       counters: this.counters,
       soon: (at) => this.scheduler.soon(at),
+    });
+    this.holdings = new Holdings({
+      store: this.store,
+      subs: this.subs,
+      link: this.link,
+      writer: this.writer,
+      backlog: this.readings.backlog,
     });
     const name = monitorName(ctx.id, this.store);
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
@@ -93,29 +102,7 @@ export class LiveMonitor extends DurableObject<Env> {
   async subscribe(
     inputs: core.SubscribeInput[],
   ): Promise<{ added: number; subscriptions: number }> {
-    const now = Date.now();
-    let added = 0;
-    const changed: core.Subscription[] = [];
-    this.store.atomically(() => {
-      for (const input of inputs) {
-        const existing = this.subs.get(input.account_id);
-        const sub = core.mergeSubscription(existing, input, this.store.intern(input.rules), now);
-        if (existing && core.keysChanged(existing, sub))
-          this.link.send(core.subscribeFrame("unsubscribe", existing));
-        if (!existing) added++;
-        this.store.saveSubscription(sub);
-        this.subs.put(sub);
-        changed.push(sub);
-      }
-    });
-    for (const sub of changed) this.link.send(core.subscribeFrame("subscribe", sub));
-    // One line per call, not per account: a reconciliation may subscribe thousands at once.
-    log("monitor:subscribed", {
-      accounts: changed.length,
-      added,
-      account_ids: changed.slice(0, 20).map((s) => s.accountId),
-    });
-    this.link.demand(this.subs.size);
+    const added = this.holdings.subscribe(inputs, Date.now());
     this.scheduler.armAlarm();
     return { added, subscriptions: this.subs.size };
   }
@@ -125,12 +112,8 @@ export class LiveMonitor extends DurableObject<Env> {
     accountIds: number[],
     reason = "request",
   ): Promise<{ removed: number; subscriptions: number }> {
-    const now = Date.now();
-    const removed = this.store.atomically(() =>
-      accountIds.filter((id) => this.release(id, now, reason)),
-    );
-    this.link.demand(this.subs.size);
-    return { removed: removed.length, subscriptions: this.subs.size };
+    const removed = this.holdings.unsubscribe(accountIds, reason, Date.now());
+    return { removed, subscriptions: this.subs.size };
   }
 
   /** Makes the subscriptions match the accounts Postgres marks live at `snapshotAt` (core/reconcile.ts). */
@@ -212,11 +195,7 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */
   async applyRestReadings(readings: RestReading[]): Promise<void> {
-    for (const { account_id, result } of readings) {
-      const sub = this.subs.get(account_id);
-      if (sub) sub.lastRestAt = Date.now();
-      if (sub) this.readings.applyRestRead(sub, result);
-    }
+    this.readings.applyRestReadings(readings);
   }
 
   /** Writes pending changes to Postgres now (tests and operators); resolves when done. */
@@ -234,7 +213,12 @@ export class LiveMonitor extends DurableObject<Env> {
       this.link.tick();
       this.link.demand(this.subs.size);
       this.readings.rollDays(now);
-      await this.rereadQuiet(now);
+      const { staleMs, maxRereads } = this.settings;
+      const quiet = core.quietSubscriptions(this.subs.values(), now, staleMs, Infinity);
+      await this.readings.reread(
+        this.env.MTAPI_URL,
+        await this.handoff.split(quiet, now, staleMs, maxRereads),
+      );
       this.readings.persistTick();
       await this.writer.flushIfDue(Date.now());
       await this.healthAlerts.tick(await this.status(), Date.now());
@@ -246,44 +230,5 @@ export class LiveMonitor extends DurableObject<Env> {
   private onTimer(): void {
     this.link.tick();
     void this.writer.flushIfDue(Date.now()).finally(() => this.scheduler.soon(this.writer.dueAt()));
-  }
-
-  // ---- acknowledgements and releases ---------------------------------------------------
-
-  /** Drops leaving accounts whose changes are all in Postgres now (the tombstone is the ack). */
-  private onAcked(accountIds: number[]): void {
-    const pending = this.store.outboxAccounts();
-    const now = Date.now();
-    const done = accountIds.filter((id) => this.subs.get(id)?.leaving && !pending.has(id));
-    if (done.length === 0) return;
-    this.store.atomically(() => done.forEach((id) => this.release(id, now, "left live")));
-    this.link.demand(this.subs.size);
-  }
-
-  /** Drops a subscription (inside a storage transaction when called in a batch). */
-  private release(accountId: number, now: number, reason: string): boolean {
-    const sub = this.subs.get(accountId);
-    if (!sub) return false;
-    this.store.deleteSubscription(accountId, now);
-    this.subs.delete(accountId);
-    this.writer.forget(accountId);
-    this.readings.backlog.forget(accountId);
-    this.link.send(core.subscribeFrame("unsubscribe", sub));
-    log("monitor:unsubscribed", { account_id: accountId, reason });
-    return true;
-  }
-
-  private resubscribeAll(send: (frame: string) => void): void {
-    const started = Date.now();
-    for (const sub of this.subs.values()) send(core.subscribeFrame("subscribe", sub));
-    log("events:resubscribed", { count: this.subs.size, ms: Date.now() - started });
-  }
-
-  /** Re-reads over REST every live account quiet for `staleMs` (the excess via the Queue). */
-  private async rereadQuiet(now: number): Promise<void> {
-    const { staleMs, maxRereads } = this.settings;
-    const quiet = core.quietSubscriptions(this.subs.values(), now, staleMs, Infinity);
-    const inline = await this.handoff.split(quiet, now, staleMs, maxRereads);
-    await this.readings.reread(this.env.MTAPI_URL, inline);
   }
 }

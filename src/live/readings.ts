@@ -7,6 +7,7 @@
  * at once; one that moved only the figures is left to the writer's batch and the backlog.
  */
 import type { SummaryResult } from "../mtapi/account-summary.ts";
+import type { RestReading } from "../poll/live-reread.ts";
 import { eventCause, restCause } from "../accounts/evidence.ts";
 import { toChange, type AppliedReading } from "../accounts/outcome.ts";
 import type { BreachCause } from "../db/evidence.ts";
@@ -174,6 +175,16 @@ export class Readings {
   /** Re-reads the given held accounts over REST, and applies what it reads. */
   async reread(mtapiUrl: string, quiet: core.Subscription[]): Promise<void> {
     await rereadOverRest(mtapiUrl, quiet, (sub, result) => this.applyRestRead(sub, result));
+  }
+
+  /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */
+  applyRestReadings(readings: readonly RestReading[]): void {
+    for (const { account_id, result } of readings) {
+      const sub = this.h.subs.get(account_id);
+      if (!sub) continue;
+      sub.lastRestAt = Date.now();
+      this.applyRestRead(sub, result);
+    }
   }
 
   /** Judges one REST reading of a held account (its own re-read or the poll queue's). */
