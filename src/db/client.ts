@@ -83,3 +83,33 @@ export async function withDb<T>(config: DbConfig, fn: (db: Db) => Promise<T>): P
     await handle.close();
   }
 }
+
+/**
+ * Runs `fn` over a one-connection pool opened for it, within `deadlineMs`: past the deadline
+ * the pool is closed and the call fails (an outage to its caller, retried later), so a hung
+ * query never stalls a Durable Object's writer, alarm or watchdog.
+ * @param what names the work in the deadline's error ("flush", "health recording").
+ */
+export async function withDbDeadline<T>(
+  config: DbConfig,
+  deadlineMs: number,
+  what: string,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  const handle = openDb(config, 1);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void handle.close();
+      reject(new Error(`${what} deadline of ${deadlineMs} ms passed`));
+    }, deadlineMs);
+  });
+  const work = fn(handle.db);
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    work.catch(() => {});
+    await handle.close();
+  }
+}

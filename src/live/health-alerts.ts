@@ -8,7 +8,7 @@
  */
 import { recordMonitorHealth, sendAlerts, mergeRecorded, type Recorded } from "../alerts/record.ts";
 import { newMessageId } from "../alerts/events.ts";
-import { openDb, type DbConfig } from "../db/client.ts";
+import { withDbDeadline, type DbConfig } from "../db/client.ts";
 import { log } from "../log.ts";
 import {
   addNotice,
@@ -80,28 +80,14 @@ export function postgresNotices(
   monitor: string,
   deadlineMs = RECORD_DEADLINE_MS,
 ): RecordNotices {
-  return async (notices) => {
-    const handle = openDb(config, 1);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void handle.close();
-        reject(new Error(`health recording deadline of ${deadlineMs} ms passed`));
-      }, deadlineMs);
-    });
-    const write = handle.db.transaction(async (tx) => {
-      const parts: Recorded[] = [];
-      for (const n of notices) parts.push(await recordMonitorHealth(tx, n, monitor));
-      return mergeRecorded(parts);
-    });
-    try {
-      return await Promise.race([write, deadline]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      write.catch(() => {});
-      await handle.close();
-    }
-  };
+  return (notices) =>
+    withDbDeadline(config, deadlineMs, "health recording", (db) =>
+      db.transaction(async (tx) => {
+        const parts: Recorded[] = [];
+        for (const n of notices) parts.push(await recordMonitorHealth(tx, n, monitor));
+        return mergeRecorded(parts);
+      }),
+    );
 }
 
 /**

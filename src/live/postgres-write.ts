@@ -4,7 +4,7 @@
  * it the alarm, the watchdog and the day roll.
  */
 import { markProblems, writeChanges, type WriteResult } from "../accounts/write-changes.ts";
-import { openDb, type DbConfig } from "../db/client.ts";
+import { withDbDeadline, type DbConfig } from "../db/client.ts";
 import type { WriteBatch } from "./writer.ts";
 
 /** A flush that has not committed by then is abandoned and its pool closed (ms). */
@@ -19,26 +19,10 @@ export function postgresWrite(
   config: DbConfig,
   deadlineMs = FLUSH_DEADLINE_MS,
 ): (batch: WriteBatch) => Promise<WriteResult> {
-  return async (batch) => {
-    const handle = openDb(config, 1);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void handle.close();
-        reject(new Error(`flush deadline of ${deadlineMs} ms passed`));
-      }, deadlineMs);
-    });
-    const write = (async () => {
-      const result = await writeChanges(handle.db, batch.changes, batch.readingsFor);
-      await markProblems(handle.db, batch.problems);
+  return (batch) =>
+    withDbDeadline(config, deadlineMs, "flush", async (db) => {
+      const result = await writeChanges(db, batch.changes, batch.readingsFor);
+      await markProblems(db, batch.problems);
       return result;
-    })();
-    try {
-      return await Promise.race([write, deadline]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      write.catch(() => {});
-      await handle.close();
-    }
-  };
+    });
 }

@@ -5,7 +5,7 @@
  * pollable set is read once, page by page, over one database pool.
  */
 import { streamsAll } from "../live/client/stream-all.ts";
-import { openDb, type Db } from "../db/client.ts";
+import { openDb, withDb, type Db } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { log } from "../log.ts";
 import type { AccountRow } from "../db/schema.ts";
@@ -83,13 +83,13 @@ export async function dispatchSweep(
   now: () => number = Date.now,
 ): Promise<DispatchResult> {
   const holder = crypto.randomUUID();
-  const taken = await withLeaseDb(env, (db) => takeLease(db, holder));
+  const taken = await withDb(env, (db) => takeLease(db, holder));
   if (!taken) {
     log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
     return { accounts: 0, messages: 0, skipped: true };
   }
   const renew = setInterval(() => {
-    withLeaseDb(env, (db) => renewLease(db, holder)).catch((err) =>
+    withDb(env, (db) => renewLease(db, holder)).catch((err) =>
       log("poll:lease_renew_failed", {}, err),
     );
   }, SWEEP_LEASE_RENEW_S * 1000);
@@ -101,16 +101,6 @@ export async function dispatchSweep(
   }
 }
 
-/** Runs `fn` on a fresh one-connection pool, closed after. */
-async function withLeaseDb<T>(env: Env, fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = openDb(env, 1);
-  try {
-    return await fn(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Delays between attempts to give the lease back (ms); after them it lapses on its own. */
 const RELEASE_RETRY_MS = [0, 1_000, 3_000];
 
@@ -119,7 +109,7 @@ async function giveBack(env: Env, holder: string): Promise<void> {
   for (const [attempt, wait] of RELEASE_RETRY_MS.entries()) {
     if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
     try {
-      await withLeaseDb(env, (db) => releaseLease(db, holder));
+      await withDb(env, (db) => releaseLease(db, holder));
       return;
     } catch (err) {
       log("poll:lease_release_failed", { attempt: attempt + 1 }, err);
