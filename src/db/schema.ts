@@ -311,6 +311,10 @@ export const webhookMessages = pgTable(
     index("webhook_messages_pending_idx")
       .on(t.createdAt)
       .where(sql`${t.dispatchedAt} is null`),
+    // The last health announcement (src/poll/poller-health.ts reads it every minute).
+    index("webhook_messages_health_idx")
+      .on(t.createdAt)
+      .where(sql`${t.type} in ('monitor.degraded', 'monitor.recovered')`),
   ],
 );
 

@@ -1,13 +1,15 @@
 /**
  * The cron handler: every minute, the live side (wake the monitor, reconcile it with
  * Postgres, src/live/client/handoff.ts) and the poll sweep over every account that is not
- * live (sweep.ts).
+ * live (sweep.ts), then the polled accounts' health announced when it changed
+ * (poller-health.ts).
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
 import { thinReadings } from "../accounts/retention.ts";
 import { withDb } from "../db/client.ts";
 import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../log.ts";
+import { runPollerHealth } from "./poller-health.ts";
 import { dispatchSweep } from "./sweep.ts";
 
 export async function scheduled(
@@ -23,7 +25,13 @@ export async function scheduled(
       .then(() => runAlertsPass(env))
       .catch((err: unknown) => log("alerts:pass_failed", {}, err)),
   );
-  ctx.waitUntil(dispatchSweep(env).catch((err: unknown) => log("poll:sweep_failed", {}, err)));
+  // The polled accounts' health is judged after the sweep, which may have just read them.
+  ctx.waitUntil(
+    dispatchSweep(env)
+      .catch((err: unknown) => log("poll:sweep_failed", {}, err))
+      .then(() => runPollerHealth(env))
+      .catch((err: unknown) => log("poll:health_failed", {}, err)),
+  );
   ctx.waitUntil(
     withDb(env, (db) => thinReadings(db))
       .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))

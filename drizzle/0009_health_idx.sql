@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_messages_health_idx" ON "webhook_messages" USING btree ("created_at") WHERE "webhook_messages"."type" in ('monitor.degraded', 'monitor.recovered');
