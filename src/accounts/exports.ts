@@ -2,6 +2,7 @@
  * The page queries behind the CSV exports: the same filters as the JSON lists, newest first
  * by id, one keyset page at a time (`id < beforeId`), only the columns the CSV shows.
  */
+import type { InsertedViolation } from "../alerts/account-events.ts";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../db/metrics.ts";
@@ -70,16 +71,8 @@ const violationColumns = {
   rulesVersion: violations.rulesVersion,
 };
 
-export interface ViolationExportRow {
+export interface ViolationExportRow extends InsertedViolation {
   id: number;
-  accountId: number;
-  rule: string;
-  period: string;
-  equity: number;
-  floor: number;
-  usage: number;
-  source: string;
-  detectedAt: Date;
   rulesVersion: number | null;
 }
 
