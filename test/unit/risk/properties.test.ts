@@ -9,6 +9,7 @@ import {
   evaluate,
 } from "../../../src/risk/index.ts";
 import { readingRun, ruleParams } from "./arbitraries.ts";
+import { rules } from "./helpers.ts";
 
 function applied(evaluation: Evaluation): AppliedEvaluation {
   if (!evaluation.applied) throw new Error(`reading not applied: ${evaluation.reason}`);
@@ -115,6 +116,36 @@ describe("rule math properties", () => {
   });
 });
 
+/** A run whose second reading sits exactly on the trailing max floor (806.12 -> 806.1). */
+const AT_THE_FLOOR = {
+  params: rules({
+    initial_balance: 1000.12,
+    daily_loss: {
+      limit: 19,
+      unit: "percent",
+      basis: "initial_balance",
+      mode: "trailing_intraday_high",
+    },
+    daily_reference: "balance",
+    daily_reset: { timezone: "Asia/Kathmandu", hour: 20, minute: 45, label: "open_date" },
+    max_loss: { limit: 227, unit: "amount", mode: "trailing", lock_at_initial: true },
+    breach_at: "at_or_below",
+    currency_digits: 1,
+    objectives: {
+      profit_target: { limit: 6, unit: "percent", on: "equity" },
+      min_trading_days: 4,
+      consistency_pct: 88,
+    },
+    live_enter_pct: 75,
+    live_exit_pct: 54,
+  }),
+  readings: [1033.12, 806.1, 800.1].map((equity): Reading => ({
+    equity,
+    at: 1767225600000,
+    source: "poll",
+  })),
+};
+
 describe("state machine properties", () => {
   it("yields at most one violation per rule and period over any run of readings", () => {
     fc.assert(
@@ -133,11 +164,16 @@ describe("state machine properties", () => {
               expect(violation.period).toBe(
                 violation.rule === "max_loss" ? "lifetime" : result.state.trading_day,
               );
-              expect(violation.equity).toBeLessThan(violation.floor);
+              // `breach_at: at_or_below` counts equity at the floor as a breach (E6).
+              if (params.breach_at === "at_or_below")
+                expect(violation.equity).toBeLessThanOrEqual(violation.floor);
+              else expect(violation.equity).toBeLessThan(violation.floor);
             }
           }
         },
       ),
+      // Found by a run: equity exactly at a max floor of 806.1 under `at_or_below`.
+      { examples: [[AT_THE_FLOOR]] },
     );
   });
 
