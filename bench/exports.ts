@@ -15,7 +15,7 @@
  *   node bench/exports.ts [--quick]     (quick: 20,000 rows)
  */
 import { sql } from "drizzle-orm";
-import { buildEvidence } from "../src/accounts/evidence.ts";
+import { buildEvidence } from "../src/domain/breach-evidence.ts";
 import { resolveRules } from "../src/risk/index.ts";
 import { fmt, note, quick, runBench, sleep } from "./common.ts";
 import { rssBytes, startStack, type Stack } from "./stack.ts";

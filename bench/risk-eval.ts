@@ -8,7 +8,7 @@
  * Evaluations per CPU second of the process are printed too: on a shared machine the wall
  * clock counts the neighbours' time as well.
  *
- * The accounts mix every rule mode of risk-rules.md, version 1 and 2: each preset, plus rule
+ * The accounts mix every rule mode of docs/rules.md, version 1 and 2: each preset, plus rule
  * sets with `trail: percent_of_peak`, `daily_reference: equity`, `warn_at_pct`, objectives,
  * a minute reset with `close_date` labels and 8 currency digits. Rules are compiled once per
  * rule set (`compileRules`) and evaluated with `evaluateCompiled`; the live monitor goes

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import type { WebSocketServer as WsServer } from "ws";
 
-// Vitest may resolve "ws" to its browser stub; require() loads the Node build (platform-notes.md).
+// Vitest may resolve "ws" to its browser stub; require() loads the Node build (docs/platform.md).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
 
 /** Postgres' Terminate message: 'X', then the length 4. */

@@ -10,7 +10,7 @@ import type { RawData, WebSocket as WsSocket } from "ws";
 import { ackFrame, errorFrame, parseClientFrame, type ClientRequest } from "./protocol.ts";
 
 // Loaded with require(): under Vitest's workerd project, `import "ws"` resolves to ws's
-// browser stub (spec/platform-notes.md); require() always gets the Node build.
+// browser stub (docs/platform.md); require() always gets the Node build.
 const { WebSocket, WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
 type WebSocket = WsSocket;
 

@@ -4,7 +4,7 @@ import { isAlertQueue, type AlertQueueMessage } from "./alerts/queue-message.ts"
 import { app } from "./http/app.ts";
 import type { PollQueueMessage } from "./poll/dispatch.ts";
 import { handlePollBatch } from "./poll/queue.ts";
-import { scheduled } from "./poll/scheduled.ts";
+import { scheduled } from "./cron/scheduled.ts";
 
 export { LiveMonitor } from "./live/monitor.ts";
 

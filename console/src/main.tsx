@@ -1,5 +1,5 @@
 /**
- * The operator console (console.md): session check, the shell (navigation, who is signed in,
+ * The operator console (docs/console.md): session check, the shell (navigation, who is signed in,
  * sign-out) and the view of the current route.
  */
 import "uplot/dist/uPlot.min.css";

@@ -1,4 +1,4 @@
-/** What each role may do (admin-api.md, "API keys and roles"); the console offers no more. */
+/** What each role may do (docs/api.md, "API keys and roles"); the console offers no more. */
 import type { Role } from "./types.ts";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

@@ -1,5 +1,5 @@
 /**
- * The API shapes the console reads (admin-api.md), restated for the browser bundle (the
+ * The API shapes the console reads (docs/api.md), restated for the browser bundle (the
  * server's own types pull in Workers types). Only the fields the console uses.
  */
 

@@ -2,10 +2,10 @@
  * The page queries behind the CSV exports: the same filters as the JSON lists, newest first
  * by id, one keyset page at a time (`id < beforeId`), only the columns the CSV shows.
  */
-import type { InsertedViolation } from "../alerts/account-events.ts";
+import type { InsertedViolation } from "../domain/account-alerts.ts";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import type { AccountMetrics } from "../db/metrics.ts";
+import type { AccountMetrics } from "../domain/metrics.ts";
 import { accounts, violations } from "../db/schema.ts";
 import type { AccountFilter, ViolationFilter } from "./queries.ts";
 

@@ -7,7 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accountAdjustments } from "../db/schema.ts";
 import type { RuleParams } from "../risk/index.ts";
-import type { FloorHistory } from "./floors-over-time.ts";
+import type { FloorHistory } from "../domain/floors-over-time.ts";
 import type { EquityPoint } from "./queries.ts";
 
 /**

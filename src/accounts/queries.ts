@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import type { AccountMetrics } from "../db/metrics.ts";
+import type { AccountMetrics, EquityPoint } from "../domain/metrics.ts";
 import {
   accountAudit,
   accounts,
@@ -23,13 +23,15 @@ import {
   type RiskState,
   type RuleParams,
 } from "../risk/index.ts";
-import { auditValues, type Actor } from "./audit.ts";
+import { auditValues, type Actor } from "../domain/audit.ts";
 import { textFilters } from "./at-risk.ts";
-import { floorsAndUsage } from "./outcome.ts";
-import { maskSecret } from "./present.ts";
+import { floorsAndUsage } from "../domain/outcome.ts";
+import { maskSecret } from "../domain/redact.ts";
 import { writeFirstVersion, writeNextVersion } from "./rules-versions.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
+export type { EquityPoint };
+
 export interface NewAccount {
   login: string;
   server: string;
@@ -206,14 +208,6 @@ export async function listViolations(db: Db, f: ViolationFilter): Promise<Violat
 export async function findViolation(db: Db, id: number): Promise<ViolationRow | null> {
   const [row] = await db.select().from(violations).where(eq(violations.id, id));
   return row ?? null;
-}
-
-/** A point of an account's equity chart. */
-export interface EquityPoint {
-  at: Date;
-  balance: number;
-  equity: number;
-  usage: number;
 }
 
 /**

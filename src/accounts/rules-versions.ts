@@ -1,5 +1,5 @@
 /**
- * Rule versions (admin-api.md, "rule versions"): every change of an account's rules writes a
+ * Rule versions (docs/api.md, "rule versions"): every change of an account's rules writes a
  * new version with when it took effect, who made it and why; version 1 is the rules the
  * account was created with. `accounts.rules` and `accounts.rules_version` hold the version in
  * force, so readers of the account need no join.
@@ -8,7 +8,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accountRules, type AccountRow } from "../db/schema.ts";
 import type { RuleParams } from "../risk/index.ts";
-import type { Actor } from "./audit.ts";
+import type { Actor } from "../domain/audit.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 

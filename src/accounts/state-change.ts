@@ -10,8 +10,8 @@ import { NOTHING, accountRef, recordAlert, sendAlerts, type Recorded } from "../
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, type AccountRow, type AccountStatus } from "../db/schema.ts";
 import type { MonitoringState, RiskState } from "../risk/index.ts";
-import { auditValues, type Actor, type AuditAction } from "./audit.ts";
-import type { ChangeSource } from "./outcome.ts";
+import { auditValues, type Actor, type AuditAction } from "../domain/audit.ts";
+import type { ChangeSource } from "../domain/outcome.ts";
 
 /** The target state; fields left undefined stay as they are. */
 export interface StateTarget {

@@ -13,16 +13,16 @@ import {
   accountEventAlerts,
   problemAlerts,
   type ChangedAccount,
-} from "../alerts/account-events.ts";
+} from "../domain/account-alerts.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
-import type { EvidenceReading, ViolationEvidence } from "../db/evidence.ts";
+import type { EvidenceReading, ViolationEvidence } from "../domain/evidence.ts";
 import { accountAudit, accounts, readings, violations } from "../db/schema.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import type { MonitoringState, ReadingSource } from "../risk/index.ts";
-import { auditValues, systemAction, systemActor } from "./audit.ts";
-import { buildEvidence, EVIDENCE_READINGS } from "./evidence.ts";
-import type { AccountChange } from "./outcome.ts";
+import { auditValues, systemAction, systemActor } from "../domain/audit.ts";
+import { buildEvidence, EVIDENCE_READINGS } from "../domain/breach-evidence.ts";
+import type { AccountChange } from "../domain/outcome.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 

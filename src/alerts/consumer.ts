@@ -5,7 +5,7 @@
  * receivers de-duplicate on `webhook-id`.
  */
 import { openDb } from "../db/client.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { deliverBatch, type DeliverReport } from "./deliver.ts";
 import { forwardPending, rescueStale, type AlertQueues } from "./forward.ts";
 import type { AlertQueueMessage } from "./queue-message.ts";

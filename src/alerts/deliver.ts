@@ -13,9 +13,9 @@ import {
   webhookEndpoints,
   webhookMessages,
 } from "../db/schema.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
-import type { MessagePayload } from "./events.ts";
+import type { MessagePayload } from "../domain/alert-events.ts";
 import { auditEndpoint } from "./endpoints.ts";
 import { enqueueDeliveries, type AlertQueues, type Enqueue } from "./forward.ts";
 import { buildRequest, type EndpointFormat } from "./request.ts";

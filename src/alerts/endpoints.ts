@@ -9,7 +9,7 @@ import {
   auditValues,
   type Actor as DeskActor,
   type AuditAction,
-} from "../accounts/audit.ts";
+} from "../domain/audit.ts";
 import type { Db } from "../db/client.ts";
 import {
   webhookAttempts,

@@ -8,7 +8,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import type { AlertQueueMessage } from "./queue-message.ts";
 
 /** What this module needs of a Queue binding (`Queue<AlertQueueMessage>` satisfies it). */

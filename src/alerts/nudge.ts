@@ -7,7 +7,7 @@
  * it does not exist. A failed send is only logged: the cron re-enqueues deliveries left
  * pending (forward.ts, `rescueStale`).
  */
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { enqueueDeliveries, type AlertQueues, type QueueLike } from "./forward.ts";
 import type { Recorded } from "./record.ts";
 

@@ -15,7 +15,12 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { newMessageId, type AlertInput, type EventData, type EventType } from "./events.ts";
+import {
+  newMessageId,
+  type AlertInput,
+  type EventData,
+  type EventType,
+} from "../domain/alert-events.ts";
 import type { Enqueue } from "./forward.ts";
 
 /** A database or an open transaction. */
@@ -106,5 +111,5 @@ export async function recordMonitorHealth(
   return recordAlerts(tx, [{ id: change.id, type, data }], new Date(change.at));
 }
 
-export { accountRef, type AlertInput } from "./events.ts";
+export { accountRef, type AlertInput } from "../domain/alert-events.ts";
 export { sendAlerts } from "./nudge.ts";

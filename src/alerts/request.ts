@@ -1,5 +1,5 @@
 /**
- * The HTTP request one delivery sends (spec/webhooks.md, "Delivery"). Pure.
+ * The HTTP request one delivery sends (docs/alerts.md, "Delivery"). Pure.
  *
  * `standard`: the JSON body `{type, timestamp, data}` with the Standard Webhooks headers
  * `webhook-id` (the message id, the same on every retry), `webhook-timestamp` (epoch seconds
@@ -8,7 +8,7 @@
  * `slack`: `{"text": ...}` for a Slack-compatible incoming webhook, unsigned.
  */
 import { Webhook } from "standardwebhooks";
-import type { MessagePayload } from "./events.ts";
+import type { MessagePayload } from "../domain/alert-events.ts";
 import { slackText } from "./slack.ts";
 
 export type EndpointFormat = "standard" | "slack";

@@ -1,5 +1,5 @@
 /**
- * The retry schedule of spec/webhooks.md, "Delivery": after a failed attempt wait 5 s, 30 s,
+ * The retry schedule of docs/alerts.md, "Delivery": after a failed attempt wait 5 s, 30 s,
  * 2 min, 10 min, 1 h, then every 3 h; give up once the next attempt would fall more than 24 h
  * after the first; disable an endpoint that has been failing for 3 days in a row. Pure.
  */

@@ -1,5 +1,5 @@
 /** One line of text per event, for `format: "slack"` endpoints. Pure. */
-import type { AccountRef, EventData, MessagePayload } from "./events.ts";
+import type { AccountRef, EventData, MessagePayload } from "../domain/alert-events.ts";
 
 function who(a: AccountRef): string {
   return `${a.login}@${a.server}${a.label ? ` (${a.label})` : ""}`;

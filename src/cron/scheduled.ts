@@ -8,9 +8,9 @@ import { runAlertsPass } from "../alerts/consumer.ts";
 import { thinReadings } from "../accounts/retention.ts";
 import { withDb } from "../db/client.ts";
 import { reconcileLive } from "../live/client/reconcile-shards.ts";
-import { log } from "../log.ts";
-import { runPollerHealth } from "./poller-health.ts";
-import { dispatchSweep } from "./sweep.ts";
+import { log } from "../util/log.ts";
+import { runPollerHealth } from "../poll/poller-health.ts";
+import { dispatchSweep } from "../poll/sweep.ts";
 
 export async function scheduled(
   _controller: ScheduledController,

@@ -11,7 +11,7 @@
  *
  * Locally (`npm run dev`, tests) the same driver talks to an embedded Postgres through a
  * loopback WebSocket-to-TCP relay: set `DB_WS_PROXY` (e.g. `127.0.0.1:5491/v1`); see
- * platform-notes.md, "Neon driver". Production leaves it unset.
+ * docs/platform.md, "Neon driver". Production leaves it unset.
  */
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";

@@ -19,23 +19,23 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import type { MonitoringState, ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
-import type { ViolationEvidence } from "./evidence.ts";
-import type { AccountMetrics } from "./metrics.ts";
+import type { ViolationEvidence } from "../domain/evidence.ts";
+import {
+  ACCOUNT_PROBLEMS,
+  ACCOUNT_STATUSES,
+  MONITORING_STATES,
+  READING_SOURCES,
+} from "../domain/vocabulary.ts";
+import type { AccountMetrics } from "../domain/metrics.ts";
 
-/** An account's status: watched, breached (until an operator resets it), or switched off. */
-export const ACCOUNT_STATUSES = ["active", "breached", "disabled"] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
-/**
- * Why an account is not judged normally (`problem`; null when it is): MTAPI's answers
- * (`session_expired`, `mtapi_unreachable`), or rules the engine cannot evaluate
- * (`invalid_rules`: one bad account never stops the others).
- */
-export const ACCOUNT_PROBLEMS = ["session_expired", "mtapi_unreachable", "invalid_rules"] as const;
-export type AccountProblem = (typeof ACCOUNT_PROBLEMS)[number];
-/** The monitoring states (the risk engine's vocabulary) as the column's values. */
-export const MONITORING_STATES = ["polling", "live"] as const satisfies readonly MonitoringState[];
-/** Where a reading came from (the risk engine's vocabulary) as values. */
-export const READING_SOURCES = ["poll", "event"] as const satisfies readonly ReadingSource[];
+export {
+  ACCOUNT_PROBLEMS,
+  ACCOUNT_STATUSES,
+  MONITORING_STATES,
+  READING_SOURCES,
+  type AccountProblem,
+  type AccountStatus,
+} from "../domain/vocabulary.ts";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -58,7 +58,7 @@ export const accounts = pgTable(
       .default("polling"),
     /** The preset the rules came from, if any (informational). */
     preset: text("preset"),
-    /** Fully resolved rule parameters (risk-rules.md). */
+    /** Fully resolved rule parameters (docs/rules.md). */
     rules: jsonb("rules").$type<RuleParams>().notNull(),
     /** The risk engine's carried state; null until the first reading. */
     riskState: jsonb("risk_state").$type<RiskState>(),
@@ -74,7 +74,7 @@ export const accounts = pgTable(
     stateVersion: integer("state_version").notNull().default(0),
     /** The version of `rules` (account_rules.version); bumped by every rules change. */
     rulesVersion: integer("rules_version").notNull().default(1),
-    /** When every objective was first met with no breach (risk-rules.md v2); set once. */
+    /** When every objective was first met with no breach (docs/rules.md v2); set once. */
     objectivesMetAt: timestamp("objectives_met_at", { withTimezone: true, mode: "date" }),
     /**
      * The live-monitor shard (0 .. LIVE_SHARDS-1) that last subscribed the account; null
@@ -166,7 +166,7 @@ export const readings = pgTable(
 );
 
 /**
- * The audit trail (admin-api.md, "Audit trail"): every change and every system decision.
+ * The audit trail (docs/api.md, "Audit trail"): every change and every system decision.
  * Rows written before version 2 have no `action` or `actor`; they are derived from `field`,
  * `to_value` and `source` when read (src/accounts/audit.ts). Key events have no account.
  */
@@ -184,7 +184,7 @@ export const accountAudit = pgTable(
     /** `poll`, `event`, `api`, `reconcile`. */
     source: text("source").notNull(),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-    /** e.g. `account.reset`, `account.breached`, `key.created` (admin-api.md). */
+    /** e.g. `account.reset`, `account.breached`, `key.created` (docs/api.md). */
     action: text("action"),
     /** A key's name, `admin-token`, `poller` or `monitor`. */
     actor: text("actor"),
@@ -217,7 +217,7 @@ export const accountRules = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.version] })],
 );
 
-/** Named API keys with a role (admin-api.md, "API keys and roles"). Only a hash is kept. */
+/** Named API keys with a role (docs/api.md, "API keys and roles"). Only a hash is kept. */
 export const apiKeys = pgTable(
   "api_keys",
   {
@@ -263,7 +263,7 @@ export const accountAdjustments = pgTable(
 );
 
 /**
- * A firm's webhook receiver (spec/webhooks.md). `url` may hold credentials: answers and logs
+ * A firm's webhook receiver (docs/alerts.md). `url` may hold credentials: answers and logs
  * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once.
  */
 export const webhookEndpoints = pgTable(

@@ -5,8 +5,8 @@
  * warning level newly reached, `account.objectives_met` when every objective is first met. The writers
  * (src/accounts/) record them in the same transaction as the change.
  */
-import type { AccountChange } from "../accounts/outcome.ts";
-import { accountRef, type AlertInput } from "./events.ts";
+import type { AccountChange } from "./outcome.ts";
+import { accountRef, type AlertInput } from "./alert-events.ts";
 
 /** An account row as an `update ... returning` gives it, with the problem it had before. */
 export type ChangedAccount = {

@@ -1,5 +1,5 @@
 /**
- * The alert events of spec/webhooks.md and the shape of each one's `data`. Pure: the types,
+ * The alert events of docs/alerts.md and the shape of each one's `data`. Pure: the types,
  * the list of names the API accepts, and the message body every endpoint receives.
  */
 

@@ -1,12 +1,9 @@
 /**
- * The audit trail (admin-api.md, "Audit trail, reasons and rule versions"): the actions, the
+ * The audit trail (docs/api.md, "Audit trail, reasons and rule versions"): the actions, the
  * actors, the rows writers insert (always inside the transaction of the change they record),
- * and the list `GET /v1/audit` reads. Rows written before version 2 carry no action or actor;
+ * and how `GET /v1/audit` presents a row (the query is src/accounts/audit.ts). Rows written before version 2 carry no action or actor;
  * {@link presentAudit} derives both from `field`, `to_value` and `source`.
  */
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { accountAudit, type AuditRow } from "../db/schema.ts";
 import type { ChangeSource } from "./outcome.ts";
 
 /** Every action the trail records. */
@@ -62,6 +59,22 @@ export function systemAction(field: string | null, to: string | null): AuditActi
   return null;
 }
 
+/** An audit row as stored (the columns {@link presentAudit} reads). */
+export interface AuditRow {
+  id: number;
+  at: Date;
+  actor: string | null;
+  action: string | null;
+  accountId: number | null;
+  reason: string | null;
+  source: string;
+  field: string | null;
+  fromValue: string | null;
+  toValue: string | null;
+  before: unknown;
+  after: unknown;
+}
+
 /** The action of a pre-version-2 row (operator changes then had only a field and a value). */
 function legacyAction(row: AuditRow): string {
   if (row.source === "api") {
@@ -101,6 +114,21 @@ export function presentAudit(row: AuditRow): AuditJson {
   };
 }
 
+/** The values of one audit row, as `tx.insert(accountAudit).values(...)` takes them. */
+export interface AuditValues {
+  action: string;
+  actor: string;
+  accountId: number | null;
+  reason: string | null;
+  source: string;
+  before: unknown;
+  after: unknown;
+  field: string | null;
+  fromValue: string | null;
+  toValue: string | null;
+  at?: Date;
+}
+
 /** The values of one audit row (for `tx.insert(accountAudit).values(...)`). */
 export function auditValues(entry: {
   action: AuditAction;
@@ -114,7 +142,7 @@ export function auditValues(entry: {
   from?: string | null;
   to?: string | null;
   at?: Date;
-}): typeof accountAudit.$inferInsert {
+}): AuditValues {
   return {
     action: entry.action,
     actor: entry.actor,
@@ -128,29 +156,4 @@ export function auditValues(entry: {
     toValue: entry.to ?? null,
     ...(entry.at ? { at: entry.at } : {}),
   };
-}
-
-export interface AuditFilter {
-  accountId?: number | undefined;
-  actor?: string | undefined;
-  action?: string | undefined;
-  since?: Date | undefined;
-  beforeId?: number | undefined;
-  limit: number;
-}
-
-/** Up to `limit + 1` audit rows, newest first. */
-export async function listAudit(db: Db, f: AuditFilter): Promise<AuditRow[]> {
-  const where: SQL[] = [];
-  if (f.accountId !== undefined) where.push(eq(accountAudit.accountId, f.accountId));
-  if (f.actor !== undefined) where.push(eq(accountAudit.actor, f.actor));
-  if (f.action !== undefined) where.push(eq(accountAudit.action, f.action));
-  if (f.since) where.push(gte(accountAudit.at, f.since));
-  if (f.beforeId !== undefined) where.push(lt(accountAudit.id, f.beforeId));
-  return db
-    .select()
-    .from(accountAudit)
-    .where(and(...where))
-    .orderBy(desc(accountAudit.id))
-    .limit(f.limit + 1);
 }

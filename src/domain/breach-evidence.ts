@@ -3,15 +3,15 @@
  * violation from what the writer knows at breach time. The writer adds the readings before
  * the breach inside its transaction (write-changes.ts).
  */
-import type { AccountMetrics } from "../db/metrics.ts";
+import type { AccountMetrics } from "./metrics.ts";
 import type {
   BreachCause,
   EvidenceFigures,
   EvidenceReading,
   ViolationEvidence,
-} from "../db/evidence.ts";
+} from "./evidence.ts";
 import type { RuleParams } from "../risk/index.ts";
-import { maskSecret } from "./present.ts";
+import { maskSecret } from "./redact.ts";
 
 /** How many readings before a breach the evidence keeps. */
 export const EVIDENCE_READINGS = 20;

@@ -1,5 +1,5 @@
 /**
- * The evidence kept with a violation (admin-api.md, "Breach evidence"): what a firm hands to
+ * The evidence kept with a violation (docs/api.md, "Breach evidence"): what a firm hands to
  * a trader who disputes a breach. Written once, at breach time, in the violation's own
  * transaction, so it never depends on readings that retention thins later.
  */

@@ -1,5 +1,5 @@
 /**
- * The daily and max floors in force at each reading of an equity chart (admin-api.md,
+ * The daily and max floors in force at each reading of an equity chart (docs/api.md,
  * `GET /v1/accounts/{id}/equity`). The readings table keeps balance and equity only, so the
  * floors are rebuilt by replaying readings through the risk engine (`evaluate`), which opens
  * trading days and moves the high-water mark exactly as the monitor does, with the account's
@@ -17,7 +17,7 @@
  * current trading day the daily floor is the account's own (`metrics.daily_floor`, set from
  * the true day start even when the day's first readings were thinned away). Pure: no I/O.
  */
-import type { AccountMetrics } from "../db/metrics.ts";
+import type { AccountMetrics } from "./metrics.ts";
 import {
   applyAdjustment,
   evaluate,
@@ -27,7 +27,7 @@ import {
   type RiskState,
   type RuleParams,
 } from "../risk/index.ts";
-import type { EquityPoint } from "./queries.ts";
+import type { EquityPoint } from "./metrics.ts";
 
 /** A chart point with its floors (account currency). */
 export interface FlooredPoint extends EquityPoint {

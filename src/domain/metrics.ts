@@ -1,6 +1,6 @@
 import type { ObjectivesProgress, ReadingSource, WarningLevels } from "../risk/index.ts";
 
-/** The figures an account shows in the admin API (`metrics`, admin-api.md). */
+/** The figures an account shows in the admin API (`metrics`, docs/api.md). */
 export interface AccountMetrics {
   balance: number;
   equity: number;
@@ -19,4 +19,12 @@ export interface AccountMetrics {
   warnings?: WarningLevels;
   /** Progress of the objectives; only when the rules have objectives. */
   objectives?: ObjectivesProgress;
+}
+
+/** A point of an account's equity chart. */
+export interface EquityPoint {
+  at: Date;
+  balance: number;
+  equity: number;
+  usage: number;
 }

@@ -21,9 +21,9 @@ import {
   type Violation,
   type Warning,
 } from "../risk/index.ts";
-import type { BreachCause } from "../db/evidence.ts";
-import type { AccountMetrics } from "../db/metrics.ts";
-import type { AccountStatus } from "../db/schema.ts";
+import type { BreachCause } from "./evidence.ts";
+import type { AccountMetrics } from "./metrics.ts";
+import type { AccountStatus } from "./vocabulary.ts";
 import type { AuditAction } from "./audit.ts";
 
 /** Who changed an account's state (the audit's `source`). */
@@ -112,7 +112,7 @@ export type ReadingOutcome =
 export interface ApplyReadingOptions {
   /**
    * The monitor's clock (epoch ms): a reading stamped more than 5 minutes ahead of it or
-   * more than 24 hours behind it is `invalid` (risk-rules.md v2, "Reading times").
+   * more than 24 hours behind it is `invalid` (docs/rules.md v2, "Reading times").
    */
   nowMs?: number;
   /** Balance adjustments of the account; those not yet in the state apply before the reading. */

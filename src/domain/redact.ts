@@ -56,3 +56,14 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   }
   return out.replace(BEARER, "$1***").replace(SECRET_PAIR, "$1***");
 }
+
+/** Below this length showing 4 characters would give away too much of the secret. */
+const MIN_REVEAL_LENGTH = 8;
+
+/**
+ * A secret as answers show it: its first 4 characters, then `...` (docs/api.md). A secret
+ * shorter than {@link MIN_REVEAL_LENGTH} shows as `...` alone.
+ */
+export function maskSecret(secret: string): string {
+  return secret.length < MIN_REVEAL_LENGTH ? "..." : `${secret.slice(0, 4)}...`;
+}

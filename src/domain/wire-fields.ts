@@ -1,5 +1,5 @@
 /**
- * Liberal field access for MTAPI and Events payloads (events-protocol.md): a figure may be
+ * Liberal field access for MTAPI and Events payloads (docs/wire-contract.md): a figure may be
  * spelled camelCase, PascalCase or snake_case, and may arrive as a JSON number or a numeric
  * string. Anything present but not finite is invalid.
  */

@@ -1,12 +1,12 @@
 /**
- * Operator actions on one account (admin-api.md, "Accounts"): reset a breached account, and
+ * Operator actions on one account (docs/api.md, "Accounts"): reset a breached account, and
  * force it into or out of live monitoring. Postgres is the record of which accounts are live,
  * so each action writes the new state first (audited, `state_version` bumped) and then tells
  * the monitor; if the monitor cannot be told, the cron's reconciliation repairs it within a
  * minute (src/live/client/handoff.ts).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { presentAccount } from "../accounts/present.ts";
+import { presentAccount } from "./present.ts";
 import { changeAccountState, type StateChangeResult } from "../accounts/state-change.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";

@@ -1,11 +1,11 @@
 /**
- * An account's history: its violations, its equity readings for a chart (admin-api.md,
+ * An account's history: its violations, its equity readings for a chart (docs/api.md,
  * "Accounts") and its rules versions ("rule versions"). All read Postgres only.
  */
 import { createRoute } from "@hono/zod-openapi";
 import { listFloorHistory } from "../accounts/floor-history.ts";
-import { floorsOverTime } from "../accounts/floors-over-time.ts";
-import { presentViolation } from "../accounts/present.ts";
+import { floorsOverTime } from "../domain/floors-over-time.ts";
+import { presentViolation } from "./present.ts";
 import { listReadings, listViolations } from "../accounts/queries.ts";
 import { listRulesVersions } from "../accounts/rules-versions.ts";
 import { RulesVersionListSchema } from "./desk-schemas.ts";

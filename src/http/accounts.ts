@@ -1,10 +1,10 @@
 /**
- * `/v1/accounts`: create, list, read, edit and disable accounts (admin-api.md, "Accounts").
+ * `/v1/accounts`: create, list, read, edit and disable accounts (docs/api.md, "Accounts").
  * Postgres is the record; the live monitor is only told about changes to live accounts.
  */
 import { createRoute } from "@hono/zod-openapi";
 import { listAtRisk } from "../accounts/at-risk.ts";
-import { presentAccount } from "../accounts/present.ts";
+import { presentAccount } from "./present.ts";
 import { findAccount, insertAccount, listAccounts, updateAccount } from "../accounts/queries.ts";
 import { changeAccountState } from "../accounts/state-change.ts";
 import type { Db } from "../db/client.ts";

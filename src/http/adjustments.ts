@@ -1,12 +1,12 @@
 /**
- * Balance adjustments of one account (admin-api.md v2, "Adjustments"; risk-rules.md v2):
+ * Balance adjustments of one account (docs/api.md v2, "Adjustments"; docs/rules.md v2):
  * `POST /v1/accounts/{id}/adjustments` records a deposit (> 0), withdrawal (< 0) or
  * correction, audited; `GET` on the same path lists them, newest first. The writer that owns
  * the account's figures applies each exactly once: the poller on its next poll of a polled
  * account, the live monitor for a live one (src/risk/adjustment.ts).
  */
 import { monitorFor, monitorOfShard } from "../live/client/address.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   accountExists,

@@ -1,12 +1,12 @@
 /**
- * The admin HTTP API (admin-api.md): one OpenAPIHono app with a sub-app per resource, one
+ * The admin HTTP API (docs/api.md): one OpenAPIHono app with a sub-app per resource, one
  * error handler, a per-request database, bearer auth (ADMIN_TOKEN or a named key) and the
  * role table (role-table.ts, roles.ts) on `/v1`, and the OpenAPI 3.1 document generated from the same zod
  * schemas that validate the input, each operation marked with its least role. `/health` and
  * `/openapi.json` are public.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../util/version.ts";
 import { accountActionsApi } from "./account-actions.ts";
 import { adjustmentsApi } from "./adjustments.ts";
 import { accountHistoryApi } from "./account-history.ts";
@@ -87,7 +87,7 @@ const openApiConfig = {
     title: "Drawdown Sentinel admin API",
     version: VERSION,
     description:
-      "Accounts, violations, the live monitor, the poller, API keys and the audit trail (admin-api.md).",
+      "Accounts, violations, the live monitor, the poller, API keys and the audit trail (docs/api.md).",
   },
   security: [{ bearerAuth: [] }],
   tags: [

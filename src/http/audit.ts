@@ -1,6 +1,7 @@
-/** `GET /v1/audit`: the audit trail, newest first (admin-api.md, "Audit trail"). */
+/** `GET /v1/audit`: the audit trail, newest first (docs/api.md, "Audit trail"). */
 import { createRoute } from "@hono/zod-openapi";
-import { listAudit, presentAudit } from "../accounts/audit.ts";
+import { listAudit } from "../accounts/audit.ts";
+import { presentAudit } from "../domain/audit.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { AuditListSchema, AuditQuerySchema } from "./desk-schemas.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";

@@ -1,5 +1,5 @@
 /**
- * Bearer auth for `/v1` (admin-api.md, "Auth and errors" and "API keys and roles"):
+ * Bearer auth for `/v1` (docs/api.md, "Auth and errors" and "API keys and roles"):
  * `Authorization: Bearer <ADMIN_TOKEN or API key>`.
  *
  * The comparison takes the same time whatever the token: both sides are hashed to SHA-256
@@ -7,8 +7,8 @@
  * with an XOR loop that never exits early.
  */
 import type { MiddlewareHandler } from "hono";
-import { ADMIN_TOKEN_ACTOR } from "../accounts/audit.ts";
-import { log } from "../log.ts";
+import { ADMIN_TOKEN_ACTOR } from "../domain/audit.ts";
+import { log } from "../util/log.ts";
 import type { ApiEnv } from "./api-env.ts";
 import { AppError } from "./errors.ts";
 import { findLiveKey, KEY_PREFIX, lastUsedIsStale, sha256Hex, touchKey } from "./key-store.ts";

@@ -1,5 +1,5 @@
 /**
- * CSV exports, the format and the stream (admin-api.md, "Exports"): RFC 4180 (CRLF line
+ * CSV exports, the format and the stream (docs/api.md, "Exports"): RFC 4180 (CRLF line
  * ends; a field with a comma, quote, CR or LF is quoted, its quotes doubled), a guard against
  * spreadsheet formula injection (a cell beginning with `=`, `+`, `-` or `@` gets a leading
  * `'`), and a `ReadableStream` that pulls one page at a time by keyset cursor, so memory stays

@@ -1,10 +1,10 @@
 /**
- * The zod schemas of the version 2 desk additions (admin-api.md, "Version 2 additions"):
+ * The zod schemas of the version 2 desk additions (docs/api.md, "Version 2 additions"):
  * API keys, the audit trail, rule versions and a violation's evidence. They validate input at
  * the edge and produce the OpenAPI document, like schemas.ts.
  */
 import { z } from "@hono/zod-openapi";
-import { AUDIT_ACTIONS, RESERVED_ACTORS } from "../accounts/audit.ts";
+import { AUDIT_ACTIONS, RESERVED_ACTORS } from "../domain/audit.ts";
 import { RuleParamsSchema } from "../risk/index.ts";
 import { ROLES } from "./role-table.ts";
 import {

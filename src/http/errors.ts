@@ -1,5 +1,5 @@
 /**
- * The admin API's one error shape (admin-api.md, "Auth and errors"):
+ * The admin API's one error shape (docs/api.md, "Auth and errors"):
  * `{"error": {"code", "message", "details"}}`. Routes throw an {@link AppError} (or Hono's
  * `HTTPException`); `app.onError` turns whatever was thrown into this shape, so no route
  * builds an error response by hand and nothing internal leaks from an unexpected failure.
@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 
 /** The error codes the API answers with. */
 export type ErrorCode =

@@ -1,11 +1,11 @@
 /**
- * `GET /v1/violations.csv` and `GET /v1/accounts.csv` (admin-api.md, "Exports"): every row
+ * `GET /v1/violations.csv` and `GET /v1/accounts.csv` (docs/api.md, "Exports"): every row
  * matching the list's filters, streamed page by page (csv.ts). The stream outlives the
  * handler, so it opens its own database pool and closes it when the stream ends rather than
  * using the request's (which closes when the handler returns).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { maskSecret } from "../accounts/present.ts";
+import { maskSecret } from "../domain/redact.ts";
 import { exportAccountsPage, exportViolationsPage, EXPORT_PAGE } from "../accounts/exports.ts";
 import type { AccountExportRow, ViolationExportRow } from "../accounts/exports.ts";
 import { openDb } from "../db/client.ts";

@@ -1,10 +1,10 @@
 /**
- * API keys (admin-api.md, "API keys and roles"): `sk_` + 32 random bytes in base64url, kept
+ * API keys (docs/api.md, "API keys and roles"): `sk_` + 32 random bytes in base64url, kept
  * only as a SHA-256 hex digest with its first characters for display. The secret itself is
  * returned once, at creation, and never stored or logged.
  */
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { auditValues, type Actor } from "../accounts/audit.ts";
+import { auditValues, type Actor } from "../domain/audit.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, apiKeys, type ApiKeyRow } from "../db/schema.ts";
 import type { Role } from "./role-table.ts";

@@ -1,5 +1,5 @@
 /**
- * `/v1/keys` (admin-api.md, "API keys and roles"): create a named key with a role (the secret
+ * `/v1/keys` (docs/api.md, "API keys and roles"): create a named key with a role (the secret
  * is answered once), list keys without secrets, revoke one. Admin only (role-table.ts).
  */
 import { createRoute } from "@hono/zod-openapi";

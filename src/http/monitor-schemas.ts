@@ -1,5 +1,5 @@
 /**
- * The zod schemas of `/v1/monitor`, `/v1/poll` and `/health` (admin-api.md, "Monitor and
+ * The zod schemas of `/v1/monitor`, `/v1/poll` and `/health` (docs/api.md, "Monitor and
  * poller", "Health and docs"). The monitor's answers allow extra fields: it reports more
  * counters than the contract names.
  */

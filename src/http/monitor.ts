@@ -1,12 +1,12 @@
 /**
  * `/v1/monitor`: the live monitor as it stands, read from every shard's Durable Object, with
- * its health (admin-api.md, "Monitor, version 2", "Shards"): the top-level figures are the
+ * its health (docs/api.md, "Monitor, version 2", "Shards"): the top-level figures are the
  * totals over shards, `shards` lists each; coverage joins the polled accounts' (read from
  * Postgres) to the live ones'. Subscriptions and dead letters are listed over every shard;
  * a dead letter is retried on its shard. Session tokens are masked here too.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { maskSecret } from "../accounts/present.ts";
+import { maskSecret } from "../domain/redact.ts";
 import { allShards, monitorOfShard } from "../live/client/address.ts";
 import { totalStatus, type ShardStatus } from "../live/client/shard-status.ts";
 import { healthOf, mergeCoverage } from "../live/core/health.ts";

@@ -1,5 +1,5 @@
 /**
- * `POST /v1/poll` (admin-api.md, "Monitor and poller"): poll given accounts now, as the cron
+ * `POST /v1/poll` (docs/api.md, "Monitor and poller"): poll given accounts now, as the cron
  * would, and answer with the report; or, without a body, send a full sweep to the poll queue
  * and answer `202` at once.
  */
@@ -7,7 +7,7 @@ import { streamsAll } from "../live/client/stream-all.ts";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { subscribeEntered } from "../live/client/handoff.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { pollAccounts } from "../poll/poll-accounts.ts";
 import { countPollable, selectPollable } from "../poll/pollable.ts";
 import type { PollQueueMessage } from "../poll/dispatch.ts";

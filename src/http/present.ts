@@ -1,29 +1,19 @@
 /**
- * Rows as the admin API shows them (admin-api.md): snake_case, ISO-8601 times, and MTAPI
+ * Rows as the admin API shows them (docs/api.md): snake_case, ISO-8601 times, and MTAPI
  * session tokens masked, since they are secrets.
  */
 import type { z } from "@hono/zod-openapi";
-import type { AccountMetrics } from "../db/metrics.ts";
+import type { AccountMetrics } from "../domain/metrics.ts";
 import type { AccountRow, ViolationRow } from "../db/schema.ts";
 import { DEFAULT_CURRENCY_DIGITS, roundMoney, type RuleParams } from "../risk/index.ts";
-import type { AccountSchema, ViolationSchema } from "../http/schemas.ts";
+import { maskSecret } from "../domain/redact.ts";
+import type { AccountSchema, ViolationSchema } from "./schemas.ts";
 
 /** An account as every endpoint returns it (the shape of the API's `Account` schema). */
 export type AccountJson = z.infer<typeof AccountSchema>;
 
 /** A violation as the API lists it (the shape of the API's `Violation` schema). */
 export type ViolationJson = z.infer<typeof ViolationSchema>;
-
-/** Below this length showing 4 characters would give away too much of the secret. */
-const MIN_REVEAL_LENGTH = 8;
-
-/**
- * A secret as answers show it: its first 4 characters, then `...` (admin-api.md). A secret
- * shorter than {@link MIN_REVEAL_LENGTH} shows as `...` alone.
- */
-export function maskSecret(secret: string): string {
-  return secret.length < MIN_REVEAL_LENGTH ? "..." : `${secret.slice(0, 4)}...`;
-}
 
 /**
  * How far equity is above the nearer of its two floors (the higher one), account currency,

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/presets` (risk-rules.md, "Presets" and "Presets, version 2"): every named rule
+ * `GET /v1/presets` (docs/rules.md, "Presets" and "Presets, version 2"): every named rule
  * preset with its full parameters (all but initial_balance, which is per account) and the
  * firms' convention it approximates. Read-only: a viewer may read it.
  */
@@ -14,7 +14,7 @@ const PresetSchema = z
     description: z.string(),
     rules: z.record(z.string(), z.unknown()).openapi({
       description:
-        "The preset's parameters (risk-rules.md), every field but initial_balance; any can be overridden.",
+        "The preset's parameters (docs/rules.md), every field but initial_balance; any can be overridden.",
     }),
   })
   .openapi("Preset");

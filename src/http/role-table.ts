@@ -1,5 +1,5 @@
 /**
- * Who may call what (admin-api.md, "API keys and roles"): one declarative table from route to
+ * Who may call what (docs/api.md, "API keys and roles"): one declarative table from route to
  * least role, enforced by one middleware on `/v1/*` (roles.ts) and written into the OpenAPI
  * document. Pure: no Hono, no Workers types.
  *
@@ -61,7 +61,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "GET /v1/keys": "admin",
   "POST /v1/keys": "admin",
   "DELETE /v1/keys/:id": "admin",
-  // webhooks (webhooks.md): viewers read, operators test, admins manage
+  // webhooks (docs/alerts.md): viewers read, operators test, admins manage
   "GET /v1/webhooks": "viewer",
   "POST /v1/webhooks": "admin",
   "GET /v1/webhooks/:id": "viewer",

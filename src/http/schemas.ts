@@ -1,5 +1,5 @@
 /**
- * The zod schemas of the admin API (admin-api.md): every path parameter, query, body and
+ * The zod schemas of the admin API (docs/api.md): every path parameter, query, body and
  * answer of the accounts and violations (the monitor's and the poller's are in
  * monitor-schemas.ts). They validate the input at the edge and produce `GET /openapi.json`, so the two
  * cannot drift apart. Field names are the contract's snake_case.
@@ -48,7 +48,7 @@ export const name = (max: number) =>
 
 // ---- shared ---------------------------------------------------------------------------
 
-/** Why a change is made (admin-api.md, "reasons"): 1-500 characters, kept in the audit. */
+/** Why a change is made (docs/api.md, "reasons"): 1-500 characters, kept in the audit. */
 export const reasonField = () =>
   z
     .string()

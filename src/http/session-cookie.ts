@@ -1,5 +1,5 @@
 /**
- * The console's session cookie (console.md, "Sign-in"): a signed, opaque value that names the
+ * The console's session cookie (docs/console.md, "Sign-in"): a signed, opaque value that names the
  * key that signed in (its SHA-256, never the key) and when the session ends. Pure WebCrypto:
  * HMAC-SHA-256 over the payload, checked in constant time by `crypto.subtle.verify`.
  *

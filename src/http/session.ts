@@ -1,5 +1,5 @@
 /**
- * `/v1/session`: the console's sign-in (console.md, "Sign-in"). An API key is exchanged for a
+ * `/v1/session`: the console's sign-in (docs/console.md, "Sign-in"). An API key is exchanged for a
  * signed session cookie (`HttpOnly`, `SameSite=Strict`, `Secure` on https, 12 h) that names
  * the key by its SHA-256; the key itself is never stored in the browser.
  *
@@ -16,7 +16,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { ADMIN_TOKEN_ACTOR } from "../accounts/audit.ts";
+import { ADMIN_TOKEN_ACTOR } from "../domain/audit.ts";
 import type { Db } from "../db/client.ts";
 import { BEARER, newApi, type ApiEnv } from "./api-env.ts";
 import type { Principal } from "./auth.ts";

@@ -1,9 +1,9 @@
 /**
- * `GET /v1/violations`: every recorded rule breach, newest first (admin-api.md, "Violations");
+ * `GET /v1/violations`: every recorded rule breach, newest first (docs/api.md, "Violations");
  * `GET /v1/violations/{id}`: one, with the evidence kept at breach time ("Breach evidence").
  */
 import { createRoute } from "@hono/zod-openapi";
-import { presentViolation } from "../accounts/present.ts";
+import { presentViolation } from "./present.ts";
 import { findViolation, listViolations } from "../accounts/queries.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { ViolationDetailSchema } from "./desk-schemas.ts";

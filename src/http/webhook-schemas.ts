@@ -1,10 +1,10 @@
 /**
- * The zod schemas of `/v1/webhooks` (spec/webhooks.md): bodies, queries and answers. They
+ * The zod schemas of `/v1/webhooks` (docs/alerts.md): bodies, queries and answers. They
  * validate at the edge and feed `GET /openapi.json`. URL policy (https only, no private
  * hosts) is checked by the route with src/alerts/url-policy.ts, since it depends on the run.
  */
 import { z } from "@hono/zod-openapi";
-import { EVENT_TYPES } from "../alerts/events.ts";
+import { EVENT_TYPES } from "../domain/alert-events.ts";
 
 const INT_MAX = 2_147_483_647;
 

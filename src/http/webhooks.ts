@@ -1,5 +1,5 @@
 /**
- * `/v1/webhooks`: the firm's webhook endpoints (spec/webhooks.md, "Endpoints"). Every change is
+ * `/v1/webhooks`: the firm's webhook endpoints (docs/alerts.md, "Endpoints"). Every change is
  * audited (`webhook_audit`) in its own transaction. The secret (`whsec_` + base64) is shown
  * in the create answer and in the answer of a `rotate_secret` patch, never again.
  *

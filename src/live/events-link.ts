@@ -2,10 +2,10 @@
  * The one shared WebSocket to the Events service: carries out the connection state machine's
  * effects (core/connection.ts). It opens the socket with `fetch` + `Upgrade: websocket`, which
  * shows the handshake status and works in workerd, `wrangler dev` and the Vitest pool
- * (platform-notes.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
+ * (docs/platform.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
  */
-import { log } from "../log.ts";
-import { redactUrl } from "../util/redact.ts";
+import { log } from "../util/log.ts";
+import { redactUrl } from "../domain/redact.ts";
 import {
   DEFAULT_POLICY,
   isSilent,

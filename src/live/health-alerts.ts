@@ -1,5 +1,5 @@
 /**
- * `monitor.degraded` / `monitor.recovered` (spec/webhooks.md): on each heartbeat the monitor
+ * `monitor.degraded` / `monitor.recovered` (docs/alerts.md): on each heartbeat the monitor
  * hands its health here. A change from the health last announced is kept in the monitor's
  * storage (with its message id) together with the new announced health, in one storage
  * transaction, so an eviction neither loses it nor announces it twice; it is then recorded in
@@ -7,9 +7,9 @@
  * deliveries are sent to the alert queues.
  */
 import { recordMonitorHealth, sendAlerts, mergeRecorded, type Recorded } from "../alerts/record.ts";
-import { newMessageId } from "../alerts/events.ts";
+import { newMessageId } from "../domain/alert-events.ts";
 import { withDbDeadline, type DbConfig } from "../db/client.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import {
   addNotice,
   healthChange,

@@ -4,7 +4,7 @@
  * to durable storage and to the Events link together; the Durable Object (monitor.ts) only
  * forwards its RPCs here.
  */
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import * as core from "./core/index.ts";
 import type { PersistBacklog } from "./core/persist-backlog.ts";
 import type { EventsLink } from "./events-link.ts";

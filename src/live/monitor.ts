@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Adjustment } from "../risk/index.ts";
 import { errorMessage } from "../db/errors.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import * as core from "./core/index.ts";
 import { EventsLink } from "./events-link.ts";
 import { MonitorStore, deadLetterJson, type DeadLetterJson } from "./store.ts";
@@ -16,7 +16,7 @@ import { Readings } from "./readings.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { HealthAlerts, monitorName, postgresNotices } from "./health-alerts.ts";
 import { RereadHandoff, type LiveRereadMessage } from "./reread-handoff.ts";
-import type { RestReading } from "../poll/live-reread.ts";
+import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
 
@@ -90,7 +90,7 @@ export class LiveMonitor extends DurableObject<Env> {
     const name = monitorName(ctx.id, this.store);
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
     this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
-    // No network I/O inside blockConcurrencyWhile (platform-notes.md).
+    // No network I/O inside blockConcurrencyWhile (docs/platform.md).
     void ctx.blockConcurrencyWhile(async () => {
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
     });

@@ -7,11 +7,11 @@
  * at once; one that moved only the figures is left to the writer's batch and the backlog.
  */
 import type { SummaryResult } from "../mtapi/account-summary.ts";
-import type { RestReading } from "../poll/live-reread.ts";
-import { eventCause, restCause } from "../accounts/evidence.ts";
-import { toChange, type AppliedReading } from "../accounts/outcome.ts";
-import type { BreachCause } from "../db/evidence.ts";
-import { log } from "../log.ts";
+import type { RestReading } from "./rest-reread.ts";
+import { eventCause, restCause } from "../domain/breach-evidence.ts";
+import { toChange, type AppliedReading } from "../domain/outcome.ts";
+import type { BreachCause } from "../domain/evidence.ts";
+import { log } from "../util/log.ts";
 import { applyAdjustment, type Adjustment, type ReadingSource } from "../risk/index.ts";
 import * as core from "./core/index.ts";
 import { rereadOverRest } from "./reread.ts";

@@ -1,11 +1,11 @@
 /**
- * The watchdog's overflow (events-protocol.md: every live account quiet for 60 s is re-read
+ * The watchdog's overflow (docs/wire-contract.md: every live account quiet for 60 s is re-read
  * within 30 s, however many are quiet): what one heartbeat cannot re-read itself (more than
  * MAX_REREADS accounts) goes to the poll Queue as `live_reread` messages naming this monitor;
  * the consumer (src/poll/live-reread.ts) reads them over MTAPI and hands the answers back
  * through `LiveMonitor.applyRestReadings`, so the monitor's figures follow.
  */
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import type { Subscription } from "./core/subscriptions.ts";
 import { planRereads } from "./core/watchdog.ts";
 

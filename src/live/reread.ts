@@ -3,7 +3,7 @@
  * unwatched): each quiet account's summary read over MTAPI, a few at a time, each answer
  * handed to the monitor as it comes.
  */
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import type { Subscription } from "./core/subscriptions.ts";

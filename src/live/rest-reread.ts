@@ -7,8 +7,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accounts } from "../db/schema.ts";
-import type { LiveRereadMessage } from "../live/reread-handoff.ts";
-import { log } from "../log.ts";
+import type { LiveRereadMessage } from "./reread-handoff.ts";
+import { log } from "../util/log.ts";
 import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 

@@ -9,7 +9,7 @@
  * - `meta`: counters and small settings.
  * - `dead_letters`: outbox entries that failed on their own, kept for an operator to retry.
  */
-import type { AccountChange } from "../accounts/outcome.ts";
+import type { AccountChange } from "../domain/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
 import type { OutboxEntry } from "./writer.ts";
 import { RulesInterner } from "./core/rules-interner.ts";

@@ -9,10 +9,10 @@
  * The writer owns its bookkeeping (the dirty set, the reading clock per account, the retry
  * gate); the monitor tells it what changed and asks `flushIfDue(now)` when woken.
  */
-import { figuresChange, type AccountChange } from "../accounts/outcome.ts";
+import { figuresChange, type AccountChange } from "../domain/outcome.ts";
 import { logRecorded, type GuardedChange, type WriteResult } from "../accounts/write-changes.ts";
 import { errorMessage, writeFailure } from "../db/errors.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import type { ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
 import { backoffDelay } from "./core/backoff.ts";
 import { WriteBacklog, type ProblemMark } from "./core/write-backlog.ts";

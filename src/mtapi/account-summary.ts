@@ -1,9 +1,9 @@
 /**
- * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (events-protocol.md section 1):
+ * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md section 1):
  * the parser, and the client with a per-call timeout.
  */
-import { redactText } from "../util/redact.ts";
-import { INVALID, isRecord, pickNumber, spellings, type Spellings } from "./fields.ts";
+import { redactText } from "../domain/redact.ts";
+import { INVALID, isRecord, pickNumber, spellings, type Spellings } from "../domain/wire-fields.ts";
 
 /** The figures the monitor uses from an account summary (account currency). */
 export interface AccountSummary {

@@ -4,7 +4,7 @@
  * accounts in batches; the Worker's `queue()` handler polls each batch.
  */
 import type { LiveRereadMessage } from "../live/reread-handoff.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 
 /** One queue message: a batch of accounts to poll. */
 export interface PollMessage {

@@ -4,8 +4,8 @@
  * and hand accounts that reached the live threshold to the live monitor.
  */
 import { pendingAdjustments } from "../accounts/adjustments.ts";
-import { restCause } from "../accounts/evidence.ts";
-import { applyReading, toChange, type AccountChange } from "../accounts/outcome.ts";
+import { restCause } from "../domain/breach-evidence.ts";
+import { applyReading, toChange, type AccountChange } from "../domain/outcome.ts";
 import {
   logRecorded,
   markProblems,
@@ -16,7 +16,7 @@ import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import { streamingRules } from "../live/client/stream-all.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 
 /** What a poll did, as `POST /v1/poll` reports it. */

@@ -2,7 +2,7 @@
  * The poller's part of `GET /v1/monitor`'s health, announced: each minute the cron reads the
  * coverage of the polled accounts (pollable.ts) and, when their health differs from the last
  * announcement (`accounts_stale` or not), records `monitor.degraded` / `monitor.recovered`
- * with `data.monitor = "poller"` (webhooks.md). The live monitors announce their own health
+ * with `data.monitor = "poller"` (docs/alerts.md). The live monitors announce their own health
  * (src/live/health-alerts.ts); together they cover every reason the API can show.
  *
  * The last announcement is the newest such message in the alert outbox, so nothing else is
@@ -11,7 +11,7 @@
 import { sql } from "drizzle-orm";
 import { recordMonitorHealth, sendAlerts, type Recorded } from "../alerts/record.ts";
 import { withDb, type Db } from "../db/client.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { pollingCoverage } from "./pollable.ts";
 
 /** The name health announcements of the poller carry in `data.monitor`. */

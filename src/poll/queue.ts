@@ -6,10 +6,10 @@
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, type DbHandle } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import { isLiveReread, type LiveRereadMessage } from "../live/reread-handoff.ts";
 import { isSweepRequest, type PollMessage, type PollQueueMessage } from "./dispatch.ts";
-import { rereadForMonitor } from "./live-reread.ts";
+import { rereadForMonitor } from "../live/rest-reread.ts";
 import { pollAccounts, readSummaries, type PollReport } from "./poll-accounts.ts";
 import { selectPollable } from "./pollable.ts";
 import { dispatchSweep } from "./sweep.ts";

@@ -7,7 +7,7 @@
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, withDb, type Db } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
-import { log } from "../log.ts";
+import { log } from "../util/log.ts";
 import type { AccountRow } from "../db/schema.ts";
 import {
   DEFAULT_INLINE_MAX,

@@ -1,6 +1,6 @@
 /**
  * The drawdown risk engine: pure rule math, no I/O. Runs unchanged in workerd and Node.
- * It implements the drawdown rule spec (risk-rules.md).
+ * It implements the drawdown rule spec (docs/rules.md).
  */
 export {
   BREACH_AT,

@@ -1,5 +1,5 @@
 /**
- * The rule parameters of risk-rules.md as a zod schema: field checks, the spec's defaults and
+ * The rule parameters of docs/rules.md as a zod schema: field checks, the spec's defaults and
  * the cross-field checks, with messages written for the operator who typed the JSON.
  * Field names are the admin API's snake_case.
  */
@@ -273,7 +273,7 @@ export const RuleParamsSchema = strictGroup({
   live_exit_pct: ruleFields.live_exit_pct.default(DEFAULT_LIVE_EXIT_PCT),
 })
   .superRefine(checkCrossFields)
-  .describe("The full drawdown rule parameters of one account (risk-rules.md).");
+  .describe("The full drawdown rule parameters of one account (docs/rules.md).");
 
 /** Resolved rule parameters: every field present. */
 export type RuleParams = z.output<typeof RuleParamsSchema>;

@@ -1,5 +1,5 @@
 /**
- * Named rule presets: approximations of public prop-firm rules (risk-rules.md, "Presets").
+ * Named rule presets: approximations of public prop-firm rules (docs/rules.md, "Presets").
  * Firms change their rules, so every field can be overridden when an account is created.
  * A preset holds everything except initial_balance, which is per account.
  */
@@ -18,7 +18,7 @@ export const PRESET_NAMES = [
 
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-/** The presets of version 1 (risk-rules.md, "Presets"), unchanged by version 2. */
+/** The presets of version 1 (docs/rules.md, "Presets"), unchanged by version 2. */
 export const PRESET_NAMES_V1 = [
   "ftmo-2step",
   "ftmo-1step",
@@ -79,7 +79,7 @@ export const PRESETS: Readonly<Record<PresetName, DeepReadonly<PresetRules>>> = 
     max_loss: { limit: 4, unit: "percent", mode: "eod_trailing", lock_at_initial: true },
     ...HYSTERESIS,
   }),
-  // Version 2 (risk-rules.md, "Presets, version 2").
+  // Version 2 (docs/rules.md, "Presets, version 2").
   "balance-trailing-style": preset({
     daily_loss: { limit: 4, unit: "percent", basis: "day_start" },
     daily_reference: "balance",

@@ -1,7 +1,7 @@
 /**
  * What the admin API accepts as an account's `rules`, and its resolution into the full
  * {@link RuleParams}: either a preset with initial_balance and deep-partial overrides, or the
- * full parameter set (admin-api.md, "Accounts").
+ * full parameter set (docs/api.md, "Accounts").
  */
 import { z } from "zod";
 import {

@@ -7,7 +7,7 @@
 /** How an account is watched: by the cron poller over REST, or on the shared Events socket. */
 export type MonitoringState = "polling" | "live";
 
-/** The two drawdown rules of risk-rules.md. */
+/** The two drawdown rules of docs/rules.md. */
 export type RuleName = "daily_loss" | "max_loss";
 
 /** Where a reading came from: a REST poll or a live event. */

@@ -170,7 +170,7 @@ async function run(
           });
         break;
       case "skewed_stamps": {
-        // A breaching figure stamped a day ahead or two days back: never applied (risk-rules.md
+        // A breaching figure stamped a day ahead or two days back: never applied (docs/rules.md
         // "Reading times"), so it neither breaches nor blinds the account.
         const a = pick(accounts);
         const at = pick([Date.now() + 86_400_000, Date.now() - 2 * 86_400_000]);

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { applyReading, toChange } from "../../src/accounts/outcome.ts";
+import { applyReading, toChange } from "../../src/domain/outcome.ts";
 import { writeChanges } from "../../src/accounts/write-changes.ts";
 import { accountAudit } from "../../src/db/schema.ts";
 import { initialState } from "../../src/risk/index.ts";

@@ -3,7 +3,7 @@
  * shard is `shardOf(id, LIVE_SHARDS)` (src/live/core/shard.ts); shard 0 keeps the name of the
  * former singleton, so `LIVE_SHARDS = 1` is the single monitor of before.
  */
-import { log } from "../../log.ts";
+import { log } from "../../util/log.ts";
 import type { LiveMonitor } from "../monitor.ts";
 import { parseShardCount, shardName, shardOf } from "../core/shard.ts";
 

@@ -6,10 +6,10 @@
  * per account.
  */
 import { inArray } from "drizzle-orm";
-import type { AccountChange } from "../../accounts/outcome.ts";
+import type { AccountChange } from "../../domain/outcome.ts";
 import { withDb } from "../../db/client.ts";
 import { accounts, type AccountRow } from "../../db/schema.ts";
-import { log } from "../../log.ts";
+import { log } from "../../util/log.ts";
 import type { RiskState } from "../../risk/index.ts";
 import type { SubscribeInput } from "../core/subscriptions.ts";
 import { monitorOfShard, shardCount } from "./address.ts";

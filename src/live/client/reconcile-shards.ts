@@ -13,7 +13,7 @@
 import { and, eq, gte, inArray } from "drizzle-orm";
 import { withDb } from "../../db/client.ts";
 import { accounts, type AccountRow } from "../../db/schema.ts";
-import { log } from "../../log.ts";
+import { log } from "../../util/log.ts";
 import { mapWithConcurrency } from "../../util/concurrency.ts";
 import type { SubscribeInput } from "../core/subscriptions.ts";
 import { monitorOfShard, shardCount } from "./address.ts";

@@ -5,7 +5,7 @@
  * the next batch). The Durable Object carries the answer out (monitor.ts); nothing here
  * touches storage, sockets or Postgres.
  */
-import { applyReading, type AppliedReading, type ReadingOutcome } from "../../accounts/outcome.ts";
+import { applyReading, type AppliedReading, type ReadingOutcome } from "../../domain/outcome.ts";
 import type { ReadingSource, RiskState } from "../../risk/index.ts";
 import { readingTimeVerdict } from "../../risk/reading-time.ts";
 import type { FrameItem } from "./parse-frame.ts";
@@ -120,7 +120,7 @@ export function readSubscription(
 const NOTHING: EventResult = { counts: [], action: "none" };
 
 /**
- * One frame item: route it (events-protocol.md "Routing"), drop it when stale (older than
+ * One frame item: route it (docs/wire-contract.md "Routing"), drop it when stale (older than
  * the newest event applied to its account), apply it, and decide the commit.
  * @param now epoch ms on the receive clock.
  */
@@ -140,7 +140,7 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   const route = table.route(item.keys);
   if (route.kind !== "found") return { ...NOTHING, counts: ["received", route.kind] };
   const sub = route.sub;
-  // risk-rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
+  // docs/rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
   if (item.ts !== undefined && readingTimeVerdict(item.ts, now) !== "ok")
     return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
   if (item.ts !== undefined && item.ts < sub.lastEventTs)

@@ -1,10 +1,10 @@
 /**
  * Events service frames, parsed once at the edge into a discriminated union
- * (events-protocol.md section 2). Liberal in what it accepts: one object or a batched array,
+ * (docs/wire-contract.md section 2). Liberal in what it accepts: one object or a batched array,
  * text or binary UTF-8, figures at the top level or under `data`, camelCase, snake_case or
  * PascalCase, numbers or numeric strings, epoch-ms or ISO timestamps. Never throws.
  */
-import { INVALID, isRecord, pickNumber, pickString, spellings } from "../../mtapi/fields.ts";
+import { INVALID, isRecord, pickNumber, pickString, spellings } from "../../domain/wire-fields.ts";
 import { toEpochMs } from "../../risk/reading-time.ts";
 
 /** The keys an event may be routed by, in routing order. */

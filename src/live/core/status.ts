@@ -1,4 +1,4 @@
-/** The live monitor's figures, as `GET /v1/monitor` shows them (admin-api.md). */
+/** The live monitor's figures, as `GET /v1/monitor` shows them (docs/api.md). */
 import type { LinkStatus } from "./connection.ts";
 import { healthOf, type Coverage, type HealthReason } from "./health.ts";
 import type { LagFigures } from "./lag.ts";

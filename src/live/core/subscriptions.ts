@@ -1,6 +1,6 @@
 /**
  * The live monitor's in-memory subscription table and the routing of events to it
- * (events-protocol.md "Routing"): by session_id, then login+server, then account_id, using
+ * (docs/wire-contract.md "Routing"): by session_id, then login+server, then account_id, using
  * only the first key the event carries. An event that names no key is unroutable; one whose
  * key matches no subscription is unsubscribed. Neither is ever applied to another account.
  */
@@ -152,7 +152,7 @@ export class SubscriptionTable {
   }
 }
 
-/** The subscribe frame of an account (events-protocol.md: `login` is sent as a string). */
+/** The subscribe frame of an account (docs/wire-contract.md: `login` is sent as a string). */
 export function subscribeFrame(
   action: "subscribe" | "unsubscribe",
   s: { login: string; server: string; sessionId: string },

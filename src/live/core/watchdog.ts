@@ -31,7 +31,7 @@ export function quietSubscriptions(
 
 /**
  * Rolls over the trading day of every subscription whose day ended by `now` (epoch ms) and
- * marks it unheard of, so the watchdog reads it fresh at the boundary (risk-rules.md "Day
+ * marks it unheard of, so the watchdog reads it fresh at the boundary (docs/rules.md "Day
  * boundary"). Returns the rolled subscriptions (the caller persists their state) and those
  * whose rules could not be evaluated (one broken account never stops the others).
  */
@@ -64,7 +64,7 @@ export interface RereadPlan {
 
 /**
  * Splits the quiet accounts (longest quiet first): up to `max` are re-read by this heartbeat;
- * the rest go to the poll Queue (events-protocol.md: every quiet account re-read within 30 s,
+ * the rest go to the poll Queue (docs/wire-contract.md: every quiet account re-read within 30 s,
  * however many), except those handed off less than `staleMs` ago and not heard of since
  * (`handedAt`: account id -> epoch ms), which the Queue has in hand already.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { distanceToFloor } from "../../../src/accounts/present.ts";
-import type { AccountMetrics } from "../../../src/db/metrics.ts";
+import { distanceToFloor } from "../../../src/http/present.ts";
+import type { AccountMetrics } from "../../../src/domain/metrics.ts";
 
 const metrics = (equity: number, daily_floor: number, max_floor: number) =>
   ({ equity, daily_floor, max_floor }) as AccountMetrics;

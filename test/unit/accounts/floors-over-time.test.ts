@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { floorsOverTime } from "../../../src/accounts/floors-over-time.ts";
-import type { AccountMetrics } from "../../../src/db/metrics.ts";
+import { floorsOverTime } from "../../../src/domain/floors-over-time.ts";
+import type { AccountMetrics } from "../../../src/domain/metrics.ts";
 import { resolveRules } from "../../../src/risk/index.ts";
 
 function rules(preset: string) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { accountEventAlerts, problemAlerts } from "../../../src/alerts/account-events.ts";
-import type { AccountChange } from "../../../src/accounts/outcome.ts";
+import { accountEventAlerts, problemAlerts } from "../../../src/domain/account-alerts.ts";
+import type { AccountChange } from "../../../src/domain/outcome.ts";
 
 const ref = { id: 1, login: "100", server: "S", label: null, prev_problem: null };
 const usage = { daily: 97.5, max: 40, overall: 97.5 };

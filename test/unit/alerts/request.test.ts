@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import type { MessagePayload } from "../../../src/alerts/events.ts";
+import type { MessagePayload } from "../../../src/domain/alert-events.ts";
 import { buildRequest } from "../../../src/alerts/request.ts";
 import { newSecret } from "../../../src/alerts/secret.ts";
 import { slackText } from "../../../src/alerts/slack.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildEvidence, eventCause, maskSecrets } from "../../../src/accounts/evidence.ts";
-import { presentAudit } from "../../../src/accounts/audit.ts";
+import { buildEvidence, eventCause, maskSecrets } from "../../../src/domain/breach-evidence.ts";
+import { presentAudit } from "../../../src/domain/audit.ts";
 import { generateKey, lastUsedIsStale, sha256Hex } from "../../../src/http/key-store.ts";
 import { annotateRoles, openApiPath, roleAllows, roleFor } from "../../../src/http/role-table.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { figuresChange } from "../../../src/accounts/outcome.ts";
+import { figuresChange } from "../../../src/domain/outcome.ts";
 import { postgresWrite } from "../../../src/live/postgres-write.ts";
 import { liveSub } from "./fixtures.ts";
 

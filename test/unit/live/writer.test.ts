@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figuresChange, type AccountChange } from "../../../src/accounts/outcome.ts";
+import { figuresChange, type AccountChange } from "../../../src/domain/outcome.ts";
 import type { WriteResult } from "../../../src/accounts/write-changes.ts";
 import {
   METRICS_FLUSH_MS,

@@ -7,7 +7,7 @@ import {
   pickString,
   spellings,
   toFiniteNumber,
-} from "../../../src/mtapi/fields.ts";
+} from "../../../src/domain/wire-fields.ts";
 
 describe("spellings", () => {
   it("gives the camelCase, PascalCase and snake_case forms of a name", () => {

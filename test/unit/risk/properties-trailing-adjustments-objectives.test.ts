@@ -1,4 +1,4 @@
-/** fast-check properties of the version 2 modes (risk-rules.md, "Version 2"). */
+/** fast-check properties of the version 2 modes (docs/rules.md, "Version 2"). */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

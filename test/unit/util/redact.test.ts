@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactUrl } from "../../../src/util/redact.ts";
+import { redactUrl } from "../../../src/domain/redact.ts";
 
 describe("redactUrl", () => {
   it("masks user info and secret-looking query values, and leaves the rest", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, api, expectError } from "./helpers.ts";
 
-/** The contract's paths (admin-api.md), as OpenAPI names them: the document has at least these. */
+/** The contract's paths (docs/api.md), as OpenAPI names them: the document has at least these. */
 const CONTRACT_PATHS: Record<string, string[]> = {
   "/health": ["get"],
   "/v1/accounts": ["get", "post"],

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { AccountMetrics } from "../../../src/db/metrics.ts";
+import type { AccountMetrics } from "../../../src/domain/metrics.ts";
 import { accountAdjustments, accounts, readings } from "../../../src/db/schema.ts";
 import { createTestAccounts, withTestDb } from "../helpers.ts";
 import { api, expectError } from "./helpers.ts";

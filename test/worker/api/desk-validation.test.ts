@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIT_ACTIONS } from "../../../src/accounts/audit.ts";
+import { AUDIT_ACTIONS } from "../../../src/domain/audit.ts";
 import { api, createViaApi, expectError } from "./helpers.ts";
 
 let accountId = 0;

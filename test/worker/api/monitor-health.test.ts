@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { figuresChange } from "../../../src/accounts/outcome.ts";
+import { figuresChange } from "../../../src/domain/outcome.ts";
 import { monitorFor } from "../../../src/live/client/address.ts";
 import { initialState } from "../../../src/risk/index.ts";
 import { createTestAccount, getAccount } from "../helpers.ts";

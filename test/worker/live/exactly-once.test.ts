@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { applyReading, toChange } from "../../../src/accounts/outcome.ts";
+import { applyReading, toChange } from "../../../src/domain/outcome.ts";
 import { accountAudit, accounts, readings } from "../../../src/db/schema.ts";
 import { postgresWrite } from "../../../src/live/postgres-write.ts";
 import { PostgresWriter, type OutboxEntry, type WriterHost } from "../../../src/live/writer.ts";

@@ -1,5 +1,5 @@
 /**
- * monitor.degraded / monitor.recovered (spec/webhooks.md): a health change of the monitor is
+ * monitor.degraded / monitor.recovered (docs/alerts.md): a health change of the monitor is
  * announced once, kept across a database outage, and delivered signed to a receiver.
  */
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";

@@ -1,5 +1,5 @@
 /**
- * Version 2 rule parameters through the real live monitor (risk-rules.md, "Version 2"): for
+ * Version 2 rule parameters through the real live monitor (docs/rules.md, "Version 2"): for
  * each new parameter, an account created through the API with it is subscribed to a fresh
  * monitor, Events frames go through the simulator, and the floors, usage and marks the
  * monitor wrote to Postgres are checked against the spec's figures (E6-E12 where one applies).

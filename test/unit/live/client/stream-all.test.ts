@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyReading } from "../../../../src/accounts/outcome.ts";
+import { applyReading } from "../../../../src/domain/outcome.ts";
 import { rulesFor, streamingRules, streamsAll } from "../../../../src/live/client/stream-all.ts";
 import { resolveRules } from "../../../../src/risk/index.ts";
 
