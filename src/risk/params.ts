@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isIanaTimeZone } from "./time-zone.ts";
+import { TradeRulesSchema } from "./trade-rules/params.ts";
 
 export const LIMIT_UNITS = ["percent", "amount"] as const;
 export const DAILY_LOSS_BASES = ["initial_balance", "day_start"] as const;
@@ -269,6 +270,8 @@ export const RuleParamsSchema = strictGroup({
   currency_digits: ruleFields.currency_digits.optional(),
   warn_at_pct: ruleFields.warn_at_pct.optional(),
   objectives: ObjectivesSchema.optional(),
+  /** Version 3: rules on positions and closed trades (docs/trades.md); absent, none apply. */
+  trade_rules: TradeRulesSchema.optional(),
   live_enter_pct: ruleFields.live_enter_pct.default(DEFAULT_LIVE_ENTER_PCT),
   live_exit_pct: ruleFields.live_exit_pct.default(DEFAULT_LIVE_EXIT_PCT),
 })

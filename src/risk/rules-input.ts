@@ -20,6 +20,7 @@ import {
   isPresetName,
 } from "./presets.ts";
 import { canonicalTimeZone } from "./time-zone.ts";
+import { TradeRulesSchema } from "./trade-rules/params.ts";
 
 /** A problem with the rules an operator sent; `path` is dotted, relative to `rules`. */
 export interface RulesIssue {
@@ -65,6 +66,7 @@ export const PresetRulesInputSchema = strictGroup({
   currency_digits: ruleFields.currency_digits.optional(),
   warn_at_pct: ruleFields.warn_at_pct.optional(),
   objectives: ObjectivesSchema.optional(),
+  trade_rules: TradeRulesSchema.optional(),
   live_enter_pct: ruleFields.live_enter_pct.optional(),
   live_exit_pct: ruleFields.live_exit_pct.optional(),
 })
