@@ -27,6 +27,8 @@ import {
   READING_SOURCES,
 } from "../domain/vocabulary.ts";
 import type { AccountMetrics } from "../domain/metrics.ts";
+import { NEWS_IMPACTS, SEVERITIES } from "../risk/trade-rules/index.ts";
+import { TRADE_KINDS, TRADE_STATES } from "../domain/trades/orders.ts";
 
 export {
   ACCOUNT_PROBLEMS,
@@ -131,12 +133,104 @@ export const violations = pgTable(
     rulesVersion: integer("rules_version"),
     /** What explains the breach, kept at breach time (see src/accounts/evidence.ts). */
     evidence: jsonb("evidence").$type<ViolationEvidence>(),
+    /** `hard` fails the account; `soft` (trade rules) is recorded and leaves it active (docs/trades.md). */
+    severity: text("severity", { enum: SEVERITIES }).notNull().default("hard"),
+    /** The ticket behind a trade-rule violation; null for the loss rules and account-wide ones. */
+    ticket: bigint("ticket", { mode: "number" }),
   },
   (t) => [
     uniqueIndex("violations_account_rule_period_key").on(t.accountId, t.rule, t.period),
     index("violations_detected_idx").on(t.detectedAt, t.id),
+    index("violations_severity_detected_idx").on(t.severity, t.detectedAt, t.id),
+    index("violations_account_ticket_idx")
+      .on(t.accountId, t.ticket)
+      .where(sql`${t.ticket} is not null`),
+    check("violations_severity_check", sql`${t.severity} in ('hard', 'soft')`),
   ],
 );
+
+/**
+ * Positions, pending orders and balance operations read from MTAPI (docs/trades.md,
+ * "Ingest"). One row per (account, ticket, open time): a ticket the broker reuses later is a
+ * new trade. Times are UTC (broker server time converted).
+ */
+export const trades = pgTable(
+  "trades",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    ticket: bigint("ticket", { mode: "number" }).notNull(),
+    symbol: text("symbol").notNull(),
+    /** The bridge's `orderType`: Buy, Sell, BuyLimit, ..., Balance. */
+    orderType: text("order_type").notNull(),
+    kind: text("kind", { enum: TRADE_KINDS }).notNull(),
+    /** `open`, `closed`, or `vanished` (left the open list with no close seen yet). */
+    state: text("state", { enum: TRADE_STATES }).notNull(),
+    lots: doublePrecision("lots").notNull(),
+    openTime: timestamp("open_time", { withTimezone: true, mode: "date" }).notNull(),
+    openPrice: doublePrecision("open_price"),
+    closeTime: timestamp("close_time", { withTimezone: true, mode: "date" }),
+    closePrice: doublePrecision("close_price"),
+    stopLoss: doublePrecision("stop_loss").notNull().default(0),
+    takeProfit: doublePrecision("take_profit").notNull().default(0),
+    profit: doublePrecision("profit").notNull().default(0),
+    swap: doublePrecision("swap").notNull().default(0),
+    commission: doublePrecision("commission").notNull().default(0),
+    /** The first time a stop loss was seen on it; null when never. */
+    stopLossSeenAt: timestamp("stop_loss_seen_at", { withTimezone: true, mode: "date" }),
+    /** `event`, `opened` (OpenedOrders) or `history` (OrderHistory): who wrote it last. */
+    source: text("source").notNull(),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("trades_account_ticket_open_key").on(t.accountId, t.ticket, t.openTime),
+    index("trades_account_state_open_idx").on(t.accountId, t.state, t.openTime, t.id),
+    index("trades_close_time_idx").on(t.closeTime),
+    check("trades_kind_check", sql`${t.kind} in ('position', 'pending', 'balance')`),
+    check("trades_state_check", sql`${t.state} in ('open', 'closed', 'vanished')`),
+  ],
+);
+
+/** Per account: how far order history has been read, and the ingest's bad-input counters. */
+export const tradeSync = pgTable("trade_sync", {
+  accountId: integer("account_id")
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: "cascade" }),
+  /** Order history is read from here (less an overlap) next time. */
+  historyTo: timestamp("history_to", { withTimezone: true, mode: "date" }),
+  /** Bad or odd input seen so far, by reason (counted, never fatal). */
+  counts: jsonb("counts").$type<Record<string, number>>().notNull().default({}),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/** The firm's economic calendar (docs/trades.md, "Calendar"). */
+export const calendarEvents = pgTable(
+  "calendar_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+    currency: text("currency").notNull(),
+    impact: text("impact", { enum: NEWS_IMPACTS }).notNull(),
+    title: text("title").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("calendar_events_at_currency_title_key").on(t.at, t.currency, t.title),
+    check("calendar_events_impact_check", sql`${t.impact} in ('low', 'medium', 'high')`),
+  ],
+);
+
+/** Symbol -> currencies overrides of the news rule (`US30`: `["USD"]`). */
+export const calendarSymbols = pgTable("calendar_symbols", {
+  symbol: text("symbol").primaryKey(),
+  currencies: jsonb("currencies").$type<string[]>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
 
 /**
  * Equity history for charts and evidence. Thinned as it ages by the cron
@@ -400,6 +494,8 @@ export type AccountRow = typeof accounts.$inferSelect;
 export type AccountAdjustmentRow = typeof accountAdjustments.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
 export type ViolationRow = typeof violations.$inferSelect;
+export type TradeRow = typeof trades.$inferSelect;
+export type CalendarEventRow = typeof calendarEvents.$inferSelect;
 export type AuditRow = typeof accountAudit.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RulesVersionRow = typeof accountRules.$inferSelect;
