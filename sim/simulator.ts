@@ -12,6 +12,7 @@ import type { Mix, Shape } from "./events.ts";
 import { sendJson, Timers } from "./http.ts";
 import { Hub } from "./hub.ts";
 import { handleMtapi, type MtapiHost } from "./mtapi.ts";
+import { handleOrders, OrderBook } from "./orders.ts";
 import { Publisher } from "./publisher.ts";
 import { mulberry32 } from "./random.ts";
 import { emptyRestState, type SimState } from "./state.ts";
@@ -134,8 +135,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (config.walk !== before.walk || config.tickMs !== before.tickMs) restartWalk();
     return config;
   };
+  const orderBook = new OrderBook();
   const reset = () => {
     book.clear();
+    orderBook.clear();
     hub.reset();
     publisher.reset();
     rest = emptyRestState();
@@ -176,6 +179,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sim");
+    if (await handleOrders(req, res, url, { book, publisher, now: Date.now }, orderBook)) return;
     if (await handleControl(req, res, url, control)) return;
     if (await handleMtapi(req, res, url, mtapi)) return;
     if (url.pathname === "/") {

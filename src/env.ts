@@ -17,6 +17,8 @@ interface Secrets {
   SECRETS_KEY_PREVIOUS?: string;
   /** Up to this many pollable accounts the cron polls inline instead of queueing (default 100). */
   POLL_INLINE_MAX?: string;
+  /** Broker server clocks: JSON of server name (or `*`) to minutes east of UTC (docs/trades.md, "Broker time"). */
+  BROKER_UTC_OFFSETS?: string;
   /** Local runs only (`npm run dev`, tests): `1` lets webhooks call loopback `http://` URLs. */
   ALLOW_LOOPBACK_WEBHOOKS?: string;
 }

@@ -186,6 +186,8 @@ export interface ViolationFilter {
   accountId?: number | undefined;
   /** Only violations detected at or after this time. */
   since?: Date | undefined;
+  /** Only `hard` or only `soft` (docs/trades.md, "Severity"). */
+  severity?: "hard" | "soft" | undefined;
   beforeId?: number | undefined;
   limit: number;
 }
@@ -195,6 +197,7 @@ export async function listViolations(db: Db, f: ViolationFilter): Promise<Violat
   const where: SQL[] = [];
   if (f.accountId !== undefined) where.push(eq(violations.accountId, f.accountId));
   if (f.since) where.push(gte(violations.detectedAt, f.since));
+  if (f.severity) where.push(eq(violations.severity, f.severity));
   if (f.beforeId !== undefined) where.push(lt(violations.id, f.beforeId));
   return db
     .select()

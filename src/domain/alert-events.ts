@@ -2,6 +2,7 @@
  * The alert events of docs/alerts.md and the shape of each one's `data`. Pure: the types,
  * the list of names the API accepts, and the message body every endpoint receives.
  */
+import type { TradeJson } from "./evidence.ts";
 
 /** Every event type an endpoint can subscribe to. */
 export const EVENT_TYPES = [
@@ -50,6 +51,12 @@ export interface EventData {
       usage: number;
       source: string;
       detected_at: string;
+      /** `hard` fails the account, `soft` leaves it active (docs/trades.md, "Severity"). */
+      severity?: "hard" | "soft";
+      /** The ticket behind a trade-rule violation. */
+      ticket?: number | null;
+      /** The trade behind a trade-rule violation. */
+      trade?: TradeJson | null;
     };
   };
   "account.warning": {

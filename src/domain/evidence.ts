@@ -35,7 +35,28 @@ export interface EvidenceReading {
  */
 export type BreachCause =
   | { kind: "rest"; request: string; answer: unknown; received_at: string }
-  | { kind: "event"; event: unknown; received_at: string };
+  | { kind: "event"; event: unknown; received_at: string }
+  /** A trade rule (docs/trades.md, "Severity"): the trade behind it and the rule's figures. */
+  | { kind: "trade"; trade: TradeJson | null; detail: unknown; received_at: string };
+
+/** A trade as the API and the evidence show it (docs/trades.md, "API"). Times ISO-8601 UTC. */
+export interface TradeJson {
+  ticket: number;
+  symbol: string;
+  side: string;
+  kind: string;
+  state: string;
+  lots: number;
+  open_time: string;
+  open_price: number | null;
+  close_time: string | null;
+  close_price: number | null;
+  stop_loss: number;
+  take_profit: number;
+  profit: number;
+  swap: number;
+  commission: number;
+}
 
 export interface ViolationEvidence {
   /** The rules version in force; null when the writer did not know it. */

@@ -86,6 +86,7 @@ export const accountHistoryApi = newApi()
     const rows = await listViolations(c.var.db, {
       accountId: id,
       since: q.since,
+      severity: q.severity,
       beforeId: decodeCursor("violations", q.cursor),
       limit: q.limit,
     });

@@ -69,5 +69,7 @@ export function presentViolation(row: ViolationRow): ViolationJson {
     source: row.source as ViolationJson["source"],
     detected_at: row.detectedAt.toISOString(),
     rules_version: row.rulesVersion ?? null,
+    severity: row.severity,
+    ticket: row.ticket === null ? null : Number(row.ticket),
   };
 }

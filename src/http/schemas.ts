@@ -12,6 +12,7 @@ import {
   READING_SOURCES,
 } from "../db/schema.ts";
 import { PRESET_NAMES, RuleParamsSchema, RulesInputSchema } from "../risk/index.ts";
+import { SEVERITIES, TRADE_RULE_NAMES } from "../risk/trade-rules/index.ts";
 
 /** Postgres `integer` ids: anything larger would be a database error rather than a 400. */
 const INT_MAX = 2_147_483_647;
@@ -307,8 +308,17 @@ export const ViolationSchema = z
   .object({
     id: id(),
     account_id: id(),
-    rule: z.enum(["daily_loss", "max_loss"]),
-    period: z.string().openapi({ description: "Trading day YYYY-MM-DD, or lifetime." }),
+    rule: z.enum(["daily_loss", "max_loss", ...TRADE_RULE_NAMES]),
+    period: z.string().openapi({
+      description:
+        "Trading day YYYY-MM-DD, or lifetime; for trade rules the trade (ticket@open time) or period (docs/trades.md).",
+    }),
+    severity: z.enum(SEVERITIES).openapi({
+      description: "hard fails the account; soft is recorded and leaves it active.",
+    }),
+    ticket: z.number().int().nullable().openapi({
+      description: "The ticket behind a trade-rule violation; null otherwise.",
+    }),
     equity: z.number(),
     floor: z.number(),
     usage: z.number(),
@@ -331,6 +341,7 @@ export const sinceField = queryTime().optional().openapi({
 
 export const AccountViolationsQuerySchema = z.object({
   since: sinceField,
+  severity: z.enum(SEVERITIES).optional().openapi({ description: "Only hard or only soft." }),
   limit: limitField,
   cursor: cursorField,
 });

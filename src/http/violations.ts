@@ -62,6 +62,7 @@ export const violationsApi = newApi()
     const rows = await listViolations(c.var.db, {
       accountId: q.account_id,
       since: q.since,
+      severity: q.severity,
       beforeId: decodeCursor("violations", q.cursor),
       limit: q.limit,
     });

@@ -18,6 +18,8 @@ import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summar
 import { streamingRules } from "../live/client/stream-all.ts";
 import { log } from "../util/log.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
+import type { BrokerClock } from "../domain/trades/broker-time.ts";
+import { pollTrades } from "./trades.ts";
 
 /** What a poll did, as `POST /v1/poll` reports it. */
 export interface PollReport {
@@ -39,6 +41,8 @@ export interface PollOptions {
   now?: () => number;
   /** `STREAM_ALL`: judge with the hysteresis band at 0/0, so every account enters live. */
   streamAll?: boolean;
+  /** Broker server time of order times (docs/trades.md, "Broker time"); default UTC. */
+  brokerClock?: BrokerClock;
   /** Called with the accounts that entered live monitoring (their update landed). */
   onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
 }
@@ -154,6 +158,17 @@ export async function pollAccounts(
       entered.map((r) => entering.get(r.id)!),
     );
   }
+  // Trades after the equity write: an account with trade rules has its orders read, stored
+  // and judged (docs/trades.md, "When rules are judged"); a failure here is logged, never the poll's.
+  const trades = await pollTrades(db, rows, {
+    mtapiUrl: opts.mtapiUrl,
+    now,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.fetcher !== undefined ? { fetcher: opts.fetcher } : {}),
+    ...(opts.brokerClock !== undefined ? { clock: opts.brokerClock } : {}),
+  });
+  report.violations += trades.violations;
+  if (trades.accounts > 0) log("trades:polled", { ...trades });
   report.duration_ms = now() - started;
   return report;
 }

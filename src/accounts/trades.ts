@@ -1,0 +1,272 @@
+/**
+ * SQL of trades (docs/trades.md, "Ingest"): a batch of observed orders upserted once per
+ * (account, ticket, open time), a close kept final and the first stop-loss sighting kept;
+ * vanished positions marked; bad-input counters and the history cursor in `trade_sync`; and
+ * what a judgement of an account's trades reads.
+ */
+import { and, desc, eq, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import {
+  calendarEvents,
+  calendarSymbols,
+  tradeSync,
+  trades,
+  violations,
+  type TradeRow,
+} from "../db/schema.ts";
+import type { TradeJson } from "../domain/evidence.ts";
+import type { OrderBatch } from "../domain/trades/batch.ts";
+import {
+  TRADE_RULE_NAMES,
+  violationKey,
+  type CalendarEvent,
+  type TradeRuleName,
+  type TradeView,
+} from "../risk/trade-rules/index.ts";
+
+/** How far back closed trades are judged again (the recorded set keeps it idempotent). */
+export const JUDGE_CLOSED_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** What one batch changed. */
+export interface IngestResult {
+  upserted: number;
+  vanished: number;
+}
+
+/**
+ * Writes a batch in one transaction: upserts, vanished marks, counters, and (for history) the
+ * cursor `historyTo`.
+ */
+export async function ingestBatch(
+  db: Db,
+  accountId: number,
+  batch: OrderBatch,
+  historyTo?: Date,
+): Promise<IngestResult> {
+  return db.transaction(async (tx) => {
+    const upserted = await upsertTrades(tx, accountId, batch);
+    const vanished = batch.openKeys === null ? 0 : await markVanished(tx, accountId, batch);
+    await bumpSync(tx, accountId, batch.counts, historyTo);
+    return { upserted, vanished };
+  });
+}
+
+async function upsertTrades(tx: Tx, accountId: number, batch: OrderBatch): Promise<number> {
+  if (batch.upserts.length === 0) return 0;
+  const rows = batch.upserts.map((u) => ({
+    ticket: u.ticket,
+    symbol: u.symbol,
+    order_type: u.orderType,
+    kind: u.kind,
+    state: u.state,
+    lots: u.lots,
+    open_time: new Date(u.openMs).toISOString(),
+    open_price: u.openPrice,
+    close_time: u.closeMs === null ? null : new Date(u.closeMs).toISOString(),
+    close_price: u.closePrice,
+    stop_loss: u.stopLoss,
+    take_profit: u.takeProfit,
+    profit: u.profit,
+    swap: u.swap,
+    commission: u.commission,
+    stop_loss_seen_at: u.stopLossSeenMs === null ? null : new Date(u.stopLossSeenMs).toISOString(),
+    source: u.source,
+  }));
+  // A closed row is final: an open sighting (a late event, a stale open list) never reopens
+  // it; a closed sighting always lands. The first stop-loss sighting is kept.
+  const result = await tx.execute(sql`
+    insert into ${trades} (account_id, ticket, symbol, order_type, kind, state, lots, open_time,
+      open_price, close_time, close_price, stop_loss, take_profit, profit, swap, commission,
+      stop_loss_seen_at, source)
+    select ${accountId}, r.ticket, r.symbol, r.order_type, r.kind, r.state, r.lots, r.open_time,
+      r.open_price, r.close_time, r.close_price, r.stop_loss, r.take_profit, r.profit, r.swap,
+      r.commission, r.stop_loss_seen_at, r.source
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+      ticket bigint, symbol text, order_type text, kind text, state text, lots float8,
+      open_time timestamptz, open_price float8, close_time timestamptz, close_price float8,
+      stop_loss float8, take_profit float8, profit float8, swap float8, commission float8,
+      stop_loss_seen_at timestamptz, source text)
+    on conflict (account_id, ticket, open_time) do update set
+      symbol = excluded.symbol, order_type = excluded.order_type, kind = excluded.kind,
+      state = excluded.state, lots = excluded.lots, open_price = excluded.open_price,
+      close_time = excluded.close_time, close_price = excluded.close_price,
+      stop_loss = excluded.stop_loss, take_profit = excluded.take_profit,
+      profit = excluded.profit, swap = excluded.swap, commission = excluded.commission,
+      stop_loss_seen_at = coalesce(${trades.stopLossSeenAt}, excluded.stop_loss_seen_at),
+      source = excluded.source, updated_at = now()
+    where ${trades.state} <> 'closed' or excluded.state = 'closed'`);
+  return result.rowCount ?? 0;
+}
+
+/** Open rows missing from a complete open list (and not closed by this batch) have vanished. */
+async function markVanished(tx: Tx, accountId: number, batch: OrderBatch): Promise<number> {
+  const present = [
+    ...batch.openKeys!,
+    ...batch.upserts
+      .filter((u) => u.state === "closed")
+      .map((u) => ({ ticket: u.ticket, openMs: u.openMs })),
+  ].map((k) => ({ ticket: k.ticket, open_time: new Date(k.openMs).toISOString() }));
+  const result = await tx.execute(sql`
+    update ${trades} t set state = 'vanished', updated_at = now()
+    where t.account_id = ${accountId} and t.state = 'open'
+      and not exists (
+        select 1 from jsonb_to_recordset(${JSON.stringify(present)}::jsonb)
+          as k(ticket bigint, open_time timestamptz)
+        where k.ticket = t.ticket and k.open_time = t.open_time)`);
+  return result.rowCount ?? 0;
+}
+
+async function bumpSync(
+  tx: Tx,
+  accountId: number,
+  counts: OrderBatch["counts"],
+  historyTo: Date | undefined,
+): Promise<void> {
+  const hasCounts = Object.keys(counts).length > 0;
+  if (!hasCounts && historyTo === undefined) return;
+  await tx.execute(sql`
+    insert into ${tradeSync} (account_id, history_to, counts)
+    values (${accountId}, ${historyTo?.toISOString() ?? null}, ${JSON.stringify(counts)}::jsonb)
+    on conflict (account_id) do update set
+      history_to = greatest(${tradeSync.historyTo}, excluded.history_to),
+      counts = (
+        select coalesce(jsonb_object_agg(k, coalesce((${tradeSync.counts}->>k)::int, 0)
+          + coalesce((excluded.counts->>k)::int, 0)), '{}'::jsonb)
+        from (select jsonb_object_keys(${tradeSync.counts} || excluded.counts) as k) keys),
+      updated_at = now()`);
+}
+
+/** Where order history should be read from next, or null before any read. */
+export async function historyCursor(db: Db, accountId: number): Promise<Date | null> {
+  const rows = await db
+    .select({ to: tradeSync.historyTo })
+    .from(tradeSync)
+    .where(eq(tradeSync.accountId, accountId));
+  return rows[0]?.to ?? null;
+}
+
+/** A stored trade as the API shows it. */
+export function presentTrade(row: TradeRow): TradeJson {
+  return {
+    ticket: Number(row.ticket),
+    symbol: row.symbol,
+    side: row.orderType,
+    kind: row.kind,
+    state: row.state,
+    lots: row.lots,
+    open_time: row.openTime.toISOString(),
+    open_price: row.openPrice,
+    close_time: row.closeTime?.toISOString() ?? null,
+    close_price: row.closePrice,
+    stop_loss: row.stopLoss,
+    take_profit: row.takeProfit,
+    profit: row.profit,
+    swap: row.swap,
+    commission: row.commission,
+  };
+}
+
+/** A stored trade as the rules read it; vanished ones and balance operations are left out. */
+export function tradeView(row: TradeRow): TradeView | null {
+  if (row.state === "vanished" || row.kind === "balance") return null;
+  return {
+    ticket: Number(row.ticket),
+    symbol: row.symbol,
+    kind: row.kind,
+    lots: row.lots,
+    openMs: row.openTime.getTime(),
+    closeMs: row.closeTime?.getTime() ?? null,
+    stopLoss: row.stopLoss,
+    profit: row.profit,
+    swap: row.swap,
+    commission: row.commission,
+    stopLossSeenMs: row.stopLossSeenAt?.getTime() ?? null,
+  };
+}
+
+/** What a judgement of one account's trades reads. */
+export interface JudgementInputs {
+  rows: TradeRow[];
+  views: TradeView[];
+  lastOpenMs: number | null;
+  recorded: Set<string>;
+  counts: Partial<Record<TradeRuleName, number>>;
+  calendar: CalendarEvent[];
+  symbols: Map<string, string[]>;
+}
+
+/**
+ * The account's open trades and those closed in the last {@link JUDGE_CLOSED_DAYS} days, its
+ * latest opening, the trade-rule violations already recorded (keys and counts per rule), and
+ * the calendar around those trades.
+ */
+export async function judgementInputs(
+  db: Db,
+  accountId: number,
+  nowMs: number,
+  withCalendar: boolean,
+): Promise<JudgementInputs> {
+  const since = new Date(nowMs - JUDGE_CLOSED_DAYS * DAY_MS);
+  const rows = await db
+    .select()
+    .from(trades)
+    .where(
+      and(
+        eq(trades.accountId, accountId),
+        or(
+          eq(trades.state, "open"),
+          and(isNotNull(trades.closeTime), gte(trades.closeTime, since)),
+        ),
+      ),
+    )
+    .orderBy(trades.openTime, trades.id)
+    .limit(5000);
+  const last = await db
+    .select({ at: trades.openTime })
+    .from(trades)
+    .where(and(eq(trades.accountId, accountId), eq(trades.kind, "position")))
+    .orderBy(desc(trades.openTime))
+    .limit(1);
+  const past = await db
+    .select({ rule: violations.rule, period: violations.period })
+    .from(violations)
+    .where(
+      and(eq(violations.accountId, accountId), inArray(violations.rule, [...TRADE_RULE_NAMES])),
+    );
+  const counts: Partial<Record<TradeRuleName, number>> = {};
+  for (const p of past)
+    counts[p.rule as TradeRuleName] = (counts[p.rule as TradeRuleName] ?? 0) + 1;
+  let calendar: CalendarEvent[] = [];
+  let symbols = new Map<string, string[]>();
+  if (withCalendar && rows.length > 0) {
+    const from = new Date(Math.min(...rows.map((r) => r.openTime.getTime())) - 3 * 3_600_000);
+    const events = await db
+      .select()
+      .from(calendarEvents)
+      .where(
+        and(gte(calendarEvents.at, from), lt(calendarEvents.at, new Date(nowMs + 3 * 3_600_000))),
+      );
+    calendar = events.map((e) => ({
+      atMs: e.at.getTime(),
+      currency: e.currency,
+      impact: e.impact,
+      title: e.title,
+    }));
+    const mapped = await db.select().from(calendarSymbols);
+    symbols = new Map(
+      mapped.map((m) => [m.symbol.toUpperCase(), m.currencies.map((c) => c.toUpperCase())]),
+    );
+  }
+  return {
+    rows,
+    views: rows.map(tradeView).filter((v): v is TradeView => v !== null),
+    lastOpenMs: last[0]?.at.getTime() ?? null,
+    recorded: new Set(past.map((p) => violationKey(p.rule, p.period))),
+    counts,
+    calendar,
+    symbols,
+  };
+}
