@@ -106,8 +106,12 @@ class DevStack {
     }
   }
 
+  /** The last lines of dev.ts's own output (wrangler's request lines left out). */
   tail(n = 40): string {
-    return this.output.slice(-n).join("\n");
+    return this.output
+      .filter((l) => !l.includes("[wrangler:info]"))
+      .slice(-n)
+      .join("\n");
   }
 
   async get<T>(path: string): Promise<T> {
