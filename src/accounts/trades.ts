@@ -7,6 +7,7 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import {
+  accounts,
   calendarEvents,
   calendarSymbols,
   tradeSync,
@@ -18,6 +19,7 @@ import type { TradeJson } from "../domain/evidence.ts";
 import type { OrderBatch } from "../domain/trades/batch.ts";
 import {
   TRADE_RULE_NAMES,
+  tradeKey,
   violationKey,
   type CalendarEvent,
   type TradeRuleName,
@@ -269,4 +271,71 @@ export async function judgementInputs(
     calendar,
     symbols,
   };
+}
+
+/** Filters of `GET /v1/accounts/{id}/trades`. */
+export interface TradeFilter {
+  accountId: number;
+  state?: TradeRow["state"] | undefined;
+  /** Opened at or after. */
+  since?: Date | undefined;
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** Up to `limit + 1` trades, newest first (by id). */
+export async function listTrades(db: Db, f: TradeFilter): Promise<TradeRow[]> {
+  const where = [eq(trades.accountId, f.accountId)];
+  if (f.state) where.push(eq(trades.state, f.state));
+  if (f.since) where.push(gte(trades.openTime, f.since));
+  if (f.beforeId !== undefined) where.push(lt(trades.id, f.beforeId));
+  return db
+    .select()
+    .from(trades)
+    .where(and(...where))
+    .orderBy(desc(trades.id))
+    .limit(f.limit + 1);
+}
+
+/**
+ * The ids of the violations each trade caused, by trade row id: those of the account naming
+ * its ticket whose period is the trade's key (a reused ticket's violations stay with their trade).
+ */
+export async function violationsOfTrades(
+  db: Db,
+  accountId: number,
+  rows: readonly TradeRow[],
+): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  if (rows.length === 0) return out;
+  const tickets = [...new Set(rows.map((r) => Number(r.ticket)))];
+  const found = await db
+    .select({ id: violations.id, ticket: violations.ticket, period: violations.period })
+    .from(violations)
+    .where(and(eq(violations.accountId, accountId), inArray(violations.ticket, tickets)))
+    .orderBy(violations.id);
+  for (const r of rows) {
+    const key = tradeKey({ ticket: Number(r.ticket), openMs: r.openTime.getTime() });
+    out.set(
+      r.id,
+      found.filter((v) => v.period === key || v.period.startsWith(`${key}/`)).map((v) => v.id),
+    );
+  }
+  return out;
+}
+
+/** Live accounts with trade rules (the cron judges their time-based rules), up to `limit`. */
+export async function liveAccountsWithTradeRules(db: Db, limit = 1000) {
+  return db
+    .select()
+    .from(accounts)
+    .where(
+      and(
+        eq(accounts.status, "active"),
+        eq(accounts.monitoringState, "live"),
+        sql`${accounts.rules} ? 'trade_rules'`,
+      ),
+    )
+    .orderBy(accounts.id)
+    .limit(limit);
 }

@@ -12,6 +12,8 @@ import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../util/log.ts";
 import { runPollerHealth } from "../poll/poller-health.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
+import { liveAccountsWithTradeRules } from "../accounts/trades.ts";
+import { judgeStoredTrades } from "../poll/trades.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -32,6 +34,15 @@ export async function scheduled(
       .catch((err: unknown) => log("poll:sweep_failed", {}, err))
       .then(() => runPollerHealth(env))
       .catch((err: unknown) => log("poll:health_failed", {}, err)),
+  );
+  // The timer of the time-based trade rules of live accounts (docs/trades.md, "When rules are
+  // judged"); polled accounts are judged by their poll.
+  ctx.waitUntil(
+    withDb(env, async (db) =>
+      judgeStoredTrades(db, await liveAccountsWithTradeRules(db), Date.now()),
+    )
+      .then((r) => r.accounts > 0 && log("trades:judged", { ...r }))
+      .catch((err: unknown) => log("trades:judge_failed", {}, err)),
   );
   ctx.waitUntil(
     withDb(env, (db) => thinReadings(db))

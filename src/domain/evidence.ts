@@ -44,8 +44,8 @@ export interface TradeJson {
   ticket: number;
   symbol: string;
   side: string;
-  kind: string;
-  state: string;
+  kind: "position" | "pending" | "balance";
+  state: "open" | "closed" | "vanished";
   lots: number;
   open_time: string;
   open_price: number | null;

@@ -7,7 +7,7 @@
 import { badRequest } from "./errors.ts";
 
 /** The lists that hand out cursors. */
-export type CursorKind = "accounts" | "violations" | "audit" | "deliveries";
+export type CursorKind = "accounts" | "violations" | "audit" | "deliveries" | "trades";
 
 const PREFIX = "v1";
 

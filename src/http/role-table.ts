@@ -39,6 +39,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "DELETE /v1/accounts/:id": "admin",
   "GET /v1/accounts/:id/rules": "viewer",
   "GET /v1/accounts/:id/violations": "viewer",
+  "GET /v1/accounts/:id/trades": "viewer",
   "GET /v1/accounts/:id/equity": "viewer",
   "POST /v1/accounts/:id/reset": "operator",
   "POST /v1/accounts/:id/live": "operator",

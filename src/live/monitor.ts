@@ -16,6 +16,7 @@ import { Readings } from "./readings.ts";
 import { HEARTBEAT_MS, Scheduler } from "./scheduler.ts";
 import { HealthAlerts, monitorName, postgresNotices } from "./health-alerts.ts";
 import { RereadHandoff, type LiveRereadMessage } from "./reread-handoff.ts";
+import { OrderHandoff, type TradeEventMessage } from "./order-handoff.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
@@ -31,6 +32,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly holdings: Holdings;
   private readonly healthAlerts: HealthAlerts;
   private readonly handoff: RereadHandoff;
+  private readonly orders: OrderHandoff;
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
   readonly settings = {
     staleMs: core.STALE_MS,
@@ -82,6 +84,7 @@ export class LiveMonitor extends DurableObject<Env> {
       writer: this.writer,
       counters: this.counters,
       soon: (at) => this.scheduler.soon(at),
+      onOrders: (accountId, orders, now) => this.orders.add(accountId, orders, now),
     });
     this.holdings = new Holdings({
       store: this.store,
@@ -93,6 +96,7 @@ export class LiveMonitor extends DurableObject<Env> {
     const name = monitorName(ctx.id, this.store);
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
     this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
+    this.orders = new OrderHandoff(env.POLL_QUEUE as Queue<TradeEventMessage> | undefined);
     // No network I/O inside blockConcurrencyWhile (docs/platform.md).
     void ctx.blockConcurrencyWhile(async () => {
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());

@@ -26,6 +26,8 @@ export interface ReadingsHost {
   counters: core.MonitorCounters;
   /** Wants the in-memory timer at `at` (epoch ms) or earlier (scheduler.ts). */
   soon(at: number | undefined): void;
+  /** Order data of a routed account, handed to the trades side (order-handoff.ts). */
+  onOrders?(accountId: number, orders: core.OrderPayload, now: number): void;
 }
 
 export class Readings {
@@ -53,10 +55,33 @@ export class Readings {
     }
   }
 
+  private handOrders(
+    keys: core.RouteKeys,
+    orders: core.OrderPayload,
+    sub: core.Subscription | undefined,
+    now: number,
+  ): void {
+    if (!this.h.onOrders) return;
+    let accountId = sub?.accountId;
+    if (accountId === undefined) {
+      const route = this.h.subs.route(keys);
+      if (route.kind === "found") accountId = route.sub.accountId;
+    }
+    if (accountId !== undefined) this.h.onOrders(accountId, orders, now);
+  }
+
   private onItem(item: core.FrameItem, now: number): void {
     const { counters } = this.h;
     const r = core.applyEvent(this.h.subs, item, now);
     core.addCounts(counters, r.counts);
+    // Orders never touch the equity path: routed and handed over as received (docs/trades.md).
+    if (
+      item.kind !== "ack" &&
+      item.kind !== "service_error" &&
+      item.kind !== "invalid" &&
+      item.orders
+    )
+      this.handOrders(item.keys, item.orders, r.subscription, now);
     if (item.kind === "service_error") {
       if (core.logWorthy(counters.service_errors))
         log("events:service_error", { message: item.message, count: counters.service_errors });

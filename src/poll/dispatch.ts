@@ -4,6 +4,7 @@
  * accounts in batches; the Worker's `queue()` handler polls each batch.
  */
 import type { LiveRereadMessage } from "../live/reread-handoff.ts";
+import type { TradeEventMessage } from "../live/order-handoff.ts";
 import { log } from "../util/log.ts";
 
 /** One queue message: a batch of accounts to poll. */
@@ -21,7 +22,7 @@ export interface SweepRequest {
 }
 
 /** Anything on the poll queue (and the live monitors' overflow re-reads, reread-handoff.ts). */
-export type PollQueueMessage = PollMessage | SweepRequest | LiveRereadMessage;
+export type PollQueueMessage = PollMessage | SweepRequest | LiveRereadMessage | TradeEventMessage;
 
 /** True for a full-sweep request, false for a batch of accounts. */
 export function isSweepRequest(body: PollQueueMessage): body is SweepRequest {

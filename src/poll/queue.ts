@@ -3,7 +3,10 @@
  * handling is idempotent: an account read since its sweep started (a redelivered message, or
  * an operator's poll) is not read again; violations are unique per period in any case.
  */
-import { brokerClockOf } from "./trades.ts";
+import { inArray } from "drizzle-orm";
+import { accounts } from "../db/schema.ts";
+import { isTradeEvent, type TradeEventMessage } from "../live/order-handoff.ts";
+import { brokerClockOf, ingestOrderEvent } from "./trades.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, type DbHandle } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -30,8 +33,13 @@ export async function handlePollBatch(
     isLiveReread(m.body),
   );
   if (rereads.length > 0) await runLiveRereads(rereads, env);
+  const tradeEvents = batch.messages.filter((m): m is Message<TradeEventMessage> =>
+    isTradeEvent(m.body),
+  );
+  if (tradeEvents.length > 0) await runTradeEvents(tradeEvents, env);
   const polls = batch.messages.filter(
-    (m): m is Message<PollMessage> => !isSweepRequest(m.body) && !isLiveReread(m.body),
+    (m): m is Message<PollMessage> =>
+      !isSweepRequest(m.body) && !isLiveReread(m.body) && !isTradeEvent(m.body),
   );
   if (polls.length === 0) return null;
   let handle: DbHandle | null = null;
@@ -58,7 +66,7 @@ export async function handlePollBatch(
     const summaries = await readSummaries(rows, opts);
     handle = openDb(env);
     const report = await pollAccounts(handle.db, rows, opts, summaries);
-    if (sweeps.length + rereads.length === 0) batch.ackAll();
+    if (sweeps.length + rereads.length + tradeEvents.length === 0) batch.ackAll();
     else for (const m of polls) m.ack();
     log("poll:batch", {
       messages: polls.length,
@@ -68,7 +76,7 @@ export async function handlePollBatch(
     return report;
   } catch (err) {
     log("poll:batch_failed", { messages: polls.length }, err);
-    if (sweeps.length + rereads.length === 0) batch.retryAll();
+    if (sweeps.length + rereads.length + tradeEvents.length === 0) batch.retryAll();
     else for (const m of polls) m.retry();
     return null;
   } finally {
@@ -85,6 +93,50 @@ async function runRequestedSweep(requests: readonly Message<PollQueueMessage>[],
   } catch (err) {
     log("poll:sweep_failed", { trigger: "queue" }, err);
     for (const m of requests) m.retry();
+  }
+}
+
+/**
+ * Order events of live accounts (src/live/order-handoff.ts), in the order they came: stored
+ * and judged, each message acked or retried on its own (ingest is idempotent).
+ */
+async function runTradeEvents(messages: readonly Message<TradeEventMessage>[], env: Env) {
+  const handle = openDb(env);
+  const clock = brokerClockOf(env);
+  try {
+    const ids = [...new Set(messages.map((m) => m.body.account_id))];
+    const rows = new Map(
+      (await handle.db.select().from(accounts).where(inArray(accounts.id, ids))).map((r) => [
+        r.id,
+        r,
+      ]),
+    );
+    for (const m of messages) {
+      const row = rows.get(m.body.account_id);
+      if (row === undefined) {
+        m.ack();
+        continue;
+      }
+      try {
+        const report = await ingestOrderEvent(
+          handle.db,
+          row,
+          {
+            update: m.body.update,
+            openedOrders: m.body.opened_orders,
+            receivedAt: m.body.received_at,
+          },
+          { clock },
+        );
+        if (report.violations > 0) log("trades:event", { account_id: row.id, ...report });
+        m.ack();
+      } catch (err) {
+        log("trades:event_failed", { account_id: row.id }, err);
+        m.retry();
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }
 

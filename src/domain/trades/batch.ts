@@ -35,7 +35,7 @@ const keyOf = (o: { ticket: number; openMs: number }): string => `${o.ticket}@${
  * there without a close time is counted `no_close_time` and skipped: history says nothing
  * about open trades). `openOrders` are open positions and pending orders, and `openComplete`
  * says whether they are the account's complete open list. A ticket seen twice with the same
- * open time is one trade (counted `duplicate`); a close always wins over an open sighting.
+ * open time is one trade (counted `duplicate` when twice in one list); a close always wins over an open sighting.
  */
 export function orderBatch(input: {
   openOrders?: unknown;
@@ -50,7 +50,9 @@ export function orderBatch(input: {
   const counts: OrderBatch["counts"] = {};
   const bump = (k: keyof OrderBatch["counts"]) => (counts[k] = (counts[k] ?? 0) + 1);
   const byKey = new Map<string, TradeUpsert>();
-  const put = (o: OrderRecord, closed: boolean) => {
+  // A ticket in both the update and the open list is expected; twice in one list is counted.
+  const seenIn = new Map<string, string>();
+  const put = (o: OrderRecord, closed: boolean, list: string) => {
     const state: TradeState =
       closed || o.closeMs !== null || o.kind === "balance" ? "closed" : "open";
     const row: TradeUpsert = {
@@ -62,8 +64,9 @@ export function orderBatch(input: {
     };
     const key = keyOf(o);
     const seen = byKey.get(key);
+    if (seenIn.get(key) === list) bump("duplicate");
+    seenIn.set(key, list);
     if (seen !== undefined) {
-      bump("duplicate");
       // A close is final: an open observation never replaces it.
       if (seen.state === "closed" && row.state !== "closed") return;
     }
@@ -87,7 +90,7 @@ export function orderBatch(input: {
       continue;
     }
     openKeys.push({ ticket: parsed.order.ticket, openMs: parsed.order.openMs });
-    put(parsed.order, false);
+    put(parsed.order, false, "open");
   }
   for (const raw of list(input.closedOrders) ?? []) {
     const parsed = parseOrder(raw, input.offsetMinutes);
@@ -99,14 +102,14 @@ export function orderBatch(input: {
       bump("no_close_time");
       continue;
     }
-    put(parsed.order, true);
+    put(parsed.order, true, "closed");
   }
   if (input.update) {
     const parsed = parseOrder(input.update.order, input.offsetMinutes);
     if (!parsed.ok) bump(parsed.reason);
     else {
       const t = input.update.type.toLowerCase();
-      put(parsed.order, t === "marketclose" || t === "pendingclose");
+      put(parsed.order, t === "marketclose" || t === "pendingclose", "update");
     }
   }
   return {

@@ -15,10 +15,26 @@ export interface RouteKeys {
   accountId?: number;
 }
 
+/**
+ * The order part of an `OrderUpdate` (docs/trades.md, "Ingest"), passed on as received: the
+ * trades side parses it off the equity path.
+ */
+export interface OrderPayload {
+  update?: unknown;
+  openedOrders?: unknown;
+}
+
 export type FrameItem =
-  | { kind: "event"; keys: RouteKeys; equity: number; balance?: number; ts?: number }
+  | {
+      kind: "event";
+      keys: RouteKeys;
+      equity: number;
+      balance?: number;
+      ts?: number;
+      orders?: OrderPayload;
+    }
   /** An account event of a type that carries no equity (e.g. `OrderUpdate`): counted, not applied. */
-  | { kind: "no_equity"; keys: RouteKeys; type: string }
+  | { kind: "no_equity"; keys: RouteKeys; type: string; orders?: OrderPayload }
   | { kind: "ack"; type: "subscribed" | "unsubscribed" }
   | { kind: "service_error"; message: string }
   | { kind: "invalid"; reason: string };
@@ -74,6 +90,17 @@ function readKeys(obj: Record<string, unknown>): RouteKeys {
   return keys;
 }
 
+/** `data.update` / `data.openedOrders` (any case), or undefined: two lookups on the common path. */
+function ordersOf(data: Record<string, unknown>): OrderPayload | undefined {
+  const update = data.update ?? data.Update;
+  const openedOrders = data.openedOrders ?? data.OpenedOrders ?? data.opened_orders;
+  if (update === undefined && openedOrders === undefined) return undefined;
+  const orders: OrderPayload = {};
+  if (update !== undefined) orders.update = update;
+  if (openedOrders !== undefined) orders.openedOrders = openedOrders;
+  return orders;
+}
+
 /** Parses one decoded JSON value that should be a single message object. */
 export function parseItem(value: unknown): FrameItem {
   if (!isRecord(value)) return { kind: "invalid", reason: "message is not a JSON object" };
@@ -110,13 +137,17 @@ export function parseItem(value: unknown): FrameItem {
   }
   if (equity === INVALID) return { kind: "invalid", reason: "equity is not a finite number" };
   if (balance === INVALID) return { kind: "invalid", reason: "balance is not a finite number" };
+  const orders = data ? ordersOf(data) : undefined;
   if (equity === undefined) {
     if (rawType === undefined)
       return { kind: "invalid", reason: "message has neither a type nor an equity" };
-    return { kind: "no_equity", keys, type: rawType };
+    const noEquity: FrameItem = { kind: "no_equity", keys, type: rawType };
+    if (orders !== undefined) noEquity.orders = orders;
+    return noEquity;
   }
   const item: FrameItem = { kind: "event", keys, equity };
   if (balance !== undefined) item.balance = balance;
+  if (orders !== undefined) item.orders = orders;
   const ts = readTs(value) ?? (data ? readTs(data) : undefined);
   if (ts !== undefined) item.ts = ts;
   return item;

@@ -104,7 +104,7 @@ describe("orderBatch", () => {
       state: "closed",
       closeMs: utc("2026-12-04T09:20:00"),
     });
-    expect(batch.counts).toEqual({ duplicate: 2 });
+    expect(batch.counts).toEqual({ duplicate: 1 });
   });
 
   it("a reused ticket with another open time is another trade", () => {

@@ -1,0 +1,74 @@
+/**
+ * Order events handed from the live monitor to the trades side (docs/trades.md, "When rules
+ * are judged"): each `OrderUpdate`'s order data goes to the poll Queue as a `trade_event`
+ * message, batched per frame burst, so the equity path never waits on trades. The consumer
+ * (src/poll/queue.ts) stores the orders and judges the account's trade rules.
+ */
+import { log } from "../util/log.ts";
+import type { OrderPayload } from "./core/parse-frame.ts";
+
+/** A poll Queue message: one account's order event, as received. */
+export interface TradeEventMessage {
+  trade_event: true;
+  account_id: number;
+  /** Epoch ms the event was received. */
+  received_at: number;
+  update?: unknown;
+  opened_orders?: unknown;
+}
+
+/** True for a `trade_event` message. */
+export function isTradeEvent(body: unknown): body is TradeEventMessage {
+  return (body as Partial<TradeEventMessage> | null)?.trade_event === true;
+}
+
+/** Queue messages are limited to 128 KB; a larger open list is left for the REST read. */
+export const MAX_MESSAGE_CHARS = 100_000;
+/** Messages per `sendBatch` (the platform's limit). */
+const PER_SEND = 100;
+
+export class OrderHandoff {
+  private readonly queue: Pick<Queue<TradeEventMessage>, "sendBatch"> | undefined;
+  private pending: Array<{ body: TradeEventMessage }> = [];
+  private flushing: Promise<void> | null = null;
+  /** Handed over, dropped (no queue, or a failed send), and open lists left out for size. */
+  readonly counts = { handed: 0, dropped: 0, trimmed: 0 };
+
+  constructor(queue: Pick<Queue<TradeEventMessage>, "sendBatch"> | undefined) {
+    this.queue = queue;
+  }
+
+  /** Queues one event's orders; the send happens after the current frame (one batch). */
+  add(accountId: number, orders: OrderPayload, now: number): void {
+    if (!this.queue) {
+      this.counts.dropped++;
+      return;
+    }
+    const body: TradeEventMessage = { trade_event: true, account_id: accountId, received_at: now };
+    if (orders.update !== undefined) body.update = orders.update;
+    if (orders.openedOrders !== undefined) body.opened_orders = orders.openedOrders;
+    if (JSON.stringify(body).length > MAX_MESSAGE_CHARS) {
+      delete body.opened_orders;
+      this.counts.trimmed++;
+    }
+    this.pending.push({ body });
+    this.flushing ??= Promise.resolve().then(() => this.flush());
+  }
+
+  /** Sends what is pending (also awaited by tests). */
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = null;
+    for (let i = 0; i < batch.length; i += PER_SEND) {
+      const part = batch.slice(i, i + PER_SEND);
+      try {
+        await this.queue!.sendBatch(part);
+        this.counts.handed += part.length;
+      } catch (err) {
+        this.counts.dropped += part.length;
+        log("monitor:orders_handoff_failed", { events: part.length }, err);
+      }
+    }
+  }
+}
