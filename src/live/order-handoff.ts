@@ -27,14 +27,19 @@ export const MAX_MESSAGE_CHARS = 100_000;
 /** Messages per `sendBatch` (the platform's limit). */
 const PER_SEND = 100;
 
+/** What the handoff needs of a Queue binding (kept platform-free for the Node tests). */
+export interface TradeEventSender {
+  sendBatch(messages: ReadonlyArray<{ body: TradeEventMessage }>): Promise<unknown>;
+}
+
 export class OrderHandoff {
-  private readonly queue: Pick<Queue<TradeEventMessage>, "sendBatch"> | undefined;
+  private readonly queue: TradeEventSender | undefined;
   private pending: Array<{ body: TradeEventMessage }> = [];
   private flushing: Promise<void> | null = null;
   /** Handed over, dropped (no queue, or a failed send), and open lists left out for size. */
   readonly counts = { handed: 0, dropped: 0, trimmed: 0 };
 
-  constructor(queue: Pick<Queue<TradeEventMessage>, "sendBatch"> | undefined) {
+  constructor(queue: TradeEventSender | undefined) {
     this.queue = queue;
   }
 

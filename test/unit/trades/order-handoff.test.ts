@@ -43,7 +43,9 @@ describe("OrderUpdate frames", () => {
 describe("OrderHandoff", () => {
   it("sends one batch per burst and leaves out an open list too large for a message", async () => {
     const sent: Array<Array<{ body: TradeEventMessage }>> = [];
-    const handoff = new OrderHandoff({ sendBatch: async (m) => void sent.push([...m] as never) });
+    const handoff = new OrderHandoff({
+      sendBatch: async (m) => void sent.push([...m]),
+    });
     handoff.add(1, { update: { type: "MarketOpen" } }, 10);
     handoff.add(2, { openedOrders: ["x".repeat(MAX_MESSAGE_CHARS)] }, 11);
     await handoff.flush();
