@@ -30,6 +30,7 @@ import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { narrate } from "../dev/narrate.ts";
 import { playDemo, registerAccountsInSimulator, replayDemo, seedDemo } from "../dev/seed.ts";
+import { playTradesDemo, seedTradesDemo } from "../dev/trades-demo.ts";
 import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook-sink.ts";
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
@@ -157,6 +158,10 @@ if (sim) {
   const registered = await registerAccountsInSimulator(db, sim);
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
+  // The trades demo (docs/trades.md, "Demo"): soft violations, an escalation, a news breach.
+  await seedTradesDemo(db, Date.now());
+  const stopTrades = await playTradesDemo(sim.url, say);
+  cleanups.push(async () => stopTrades());
 }
 
 // WEBHOOK_SINK=1: a local receiver that prints every alert and checks its signature.

@@ -40,6 +40,8 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "GET /v1/accounts/:id/rules": "viewer",
   "GET /v1/accounts/:id/violations": "viewer",
   "GET /v1/accounts/:id/trades": "viewer",
+  // the economic calendar (docs/trades.md): viewers read, admins import and delete
+  "GET /v1/calendar": "viewer",
   "GET /v1/accounts/:id/equity": "viewer",
   "POST /v1/accounts/:id/reset": "operator",
   "POST /v1/accounts/:id/live": "operator",
