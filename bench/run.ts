@@ -27,6 +27,7 @@ const BENCHMARKS = [
   "exports",
   "console",
   "alerts",
+  "trades",
 ] as const;
 type Name = (typeof BENCHMARKS)[number];
 

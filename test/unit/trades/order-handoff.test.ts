@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFrame } from "../../../src/live/core/parse-frame.ts";
 import {
-  MAX_MESSAGE_CHARS,
+  MAX_OPEN_ORDERS,
   OrderHandoff,
   type TradeEventMessage,
 } from "../../../src/live/order-handoff.ts";
@@ -47,7 +47,7 @@ describe("OrderHandoff", () => {
       sendBatch: async (m) => void sent.push([...m]),
     });
     handoff.add(1, { update: { type: "MarketOpen" } }, 10);
-    handoff.add(2, { openedOrders: ["x".repeat(MAX_MESSAGE_CHARS)] }, 11);
+    handoff.add(2, { openedOrders: Array.from({ length: MAX_OPEN_ORDERS + 1 }, () => ({})) }, 11);
     await handoff.flush();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.map((m) => m.body)).toEqual([
