@@ -9,7 +9,7 @@
  * whichever writer sees it first.
  */
 import type { RuleParams } from "./params.ts";
-import { makeObjectives, withFields } from "./state-shape.ts";
+import { makeObjectives, newState } from "./state-shape.ts";
 import type { Adjustment, RiskState } from "./types.ts";
 
 /**
@@ -20,10 +20,9 @@ export function applyAdjustment(state: RiskState, adjustment: Adjustment): RiskS
   const { id, amount } = adjustment;
   if (id <= (state.adjustment_id ?? 0) || !Number.isFinite(amount)) return state;
   const o = state.objectives;
-  return withFields(
-    state,
-    {
-      day_start: state.day_start + amount,
+  return newState({
+    ...state,
+    day_start: state.day_start + amount,
       hwm: state.hwm + amount,
       balance: state.balance + amount,
       equity: state.equity + amount,
@@ -35,9 +34,7 @@ export function applyAdjustment(state: RiskState, adjustment: Adjustment): RiskS
         o === undefined
           ? undefined
           : makeObjectives(o.days, o.best_day, o.open_balance + amount, o.traded, o.met_at),
-    },
-    true,
-  );
+  });
 }
 
 /** Applies every adjustment of `adjustments` not yet applied, in id order. */
@@ -76,13 +73,10 @@ export function openWithAdjustments(
         ? state.balance
         : state.equity;
   const lowest = params.initial_balance + (state.adjustment ?? 0) + total;
-  return withFields(
-    state,
-    {
-      hwm: level > lowest ? level : lowest,
-      adjustment: (state.adjustment ?? 0) + total,
-      adjustment_id: lastId,
-    },
-    true,
-  );
+  return newState({
+    ...state,
+    hwm: level > lowest ? level : lowest,
+    adjustment: (state.adjustment ?? 0) + total,
+    adjustment_id: lastId,
+  });
 }

@@ -63,6 +63,16 @@ export {
 } from "./floors.ts";
 export { compileRules, type CompiledRules } from "./compiled.ts";
 export { evaluate, evaluateCompiled, initialState, rollover } from "./evaluate.ts";
+export {
+  NO_VIOLATIONS,
+  NO_WARNINGS,
+  newStep,
+  openState,
+  rollInPlace,
+  stepInPlace,
+  type Step,
+} from "./step.ts";
+export { carriesVersion2Fields, copyState, newState, type StateFields } from "./state-shape.ts";
 export { applyAdjustment, applyAdjustments, openWithAdjustments } from "./adjustment.ts";
 export { objectivesOf, type ObjectivesProgress } from "./objectives.ts";
 export { warningsOf, type WarningLevels } from "./warnings.ts";
