@@ -23,17 +23,17 @@ export function applyAdjustment(state: RiskState, adjustment: Adjustment): RiskS
   return newState({
     ...state,
     day_start: state.day_start + amount,
-      hwm: state.hwm + amount,
-      balance: state.balance + amount,
-      equity: state.equity + amount,
-      day_high: state.day_high === undefined ? undefined : state.day_high + amount,
-      adjustment: (state.adjustment ?? 0) + amount,
-      adjustment_id: id,
-      day_adjustment: (state.day_adjustment ?? 0) + amount,
-      objectives:
-        o === undefined
-          ? undefined
-          : makeObjectives(o.days, o.best_day, o.open_balance + amount, o.traded, o.met_at),
+    hwm: state.hwm + amount,
+    balance: state.balance + amount,
+    equity: state.equity + amount,
+    day_high: state.day_high === undefined ? undefined : state.day_high + amount,
+    adjustment: (state.adjustment ?? 0) + amount,
+    adjustment_id: id,
+    day_adjustment: (state.day_adjustment ?? 0) + amount,
+    objectives:
+      o === undefined
+        ? undefined
+        : makeObjectives(o.days, o.best_day, o.open_balance + amount, o.traded, o.met_at),
   });
 }
 

@@ -67,16 +67,15 @@ export function evaluateCompiled(
   if (state == null) {
     // Judged before the account is opened: opening reads the trading day, which may throw for
     // a time zone the runtime rejects.
-    if (
-      !(
-        Number.isFinite(equity) &&
-        Number.isFinite(at) &&
-        (balance == null || Number.isFinite(balance))
-      )
-    )
+    if (!(
+      Number.isFinite(equity) &&
+      Number.isFinite(at) &&
+      (balance == null || Number.isFinite(balance))
+    ))
       return { applied: false, reason: "invalid", state: null };
     const verdict = nowMs === undefined ? "ok" : readingTimeVerdict(at, nowMs);
-    if (verdict !== "ok") return { applied: false, reason: "invalid", detail: verdict, state: null };
+    if (verdict !== "ok")
+      return { applied: false, reason: "invalid", detail: verdict, state: null };
     next = openState(c, equity, balance, at, "polling");
   } else next = copyState(state);
   if (!stepInPlace(c, next, equity, balance, at, source, nowMs, step)) {

@@ -16,9 +16,35 @@ import type { ObjectivesState, RiskState, WarnedLevels } from "./types.ts";
 /** Every field of a state, named; the version 2 ones may be left out. */
 export type StateFields = RiskState;
 
+/**
+ * The floors last computed for a held state, and the figures they were computed from, kept
+ * beside the state under a symbol key that is not enumerable: JSON, structured clone (RPC),
+ * spreads and equality checks do not see it, so the state's contract is unchanged. A floor
+ * is a pure function of its key (the compiled rules, the reference and the levels it is
+ * rounded from), so a hit gives exactly the floor the rules would compute; it saves the
+ * rounding on the readings of a day that leave the levels where they were (most of them).
+ * A state built elsewhere (parsed JSON) has none and is computed every time.
+ */
+export const FLOORS: unique symbol = Symbol("floors");
+
+export interface FloorMemo {
+  dailyRules: CompiledRules | null;
+  dailyRef: number;
+  dayStart: number;
+  dayAdjustment: number;
+  dailyFloor: number;
+  maxRules: CompiledRules | null;
+  hwm: number;
+  adjustment: number;
+  maxFloor: number;
+}
+
+/** A state, possibly carrying its floors memo. */
+export type HeldState = RiskState & { readonly [FLOORS]?: FloorMemo };
+
 /** A state of the one shape, from named fields (a missing version 2 field is `undefined`). */
 export function newState(f: StateFields): RiskState {
-  return {
+  const state: RiskState = {
     trading_day: f.trading_day,
     day_start_ms: f.day_start_ms,
     day_end_ms: f.day_end_ms,
@@ -36,6 +62,19 @@ export function newState(f: StateFields): RiskState {
     warned: f.warned,
     objectives: f.objectives,
   };
+  const memo: FloorMemo = {
+    dailyRules: null,
+    dailyRef: NaN,
+    dayStart: NaN,
+    dayAdjustment: NaN,
+    dailyFloor: NaN,
+    maxRules: null,
+    hwm: NaN,
+    adjustment: NaN,
+    maxFloor: NaN,
+  };
+  Object.defineProperty(state, FLOORS, { value: memo, enumerable: false });
+  return state;
 }
 
 /**

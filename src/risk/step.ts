@@ -18,6 +18,7 @@ import {
   type CompiledRules,
   MAX_BALANCE_TRAILING,
   MAX_EOD_TRAILING,
+  MAX_STATIC,
   REF_BALANCE,
   REF_EQUITY,
 } from "./compiled.ts";
@@ -25,6 +26,8 @@ import { dailyAllowanceOf, dailyFloorOf, maxFloorOf, maxReferenceOf, usagePct } 
 import { objectivesMet, openObjectives, rollObjectives } from "./objectives.ts";
 import { readingTimeVerdict } from "./reading-time.ts";
 import {
+  FLOORS,
+  type HeldState,
   carriesVersion2Fields,
   dropVersion2Fields,
   makeObjectives,
@@ -124,7 +127,11 @@ export function openState(
   const initial = c.initial;
   const dayStart = dayStartLevel(c, balance, equity);
   const level =
-    c.maxMode === MAX_EOD_TRAILING ? initial : c.maxMode === MAX_BALANCE_TRAILING ? balance : equity;
+    c.maxMode === MAX_EOD_TRAILING
+      ? initial
+      : c.maxMode === MAX_BALANCE_TRAILING
+        ? balance
+        : equity;
   const plain = c.plain;
   return newState({
     trading_day: day.day,
@@ -229,7 +236,11 @@ export function stepInPlace(
   nowMs: number | undefined,
   out: Step,
 ): boolean {
-  if (!(Number.isFinite(equity) && Number.isFinite(at) && (balance == null || Number.isFinite(balance))))
+  if (!(
+    Number.isFinite(equity) &&
+    Number.isFinite(at) &&
+    (balance == null || Number.isFinite(balance))
+  ))
     return refuse(out, "invalid", null);
   if (nowMs !== undefined) {
     const verdict = readingTimeVerdict(at, nowMs);
@@ -314,6 +325,51 @@ function judgeMonitoring(c: CompiledRules, s: RiskState, overall: number, out: S
   return false;
 }
 
+/** The daily floor for reference `ref`, from the state's memo when its key matches. */
+function dailyFloorFor(c: CompiledRules, s: HeldState, ref: number, dayStart: number): number {
+  const dayAdjustment = s.day_adjustment ?? 0;
+  const memo = s[FLOORS];
+  if (
+    memo !== undefined &&
+    memo.dailyRef === ref &&
+    memo.dayStart === dayStart &&
+    memo.dayAdjustment === dayAdjustment &&
+    memo.dailyRules === c
+  )
+    return memo.dailyFloor;
+  const floor = dailyFloorOf(c, ref, dailyAllowanceOf(c, dayStart, dayAdjustment));
+  if (memo !== undefined) {
+    memo.dailyRules = c;
+    memo.dailyRef = ref;
+    memo.dayStart = dayStart;
+    memo.dayAdjustment = dayAdjustment;
+    memo.dailyFloor = floor;
+  }
+  return floor;
+}
+
+/** The max floor for `hwm`, from the state's memo when its key matches. */
+function maxFloorFor(c: CompiledRules, s: HeldState, hwm: number, adjustment: number): number {
+  // A static rule without adjustments has one floor per rule set (compiled.ts).
+  if (adjustment === 0 && c.maxMode === MAX_STATIC) return c.staticMaxFloor;
+  const memo = s[FLOORS];
+  if (
+    memo !== undefined &&
+    memo.hwm === hwm &&
+    memo.adjustment === adjustment &&
+    memo.maxRules === c
+  )
+    return memo.maxFloor;
+  const floor = maxFloorOf(c, hwm, adjustment);
+  if (memo !== undefined) {
+    memo.maxRules = c;
+    memo.hwm = hwm;
+    memo.adjustment = adjustment;
+    memo.maxFloor = floor;
+  }
+  return floor;
+}
+
 /** The high-water mark after a reading. */
 function nextHwm(c: CompiledRules, hwm: number, equity: number, balance: number): number {
   const maxMode = c.maxMode;
@@ -338,12 +394,8 @@ function plainKernel(
   const prevHwm = s.hwm;
   const hwm = nextHwm(c, prevHwm, equity, balance);
   const dayStart = s.day_start;
-  const dailyFloor = dailyFloorOf(
-    c,
-    dayStart,
-    dailyAllowanceOf(c, dayStart, s.day_adjustment ?? 0),
-  );
-  const maxFloor = maxFloorOf(c, hwm, 0);
+  const dailyFloor = dailyFloorFor(c, s, dayStart, dayStart);
+  const maxFloor = maxFloorFor(c, s, hwm, 0);
   const daily = usagePct(dayStart, dailyFloor, equity);
   const max = usagePct(maxReferenceOf(c, hwm, 0), maxFloor, equity);
   const overall = daily > max ? daily : max;
@@ -417,12 +469,8 @@ function fullKernel(
     if (equity > dayHigh) dayHigh = equity;
     dailyRef = dayHigh;
   }
-  const dailyFloor = dailyFloorOf(
-    c,
-    dailyRef,
-    dailyAllowanceOf(c, dayStart, s.day_adjustment ?? 0),
-  );
-  const maxFloor = maxFloorOf(c, hwm, adjustment);
+  const dailyFloor = dailyFloorFor(c, s, dailyRef, dayStart);
+  const maxFloor = maxFloorFor(c, s, hwm, adjustment);
   const daily = usagePct(dailyRef, dailyFloor, equity);
   const max = usagePct(maxReferenceOf(c, hwm, adjustment), maxFloor, equity);
   const overall = daily > max ? daily : max;
@@ -447,8 +495,26 @@ function fullKernel(
     const nextMax = was.max_loss < levels.length ? levels[was.max_loss]! : Infinity;
     if (daily >= nextDaily || max >= nextMax) {
       const list: Warning[] = [];
-      const d = reachLevels(levels, "daily_loss", s.trading_day, daily, was.daily_loss, at, source, list);
-      const m = reachLevels(levels, "max_loss", LIFETIME_PERIOD, max, was.max_loss, at, source, list);
+      const d = reachLevels(
+        levels,
+        "daily_loss",
+        s.trading_day,
+        daily,
+        was.daily_loss,
+        at,
+        source,
+        list,
+      );
+      const m = reachLevels(
+        levels,
+        "max_loss",
+        LIFETIME_PERIOD,
+        max,
+        was.max_loss,
+        at,
+        source,
+        list,
+      );
       warnings = list;
       warned = makeWarned(d, m);
     } else if (warned === undefined) {

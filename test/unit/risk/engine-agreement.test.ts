@@ -59,7 +59,10 @@ const twist: fc.Arbitrary<Twist> = fc.record({
     "too_old",
   ),
   adjustment: fc.option(
-    fc.integer({ min: -500_000, max: 500_000 }).filter((c) => c !== 0).map((c) => c / 100),
+    fc
+      .integer({ min: -500_000, max: 500_000 })
+      .filter((c) => c !== 0)
+      .map((c) => c / 100),
     { nil: null, freq: 12 },
   ),
   reload: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
@@ -70,15 +73,13 @@ const scenario = fc
   .tuple(ruleParams, ruleParams, fc.boolean())
   .chain(([params, later, changeRules]) =>
     readingRun(params.initial_balance, 40).chain((readings) =>
-      fc
-        .array(twist, { minLength: readings.length, maxLength: readings.length })
-        .map((twists) => ({
-          params,
-          // Under changeRules the second half of the run is judged by other rules.
-          later: changeRules ? later : params,
-          readings,
-          twists,
-        })),
+      fc.array(twist, { minLength: readings.length, maxLength: readings.length }).map((twists) => ({
+        params,
+        // Under changeRules the second half of the run is judged by other rules.
+        later: changeRules ? later : params,
+        readings,
+        twists,
+      })),
     ),
   );
 
@@ -212,16 +213,42 @@ describe("the in-place engine agrees with the engine it replaced", () => {
   });
 
   it("when version 2 rules give way to version 1 rules and back", () => {
-    const runs = fc
-      .tuple(v2Rules, v1Rules, fc.boolean())
-      .chain(([v2, v1, backwards]) =>
-        readingRun(v2.initial_balance, 30).map((readings) => ({
-          params: backwards ? v1 : v2,
-          later: backwards ? v2 : v1,
-          readings,
-          twists: readings.map(() => PLAIN_TWIST),
-        })),
-      );
+    const runs = fc.tuple(v2Rules, v1Rules, fc.boolean()).chain(([v2, v1, backwards]) =>
+      readingRun(v2.initial_balance, 30).map((readings) => ({
+        params: backwards ? v1 : v2,
+        later: backwards ? v2 : v1,
+        readings,
+        twists: readings.map(() => PLAIN_TWIST),
+      })),
+    );
     fc.assert(fc.property(runs, agree), { numRuns: 300 });
   });
 });
+
+describe("a held state's floors memo", () => {
+  it("is invisible to JSON, structured clone, spreads and key listings", () => {
+    const params = ruleParamsSample();
+    const c = compileRules(params);
+    const held = openState(c, 100_000, 100_000, Date.UTC(2026, 10, 26, 12), "live");
+    stepInPlace(
+      c,
+      held,
+      99_000,
+      undefined,
+      Date.UTC(2026, 10, 26, 13),
+      "event",
+      undefined,
+      newStep(),
+    );
+    const plain = JSON.parse(JSON.stringify(held)) as RiskState;
+    expect(Object.getOwnPropertySymbols(held)).toHaveLength(1);
+    expect(Object.keys(held)).toEqual(Object.keys(copyState(plain)));
+    expect(Object.getOwnPropertySymbols({ ...held })).toHaveLength(0);
+    expect(Object.getOwnPropertySymbols(structuredClone(held))).toHaveLength(0);
+    expect(JSON.stringify(held)).not.toContain("floors");
+  });
+});
+
+function ruleParamsSample(): RuleParams {
+  return fc.sample(ruleParams, { numRuns: 1, seed: 7 })[0]!;
+}

@@ -18,7 +18,13 @@ import {
   REF_EQUITY,
   compileRules,
 } from "../../../../src/risk/compiled.ts";
-import { dailyAllowanceOf, dailyFloorOf, maxFloorOf, maxReferenceOf, usagePct } from "../../../../src/risk/floors.ts";
+import {
+  dailyAllowanceOf,
+  dailyFloorOf,
+  maxFloorOf,
+  maxReferenceOf,
+  usagePct,
+} from "../../../../src/risk/floors.ts";
 import { objectivesMet, openObjectives, rollObjectives } from "../../../../src/risk/objectives.ts";
 import type { RuleParams } from "../../../../src/risk/params.ts";
 import { readingTimeVerdict } from "../../../../src/risk/reading-time.ts";
