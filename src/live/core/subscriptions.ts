@@ -4,7 +4,7 @@
  * only the first key the event carries. An event that names no key is unroutable; one whose
  * key matches no subscription is unsubscribed. Neither is ever applied to another account.
  */
-import type { RiskState, RuleParams } from "../../risk/index.ts";
+import { copyState, type RiskState, type RuleParams } from "../../risk/index.ts";
 import type { RouteKeys } from "./parse-frame.ts";
 
 /** What a subscriber hands the monitor about an account. */
@@ -71,7 +71,13 @@ export function mergeSubscription(
     sessionId: input.session_id,
     rules,
     rulesVersion: input.rules_version ?? existing?.rulesVersion,
-    risk: keepOurs ? existing!.risk : (input.risk_state ?? existing?.risk ?? null),
+    // The monitor updates the state in place (docs/architecture.md, the hot path): it holds
+    // its own copy, in the engine's one shape, never the caller's object.
+    risk: keepOurs
+      ? existing!.risk
+      : input.risk_state
+        ? copyState(input.risk_state)
+        : (existing?.risk ?? null),
     subscribedAt: existing?.subscribedAt ?? now,
     lastEventAt: existing?.lastEventAt ?? 0,
     lastEventTs: existing?.lastEventTs ?? 0,
