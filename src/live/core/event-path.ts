@@ -194,10 +194,9 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
     case "event":
       break;
   }
-  const route = table.route(item.keys);
-  if (route.kind !== "found")
-    return { counts: route.kind === "unroutable" ? UNROUTABLE : UNSUBSCRIBED, action: "none" };
-  const sub = route.sub;
+  const sub = table.find(item.keys);
+  if (typeof sub === "string")
+    return { counts: sub === "unroutable" ? UNROUTABLE : UNSUBSCRIBED, action: "none" };
   const ts = item.ts;
   // docs/rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
   if (ts !== undefined && readingTimeVerdict(ts, now) !== "ok")

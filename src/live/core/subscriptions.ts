@@ -148,13 +148,19 @@ export class SubscriptionTable {
 
   /** Routes an event by the first key it carries. */
   route(keys: RouteKeys): Route {
+    const found = this.find(keys);
+    return typeof found === "string" ? { kind: found } : { kind: "found", sub: found };
+  }
+
+  /** {@link route} without a record per event (the event path): the subscription, or why none. */
+  find(keys: RouteKeys): Subscription | "unroutable" | "unsubscribed" {
     let sub: Subscription | undefined;
     if (keys.sessionId !== undefined) sub = this.bySession.get(keys.sessionId);
     else if (keys.login !== undefined && keys.server !== undefined)
       sub = this.byLoginServer.get(loginServerKey(keys.login, keys.server));
     else if (keys.accountId !== undefined) sub = this.byAccount.get(keys.accountId);
-    else return { kind: "unroutable" };
-    return sub ? { kind: "found", sub } : { kind: "unsubscribed" };
+    else return "unroutable";
+    return sub ?? "unsubscribed";
   }
 }
 
