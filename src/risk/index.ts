@@ -73,7 +73,14 @@ export {
   type Step,
 } from "./step.ts";
 export { carriesVersion2Fields, copyState, newState, type StateFields } from "./state-shape.ts";
-export { applyAdjustment, applyAdjustments, openWithAdjustments } from "./adjustment.ts";
+export {
+  applyAdjustment,
+  applyAdjustments,
+  openWithAdjustments,
+  refuseAdjustment,
+  type AdjustmentBounds,
+  type AdjustmentRefusal,
+} from "./adjustment.ts";
 export { objectivesOf, type ObjectivesProgress } from "./objectives.ts";
 export { warningsOf, type WarningLevels } from "./warnings.ts";
 export { MAX_AHEAD_MS, MAX_BEHIND_MS, readingTimeVerdict, toEpochMs } from "./reading-time.ts";

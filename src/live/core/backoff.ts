@@ -5,7 +5,7 @@
  *
  * With `firstAtOnce` the first retry (attempt 0) waits for nothing and the jitter starts with
  * the second (attempt 1 draws in [0, base], attempt 2 in [0, 2 base], ...). The live monitor
- * uses it (docs/architecture.md, "Reconnecting after a drop"): a link that was up and
+ * uses it (docs/benchmarks/2026-12-06-hot-path.md, "Reconnecting after a drop"): a link that was up and
  * dropped is most often back at once (a deploy of the Events service, a proxy's idle cut),
  * and every account of the shard is unwatched by events until it is; a wait of up to 500 ms
  * before the first attempt was most of the time to resubscribe 100,000 accounts. The herd

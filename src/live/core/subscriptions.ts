@@ -71,7 +71,7 @@ export function mergeSubscription(
     sessionId: input.session_id,
     rules,
     rulesVersion: input.rules_version ?? existing?.rulesVersion,
-    // The monitor updates the state in place (docs/architecture.md, the hot path): it holds
+    // The monitor updates the state in place (risk/step.ts): it holds
     // its own copy, in the engine's one shape, never the caller's object.
     risk: keepOurs
       ? existing!.risk
@@ -164,7 +164,7 @@ export class SubscriptionTable {
   }
 }
 
-/** The subscribe frame of an account (docs/wire-contract.md: `login` is sent as a string). */
+/** The subscribe frame of an account (docs/wire-contract.md, "Subscribe frames": `login` is a string). */
 export function subscribeFrame(
   action: "subscribe" | "unsubscribe",
   s: { login: string; server: string; sessionId: string },
