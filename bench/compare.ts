@@ -25,7 +25,7 @@
  * higher, i.e. worse).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { machineInfo, note, root } from "./common.ts";
 
@@ -116,7 +116,13 @@ function prepareBase(): void {
   } else {
     symlinkSync(`${root}node_modules`, `${base}node_modules`, "dir");
   }
-  if (FLOOD_ROUNDS > 0) {
+  // A tree with a console serves it from its stack: build it (older trees have none).
+  const scripts = (
+    JSON.parse(readFileSync(`${base}package.json`, "utf8")) as {
+      scripts?: Record<string, string>;
+    }
+  ).scripts;
+  if (FLOOD_ROUNDS > 0 && scripts?.["build:console"]) {
     note("compare", "building the worktree's console (its stack serves it)");
     execFileSync("npm", ["run", "build:console"], { cwd: base, stdio: "ignore" });
   }
