@@ -231,8 +231,15 @@ function summarize(): Record<string, unknown> {
       const rg = range(xs);
       return rg ? `${median(xs)!.toFixed(2)}x [${rg[0].toFixed(2)}-${rg[1].toFixed(2)}]` : "n/a";
     };
+    const cpuVals = (t: Tree) =>
+      (samples[t][figure] ?? [])
+        .map((s) => s.cpu_value)
+        .filter((v): v is number => typeof v === "number");
+    const cpuNote = cpuVals("head").length
+      ? `${rc.length ? ratioCell(rc) : "n/a"} (this tree ${fmtN(median(cpuVals("head")))}/CPU s)`
+      : "-";
     lines.push(
-      `${figure} (${UNITS[figure]}) | ${cell(b)} | ${cell(h)} | ${ratioCell(r)} | ${rc.length ? ratioCell(rc) : "-"}`,
+      `${figure} (${UNITS[figure]}) | ${cell(b)} | ${cell(h)} | ${ratioCell(r)} | ${cpuNote}`,
     );
     rows.push({
       figure,
@@ -245,7 +252,7 @@ function summarize(): Record<string, unknown> {
       ratio_range: range(r),
       cpu_ratio_median: median(rc),
       cpu_ratio_range: range(rc),
-      errors: [...new Set(errors.map((e) => e.slice(0, 300)))],
+      errors: [...new Set(errors)],
     });
   }
   process.stdout.write(`\n${lines.join("\n")}\n`);
