@@ -67,3 +67,18 @@ const MIN_REVEAL_LENGTH = 8;
 export function maskSecret(secret: string): string {
   return secret.length < MIN_REVEAL_LENGTH ? "..." : `${secret.slice(0, 4)}...`;
 }
+
+/**
+ * A database error's message with the values it may quote masked: a failed query's
+ * parameters (drizzle's `Failed query: ...\nparams: ...` keeps the SQL text, drops the
+ * parameters), a key's value (`Key (session_id)=(...)`), an input value Postgres could not
+ * read (`invalid input syntax for type ...: "..."`), then {@link redactText}.
+ */
+export function redactDbMessage(message: string): string {
+  const cut = message.replace(/\n?\s*params:[\s\S]*$/, "");
+  return redactText(
+    cut
+      .replace(/(Key \([^)]*\)=\()[\s\S]*?(\)(?: already exists| is not present|\.|$))/g, "$1***$2")
+      .replace(/((?:invalid input|value too long|invalid byte)[^:\n]*:\s*)"[\s\S]*?"/gi, '$1"***"'),
+  );
+}
