@@ -5,6 +5,7 @@
  * {@link presentAudit} derives both from `field`, `to_value` and `source`.
  */
 import type { ChangeSource } from "./outcome.ts";
+import { maskUrlSecrets } from "./redact.ts";
 
 /** Every action the trail records. */
 export const AUDIT_ACTIONS = [
@@ -99,6 +100,21 @@ export interface AuditJson {
   after: unknown;
 }
 
+/**
+ * Any `url` inside an audit value masked as answers show webhook URLs (docs/security.md):
+ * rows written before URLs were masked this thoroughly are masked on the way out.
+ */
+function maskUrls(value: unknown, depth = 0): unknown {
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => maskUrls(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === "url" && typeof v === "string" ? maskUrlSecrets(v) : maskUrls(v, depth + 1),
+    ]),
+  );
+}
+
 /** The audit row's JSON; pre-version-2 rows get their action, actor and before/after derived. */
 export function presentAudit(row: AuditRow): AuditJson {
   const fieldChange = (v: string | null) => (row.field ? { [row.field]: v } : null);
@@ -109,8 +125,8 @@ export function presentAudit(row: AuditRow): AuditJson {
     action: row.action ?? legacyAction(row),
     account_id: row.accountId,
     reason: row.reason,
-    before: row.before ?? (row.action ? null : fieldChange(row.fromValue)),
-    after: row.after ?? (row.action ? null : fieldChange(row.toValue)),
+    before: maskUrls(row.before ?? (row.action ? null : fieldChange(row.fromValue))),
+    after: maskUrls(row.after ?? (row.action ? null : fieldChange(row.toValue))),
   };
 }
 

@@ -69,7 +69,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "DELETE /v1/webhooks/:id": "admin",
   "POST /v1/webhooks/:id/test": "operator",
   "GET /v1/webhooks/:id/deliveries": "viewer",
-  "POST /v1/webhooks/:id/deliveries/:message_id/retry": "operator",
+  "POST /v1/webhooks/:id/deliveries/:message_id/retry": "admin",
 };
 
 /**
