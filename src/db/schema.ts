@@ -217,6 +217,20 @@ export const accountRules = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.version] })],
 );
 
+/**
+ * Console sessions ended at sign-out (docs/security.md): a signed cookie naming one of these
+ * ids is refused until it would have expired anyway; the cron may drop rows past `expires_at`.
+ */
+export const consoleSessionRevocations = pgTable(
+  "console_session_revocations",
+  {
+    /** The session id the cookie carries (random, 128 bits, base64url). */
+    id: text("id").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("console_session_revocations_expires_idx").on(t.expiresAt)],
+);
+
 /** Named API keys with a role (docs/api.md, "API keys and roles"). Only a hash is kept. */
 export const apiKeys = pgTable(
   "api_keys",

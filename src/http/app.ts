@@ -24,6 +24,7 @@ import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
+import { limitBodies } from "./body-limit.ts";
 import { sessionApi } from "./session.ts";
 import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
@@ -41,6 +42,8 @@ app.notFound(onNotFound);
 // admin).
 // Before all of it: a too-short ADMIN_TOKEN refuses everything (500 misconfigured), and a
 // client that failed auth too often is answered 429 (src/http/auth-limit.ts).
+// First of all, every body is limited before anything reads it (src/http/body-limit.ts).
+app.use("*", limitBodies());
 app.use("/v1/*", requireSafeAdminToken());
 app.use("/v1/*", authFailureLimit());
 app.use("/v1/*", dbPerRequest());

@@ -74,7 +74,7 @@ export const ErrorSchema = z
       code: z.string().openapi({
         example: "validation_failed",
         description:
-          "validation_failed, unauthorized, forbidden, not_found, conflict, unsupported_media_type, rate_limited, misconfigured, internal",
+          "validation_failed, unauthorized, forbidden, not_found, conflict, unsupported_media_type, rate_limited, payload_too_large, misconfigured, internal",
       }),
       message: z.string(),
       details: z.unknown().openapi({
