@@ -5,3 +5,14 @@ CREATE TABLE "console_session_revocations" (
 );
 --> statement-breakpoint
 CREATE INDEX "console_session_revocations_expires_idx" ON "console_session_revocations" USING btree ("expires_at");
+--> statement-breakpoint
+-- Reset epochs: each reset opens a new epoch; a breach after it is a violation of its own.
+ALTER TABLE "accounts" ADD COLUMN "reset_epoch" integer DEFAULT 0 NOT NULL;
+--> statement-breakpoint
+ALTER TABLE "accounts" ADD COLUMN "reset_at" timestamp with time zone;
+--> statement-breakpoint
+ALTER TABLE "violations" ADD COLUMN "reset_epoch" integer DEFAULT 0 NOT NULL;
+--> statement-breakpoint
+DROP INDEX "violations_account_rule_period_key";
+--> statement-breakpoint
+CREATE UNIQUE INDEX "violations_account_rule_period_epoch_key" ON "violations" USING btree ("account_id","rule","period","reset_epoch");

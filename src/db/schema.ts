@@ -82,6 +82,13 @@ export const accounts = pgTable(
      * when `LIVE_SHARDS` changes (src/live/client/shard-plan.ts), not a state.
      */
     monitorShard: integer("monitor_shard"),
+    /**
+     * Bumped by every reset (docs/rules.md; docs/security.md "Reset epochs"): a breach after
+     * a reset is a violation of its own, even in the same period.
+     */
+    resetEpoch: integer("reset_epoch").notNull().default(0),
+    /** When the last reset opened the current epoch; null before any reset. */
+    resetAt: timestamp("reset_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -131,9 +138,16 @@ export const violations = pgTable(
     rulesVersion: integer("rules_version"),
     /** What explains the breach, kept at breach time (see src/accounts/evidence.ts). */
     evidence: jsonb("evidence").$type<ViolationEvidence>(),
+    /** The account's reset epoch the breach happened in: one violation per rule, period and epoch. */
+    resetEpoch: integer("reset_epoch").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("violations_account_rule_period_key").on(t.accountId, t.rule, t.period),
+    uniqueIndex("violations_account_rule_period_epoch_key").on(
+      t.accountId,
+      t.rule,
+      t.period,
+      t.resetEpoch,
+    ),
     index("violations_detected_idx").on(t.detectedAt, t.id),
   ],
 );

@@ -317,6 +317,10 @@ export const ViolationSchema = z
     rules_version: z.number().int().nullable().openapi({
       description: "The rules version that judged it (null if recorded before versions).",
     }),
+    reset_epoch: z.number().int().openapi({
+      description:
+        "The account's reset epoch it happened in (0 before any reset): each reset opens a new one, and a breach after it is a violation of its own.",
+    }),
   })
   .openapi("Violation");
 
