@@ -67,7 +67,7 @@ function v4Of(hi: number, lo: number): number[] {
 /**
  * True for IPv6 addresses outside the public internet, and for those that carry an IPv4
  * address a router would reach (mapped, compatible, 6to4, Teredo, NAT64): `[::7f00:1]` is
- * 127.0.0.1 (docs/alerts.md, "Which URLs").
+ * 127.0.0.1 (docs/alerts.md, "URL policy (SSRF)").
  */
 function privateV6(v6: string): boolean {
   const g = expandV6(v6);
