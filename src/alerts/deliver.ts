@@ -1,6 +1,8 @@
 /**
  * Carries out a batch of deliveries: reads them with their message and endpoint, attempts the
- * pending ones concurrently (so one slow receiver costs the batch at most one timeout), then
+ * pending ones at most {@link DELIVERY_CONCURRENCY} at a time (a Worker opens at most 6
+ * connections at once and queues the rest: docs/alerts.md, "Delivery"), each attempt's timeout
+ * started when its request is sent, so a slow receiver never makes others time out unsent; then
  * writes every attempt, each delivery's next state and each endpoint's failure run in one
  * transaction, and finally enqueues the retries on the slow lane with their delay.
  * An endpoint failing for 3 days is disabled (audited) and its pending deliveries failed.
@@ -13,13 +15,14 @@ import {
   webhookEndpoints,
   webhookMessages,
 } from "../db/schema.ts";
+import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
 import type { MessagePayload } from "../domain/alert-events.ts";
 import { auditEndpoint } from "./endpoints.ts";
 import { enqueueDeliveries, type AlertQueues, type Enqueue } from "./forward.ts";
 import { buildRequest, type EndpointFormat } from "./request.ts";
-import { shouldDisable } from "./schedule.ts";
+import { ATTEMPT_TIMEOUT_MS, shouldDisable } from "./schedule.ts";
 import { checkWebhookUrl, maskUrl } from "./url-policy.ts";
 
 export interface DeliverOptions {
@@ -29,7 +32,15 @@ export interface DeliverOptions {
   /** Epoch ms; a fake clock in tests. */
   now?: () => number;
   fetcher?: typeof fetch;
+  /** One attempt's timeout (ms); {@link ATTEMPT_TIMEOUT_MS} unless a test shortens it. */
+  timeoutMs?: number;
 }
+
+/**
+ * Attempts in flight at once: a Worker invocation has at most 6 simultaneous open connections
+ * and holds further `fetch` calls until one closes, while their timeout already runs.
+ */
+export const DELIVERY_CONCURRENCY = 6;
 
 interface Row {
   id: number;
@@ -77,7 +88,13 @@ async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Pr
       row.secret,
       at,
     );
-    result = await attemptDelivery(opts.fetcher ?? fetch, row.url, req.headers, req.body);
+    result = await attemptDelivery(
+      opts.fetcher ?? fetch,
+      row.url,
+      req.headers,
+      req.body,
+      opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
+    );
   }
   const attempts = row.attempts + 1;
   const next: Next =
@@ -118,7 +135,9 @@ export async function deliverBatch(
   const report: DeliverReport = { attempted: due.length, delivered: 0, failed: 0, disabled: [] };
   if (due.length === 0) return report;
 
-  const outcomes = await Promise.all(due.map((r) => attemptOne(r, opts, now)));
+  const outcomes = await mapWithConcurrency(due, DELIVERY_CONCURRENCY, (r) =>
+    attemptOne(r, opts, now),
+  );
   const t = now();
 
   // Per endpoint: any success ends its failure run; otherwise the run starts (or goes on).
