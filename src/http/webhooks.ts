@@ -28,7 +28,7 @@ import type { WebhookEndpointRow } from "../db/schema.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { badRequest, conflict, found, notFound } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
-import { errorResponses } from "./schemas.ts";
+import { ReasonQuerySchema, errorResponses } from "./schemas.ts";
 import {
   AcceptedSchema,
   AttemptListSchema,
@@ -124,7 +124,7 @@ const remove = createRoute({
   tags,
   security: BEARER,
   summary: "Delete an endpoint and its deliveries log (role admin)",
-  request: { params: WebhookIdParamSchema },
+  request: { params: WebhookIdParamSchema, query: ReasonQuerySchema },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404) },
 });
 
@@ -178,7 +178,7 @@ export const webhooksApi = newApi()
         description: body.description ?? null,
         format: body.format,
       },
-      { actor: c.var.principal.actor },
+      { actor: c.var.principal.actor, reason: body.reason },
     );
     return c.json({ ...presentEndpoint(row), secret: row.secret }, 201);
   })
@@ -201,14 +201,19 @@ export const webhooksApi = newApi()
       enabled: body.enabled,
       rotateSecret: body.rotate_secret,
     };
-    const by = { actor: c.var.principal.actor };
+    const by = { actor: c.var.principal.actor, reason: body.reason };
     const row = found(await updateEndpoint(c.var.db, id, changes, by), "webhook", id);
     const shown = presentEndpoint(row);
     return c.json(body.rotate_secret ? { ...shown, secret: row.secret } : shown, 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    found(await deleteEndpoint(c.var.db, id, { actor: c.var.principal.actor }), "webhook", id);
+    const { reason } = c.req.valid("query");
+    found(
+      await deleteEndpoint(c.var.db, id, { actor: c.var.principal.actor, reason }),
+      "webhook",
+      id,
+    );
     return c.body(null, 204);
   })
   .openapi(test, async (c) => {
