@@ -16,3 +16,8 @@ ALTER TABLE "violations" ADD COLUMN "reset_epoch" integer DEFAULT 0 NOT NULL;
 DROP INDEX "violations_account_rule_period_key";
 --> statement-breakpoint
 CREATE UNIQUE INDEX "violations_account_rule_period_epoch_key" ON "violations" USING btree ("account_id","rule","period","reset_epoch");
+--> statement-breakpoint
+-- Secret rotation with an overlap: the old secret keeps signing beside the new one for 24 h.
+ALTER TABLE "webhook_endpoints" ADD COLUMN "previous_secret" text;
+--> statement-breakpoint
+ALTER TABLE "webhook_endpoints" ADD COLUMN "previous_secret_until" timestamp with time zone;

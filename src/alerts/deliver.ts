@@ -15,6 +15,8 @@ import {
   webhookEndpoints,
   webhookMessages,
 } from "../db/schema.ts";
+import { openStored, workerSealKeys } from "../secrets/keys.ts";
+import type { SealKeys } from "../secrets/seal.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
@@ -32,6 +34,8 @@ export interface DeliverOptions {
   /** Epoch ms; a fake clock in tests. */
   now?: () => number;
   fetcher?: typeof fetch;
+  /** The keys that open stored secrets; the running Worker's when absent. */
+  keys?: SealKeys;
   /** One attempt's timeout (ms); {@link ATTEMPT_TIMEOUT_MS} unless a test shortens it. */
   timeoutMs?: number;
 }
@@ -53,6 +57,8 @@ interface Row {
   url: string;
   format: string;
   secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
   enabled: boolean;
   failingSince: Date | null;
 }
@@ -72,6 +78,17 @@ export interface DeliverReport {
   disabled: number[];
 }
 
+/**
+ * The secrets a delivery is signed with, in clear: the endpoint's, and for 24 h after a
+ * rotation the one before it too (docs/alerts.md, "Delivery").
+ */
+async function signingSecrets(row: Row, keys: SealKeys, at: number): Promise<string[]> {
+  const secrets = [await openStored(keys, row.secret)];
+  if (row.previousSecret && row.previousSecretUntil && row.previousSecretUntil.getTime() > at)
+    secrets.push(await openStored(keys, row.previousSecret));
+  return secrets;
+}
+
 async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Promise<Outcome> {
   const at = now();
   let result: AttemptResult;
@@ -81,20 +98,33 @@ async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Pr
   } else if (!verdict.ok) {
     result = { ok: false, statusCode: null, error: `url ${verdict.reason}`, durationMs: 0 };
   } else {
-    const req = buildRequest(
-      row.format as EndpointFormat,
-      row.messageId,
-      row.payload,
-      row.secret,
-      at,
-    );
-    result = await attemptDelivery(
-      opts.fetcher ?? fetch,
-      row.url,
-      req.headers,
-      req.body,
-      opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
-    );
+    let secrets: string[];
+    try {
+      secrets = await signingSecrets(row, opts.keys ?? (await workerSealKeys()), at);
+    } catch (err) {
+      // A secret sealed under a key this Worker no longer has: retried, and logged.
+      log("alerts:secret_unopened", { endpoint_id: row.endpointId }, err);
+      secrets = [];
+    }
+    const req =
+      secrets.length === 0
+        ? null
+        : buildRequest(row.format as EndpointFormat, row.messageId, row.payload, secrets, at);
+    result =
+      req === null
+        ? {
+            ok: false,
+            statusCode: null,
+            error: "secret cannot be opened (SECRETS_KEY)",
+            durationMs: 0,
+          }
+        : await attemptDelivery(
+            opts.fetcher ?? fetch,
+            row.url,
+            req.headers,
+            req.body,
+            opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
+          );
   }
   const attempts = row.attempts + 1;
   const next: Next =
@@ -123,6 +153,8 @@ export async function deliverBatch(
       url: webhookEndpoints.url,
       format: webhookEndpoints.format,
       secret: webhookEndpoints.secret,
+      previousSecret: webhookEndpoints.previousSecret,
+      previousSecretUntil: webhookEndpoints.previousSecretUntil,
       enabled: webhookEndpoints.enabled,
       failingSince: webhookEndpoints.failingSince,
     })

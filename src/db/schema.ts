@@ -292,7 +292,8 @@ export const accountAdjustments = pgTable(
 
 /**
  * A firm's webhook receiver (docs/alerts.md). `url` may hold credentials: answers and logs
- * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once.
+ * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once, and
+ * stored sealed (docs/security.md, "Secrets at rest").
  */
 export const webhookEndpoints = pgTable(
   "webhook_endpoints",
@@ -304,7 +305,11 @@ export const webhookEndpoints = pgTable(
     events: jsonb("events").$type<string[]>().notNull(),
     /** `standard` (signed Standard Webhooks) or `slack` (`{"text"}`, unsigned). */
     format: text("format").notNull().default("standard"),
+    /** The signing secret, sealed (src/secrets/seal.ts); rows written before sealing hold it in clear until re-sealed. */
     secret: text("secret").notNull(),
+    /** The secret before the last rotation, sealed: it keeps signing beside the new one until `previous_secret_until`. */
+    previousSecret: text("previous_secret"),
+    previousSecretUntil: timestamp("previous_secret_until", { withTimezone: true, mode: "date" }),
     enabled: boolean("enabled").notNull().default(true),
     /** Why it was disabled (an operator, or 3 days of failures); null while enabled. */
     disabledReason: text("disabled_reason"),

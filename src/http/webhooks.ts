@@ -23,6 +23,7 @@ import {
 import { enqueueDeliveries } from "../alerts/forward.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { checkWebhookUrl, loopbackAllowed } from "../alerts/url-policy.ts";
+import { sealKeysOf } from "../secrets/keys.ts";
 import type { Db } from "../db/client.ts";
 import type { WebhookEndpointRow } from "../db/schema.ts";
 import { BEARER, newApi } from "./api-env.ts";
@@ -170,7 +171,7 @@ const retry = createRoute({
 export const webhooksApi = newApi()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await createEndpoint(
+    const { row, secret } = await createEndpoint(
       c.var.db,
       {
         url: allowedUrl(body.url, c.env),
@@ -179,8 +180,9 @@ export const webhooksApi = newApi()
         format: body.format,
       },
       { actor: c.var.principal.actor, reason: body.reason },
+      await sealKeysOf(c.env),
     );
-    return c.json({ ...presentEndpoint(row), secret: row.secret }, 201);
+    return c.json({ ...presentEndpoint(row), secret }, 201);
   })
   .openapi(list, async (c) => {
     const rows = await listEndpoints(c.var.db);
@@ -202,9 +204,14 @@ export const webhooksApi = newApi()
       rotateSecret: body.rotate_secret,
     };
     const by = { actor: c.var.principal.actor, reason: body.reason };
-    const row = found(await updateEndpoint(c.var.db, id, changes, by), "webhook", id);
+    const keys = await sealKeysOf(c.env);
+    const { row, secret } = found(
+      await updateEndpoint(c.var.db, id, changes, by, keys),
+      "webhook",
+      id,
+    );
     const shown = presentEndpoint(row);
-    return c.json(body.rotate_secret ? { ...shown, secret: row.secret } : shown, 200);
+    return c.json(secret !== null ? { ...shown, secret } : shown, 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
