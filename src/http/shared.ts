@@ -237,6 +237,7 @@ export function traderPageHtml(found: boolean): string {
     <meta name="robots" content="noindex" />
     <meta name="referrer" content="no-referrer" />
     <title>${found ? "Your account" : "Link not found"} · Drawdown Sentinel</title>
+    <link rel="icon" href="data:," />
     <link rel="stylesheet" href="/trader.css" />
   </head>
   <body>
