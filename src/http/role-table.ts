@@ -124,6 +124,8 @@ export function annotateRoles<D extends { paths?: Record<string, unknown> }>(doc
     if (!path.startsWith("/v1/") || typeof item !== "object" || item === null) continue;
     for (const [method, op] of Object.entries(item as Record<string, OpenApiOperation>)) {
       if (typeof op !== "object" || op === null) continue;
+      // A public operation (`security: []`: sign-in, the shared trader data) needs no role.
+      if (Array.isArray(op.security) && op.security.length === 0) continue;
       const key = byOpenApi.get(`${method.toUpperCase()} ${path}`);
       const role: Role = key ? ROUTE_ROLES[key]! : "admin";
       op["x-required-role"] = role;

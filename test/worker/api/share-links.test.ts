@@ -193,6 +193,21 @@ describe("GET /v1/shared/{token}", () => {
     expect(missing.body).toContain('data-missing="1"');
   });
 
+  it("is documented as public (no bearer, no role) and the share routes with their roles", async () => {
+    const doc = (await api("GET", "/openapi.json", { token: null })).body;
+    for (const path of [
+      "/v1/shared/{token}",
+      "/v1/shared/{token}/equity",
+      "/v1/shared/{token}/violations/{id}/report",
+    ]) {
+      expect(doc.paths[path].get.security, path).toEqual([]);
+      expect(doc.paths[path].get["x-required-role"], path).toBeUndefined();
+    }
+    expect(doc.paths["/v1/accounts/{id}/shares"].post["x-required-role"]).toBe("operator");
+    expect(doc.paths["/v1/accounts/{id}/shares"].get["x-required-role"]).toBe("viewer");
+    expect(doc.paths["/v1/violations/{id}/report"].get["x-required-role"]).toBe("viewer");
+  });
+
   it("answers 429 to a client that guesses too often, valid link or not", async () => {
     missesPerClient.clear();
     const account = await polledAccount(100_000, 99_000);
