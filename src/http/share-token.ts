@@ -9,32 +9,14 @@ import type { Db } from "../db/client.ts";
 import type { AccountShareRow } from "../db/schema.ts";
 import { findShareByHash } from "../accounts/shares.ts";
 import { equalHex, sha256Hex } from "./session-cookie.ts";
+import { MAX_SHARE_DAYS, generateShareToken, isTokenShaped } from "./share-token-format.ts";
 
-/** A token's shape: 43 base64url characters. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Characters of a given token that are hashed (a longer one is malformed anyway). */
 const MAX_HASHED = 128;
 /** Hashed in place of a malformed token, so that it takes the same path as a real one. */
 const NEVER = "-".repeat(43);
 
-/** Longest lifetime of a link, in days. */
-export const MAX_SHARE_DAYS = 90;
-
-/** A new random token. */
-export function generateShareToken(
-  random: (bytes: Uint8Array<ArrayBuffer>) => Uint8Array = (b) => crypto.getRandomValues(b),
-): string {
-  const bytes = random(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-/** True when `token` has a token's shape. */
-export function isTokenShaped(token: string): boolean {
-  return TOKEN_SHAPE.test(token);
-}
+export { MAX_SHARE_DAYS, generateShareToken, isTokenShaped };
 
 /** SHA-256 (hex) of a token. */
 export function hashShareToken(token: string): Promise<string> {

@@ -11,6 +11,9 @@ import type { MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./api-env.ts";
 import { clientKey } from "./auth-limit.ts";
 import { AppError } from "./errors.ts";
+import { WindowCounter, tokenOfPath } from "./window-counter.ts";
+
+export { WindowCounter, tokenOfPath };
 
 /** The window, ms. */
 export const SHARED_WINDOW_MS = 60_000;
@@ -20,53 +23,6 @@ export const SHARED_PER_CLIENT = 600;
 export const SHARED_PER_TOKEN = 600;
 /** Look-ups of unknown tokens per client per window. */
 export const SHARED_MISSES_PER_CLIENT = 30;
-const MAX_TRACKED = 10_000;
-
-/** Fixed-window counters by key. */
-export class WindowCounter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-  ) {}
-
-  /** The count of `key` in its window at `now` (0 once expired). */
-  count(key: string, now: number): number {
-    const w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) return 0;
-    return w.count;
-  }
-
-  /** True when `key` has used its allowance at `now`. */
-  full(key: string, now: number): boolean {
-    return this.count(key, now) >= this.limit;
-  }
-
-  /** Counts one for `key` at `now`. */
-  add(key: string, now: number): void {
-    const w = this.windows.get(key);
-    if (w && now - w.start < this.windowMs) {
-      w.count++;
-      return;
-    }
-    if (this.windows.size >= MAX_TRACKED) {
-      for (const [k, v] of this.windows) if (now - v.start >= this.windowMs) this.windows.delete(k);
-      if (this.windows.size >= MAX_TRACKED) this.windows.delete(this.windows.keys().next().value!);
-    }
-    this.windows.set(key, { start: now, count: 1 });
-  }
-
-  /** Seconds until `key`'s window ends at `now`. */
-  retryAfterS(key: string, now: number): number {
-    const w = this.windows.get(key);
-    return w ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 1;
-  }
-
-  /** Forgets every key (tests). */
-  clear(): void {
-    this.windows.clear();
-  }
-}
 
 export const perClient = new WindowCounter(SHARED_PER_CLIENT, SHARED_WINDOW_MS);
 export const perToken = new WindowCounter(SHARED_PER_TOKEN, SHARED_WINDOW_MS);
@@ -77,12 +33,6 @@ function limited(counter: WindowCounter, key: string, now: number): AppError {
   return new AppError(429, "rate_limited", `too many requests: try again in ${after} s`, {
     retry_after_s: after,
   });
-}
-
-/** The token of a shared path (`/t/<token>`, `/v1/shared/<token>/...`), or "". */
-export function tokenOfPath(path: string): string {
-  const m = /^\/(?:t|v1\/shared)\/([^/]*)/.exec(path);
-  return m ? m[1]! : "";
 }
 
 /**
