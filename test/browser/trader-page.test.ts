@@ -62,7 +62,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("trader page", () => {
-  it("shows its one account, a live breach without a reload, and the report with the violation's numbers", async () => {
+  it("shows its one account, a breach without a reload, and the report with the violation's numbers", async () => {
     const mine = await createAccount(99_000);
     const neighbour = await createAccount(98_000);
     const link = await stack.admin<{ id: number; url: string }>(
@@ -99,7 +99,7 @@ describe("trader page", () => {
     expect(text).not.toContain(neighbour.login);
     expect(text).not.toContain(mine.session);
 
-    // Live: a breach reaches the open page without a reload.
+    // A breach (recorded by a poll) reaches the open page without a reload.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
     await stack.control("PATCH", `/accounts/${mine.session}`, { equity: 94_800 });
     await stack.admin("POST", "/v1/poll", { account_ids: [mine.id] });
@@ -161,6 +161,33 @@ describe("trader page", () => {
     const data = await fetch(`${stack.base}/v1/shared/${token}`);
     expect(data.status).toBe(404);
     await context.close();
+  });
+
+  it("lets the desk make a link in the console, shown once, that opens the account for the trader", async () => {
+    const mine = await createAccount(99_500);
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const console_ = await desk.newPage();
+    await console_.goto(`${stack.base}/`);
+    await console_.fill("#key", stack.token);
+    await console_.click("button[type=submit]");
+    await console_.waitForSelector("h1#atrisk-title", { timeout: 20_000 });
+    await console_.goto(`${stack.base}/#/account/${mine.id}`);
+    await console_.click('#share-links button:has-text("Share with the trader")');
+    await console_.fill("#share-days", "7");
+    await console_.fill("#reason", "trader asked for a live view");
+    await console_.click('dialog button[type="submit"]');
+    await console_.waitForSelector("#share-url", { timeout: 20_000 });
+    const url = await console_.inputValue("#share-url");
+    expect(url).toMatch(/\/t\/[A-Za-z0-9_-]{43}$/);
+    await console_.waitForSelector("#share-links tr[data-share-id]", { timeout: 20_000 });
+    await desk.close();
+
+    const trader = await freshContext();
+    const page = await trader.newPage();
+    expect((await page.goto(url))!.status()).toBe(200);
+    await page.waitForSelector("#account-title", { timeout: 20_000 });
+    expect(await page.textContent("#account-title")).toBe(mine.label);
+    await trader.close();
   });
 
   it("answers a guessed link with the same 404 page, and asks for no key", async () => {
