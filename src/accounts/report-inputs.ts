@@ -1,9 +1,10 @@
 /**
  * What the breach report (src/domain/breach-report.ts) needs from Postgres beside the
  * violation and its evidence: the account's balance adjustments up to the breach (all, and
- * those of the breach's trading day) and the readings from 30 minutes before it. Two queries.
+ * those of the breach's trading day), the readings from 30 minutes before it, and, for a daily
+ * floor that trails the intraday high, the day's highest equity before the breach.
  */
-import { and, asc, eq, gte, lt, lte } from "drizzle-orm";
+import { and, asc, eq, gte, lt, lte, max } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accountAdjustments, readings, type ViolationRow } from "../db/schema.ts";
 import {
@@ -44,6 +45,21 @@ export async function reportInputs(db: Db, row: ViolationRow): Promise<ReportInp
   const dayStartMs = reset
     ? tradingDayAt(at.getTime(), reset.timezone, reset.hour, reset.minute ?? 0, reset.label).startMs
     : at.getTime();
+  // The intraday high of a trailing daily rule: the day's readings before the breach.
+  let dayHighSeen: number | null = null;
+  if (row.evidence?.rules.daily_loss.mode === "trailing_intraday_high") {
+    const [high] = await db
+      .select({ equity: max(readings.equity) })
+      .from(readings)
+      .where(
+        and(
+          eq(readings.accountId, row.accountId),
+          gte(readings.at, new Date(dayStartMs)),
+          lt(readings.at, at),
+        ),
+      );
+    dayHighSeen = high?.equity ?? null;
+  }
   let total = 0;
   let day = 0;
   for (const a of adjustments) {
@@ -54,6 +70,7 @@ export async function reportInputs(db: Db, row: ViolationRow): Promise<ReportInp
     violation: reportViolation(row),
     evidence: row.evidence ?? null,
     adjustments: { total, day },
+    dayHighSeen,
     readings: window.map((r) => ({
       at: r.at.toISOString(),
       balance: r.balance,

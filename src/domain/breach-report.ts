@@ -55,6 +55,12 @@ export interface ReportInput {
   adjustments?: { total: number; day: number };
   /** Readings from {@link REPORT_WINDOW_MS} before the breach up to it, any order. */
   readings?: readonly EvidenceReading[];
+  /**
+   * The highest equity read during the breach's trading day before the breach, when known
+   * (the intraday high of `daily_loss.mode: trailing_intraday_high`, beyond the 20 readings
+   * the evidence keeps).
+   */
+  dayHighSeen?: number | null;
 }
 
 /** One step of the floor's arithmetic. */
@@ -355,11 +361,12 @@ function levelsOf(
   at: number,
   equity: number,
   adjustments: { total: number; day: number },
+  dayHighSeen: number | null,
 ): Levels {
   const f = evidence.figures;
   const r = rules.daily_reset;
   const dayStartMs = tradingDayAt(at, r.timezone, r.hour, r.minute ?? 0, r.label).startMs;
-  let dayHigh = Math.max(f.day_start, equity);
+  let dayHigh = Math.max(f.day_start, equity, dayHighSeen ?? -Infinity);
   for (const r of evidence.readings_before) {
     const t = Date.parse(r.at);
     if (t >= dayStartMs && t <= at && r.equity > dayHigh) dayHigh = r.equity;
@@ -501,7 +508,7 @@ export function buildBreachReport(input: ReportInput): BreachReport {
   const rules = evidence.rules;
   const digits = rules.currency_digits ?? DEFAULT_CURRENCY_DIGITS;
   const unit = 10 ** -digits;
-  const levels = levelsOf(rules, evidence, at, v.equity, adjustments);
+  const levels = levelsOf(rules, evidence, at, v.equity, adjustments, input.dayHighSeen ?? null);
   const steps = arithmetic(v.rule, rules, levels, v.equity);
   const reading: Reading = {
     at,

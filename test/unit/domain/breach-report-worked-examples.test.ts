@@ -386,6 +386,46 @@ describe("the breach report says so when the numbers disagree", () => {
     );
   });
 
+  it("takes a trailing day's high from the day's readings when the evidence's 20 do not hold it, and says so when nothing does", () => {
+    const trailing = rules({
+      initial_balance: 100_000,
+      daily_loss: { limit: 5_000, unit: "amount", mode: "trailing_intraday_high" },
+      max_loss: { limit: 10, unit: "percent" },
+    });
+    const o = applied(evaluate(trailing, null, read(100_000, 0, 100_000)));
+    const high = applied(evaluate(trailing, o.state, read(110_000, 1)));
+    const ev = applied(evaluate(trailing, high.state, read(104_999.99, 2)));
+    const v = ev.violations[0]!;
+    const input = {
+      violation: {
+        id: 5,
+        account_id: 1,
+        rule: v.rule,
+        period: v.period,
+        equity: v.equity,
+        floor: v.floor,
+        usage: v.usage,
+        source: v.source,
+        detected_at: new Date(v.at),
+        rules_version: 1,
+      },
+      evidence: buildEvidence({
+        rules: trailing,
+        rulesVersion: 1,
+        metrics: metricsOf(ev.state, ev, "event", trailing),
+        readingsBefore: [],
+        cause: null,
+      }),
+    };
+    const seen = buildBreachReport({ ...input, dayHighSeen: 110_000 });
+    expect(seen.check).toMatchObject({ agrees: true, engine_floor: 105_000 });
+    const blind = buildBreachReport(input);
+    expect(blind.check.agrees).toBe(false);
+    expect(blind.check.notes.join(" ")).toMatch(
+      /engine's replay puts the floor at 99,999\.99, the violation recorded 105,000\.00.*does not breach daily_loss/,
+    );
+  });
+
   it("says the floor was not replayed when no evidence was kept", () => {
     const r = buildBreachReport({
       violation: {
