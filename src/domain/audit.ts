@@ -30,6 +30,8 @@ export const AUDIT_ACTIONS = [
   "webhook.tested",
   "webhook.disabled",
   "poll.requested",
+  "share.created",
+  "share.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
