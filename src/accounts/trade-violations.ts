@@ -35,7 +35,9 @@ export async function recordTradeViolations(
     const recorded = await tx
       .insert(violations)
       .values(rows.map((r) => ({ ...r })))
-      .onConflictDoNothing({ target: [violations.accountId, violations.rule, violations.period] })
+      .onConflictDoNothing({
+        target: [violations.accountId, violations.rule, violations.period, violations.resetEpoch],
+      })
       .returning({
         id: violations.id,
         rule: violations.rule,

@@ -210,6 +210,7 @@ export async function judgementInputs(
   accountId: number,
   nowMs: number,
   withCalendar: boolean,
+  resetEpoch: number,
 ): Promise<JudgementInputs> {
   const since = new Date(nowMs - JUDGE_CLOSED_DAYS * DAY_MS);
   const rows = await db
@@ -233,14 +234,18 @@ export async function judgementInputs(
     .orderBy(desc(trades.openTime))
     .limit(1);
   const past = await db
-    .select({ rule: violations.rule, period: violations.period })
+    .select({ rule: violations.rule, period: violations.period, epoch: violations.resetEpoch })
     .from(violations)
     .where(
       and(eq(violations.accountId, accountId), inArray(violations.rule, [...TRADE_RULE_NAMES])),
     );
   const counts: Partial<Record<TradeRuleName, number>> = {};
-  for (const p of past)
+  // Escalation counts since the last reset (the current epoch); what is recorded in any epoch
+  // is never recorded again.
+  for (const p of past) {
+    if (p.epoch !== resetEpoch) continue;
     counts[p.rule as TradeRuleName] = (counts[p.rule as TradeRuleName] ?? 0) + 1;
+  }
   let calendar: CalendarEvent[] = [];
   let symbols = new Map<string, string[]>();
   if (withCalendar && rows.length > 0) {

@@ -57,6 +57,8 @@ export interface EventData {
       ticket?: number | null;
       /** The trade behind a trade-rule violation. */
       trade?: TradeJson | null;
+      /** The account's reset epoch (docs/security.md, "Reset epochs"); 0 before any reset. */
+      reset_epoch?: number;
     };
   };
   "account.warning": {

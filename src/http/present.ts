@@ -71,5 +71,6 @@ export function presentViolation(row: ViolationRow): ViolationJson {
     rules_version: row.rulesVersion ?? null,
     severity: row.severity,
     ticket: row.ticket === null ? null : Number(row.ticket),
+    reset_epoch: row.resetEpoch,
   };
 }

@@ -175,7 +175,7 @@ export async function judgeInto(
 ): Promise<void> {
   const rules = row.rules.trade_rules;
   if (rules === undefined) return;
-  const inputs = await judgementInputs(db, row.id, nowMs, rules.news !== undefined);
+  const inputs = await judgementInputs(db, row.id, nowMs, rules.news !== undefined, row.resetEpoch);
   const found = judgeTrades(rules, {
     nowMs,
     initialBalance: row.rules.initial_balance,
@@ -201,6 +201,7 @@ export async function judgeInto(
     rules: row.rules,
     rulesVersion: row.rulesVersion,
     metrics: row.metrics,
+    resetEpoch: row.resetEpoch,
   };
   const rowsToWrite = tradeViolationRows(
     account,

@@ -27,6 +27,7 @@ export interface TradeViolationRow {
   detectedAt: Date;
   rulesVersion: number | null;
   evidence: ViolationEvidence;
+  resetEpoch: number;
 }
 
 /** What the rows need of the account. */
@@ -38,6 +39,8 @@ export interface JudgedAccount {
   rules: RuleParams;
   rulesVersion: number;
   metrics: AccountMetrics | null;
+  /** The account's reset epoch: trade violations are recorded in the current one. */
+  resetEpoch: number;
 }
 
 const NO_METRICS: AccountMetrics = {
@@ -76,6 +79,7 @@ export function tradeViolationRows(
     source,
     detectedAt: new Date(v.detectedAtMs),
     rulesVersion: account.rulesVersion,
+    resetEpoch: account.resetEpoch,
     evidence: buildEvidence({
       rules: account.rules,
       rulesVersion: account.rulesVersion,
@@ -117,6 +121,7 @@ export function tradeViolationAlerts(
           detected_at: row.detectedAt.toISOString(),
           severity: row.severity,
           ticket: row.ticket,
+          reset_epoch: row.resetEpoch,
           trade: cause?.kind === "trade" ? cause.trade : null,
         },
       },
