@@ -137,6 +137,8 @@ describe("violations", () => {
           detected_at: expect.stringMatching(/Z$/),
           rules_version: 1,
           reset_epoch: 0,
+          severity: "hard",
+          ticket: null,
         },
       ],
       next_cursor: null,
