@@ -42,6 +42,9 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "GET /v1/accounts/:id/trades": "viewer",
   // the economic calendar (docs/trades.md): viewers read, admins import and delete
   "GET /v1/calendar": "viewer",
+  "POST /v1/calendar": "admin",
+  "POST /v1/calendar.csv": "admin",
+  "DELETE /v1/calendar/:id": "admin",
   "GET /v1/accounts/:id/equity": "viewer",
   "POST /v1/accounts/:id/reset": "operator",
   "POST /v1/accounts/:id/live": "operator",
