@@ -47,6 +47,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     rules_version: row.rulesVersion,
     metrics: row.metrics ?? null,
     problem: row.problem,
+    problem_since: row.problem ? (row.problemSince?.toISOString() ?? null) : null,
     distance_to_floor: distanceToFloor(row.metrics ?? null, row.rules),
     ...(row.rules.objectives === undefined
       ? {}

@@ -247,10 +247,13 @@ export const AccountSchema = z
       description: "The version of `rules`; GET /v1/accounts/{id}/rules lists them all.",
     }),
     metrics: MetricsSchema.nullable().openapi({ description: "null until the first reading" }),
-    problem: z
-      .enum(ACCOUNT_PROBLEMS)
+    problem: z.enum(ACCOUNT_PROBLEMS).nullable().openapi({
+      description:
+        "Why the account could not be read lately (docs/mtapi-bridge.md); null when it could.",
+    }),
+    problem_since: isoTime()
       .nullable()
-      .openapi({ description: "Why the account could not be read lately; null when it could." }),
+      .openapi({ description: "Since when the current problem holds; null without one." }),
     distance_to_floor: z.number().nullable().openapi({
       description:
         "Equity minus the nearest (higher) of the daily and max floors, account currency, rounded to its currency_digits like the floors; negative below it; null until the first reading.",

@@ -6,7 +6,7 @@
  * evidence at once; one that moved what the next reading depends on saves the engine's state
  * at once; one that moved only the figures is left to the writer's batch and the backlog.
  */
-import type { SummaryResult } from "../mtapi/account-summary.ts";
+import { guardSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { eventCause, restCause } from "../domain/breach-evidence.ts";
 import { toChange, type AppliedReading } from "../domain/outcome.ts";
@@ -191,6 +191,9 @@ export class Readings {
   applyRestRead(sub: core.Subscription, result: SummaryResult): void {
     const { subs, writer } = this.h;
     if (subs.get(sub.accountId) !== sub) return;
+    // docs/mtapi-bridge.md: unsynced figures (or zeros after a non-zero balance) are no reading.
+    result = guardSummary(result, sub.risk?.balance);
+    if (!result.ok && result.problem === "unsynced") core.markUnsynced(sub, Date.now());
     writer.problem(sub.accountId, result.ok ? null : result.problem);
     if (!result.ok) return;
     const prev = sub.risk;

@@ -6,6 +6,7 @@
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
 import { EquityChart } from "../components/equity-chart.tsx";
+import { ProblemBadge } from "../components/problem-badge.tsx";
 import { VIOLATION_COLUMNS, ViolationCells } from "../components/violation-cells.tsx";
 import { Grid, num } from "../components/grid.tsx";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
@@ -121,7 +122,7 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
         <span class={`badge ${a.status}`} data-testid="account-status">
           {a.status}
         </span>
-        {a.problem && <span class="badge problem">{a.problem}</span>}
+        <ProblemBadge problem={a.problem} since={a.problem_since} now={now} />
       </div>
 
       {operate && (

@@ -8,9 +8,11 @@
 import { applyReading, type AppliedReading, type ReadingOutcome } from "../../domain/outcome.ts";
 import type { ReadingSource, RiskState } from "../../risk/index.ts";
 import { readingTimeVerdict } from "../../risk/reading-time.ts";
+import { unsyncedReason } from "../../domain/reading-guard.ts";
 import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
 import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
+import { STALE_MS } from "./watchdog.ts";
 
 /**
  * What the shell does with an applied reading:
@@ -36,8 +38,8 @@ export interface EventResult {
   lagMs?: number;
   /** Keep the item among the invalid samples (a stamp outside the reading window). */
   sample?: boolean;
-  /** A per-account problem to mark (`invalid_rules`). */
-  problem?: "invalid_rules";
+  /** A per-account problem to mark (`invalid_rules`, `unsynced`). */
+  problem?: "invalid_rules" | "unsynced";
 }
 
 /**
@@ -117,6 +119,19 @@ export function readSubscription(
   return outcome;
 }
 
+/** How soon an account whose figures came unsynced is re-read over REST (ms). */
+export const UNSYNCED_REREAD_MS = 5_000;
+
+/**
+ * Has the watchdog re-read the account over REST within UNSYNCED_REREAD_MS: its clocks are set
+ * back so it counts as quiet by then (core/watchdog.ts). Unsynced figures are not a hearing.
+ */
+export function markUnsynced(sub: Subscription, now: number): void {
+  const heardBy = now - STALE_MS + UNSYNCED_REREAD_MS;
+  sub.lastEventAt = Math.min(sub.lastEventAt, heardBy);
+  sub.lastRestAt = Math.min(sub.lastRestAt, heardBy);
+}
+
 const NOTHING: EventResult = { counts: [], action: "none" };
 
 /**
@@ -145,6 +160,11 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
     return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
   if (item.ts !== undefined && item.ts < sub.lastEventTs)
     return { ...NOTHING, counts: ["received", "stale"], subscription: sub };
+  // docs/mtapi-bridge.md "Unsynced answers": figures that are not yet the account's move nothing.
+  if (unsyncedReason(item, sub.risk?.balance) !== null) {
+    markUnsynced(sub, now);
+    return { ...NOTHING, counts: ["received", "unsynced"], subscription: sub, problem: "unsynced" };
+  }
   const prev = sub.risk;
   let outcome: ReadingOutcome;
   try {

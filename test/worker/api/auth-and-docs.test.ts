@@ -81,6 +81,7 @@ describe("GET /openapi.json", () => {
         "preset",
         "objectives_met_at",
         "problem",
+        "problem_since",
         "rules",
         "rules_version",
         "server",
@@ -91,8 +92,13 @@ describe("GET /openapi.json", () => {
     );
     // `problem` is one of its codes or null, not any string.
     expect(schemas.Account.properties.problem.enum).toEqual([
+      "token_invalid",
       "session_expired",
+      "credentials_rejected",
+      "upstream_unavailable",
       "mtapi_unreachable",
+      "unsynced",
+      "stale",
       "invalid_rules",
       null,
     ]);
