@@ -29,6 +29,8 @@ export default defineConfig({
                 EVENTS_URL: inject("eventsUrl"),
                 SIM_URL: inject("simUrl"),
                 ADMIN_TOKEN,
+                // Stored credentials are sealed with it (src/secrets/seal.ts).
+                SECRETS_KEY: "test-secrets-key-0123456789abcdef",
                 // The shared test database holds many accounts: cron tests poll inline;
                 // test/worker/queue.test.ts drives the queue path itself.
                 POLL_INLINE_MAX: "1000000",

@@ -128,6 +128,14 @@ if (!adminToken) {
   adminToken = readFileSync(tokenFile, "utf8").trim();
 }
 
+// Stored credentials are sealed with SECRETS_KEY (docs/mtapi-bridge.md): a local run makes its own.
+let secretsKey = process.env.SECRETS_KEY;
+if (!secretsKey) {
+  const keyFile = `${dataDir}/secrets-key`;
+  if (!existsSync(keyFile)) writeFileSync(keyFile, `${randomBytes(32).toString("hex")}\n`);
+  secretsKey = readFileSync(keyFile, "utf8").trim();
+}
+
 if (sim) {
   const seeded = await seedDemo(db);
   if (seeded > 0) say(`seeded ${seeded} demo accounts`);
@@ -157,6 +165,7 @@ const worker = await startWorker({
     MTAPI_URL: mtapiUrl,
     EVENTS_URL: eventsUrl,
     ADMIN_TOKEN: adminToken,
+    SECRETS_KEY: secretsKey,
     // A local run: webhooks may call http:// receivers on loopback (never set in production).
     ALLOW_LOOPBACK_WEBHOOKS: "1",
     // From the environment when set (the env file overrides wrangler.toml's [vars]).

@@ -172,9 +172,31 @@ export class Readings {
     store.setMeta("counters", this.h.counters);
   }
 
-  /** Re-reads the given held accounts over REST, and applies what it reads. */
-  async reread(mtapiUrl: string, quiet: core.Subscription[]): Promise<void> {
-    await rereadOverRest(mtapiUrl, quiet, (sub, result) => this.applyRestRead(sub, result));
+  /**
+   * Re-reads the given held accounts over REST, and applies what it reads; `onRenewed` hears
+   * of a session token that a reconnect changed (monitor.ts subscribes under it).
+   */
+  async reread(
+    mtapiUrl: string,
+    quiet: core.Subscription[],
+    onRenewed?: (sub: core.Subscription, token: string) => void,
+  ): Promise<void> {
+    // A renewed token is held by a new subscription: its answer is applied to that one.
+    const moved = new Map<core.Subscription, core.Subscription>();
+    await rereadOverRest(
+      mtapiUrl,
+      quiet,
+      (sub, result) => {
+        const current = moved.get(sub) ?? sub;
+        current.lastRestAt = sub.lastRestAt;
+        this.applyRestRead(current, result);
+      },
+      (sub, token) => {
+        onRenewed?.(sub, token);
+        const current = this.h.subs.get(sub.accountId);
+        if (current && current !== sub && current.sessionId === token) moved.set(sub, current);
+      },
+    );
   }
 
   /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */

@@ -17,6 +17,8 @@ import type { AccountRow } from "../db/schema.ts";
 import { fetchAccountSummary, guardSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import { streamingRules } from "../live/client/stream-all.ts";
 import { log } from "../util/log.ts";
+import type { SealKeys } from "../secrets/seal.ts";
+import { renewExpired } from "./renew.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 
 /** What a poll did, as `POST /v1/poll` reports it. */
@@ -42,6 +44,8 @@ export interface PollOptions {
    * (ms; default UNSYNCED_RETRY_MS; 0 reads again at once, a negative value never).
    */
   unsyncedRetryMs?: number;
+  /** The keys stored passwords open with (renewal by `ConnectEx`); none: no login by password. */
+  sealKeys?: SealKeys | null;
   /** `STREAM_ALL`: judge with the hysteresis band at 0/0, so every account enters live. */
   streamAll?: boolean;
   /** Called with the accounts that entered live monitoring (their update landed). */
@@ -105,7 +109,13 @@ export async function pollAccounts(
 ): Promise<PollReport> {
   const now = opts.now ?? Date.now;
   const started = now();
-  const results = summaries ?? (await readSummaries(rows, opts));
+  // docs/mtapi-bridge.md "Sessions": expired tokens are renewed and read again here.
+  const results = await renewExpired(
+    db,
+    rows,
+    [...(summaries ?? (await readSummaries(rows, opts)))],
+    opts,
+  );
   const adjustments = await pendingAdjustments(db, rows);
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];

@@ -71,6 +71,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(schemas.Account.properties).sort()).toEqual(
       [
         "created_at",
+        "credentials",
         "distance_to_floor",
         "id",
         "label",
