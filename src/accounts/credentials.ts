@@ -33,14 +33,15 @@ export function presentCredentials(row: AccountRow): CredentialsJson {
   };
 }
 
-/** The deployment's seal keys, or null when `SECRETS_KEY` is not set (nothing can be stored). */
+/** The deployment's seal keys, or null when they are malformed (logged, never with the key). */
 export async function sealKeysOf(env: {
   SECRETS_KEY?: string;
   SECRETS_KEY_PREVIOUS?: string;
 }): Promise<SealKeys | null> {
   try {
     return await loadSealKeys(env);
-  } catch {
+  } catch (err) {
+    log("credentials:keys_unusable", { reason: err instanceof Error ? err.message : "unknown" });
     return null;
   }
 }

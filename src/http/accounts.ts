@@ -108,7 +108,7 @@ export const accountsApi = newApi()
         { path: "session_id", message: "required without credentials" },
       ]);
     const keys = body.credentials ? await sealKeysOf(c.env) : null;
-    if (body.credentials && !keys) throw misconfigured();
+    if (body.credentials && !keys?.current) throw misconfigured();
     // docs/mtapi-bridge.md: with credentials and no token the system logs in itself; a
     // password the broker rejects is refused here, a bridge that cannot be reached now leaves
     // a placeholder token that the poller renews (ConnectEx) with its backoff.

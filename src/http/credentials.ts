@@ -104,7 +104,7 @@ export const credentialsApi = newApi()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const keys = await sealKeysOf(c.env);
-    if (!keys) throw misconfigured();
+    if (!keys?.current) throw misconfigured();
     const row = await setCredentials(
       c.var.db,
       keys,

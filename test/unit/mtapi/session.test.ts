@@ -123,21 +123,18 @@ describe("renewSession", () => {
   });
 });
 
-describe("seal", () => {
-  it("round-trips, names its key, and opens values sealed under the previous key", async () => {
-    const old = await loadSealKeys({ SECRETS_KEY: "old-key-0123456789abcdef" });
+describe("seal, as the credentials use it", () => {
+  it("round-trips a password with & and =, and opens values sealed under the previous key", async () => {
+    const oldKey = "0a".repeat(32);
+    const newKey = "0b".repeat(32);
+    const old = await loadSealKeys({ SECRETS_KEY: oldKey });
     const sealed = await seal(old, "p&ss=word");
     expect(isSealed(sealed)).toBe(true);
     expect(sealed).not.toContain("p&ss");
     expect(await unseal(old, sealed)).toBe("p&ss=word");
-    const rotated = await loadSealKeys({
-      SECRETS_KEY: "new-key-0123456789abcdef",
-      SECRETS_KEY_PREVIOUS: "old-key-0123456789abcdef",
-    });
+    const rotated = await loadSealKeys({ SECRETS_KEY: newKey, SECRETS_KEY_PREVIOUS: oldKey });
     expect(await unseal(rotated, sealed)).toBe("p&ss=word");
-    expect((await seal(rotated, "x")).split(".")[1]).toBe(rotated.current.id);
-    const other = await loadSealKeys({ SECRETS_KEY: "another-key-0123456789" });
+    const other = await loadSealKeys({ SECRETS_KEY: "0c".repeat(32) });
     await expect(unseal(other, sealed)).rejects.toThrow();
-    await expect(loadSealKeys({})).rejects.toThrow(/SECRETS_KEY/);
   });
 });

@@ -142,7 +142,9 @@ describe("session renewal", () => {
     expect(await sessionCalls()).toBe(before);
     expect((await getAccount(id)).problem).toBe("credentials_rejected");
     const alerts = (await messagesAbout(id)).filter((m) => m.type === "account.problem");
-    expect(alerts.map((m) => m.payload.data.problem)).toEqual(["credentials_rejected"]);
+    expect(alerts.map((m) => (m.payload.data as { problem: string | null }).problem)).toEqual([
+      "credentials_rejected",
+    ]);
     expect(await violationsOf([id])).toHaveLength(0);
   });
 
