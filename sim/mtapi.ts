@@ -1,10 +1,10 @@
 /**
  * MTAPI REST: `GET /AccountSummary?id={session_id}` from the account book, in camelCase or
  * PascalCase, with numbers or numeric strings; expired or unknown sessions answer an error
- * status with an error body (docs/wire-contract.md, section 1). The real bridge's behaviours
- * on command (docs/mtapi-bridge.md): `synced: false` with zero figures (and for a few answers
- * after each reconnect), `isInvestor`, 201 `{"code", "message"}` errors, token idle expiry,
- * and the session calls `ConnectByToken`, `ConnectEx` and `CheckConnect`.
+ * status with an error body (docs/wire-contract.md, "MTAPI REST"). The real bridge's
+ * behaviours on command (docs/mtapi-bridge.md, "Simulator"): `synced: false` with zero figures
+ * (and for a few answers after each reconnect), `isInvestor`, 201 `{"code", "message"}` errors,
+ * token idle expiry, and the session calls `ConnectByToken`, `ConnectEx` and `CheckConnect`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { figuresOf, type AccountBook, type SimAccount } from "./accounts.ts";

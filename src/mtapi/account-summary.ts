@@ -1,7 +1,7 @@
 /**
- * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md section 1,
- * docs/mtapi-bridge.md): the parser, the classifier of errors by code, and the client with a
- * per-call timeout.
+ * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md, "MTAPI REST";
+ * docs/mtapi-bridge.md, "Errors"): the parser, the classifier of errors by code, and the client
+ * with a per-call timeout.
  */
 import { redactText } from "../domain/redact.ts";
 import { unsyncedReason } from "../domain/reading-guard.ts";
