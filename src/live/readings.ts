@@ -34,6 +34,8 @@ export class Readings {
   readonly lag = new core.LagWindow();
   /** Accounts whose stored figures are behind memory (the bounded persist). */
   readonly backlog = new core.PersistBacklog();
+  /** The servers' learnt time offsets (core/server-time.ts). */
+  readonly clocks = new core.ServerClocks();
 
   constructor(host: ReadingsHost) {
     this.h = host;
@@ -55,7 +57,7 @@ export class Readings {
 
   private onItem(item: core.FrameItem, now: number): void {
     const { counters } = this.h;
-    const r = core.applyEvent(this.h.subs, item, now);
+    const r = core.applyEvent(this.h.subs, item, now, this.clocks);
     core.addCounts(counters, r.counts);
     if (item.kind === "service_error") {
       if (core.logWorthy(counters.service_errors))

@@ -13,6 +13,7 @@ import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
 import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
 import { STALE_MS } from "./watchdog.ts";
+import type { ServerClocks } from "./server-time.ts";
 
 /**
  * What the shell does with an applied reading:
@@ -138,8 +139,14 @@ const NOTHING: EventResult = { counts: [], action: "none" };
  * One frame item: route it (docs/wire-contract.md "Routing"), drop it when stale (older than
  * the newest event applied to its account), apply it, and decide the commit.
  * @param now epoch ms on the receive clock.
+ * @param clocks the servers' learnt time offsets (server-time.ts); absent: stamps as they are.
  */
-export function applyEvent(table: SubscriptionTable, item: FrameItem, now: number): EventResult {
+export function applyEvent(
+  table: SubscriptionTable,
+  item: FrameItem,
+  now: number,
+  clocks?: ServerClocks,
+): EventResult {
   switch (item.kind) {
     case "ack":
       return { ...NOTHING, counts: ["acks"] };
@@ -155,6 +162,17 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   const route = table.route(item.keys);
   if (route.kind !== "found") return { ...NOTHING, counts: ["received", route.kind] };
   const sub = route.sub;
+  // docs/mtapi-bridge.md, "Server-time stamps": a steady whole-quarter-hour offset of the
+  // server's stamps is learnt and taken off; the corrected time dates the reading (its day).
+  let serverTime = false;
+  if (item.ts !== undefined && clocks) {
+    const verdict = clocks.judge(sub.server, item.ts, now);
+    if (verdict.kind === "corrected") {
+      item = { ...item, ts: verdict.ts };
+      serverTime = true;
+    } else if (verdict.kind === "learning")
+      return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
+  }
   // docs/rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
   if (item.ts !== undefined && readingTimeVerdict(item.ts, now) !== "ok")
     return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
@@ -185,7 +203,7 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   // Heard of only when a reading applies: an unusable event must not keep the watchdog away.
   sub.lastEventAt = now;
   const result: EventResult = {
-    counts: ["received", "applied"],
+    counts: serverTime ? ["received", "applied", "server_time"] : ["received", "applied"],
     subscription: sub,
     outcome,
     action: commitAction(prev, outcome, sub.leaving),
