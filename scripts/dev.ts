@@ -30,6 +30,7 @@ import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
+import { startBridgeDemo } from "../sim/bridge-demo.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = `${root}.data`;
@@ -148,6 +149,8 @@ if (sim) {
   if (seeded > 0) say(`seeded ${seeded} demo accounts`);
   const registered = await registerAccountsInSimulator(db, sim);
   say(`${registered} accounts known to the simulator`);
+  const stopHabits = await startBridgeDemo(sim.url, { log: say });
+  cleanups.push(async () => stopHabits());
 }
 
 // WEBHOOK_SINK=1: a local receiver that prints every alert and checks its signature.

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../../sim/simulator.ts";
 import { encodeEvent } from "../../../sim/events.ts";
+import { startBridgeDemo } from "../../../sim/bridge-demo.ts";
 import { account, control } from "./helpers.ts";
 
 let sim: Simulator;
@@ -94,5 +95,31 @@ describe("simulated bridge", () => {
     const now = Date.UTC(2026, 11, 6, 12);
     expect(encodeEvent("full", a, now)).toMatchObject({ timestampUTC: now + 120 * 60_000 });
     expect(encodeEvent("pascal_id", a, now)).toMatchObject({ timestampUTC: now + 120 * 60_000 });
+  });
+
+  it("the dev demo: a calm account's token expires, another goes unsynced, on a timer", async () => {
+    await control(sim, "/accounts", [
+      account("calm-a", { drift: 0 }),
+      account("calm-b", { drift: 0, login: "2" }),
+      account("drifting", { drift: -0.001, login: "3" }),
+    ]);
+    const lines: string[] = [];
+    const stop = await startBridgeDemo(sim.url, {
+      expireEveryMs: 20,
+      unsyncedEveryMs: 20,
+      unsyncedForMs: 10_000,
+      log: (l) => lines.push(l),
+    });
+    try {
+      await expect
+        .poll(() => sim.book.get("calm-a")?.expired && sim.book.get("calm-b")?.synced === false, {
+          timeout: 5_000,
+        })
+        .toBe(true);
+      expect(sim.book.get("drifting")).toMatchObject({ expired: false, synced: true });
+      await expect.poll(() => lines.some((l) => l.includes("INVALID_TOKEN"))).toBe(true);
+    } finally {
+      stop();
+    }
   });
 });
