@@ -138,3 +138,25 @@ describe("seal, as the credentials use it", () => {
     await expect(unseal(other, sealed)).rejects.toThrow();
   });
 });
+
+describe("no secret in what is logged", () => {
+  it("a ConnectEx whose failure message carries the URL keeps neither the password nor its encodings", async () => {
+    const password = "Hunt3r&zz=9 %x";
+    // The URL, and the password bare and URL-encoded, as a careless upstream might echo them.
+    const failing = ((url: RequestInfo | URL) =>
+      Promise.reject(
+        new TypeError(
+          `fetch failed: ${String(url)} (${password}) [${new URLSearchParams({ p: password }).toString().slice(2)}]`,
+        ),
+      )) as typeof fetch;
+    const r = await connectEx("http://m", { user: "7", password, server: "S" }, 1_000, failing);
+    expect(r.ok).toBe(false);
+    const text = JSON.stringify(r);
+    for (const form of [
+      password,
+      encodeURIComponent(password),
+      new URLSearchParams({ p: password }).toString().slice(2),
+    ])
+      expect(text).not.toContain(form);
+  });
+});
