@@ -13,6 +13,7 @@ import type { LiveMonitor } from "../../../src/live/monitor.ts";
 import {
   createTestAccount,
   getAccount,
+  runCron,
   sim,
   uniqueIds,
   violationsOf,
@@ -174,6 +175,38 @@ describe("session renewal", () => {
     expect(status.subscriptions).toBeGreaterThanOrEqual(1);
     // Renewed within the re-read itself (no minute-long wait for an operator or the cron).
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it("live: refused by token, the cron logs in again with the stored credentials and resubscribes", async () => {
+    const monitor = freshMonitor();
+    const { res, ids } = await withCredentials("live&pw=1", { connect_by_token: false });
+    const id = res.body.id as number;
+    await sim(`/accounts/${ids.session_id}`, { equity: 95_400 }, "PATCH");
+    const row = await getAccount(id);
+    await goLive(monitor, [row]);
+    await simWait({ subscribed: [ids.session_id] });
+    await expire(ids.session_id);
+    await runInDurableObject(monitor, (instance: LiveMonitor) => {
+      instance.settings.staleMs = 0;
+    });
+    expect(await runDurableObjectAlarm(monitor)).toBe(true);
+    await monitor.flushNow();
+    expect((await getAccount(id)).problem).toBe("session_expired");
+    const loginBefore = (await getAccount(id)).credentialsLastLoginAt;
+    await runCron();
+    const after = await getAccount(id);
+    expect(after.credentialsLastLoginAt).toBeInstanceOf(Date);
+    expect(after.credentialsLastLoginAt!.getTime()).toBeGreaterThan(loginBefore?.getTime() ?? 0);
+    const audit = await withTestDb((db) =>
+      db.select().from(accountAudit).where(eq(accountAudit.accountId, id)),
+    );
+    expect(audit.map((r) => r.action)).toContain("account.session_renewed");
+    // The monitor's next re-read is under a live session again: the reading applies.
+    expect(await runDurableObjectAlarm(monitor)).toBe(true);
+    await monitor.flushNow();
+    const read = await getAccount(id);
+    expect(read.problem).toBeNull();
+    expect(read.metrics).toMatchObject({ equity: 95_400 });
   });
 
   it("PUT /session refuses a token MTAPI does not confirm and takes one it does", async () => {
