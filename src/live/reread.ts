@@ -21,10 +21,10 @@ const TIMEOUT_MS = 10_000;
  * Reads one account's summary; an invalid token is reconnected by `ConnectByToken` and the
  * account read again. `onRenewed` hears of a token that changed (before the re-read).
  */
-export async function readRenewing(
+export async function readRenewing<S extends Pick<Subscription, "accountId" | "sessionId">>(
   mtapiUrl: string,
-  sub: Subscription,
-  onRenewed?: (sub: Subscription, token: string) => void,
+  sub: S,
+  onRenewed?: (sub: S, token: string) => void,
   fetcher: typeof fetch = fetch,
 ): Promise<SummaryResult> {
   const result = await fetchAccountSummary(mtapiUrl, sub.sessionId, TIMEOUT_MS, fetcher);
