@@ -27,17 +27,20 @@ const INVALID_TOKEN = JSON.stringify({
 });
 
 /**
- * Picks two calm accounts the simulator knows (no drift: neither is near a floor, so neither
- * habit hides a real breach) and starts the habits; returns the function that stops them.
+ * Picks two calm walkers the simulator knows (no drift: neither is near a floor, so neither
+ * habit hides a real breach, and no scripted scene is touched) and starts the habits; returns the function that stops them.
  */
 export async function startBridgeDemo(
   simUrl: string,
   timing: BridgeDemoTiming = {},
 ): Promise<() => void> {
   const res = await fetch(`${simUrl}/control/accounts`);
-  const known = res.ok ? ((await res.json()) as Array<{ session_id: string; drift: number }>) : [];
+  const known = res.ok
+    ? ((await res.json()) as Array<{ session_id: string; drift: number; walk: boolean }>)
+    : [];
+  // Calm random walkers only: never an account a demo scene scripts (those do not walk).
   const calm = known
-    .filter((a) => a.drift === 0)
+    .filter((a) => a.drift === 0 && a.walk)
     .map((a) => a.session_id)
     .sort();
   if (calm.length < 2) return () => {};
