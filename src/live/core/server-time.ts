@@ -1,8 +1,8 @@
 /**
  * Server-time stamps (docs/mtapi-bridge.md, "Server-time stamps"), pure: some feeds stamp
  * events in the broker's server time (UTC+2/+3 with daylight saving) instead of UTC, so every
- * event looks hours ahead. A stamp that sits a whole number of quarter hours away from the
- * receive time (within SLACK_MS) is read as such; once STEADY_SAMPLES stamps of one server in
+ * event looks hours ahead. A stamp that sits a whole number of quarter hours ahead of the
+ * receive time (within SLACK_MS) is read as such (one behind may be a genuine late event); once STEADY_SAMPLES stamps of one server in
  * a row agree on the offset it is learnt, and that server's stamps are corrected by it. A new
  * offset that holds as steadily (a daylight-saving change) replaces it. A stamp at an offset
  * still being learnt is set aside; one that is off in no steady way is not corrected: the
@@ -15,7 +15,7 @@ export const QUARTER_MS = 15 * 60_000;
 export const SLACK_MS = 60_000;
 /** Stamps in a row that must agree before an offset is learnt or replaced. */
 export const STEADY_SAMPLES = 2;
-/** The widest offset a server may have (UTC-12 .. UTC+14). */
+/** The widest offset a server may have (UTC+14). */
 const MAX_OFFSET_MS = 14 * 3_600_000;
 
 interface ServerClock {
@@ -54,7 +54,9 @@ export class ServerClocks {
     const offset = quarters * QUARTER_MS;
     const residual = raw - offset;
     const clock = this.byServer.get(server);
-    if (Math.abs(residual) > SLACK_MS || Math.abs(offset) > MAX_OFFSET_MS) {
+    // Only stamps ahead of the receive time are read as server time: a stamp behind it may be
+    // a genuine late event (applied by the reading-time rules), one ahead never is.
+    if (Math.abs(residual) > SLACK_MS || offset < 0 || offset > MAX_OFFSET_MS) {
       if (clock) clock.seen = 0;
       return { kind: "unsteady" };
     }

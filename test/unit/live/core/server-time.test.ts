@@ -40,6 +40,9 @@ describe("ServerClocks", () => {
     expect(c.judge("A", T0 + 2 * H + 7 * 60_000, T0).kind).toBe("unsteady");
     expect(c.judge("A", T0 + 20 * H, T0).kind).toBe("unsteady");
     expect(c.judge("A", Number.NaN, T0).kind).toBe("unsteady");
+    // Behind the receive time: maybe a genuine late event, never read as server time.
+    expect(c.judge("A", T0 - 2 * H, T0).kind).toBe("unsteady");
+    expect(c.judge("A", T0 - 2 * H, T0).kind).toBe("unsteady");
   });
 
   it("never corrects by anything but a whole number of quarter hours", () => {
@@ -55,6 +58,8 @@ describe("ServerClocks", () => {
             expect(Math.abs(last!.offsetMs % QUARTER_MS)).toBe(0);
             expect(last!.ts).toBe(T0 + jitter);
           } else expect(q === 0 ? "utc" : "unsteady").toBe(last!.kind);
+          // Never a correction for a stamp behind the receive time.
+          if (q < 0) expect(last!.kind).toBe("unsteady");
         },
       ),
     );
