@@ -3,6 +3,7 @@
  * docs/mtapi-bridge.md, "Errors"): the parser, the classifier of errors by code, and the client
  * with a per-call timeout.
  */
+import { upstreamProblem } from "../domain/upstream.ts";
 import { redactText } from "../domain/redact.ts";
 import { unsyncedReason } from "../domain/reading-guard.ts";
 import { problemOfCode, type ReadProblem } from "../domain/vocabulary.ts";
@@ -166,6 +167,9 @@ export async function fetchAccountSummary(
 ): Promise<SummaryResult> {
   if (sessionId.trim() === "")
     return { ok: false, problem: "token_invalid", detail: "no session token" };
+  // Never send a session token over plain http to anything but a local simulator.
+  const refused = upstreamProblem(mtapiUrl);
+  if (refused) return { ok: false, problem: "mtapi_unreachable", detail: refused };
   const url = `${mtapiUrl.replace(/\/+$/, "")}/AccountSummary?id=${encodeURIComponent(sessionId)}`;
   let result: SummaryResult;
   try {

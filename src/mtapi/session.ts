@@ -7,6 +7,7 @@
  */
 import { problemOfCode, type ReadProblem } from "../domain/vocabulary.ts";
 import { errorOfBody, redactResult } from "./account-summary.ts";
+import { upstreamProblem } from "../domain/upstream.ts";
 
 export type SessionResult =
   { ok: true; token: string } | { ok: false; problem: ReadProblem; detail: string; code?: string };
@@ -55,6 +56,9 @@ async function call(
   secrets: string[],
 ): Promise<SessionResult> {
   let result: SessionResult;
+  // Never send a token or a password over plain http to anything but a local simulator.
+  const refused = upstreamProblem(url);
+  if (refused) return { ok: false, problem: "mtapi_unreachable", detail: refused };
   try {
     const res = await fetcher(url, { signal: AbortSignal.timeout(timeoutMs) });
     result = classify(res.status, await res.text());

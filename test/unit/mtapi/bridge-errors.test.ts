@@ -70,7 +70,7 @@ describe("errors classified per code", () => {
     const never = (() => {
       throw new Error("must not be called");
     }) as unknown as typeof fetch;
-    expect(await fetchAccountSummary("http://mtapi.test", "", 1_000, never)).toEqual({
+    expect(await fetchAccountSummary("https://mtapi.test", "", 1_000, never)).toEqual({
       ok: false,
       problem: "token_invalid",
       detail: "no session token",

@@ -49,7 +49,7 @@ describe("token answers", () => {
       });
     }) as typeof fetch;
     const r = await connectEx(
-      "http://mtapi.test",
+      "https://mtapi.test",
       { user: "1", password, server: "S" },
       1_000,
       echo,
@@ -67,7 +67,7 @@ describe("token answers", () => {
       new Promise<Response>((_r, reject) =>
         init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)),
       )) as typeof fetch;
-    const r = await connectEx("http://m", { user: "1", password: "p", server: "S" }, 20, hang);
+    const r = await connectEx("https://m", { user: "1", password: "p", server: "S" }, 20, hang);
     expect(r).toMatchObject({ ok: false, problem: "mtapi_unreachable" });
   });
 });
@@ -78,7 +78,7 @@ describe("renewSession", () => {
   it("ConnectByToken first: one call when it works", async () => {
     const seen: string[] = [];
     const r = await renewSession(
-      "http://m",
+      "https://m",
       input,
       1_000,
       bridge({ "/ConnectByToken": [200, "tok"] }, seen),
@@ -89,7 +89,7 @@ describe("renewSession", () => {
 
   it("then ConnectEx with the stored password", async () => {
     const r = await renewSession(
-      "http://m",
+      "https://m",
       { ...input, password: "pw" },
       1_000,
       bridge({ "/ConnectByToken": [201, INVALID_TOKEN], "/ConnectEx": [200, "tok2"] }),
@@ -100,7 +100,7 @@ describe("renewSession", () => {
   it("without credentials a refused token is session_expired; INVALID_ACCOUNT is credentials_rejected", async () => {
     expect(
       await renewSession(
-        "http://m",
+        "https://m",
         input,
         1_000,
         bridge({ "/ConnectByToken": [201, INVALID_TOKEN] }),
@@ -108,7 +108,7 @@ describe("renewSession", () => {
     ).toMatchObject({ ok: false, problem: "session_expired", calls: 1 });
     expect(
       await renewSession(
-        "http://m",
+        "https://m",
         { ...input, password: "bad" },
         1_000,
         bridge({ "/ConnectByToken": [201, INVALID_TOKEN], "/ConnectEx": [201, INVALID_ACCOUNT] }),
@@ -149,7 +149,7 @@ describe("no secret in what is logged", () => {
           `fetch failed: ${String(url)} (${password}) [${new URLSearchParams({ p: password }).toString().slice(2)}]`,
         ),
       )) as typeof fetch;
-    const r = await connectEx("http://m", { user: "7", password, server: "S" }, 1_000, failing);
+    const r = await connectEx("https://m", { user: "7", password, server: "S" }, 1_000, failing);
     expect(r.ok).toBe(false);
     const text = JSON.stringify(r);
     for (const form of [
