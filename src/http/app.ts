@@ -11,6 +11,7 @@ import { accountActionsApi } from "./account-actions.ts";
 import { adjustmentsApi } from "./adjustments.ts";
 import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
+import { credentialsApi } from "./credentials.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
 import { auditApi } from "./audit.ts";
 import { requireSafeAdminToken } from "./admin-token.ts";
@@ -90,6 +91,7 @@ app.openapi(health, (c) => c.json({ ok: true as const, version: VERSION }, 200))
 app.route("/v1", exportsApi);
 app.route("/v1/accounts", accountsApi);
 app.route("/v1/accounts", accountActionsApi);
+app.route("/v1/accounts", credentialsApi);
 app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
 app.route("/v1/violations", reportApi);

@@ -3,6 +3,7 @@
  * would, and answer with the report; or, without a body, send a full sweep to the poll queue
  * and answer `202` at once.
  */
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
@@ -89,6 +90,7 @@ export const pollApi = newApi().openapi(poll, async (c) => {
     mtapiUrl: c.env.MTAPI_URL,
     streamAll: streamsAll(c.env),
     onEnterLive: subscribeEntered(c.env),
+    sealKeys: await sealKeysOf(c.env),
   });
   return c.json(report, 200);
 });

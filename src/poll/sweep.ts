@@ -4,6 +4,7 @@
  * poll queue is bound) their ids go to the queue in batches (dispatch.ts). Either way the
  * pollable set is read once, page by page, over one database pool.
  */
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, withDb, type Db } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -32,6 +33,7 @@ async function pollPages(
   const started = now();
   const total = emptyReport();
   const onEnterLive = subscribeEntered(env);
+  const sealKeys = await sealKeysOf(env);
   for await (const page of pages) {
     addReport(
       total,
@@ -39,6 +41,7 @@ async function pollPages(
         mtapiUrl: env.MTAPI_URL,
         now,
         onEnterLive,
+        sealKeys,
         streamAll: streamsAll(env),
       }),
     );
