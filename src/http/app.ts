@@ -58,6 +58,8 @@ app.use(
     xContentTypeOptions: "nosniff",
     referrerPolicy: "no-referrer",
     strictTransportSecurity: "max-age=31536000; includeSubDomains",
+    // A page that sets its own (the trader page, the printable report) keeps them.
+    overwrite: false,
   }),
 );
 app.use("*", limitBodies());
