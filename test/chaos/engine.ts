@@ -7,7 +7,7 @@
  * invariants are checked on outcomes, not timings:
  *
  * - every breach the simulator caused is recorded exactly once in Postgres, and none falsely;
- * - no account went unwatched past its window (live 90 s, polled 180 s) without the monitor
+ * - no account went unwatched past its window (live 90 s, polled 110 s) without the monitor
  *   reporting degraded (sampled every second from `GET /v1/monitor`), and none past 120 s;
  * - no dead letter lost: the outbox drains, and every dead letter counted is listed.
  *
@@ -16,6 +16,8 @@
 import { sql } from "drizzle-orm";
 import { BAND_EQUITY, BREACH_EQUITY, goLive, type BenchAccount } from "../../bench/fixtures.ts";
 import { startStack, type Stack } from "../../bench/stack.ts";
+// The windows of the monitor's health (live, polled), as the monitor itself judges them.
+import { LIVE_STALE_S, POLLING_STALE_S } from "../../src/live/core/health.ts";
 
 /** The faults, by kind. */
 export const FAULT_KINDS = [
@@ -98,9 +100,7 @@ export function seeded(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** The windows of the monitor's health (core/health.ts: live, polled) and the issue's bound. */
-const LIVE_STALE_S = 90;
-const POLLING_STALE_S = 180;
+/** The promise: no account unwatched past this long (docs/never-blind.md). */
 const MAX_UNWATCHED_S = 120;
 /** Safe equities: inside the live band (daily usage 90-97%), above the 95,000 floor. */
 const SAFE_LOW = 95_150;
@@ -318,7 +318,7 @@ async function run(
         await identify(u, at).catch(() => {});
         if (u > MAX_UNWATCHED_S) log(`unwatched ${u} s: ${JSON.stringify(worst)}`);
       }
-      // Past its window (live 90 s, polled 180 s) an account must make the monitor degraded.
+      // Past its window (live 90 s, polled 110 s) an account must make the monitor degraded.
       if (u > LIVE_STALE_S && s.health !== "degraded") {
         const who = await unwatched();
         if (u > POLLING_STALE_S || who.some((w) => w.live)) {
@@ -371,10 +371,10 @@ async function run(
       nextSample = now + 1_000;
     }
     if (now >= nextCron) {
-      await stack.worker.fireCron().then(
-        () => mark("cron"),
-        () => mark("cron failed"),
-      );
+      // Fired, not awaited: the minute's tick comes whatever the last one is still doing (and
+      // the faults' restores in this loop must not wait for a sweep).
+      mark("cron");
+      void stack.worker.fireCron().catch(() => mark("cron failed"));
       nextCron = now + 20_000;
     }
     await runDue(restores);
@@ -423,7 +423,7 @@ async function run(
       detail: `${breached.size} scripted, ${recorded} recorded, ${duplicated} duplicated, ${falsely} false`,
     },
     {
-      name: "no account unwatched past its window (live 90 s, polled 180 s) without the monitor reporting degraded",
+      name: `no account unwatched past its window (live ${LIVE_STALE_S} s, polled ${POLLING_STALE_S} s) without the monitor reporting degraded`,
       held: blind.length === 0,
       detail: blind.length ? blind.slice(0, 3).join("; ") : `${samples} samples`,
     },
