@@ -15,7 +15,8 @@ import {
   recordAdjustment,
 } from "../accounts/adjustments.ts";
 import { BEARER, newApi } from "./api-env.ts";
-import { notFound } from "./errors.ts";
+import { sendAlerts } from "../alerts/record.ts";
+import { notFound, unprocessable } from "./errors.ts";
 import { IdParamSchema, errorResponses } from "./schemas.ts";
 
 /** The largest adjustment accepted (account currency), as for initial_balance. */
@@ -75,7 +76,7 @@ const create = createRoute({
   security: BEARER,
   summary: "Record a balance adjustment (deposit, withdrawal, correction)",
   description:
-    "From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged.",
+    "From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged. Bounded (422 outside): a withdrawal may not exceed the last known balance; a deposit above the account's initial_balance needs an admin. Every adjustment raises `account.adjusted`.",
   request: {
     params: IdParamSchema,
     body: { content: { "application/json": { schema: CreateAdjustmentSchema } }, required: true },
@@ -85,7 +86,7 @@ const create = createRoute({
       description: "The adjustment",
       content: { "application/json": { schema: AdjustmentSchema } },
     },
-    ...errorResponses(400, 404, 415),
+    ...errorResponses(400, 404, 415, 422),
   },
 });
 
@@ -112,14 +113,18 @@ export const adjustmentsApi = newApi()
   .openapi(create, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const recorded = await recordAdjustment(
-      c.var.db,
-      id,
-      body.amount,
-      body.note ?? null,
-      body.reason ?? null,
-    );
-    if (!recorded) throw notFound("account", id);
+    const { actor, role } = c.var.principal;
+    const recorded = await recordAdjustment(c.var.db, id, body.amount, body.note ?? null, {
+      actor,
+      admin: role === "admin",
+      reason: body.reason ?? null,
+    });
+    if (recorded.kind === "not_found") throw notFound("account", id);
+    if (recorded.kind === "refused")
+      throw unprocessable(recorded.refusal.message, [
+        { path: "amount", message: recorded.refusal.message },
+      ]);
+    await sendAlerts(recorded.alerted);
     if (recorded.account.monitoringState === "live") {
       // A live account's monitor learns of it at once; if it cannot be reached, the account
       // takes it when it is next read by the poller (pending adjustments apply by id, once).
