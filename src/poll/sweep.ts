@@ -85,6 +85,8 @@ export async function runSweep(
 export const SWEEP_RETRY_WINDOW_MS = 45_000;
 /** How often the database is asked whether it answers again, while a sweep waits (ms). */
 const PROBE_EVERY_MS = 1_000;
+/** Attempts of one sweep at most: an error that is not an outage must not loop for the window. */
+export const SWEEP_ATTEMPTS = 5;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -119,6 +121,8 @@ export async function dispatchSweep(
   const started = now();
   const deadline = started + retryWindowMs;
   let held = false;
+  /** A take was sent: it may have landed unanswered, so the lease is given back in any case. */
+  let asked = false;
   const renew = setInterval(() => {
     if (!held) return;
     withDb(env, (db) => renewLease(db, holder)).catch((err) =>
@@ -130,21 +134,25 @@ export async function dispatchSweep(
       try {
         if (!held) {
           // Taking it again as the same holder succeeds (a take whose answer was lost).
+          asked = true;
           held = await withDb(env, (db) => takeLease(db, holder));
           if (!held) {
+            asked = false; // another holder's: nothing of ours to give back
             log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
             return { accounts: 0, messages: 0, skipped: true };
           }
         }
         return await dispatchHeld(env, now, attempt > 1 ? started : undefined);
       } catch (err) {
-        if (now() >= deadline || !(await databaseAnswers(env, deadline, now))) throw err;
+        if (attempt >= SWEEP_ATTEMPTS || now() + PROBE_EVERY_MS >= deadline) throw err;
+        await pause(PROBE_EVERY_MS);
+        if (!(await databaseAnswers(env, deadline, now))) throw err;
         log("poll:sweep_retried", { attempt: attempt + 1, after_ms: now() - started }, err);
       }
     }
   } finally {
     clearInterval(renew);
-    if (held) await giveBack(env, holder, now);
+    if (asked) await giveBack(env, holder, now);
   }
 }
 
