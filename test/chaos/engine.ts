@@ -59,6 +59,9 @@ export interface WorstGap {
   /** `polling`, `live` (subscribed in the monitor) or `handoff` (live in Postgres, not subscribed; or subscribed, polling in Postgres). */
   state: "polling" | "live" | "handoff" | "unknown";
   unwatchedS: number;
+  /** The monitor's health and reasons in that sample. */
+  health: string;
+  reasons: string[];
   /** The gap, in seconds since trading started: its last reading, and when it was seen. */
   fromS: number;
   toS: number;
@@ -252,7 +255,7 @@ async function run(
   const stateSeen = new Map<number, string>();
   let worst: (Omit<WorstGap, "around"> & { atMs: number }) | null = null;
   /** Names the account behind `u` s unwatched (seen at `at`): a polled one in Postgres, else a live one in the monitor. */
-  const identify = async (u: number, at: number): Promise<void> => {
+  const identify = async (u: number, at: number, sampled: MonitorSample): Promise<void> => {
     const r = await stack.db.db.execute<{ id: number; m: string; last: number }>(
       sql`select id, monitoring_state as m, coalesce((risk_state->>'last_at')::float8,
             extract(epoch from created_at) * 1000) as last from accounts where status = 'active'`,
@@ -284,6 +287,8 @@ async function run(
       accountId: id,
       state,
       unwatchedS: u,
+      health: sampled.health,
+      reasons: sampled.reasons,
       fromS: (at - u * 1000 - t0) / 1000,
       toS: (at - t0) / 1000,
       atMs: at,
@@ -315,7 +320,7 @@ async function run(
       maxUnwatched = Math.max(maxUnwatched, u);
       await watchStates().catch(() => {});
       if (u > 0 && u > (worst?.unwatchedS ?? 0)) {
-        await identify(u, at).catch(() => {});
+        await identify(u, at, s).catch(() => {});
         if (u > MAX_UNWATCHED_S) log(`unwatched ${u} s: ${JSON.stringify(worst)}`);
       }
       // Past its window (live 90 s, polled 110 s) an account must make the monitor degraded.
@@ -489,7 +494,7 @@ export function formatReport(r: ChaosReport): string {
     `monitor: max unwatched ${r.maxUnwatchedS} s; ${r.degradedSamples}/${r.samples} samples degraded; alerts degraded ${r.healthAlerts.degraded}, recovered ${r.healthAlerts.recovered}; dead letters ${r.deadLetters}`,
     ...(r.worst
       ? [
-          `longest unwatched: account ${r.worst.accountId ?? "?"} (${r.worst.state}), ${r.worst.unwatchedS} s, from ${r.worst.fromS.toFixed(1)} s to ${r.worst.toS.toFixed(1)} s; around it: ${
+          `longest unwatched: account ${r.worst.accountId ?? "?"} (${r.worst.state}), ${r.worst.unwatchedS} s (monitor ${r.worst.health}${r.worst.reasons.length ? `: ${r.worst.reasons.join(", ")}` : ""}), from ${r.worst.fromS.toFixed(1)} s to ${r.worst.toS.toFixed(1)} s; around it: ${
             r.worst.around.map((e) => `${e.atS.toFixed(1)} ${e.what}`).join(", ") || "nothing"
           }`,
         ]
