@@ -1,5 +1,5 @@
 /**
- * Balance adjustments in Postgres (docs/rules.md v2, "Balance adjustments"): record one
+ * Balance adjustments in Postgres (docs/rules.md, "Balance adjustments"): record one
  * (with its audit row, in one transaction), list them, and load those an account's risk state
  * has not applied yet. The risk engine applies them (src/risk/adjustment.ts); the writer that
  * owns the account's figures (the poller, or the live monitor) does so on its next reading.

@@ -1,5 +1,5 @@
 /**
- * Balance adjustments of one account (docs/api.md v2, "Adjustments"; docs/rules.md v2):
+ * Balance adjustments of one account (docs/api.md, "Adjustments"; docs/rules.md, "Balance adjustments"):
  * `POST /v1/accounts/{id}/adjustments` records a deposit (> 0), withdrawal (< 0) or
  * correction, audited; `GET` on the same path lists them, newest first. The writer that owns
  * the account's figures applies each exactly once: the poller on its next poll of a polled

@@ -1,6 +1,6 @@
 /**
  * `/v1/monitor`: the live monitor as it stands, read from every shard's Durable Object, with
- * its health (docs/api.md, "Monitor, version 2", "Shards"): the top-level figures are the
+ * its health (docs/api.md, "Monitor health and dead letters"; docs/architecture.md, "Shards"): the top-level figures are the
  * totals over shards, `shards` lists each; coverage joins the polled accounts' (read from
  * Postgres) to the live ones'. Subscriptions and dead letters are listed over every shard;
  * a dead letter is retried on its shard. Session tokens are masked here too.

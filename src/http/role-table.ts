@@ -8,8 +8,8 @@
  * is the full Hono pattern with `:param` names exactly as the route declares them (a
  * zod-openapi path `/{id}/reset` mounted at `/v1/accounts` is `/v1/accounts/:id/reset`).
  * test/worker/api/roles.test.ts walks the app's real route table and fails for any `/v1`
- * route missing here, so a new route is a conscious choice, and the README's role table is
- * this table.
+ * route missing here, so a new route is a conscious choice, and the role table of docs/api.md,
+ * "API keys and roles", is this table.
  */
 
 /** The roles, least to most. */

@@ -1,5 +1,5 @@
 /**
- * Balance adjustments (docs/rules.md, version 2): a deposit is not profit and a withdrawal is
+ * Balance adjustments (docs/rules.md, "Balance adjustments"): a deposit is not profit and a withdrawal is
  * not a loss. Applying one shifts the effective initial_balance, the high-water mark, the
  * current day's levels and the last known balance and equity by its amount, while every
  * allowance stays what it was, so every floor moves with the money and usage is unchanged.
