@@ -1,5 +1,6 @@
 /**
- * `npm run build:console`: bundles the operator console (console/src, Preact + uPlot) with
+ * `npm run build:console`: bundles the operator console (console/src, Preact + uPlot) and the
+ * trader page (console/trader, docs/trader-page.md) with
  * esbuild into dist/console, the folder Workers Static Assets serves (wrangler.toml
  * `[assets]`). Runs before `npm test`, `npm run dev` and `npm run deploy` (their `pre`
  * scripts). `--watch` rebuilds on change (used by `npm run dev`).
@@ -13,7 +14,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const out = `${root}dist/console`;
 
 const options: BuildOptions = {
-  entryPoints: { app: `${root}console/src/main.tsx` },
+  // The operator console, and the trader page (`/t/<token>`, served by the Worker: its HTML
+  // shell is src/http/shared.ts, its script and stylesheet trader.js and trader.css here).
+  entryPoints: { app: `${root}console/src/main.tsx`, trader: `${root}console/trader/main.tsx` },
   outdir: out,
   bundle: true,
   format: "esm",

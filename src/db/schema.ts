@@ -396,6 +396,32 @@ export const webhookAudit = pgTable(
   (t) => [index("webhook_audit_endpoint_idx").on(t.endpointId, t.at)],
 );
 
+/**
+ * Share links (docs/trader-page.md): a token that lets one trader read one account's page.
+ * Only the token's SHA-256 is kept; the token itself is shown once, at creation.
+ */
+export const accountShares = pgTable(
+  "account_shares",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** SHA-256 of the token, lowercase hex. */
+    tokenHash: text("token_hash").notNull(),
+    /** Who made the link (a key's name or `admin-token`). */
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    revokedBy: text("revoked_by"),
+  },
+  (t) => [
+    uniqueIndex("account_shares_token_hash_key").on(t.tokenHash),
+    index("account_shares_account_idx").on(t.accountId, t.id),
+  ],
+);
+
 export type AccountRow = typeof accounts.$inferSelect;
 export type AccountAdjustmentRow = typeof accountAdjustments.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
@@ -404,6 +430,7 @@ export type AuditRow = typeof accountAudit.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RulesVersionRow = typeof accountRules.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type AccountShareRow = typeof accountShares.$inferSelect;
 
 /**
  * Leases that keep a job single: a sweep takes the row of its name while `expires_at` has

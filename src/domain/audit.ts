@@ -28,6 +28,8 @@ export const AUDIT_ACTIONS = [
   "webhook.replayed",
   "webhook.tested",
   "webhook.disabled",
+  "share.created",
+  "share.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

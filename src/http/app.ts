@@ -25,6 +25,10 @@ import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
 import { sessionApi } from "./session.ts";
+import { reportApi } from "./report.ts";
+import { sharedApi, traderPage } from "./shared.ts";
+import { sharedLimit } from "./shared-limit.ts";
+import { sharesApi } from "./shares.ts";
 import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
 import { webhooksApi } from "./webhooks.ts";
@@ -45,6 +49,13 @@ app.use("/v1/*", requireSafeAdminToken());
 app.use("/v1/*", authFailureLimit());
 app.use("/v1/*", dbPerRequest());
 app.route("/v1/session", sessionApi);
+// The trader's side of a share link: the token is its only credential (src/http/shared.ts),
+// so it is mounted ahead of auth, with limits per client and per token of its own.
+app.use("/v1/shared/*", sharedLimit());
+app.route("/v1/shared", sharedApi);
+app.use("/t/*", sharedLimit());
+app.use("/t/*", dbPerRequest());
+app.get("/t/:token", traderPage);
 app.use("/v1/*", apiAuth());
 app.use("/v1/*", requireRole());
 
@@ -66,6 +77,8 @@ app.route("/v1/accounts", accountsApi);
 app.route("/v1/accounts", accountActionsApi);
 app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
+app.route("/v1/violations", reportApi);
+app.route("/v1/accounts", sharesApi);
 app.route("/v1/monitor", monitorApi);
 app.route("/v1/poll", pollApi);
 app.route("/v1/audit", auditApi);
@@ -101,6 +114,7 @@ const openApiConfig = {
     { name: "webhooks" },
     { name: "health" },
     { name: "session" },
+    { name: "shared" },
   ],
 };
 

@@ -121,7 +121,9 @@ export function onError(err: Error, c: Context): Response {
       err.status === 415 ? "send a JSON body with Content-Type: application/json" : err.message;
     return errorResponse(c, new AppError(status, codeForStatus(status), message));
   }
-  log("http:error", { method: c.req.method, path: c.req.path }, err);
+  // A share link's token is a secret: never in a log line.
+  const path = c.req.path.replace(/^\/(t|v1\/shared)\/[^/]*/, "/$1/***");
+  log("http:error", { method: c.req.method, path }, err);
   return errorResponse(c, new AppError(500, "internal", "internal error"));
 }
 

@@ -176,7 +176,7 @@ const WarningLevelsSchema = z
   .object({ daily_loss: z.array(z.number()), max_loss: z.array(z.number()) })
   .openapi("WarningLevels");
 
-const ObjectivesProgressSchema = z
+export const ObjectivesProgressSchema = z
   .object({
     profit_target: z
       .object({
