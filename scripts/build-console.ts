@@ -39,6 +39,39 @@ function writeIndex(): void {
     .slice(0, 12);
   const html = readFileSync(`${root}console/index.html`, "utf8").replaceAll("__VERSION__", hash);
   writeFileSync(`${out}/index.html`, html);
+  writeFileSync(`${out}/_headers`, securityHeaders(html));
+}
+
+/**
+ * The console's security headers (docs/security.md, "Security headers"), as a `_headers`
+ * file Workers static assets apply: a CSP allowing only this origin's scripts and the one
+ * inline boot script (by its hash), no framing, no MIME sniffing, HSTS.
+ */
+function securityHeaders(html: string): string {
+  const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`,
+  );
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${inline.join(" ")}`.trim(),
+    // Preact sets element styles (bar widths) through the style attribute.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return [
+    "/*",
+    `  Content-Security-Policy: ${csp}`,
+    "  X-Frame-Options: DENY",
+    "  X-Content-Type-Options: nosniff",
+    "  Referrer-Policy: no-referrer",
+    "  Strict-Transport-Security: max-age=31536000; includeSubDomains",
+    "",
+  ].join("\n");
 }
 
 mkdirSync(out, { recursive: true });

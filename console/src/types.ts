@@ -52,6 +52,8 @@ export interface Account {
   rules: Rules;
   metrics: Metrics | null;
   problem: string | null;
+  /** Since when the problem holds (docs/mtapi-bridge.md); absent on older answers. */
+  problem_since?: string | null;
   distance_to_floor?: number | null;
   created_at: string;
   updated_at: string;

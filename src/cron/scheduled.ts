@@ -6,12 +6,17 @@
  * (src/accounts/retention.ts). docs/architecture.md, "A cron tick to a written figure".
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
+import { lt } from "drizzle-orm";
 import { thinReadings } from "../accounts/retention.ts";
+import { consoleSessionRevocations } from "../db/schema.ts";
 import { withDb } from "../db/client.ts";
 import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../util/log.ts";
 import { runPollerHealth } from "../poll/poller-health.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
+import { renewLiveSessions } from "../poll/renew.ts";
+import { sealKeysOf } from "../accounts/credentials.ts";
+import { subscribeLive, toSubscribeInput } from "../live/client/handoff.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -33,9 +38,37 @@ export async function scheduled(
       .then(() => runPollerHealth(env))
       .catch((err: unknown) => log("poll:health_failed", {}, err)),
   );
+  // docs/mtapi-bridge.md "Sessions": live accounts the monitor could not reconnect by token
+  // log in again with their stored credentials, and are subscribed under the new token.
+  ctx.waitUntil(
+    (async () => {
+      const sealKeys = await sealKeysOf(env);
+      const n = await withDb(env, (db) =>
+        renewLiveSessions(db, {
+          mtapiUrl: env.MTAPI_URL,
+          sealKeys,
+          resubscribe: async (rows) => {
+            await subscribeLive(
+              env,
+              rows.map((r) => toSubscribeInput(r)),
+            );
+          },
+        }),
+      );
+      if (n > 0) log("session:live_renewed", { accounts: n });
+    })().catch((err: unknown) => log("session:live_renew_failed", {}, err)),
+  );
   ctx.waitUntil(
     withDb(env, (db) => thinReadings(db))
       .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))
       .catch((err: unknown) => log("retention:failed", {}, err)),
+  );
+  // Revoked console sessions past their expiry: their cookies are refused as expired anyway.
+  ctx.waitUntil(
+    withDb(env, (db) =>
+      db
+        .delete(consoleSessionRevocations)
+        .where(lt(consoleSessionRevocations.expiresAt, new Date())),
+    ).catch((err: unknown) => log("sessions:prune_failed", {}, err)),
   );
 }

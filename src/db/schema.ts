@@ -23,6 +23,8 @@ import type { ViolationEvidence } from "../domain/evidence.ts";
 import {
   ACCOUNT_PROBLEMS,
   ACCOUNT_STATUSES,
+  CREDENTIAL_KINDS,
+  CREDENTIAL_STATUSES,
   MONITORING_STATES,
   READING_SOURCES,
 } from "../domain/vocabulary.ts";
@@ -82,6 +84,31 @@ export const accounts = pgTable(
      * when `LIVE_SHARDS` changes (src/live/client/shard-plan.ts), not a state.
      */
     monitorShard: integer("monitor_shard"),
+    /**
+     * The MetaTrader password the system logs in with (`ConnectEx`), sealed
+     * (src/secrets/seal.ts); never returned, logged, exported or audited. Null: none stored.
+     */
+    credentialsSealed: text("credentials_sealed"),
+    /** `investor` or `master`: which password is stored. */
+    credentialsKind: text("credentials_kind", { enum: CREDENTIAL_KINDS }),
+    credentialsSetAt: timestamp("credentials_set_at", { withTimezone: true, mode: "date" }),
+    credentialsLastLoginAt: timestamp("credentials_last_login_at", {
+      withTimezone: true,
+      mode: "date",
+    }),
+    /** `ok`, or `rejected` (`INVALID_ACCOUNT`: no retry until changed); null without credentials. */
+    credentialsStatus: text("credentials_status", { enum: CREDENTIAL_STATUSES }),
+    /** Session renewal backs off per account: no attempt before this time. */
+    sessionRenewAfter: timestamp("session_renew_after", { withTimezone: true, mode: "date" }),
+    /** Renewal attempts that failed in a row (the backoff's exponent). */
+    sessionRenewFailures: integer("session_renew_failures").notNull().default(0),
+    /**
+     * Bumped by every reset (docs/rules.md; docs/security.md "Reset epochs"): a breach after
+     * a reset is a violation of its own, even in the same period.
+     */
+    resetEpoch: integer("reset_epoch").notNull().default(0),
+    /** When the last reset opened the current epoch; null before any reset. */
+    resetAt: timestamp("reset_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -131,9 +158,16 @@ export const violations = pgTable(
     rulesVersion: integer("rules_version"),
     /** What explains the breach, kept at breach time (see src/accounts/evidence.ts). */
     evidence: jsonb("evidence").$type<ViolationEvidence>(),
+    /** The account's reset epoch the breach happened in: one violation per rule, period and epoch. */
+    resetEpoch: integer("reset_epoch").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("violations_account_rule_period_key").on(t.accountId, t.rule, t.period),
+    uniqueIndex("violations_account_rule_period_epoch_key").on(
+      t.accountId,
+      t.rule,
+      t.period,
+      t.resetEpoch,
+    ),
     index("violations_detected_idx").on(t.detectedAt, t.id),
   ],
 );
@@ -217,6 +251,20 @@ export const accountRules = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.version] })],
 );
 
+/**
+ * Console sessions ended at sign-out (docs/security.md): a signed cookie naming one of these
+ * ids is refused until it would have expired anyway; the cron may drop rows past `expires_at`.
+ */
+export const consoleSessionRevocations = pgTable(
+  "console_session_revocations",
+  {
+    /** The session id the cookie carries (random, 128 bits, base64url). */
+    id: text("id").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("console_session_revocations_expires_idx").on(t.expiresAt)],
+);
+
 /** Named API keys with a role (docs/api.md, "API keys and roles"). Only a hash is kept. */
 export const apiKeys = pgTable(
   "api_keys",
@@ -264,7 +312,8 @@ export const accountAdjustments = pgTable(
 
 /**
  * A firm's webhook receiver (docs/alerts.md). `url` may hold credentials: answers and logs
- * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once.
+ * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once, and
+ * stored sealed (docs/security.md, "Secrets at rest").
  */
 export const webhookEndpoints = pgTable(
   "webhook_endpoints",
@@ -276,7 +325,11 @@ export const webhookEndpoints = pgTable(
     events: jsonb("events").$type<string[]>().notNull(),
     /** `standard` (signed Standard Webhooks) or `slack` (`{"text"}`, unsigned). */
     format: text("format").notNull().default("standard"),
+    /** The signing secret, sealed (src/secrets/seal.ts); rows written before sealing hold it in clear until re-sealed. */
     secret: text("secret").notNull(),
+    /** The secret before the last rotation, sealed: it keeps signing beside the new one until `previous_secret_until`. */
+    previousSecret: text("previous_secret"),
+    previousSecretUntil: timestamp("previous_secret_until", { withTimezone: true, mode: "date" }),
     enabled: boolean("enabled").notNull().default(true),
     /** Why it was disabled (an operator, or 3 days of failures); null while enabled. */
     disabledReason: text("disabled_reason"),

@@ -11,7 +11,10 @@ import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { BEARER, newApi } from "./api-env.ts";
-import { found, notFound, sessionConflictOr, uniqueConflictOr } from "./errors.ts";
+import { badRequest, found, notFound, sessionConflictOr, uniqueConflictOr } from "./errors.ts";
+import { sealKeysOf, setCredentials } from "../accounts/credentials.ts";
+import { connectEx } from "../mtapi/session.ts";
+import { misconfigured, refused } from "./credentials.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountListSchema,
@@ -100,19 +103,52 @@ export const accountsApi = newApi()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
     const resolved = resolveRulesOrThrow(body.rules);
+    if (body.session_id === undefined && body.credentials === undefined)
+      throw badRequest("session_id or credentials is required", [
+        { path: "session_id", message: "required without credentials" },
+      ]);
+    const keys = body.credentials ? await sealKeysOf(c.env) : null;
+    if (body.credentials && !keys?.current) throw misconfigured();
+    // docs/mtapi-bridge.md: with credentials and no token the system logs in itself; a
+    // password the broker rejects is refused here, a bridge that cannot be reached now leaves
+    // a placeholder token that the poller renews (ConnectEx) with its backoff.
+    let sessionId = body.session_id;
+    let loggedIn = false;
+    if (sessionId === undefined && body.credentials) {
+      const login = await connectEx(
+        c.env.MTAPI_URL,
+        { user: body.login, password: body.credentials.password, server: body.server },
+        10_000,
+      );
+      if (!login.ok && login.problem === "credentials_rejected")
+        throw refused("credentials.password", "the broker rejected the login (INVALID_ACCOUNT)");
+      loggedIn = login.ok;
+      sessionId = login.ok ? login.token : `pending-${crypto.randomUUID()}`;
+    }
     try {
-      const row = await insertAccount(
+      let row = await insertAccount(
         c.var.db,
         {
           login: body.login,
           server: body.server,
-          sessionId: body.session_id,
+          sessionId: sessionId!,
           label: body.label ?? null,
           preset: resolved.preset,
           rules: resolved.rules,
         },
         { actor: c.var.principal.actor, reason: body.reason },
       );
+      if (body.credentials && keys) {
+        row =
+          (await setCredentials(
+            c.var.db,
+            keys,
+            row.id,
+            body.credentials,
+            { actor: c.var.principal.actor, reason: body.reason },
+            loggedIn ? new Date() : null,
+          )) ?? row;
+      }
       return c.json(presentAccount(row), 201);
     } catch (err) {
       throw sessionConflictOr(

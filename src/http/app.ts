@@ -11,6 +11,7 @@ import { accountActionsApi } from "./account-actions.ts";
 import { adjustmentsApi } from "./adjustments.ts";
 import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
+import { credentialsApi } from "./credentials.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
 import { auditApi } from "./audit.ts";
 import { requireSafeAdminToken } from "./admin-token.ts";
@@ -24,6 +25,8 @@ import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
+import { secureHeaders } from "hono/secure-headers";
+import { limitBodies } from "./body-limit.ts";
 import { sessionApi } from "./session.ts";
 import { reportApi } from "./report.ts";
 import { sharedApi, traderPage } from "./shared.ts";
@@ -45,6 +48,19 @@ app.notFound(onNotFound);
 // admin).
 // Before all of it: a too-short ADMIN_TOKEN refuses everything (500 misconfigured), and a
 // client that failed auth too often is answered 429 (src/http/auth-limit.ts).
+// First of all, every answer gets the security headers (the console's own come from its
+// _headers file), and every body is limited before anything reads it (src/http/body-limit.ts).
+app.use(
+  "*",
+  secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    xFrameOptions: "DENY",
+    xContentTypeOptions: "nosniff",
+    referrerPolicy: "no-referrer",
+    strictTransportSecurity: "max-age=31536000; includeSubDomains",
+  }),
+);
+app.use("*", limitBodies());
 app.use("/v1/*", requireSafeAdminToken());
 app.use("/v1/*", authFailureLimit());
 app.use("/v1/*", dbPerRequest());
@@ -75,6 +91,7 @@ app.openapi(health, (c) => c.json({ ok: true as const, version: VERSION }, 200))
 app.route("/v1", exportsApi);
 app.route("/v1/accounts", accountsApi);
 app.route("/v1/accounts", accountActionsApi);
+app.route("/v1/accounts", credentialsApi);
 app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
 app.route("/v1/violations", reportApi);
@@ -118,5 +135,11 @@ const openApiConfig = {
   ],
 };
 
-// Generated per request (as doc31 does), with each operation's role from the role table.
-app.get("/openapi.json", (c) => c.json(annotateRoles(app.getOpenAPI31Document(openApiConfig))));
+/** The document, built once per isolate on first request (the routes do not change after load). */
+let openApiText: string | null = null;
+
+// Built on first request, then served from memory, with each operation's role from the role table.
+app.get("/openapi.json", (c) => {
+  openApiText ??= JSON.stringify(annotateRoles(app.getOpenAPI31Document(openApiConfig)));
+  return c.body(openApiText, 200, { "content-type": "application/json" });
+});

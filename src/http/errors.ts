@@ -19,6 +19,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "method_not_allowed"
   | "rate_limited"
+  | "payload_too_large"
   | "misconfigured"
   | "internal";
 
@@ -96,6 +97,8 @@ function codeForStatus(status: number): ErrorCode {
       return "method_not_allowed";
     case 409:
       return "conflict";
+    case 413:
+      return "payload_too_large";
     case 415:
       return "unsupported_media_type";
     default:

@@ -128,6 +128,9 @@ function presentEvents(e: MonitorStatus["events"]): MonitorStatusJson["events"] 
     invalid: e.invalid,
     stale: e.stale,
     no_equity: e.no_equity,
+    // docs/mtapi-bridge.md: figures not yet the account's, and stamps corrected from server time.
+    unsynced: e.unsynced ?? 0,
+    server_time: e.server_time ?? 0,
     acks: e.acks,
     service_errors: e.service_errors,
   };

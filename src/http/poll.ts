@@ -3,10 +3,13 @@
  * would, and answer with the report; or, without a body, send a full sweep to the poll queue
  * and answer `202` at once.
  */
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { subscribeEntered } from "../live/client/handoff.ts";
+import { accountAudit } from "../db/schema.ts";
+import { auditValues } from "../domain/audit.ts";
 import { log } from "../util/log.ts";
 import { pollAccounts } from "../poll/poll-accounts.ts";
 import { countPollable, selectPollable } from "../poll/pollable.ts";
@@ -53,8 +56,19 @@ const poll = createRoute({
 });
 
 export const pollApi = newApi().openapi(poll, async (c) => {
-  const { account_ids: ids } = c.req.valid("json");
+  const { account_ids: ids, reason } = c.req.valid("json");
   const db = c.var.db;
+  // Audited: who asked for which poll (docs/security.md).
+  await db.insert(accountAudit).values(
+    auditValues({
+      action: "poll.requested",
+      actor: c.var.principal.actor,
+      accountId: null,
+      reason: reason ?? null,
+      source: "api",
+      after: ids === undefined ? { full_sweep: true } : { account_ids: ids },
+    }),
+  );
   if (ids === undefined) {
     const accounts = await countPollable(db);
     // The cron's own sweep, run by the poll queue's consumer (its own invocation and limits,
@@ -76,6 +90,7 @@ export const pollApi = newApi().openapi(poll, async (c) => {
     mtapiUrl: c.env.MTAPI_URL,
     streamAll: streamsAll(c.env),
     onEnterLive: subscribeEntered(c.env),
+    sealKeys: await sealKeysOf(c.env),
   });
   return c.json(report, 200);
 });

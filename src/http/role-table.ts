@@ -37,6 +37,9 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "GET /v1/accounts/:id": "viewer",
   "PATCH /v1/accounts/:id": "admin",
   "DELETE /v1/accounts/:id": "admin",
+  "PUT /v1/accounts/:id/credentials": "admin",
+  "DELETE /v1/accounts/:id/credentials": "admin",
+  "PUT /v1/accounts/:id/session": "operator",
   "GET /v1/accounts/:id/rules": "viewer",
   "GET /v1/accounts/:id/violations": "viewer",
   "GET /v1/accounts/:id/equity": "viewer",
@@ -74,7 +77,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "DELETE /v1/webhooks/:id": "admin",
   "POST /v1/webhooks/:id/test": "operator",
   "GET /v1/webhooks/:id/deliveries": "viewer",
-  "POST /v1/webhooks/:id/deliveries/:message_id/retry": "operator",
+  "POST /v1/webhooks/:id/deliveries/:message_id/retry": "admin",
 };
 
 /**

@@ -19,6 +19,11 @@ import { RereadHandoff, type LiveRereadMessage } from "./reread-handoff.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
+import { withDbDeadline } from "../db/client.ts";
+import { recordRenewed } from "../accounts/credentials.ts";
+
+/** A renewed token's write to Postgres that has not committed by then is abandoned (ms). */
+const RENEW_DEADLINE_MS = 20_000;
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;
@@ -221,6 +226,7 @@ export class LiveMonitor extends DurableObject<Env> {
       await this.readings.reread(
         this.env.MTAPI_URL,
         await this.handoff.split(quiet, now, staleMs, maxRereads),
+        (sub, token) => this.sessionRenewed(sub, token),
       );
       this.readings.persistTick();
       await this.writer.flushIfDue(Date.now());
@@ -228,6 +234,34 @@ export class LiveMonitor extends DurableObject<Env> {
     } finally {
       this.scheduler.armAlarm();
     }
+  }
+
+  /**
+   * A reconnect gave a held account a new token (docs/mtapi-bridge.md, "Sessions"): it is
+   * subscribed under the new token before the old one is released (holdings.ts), and
+   * Postgres takes the new token (unless an operator changed it meanwhile).
+   */
+  private sessionRenewed(sub: core.Subscription, token: string): void {
+    const old = sub.sessionId;
+    this.holdings.subscribe(
+      [
+        {
+          account_id: sub.accountId,
+          login: sub.login,
+          server: sub.server,
+          session_id: token,
+          rules: sub.rules,
+          rules_version: sub.rulesVersion,
+          risk_state: sub.risk,
+        },
+      ],
+      Date.now(),
+    );
+    void withDbDeadline(this.env, RENEW_DEADLINE_MS, "session", (db) =>
+      recordRenewed(db, sub.accountId, old, token, "token", "monitor"),
+    ).catch((err: unknown) =>
+      log("monitor:renew_record_failed", { account_id: sub.accountId }, err),
+    );
   }
 
   private onTimer(): void {

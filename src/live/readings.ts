@@ -6,7 +6,7 @@
  * evidence at once; one that moved what the next reading depends on saves the engine's state
  * at once; one that moved only the figures is left to the writer's batch and the backlog.
  */
-import type { SummaryResult } from "../mtapi/account-summary.ts";
+import { guardSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { eventCause, restCause } from "../domain/breach-evidence.ts";
 import { toChange, type AppliedReading } from "../domain/outcome.ts";
@@ -34,6 +34,8 @@ export class Readings {
   readonly lag = new core.LagWindow();
   /** Accounts whose stored figures are behind memory (the bounded persist). */
   readonly backlog = new core.PersistBacklog();
+  /** The servers' learnt time offsets (core/server-time.ts). */
+  readonly clocks = new core.ServerClocks();
 
   constructor(host: ReadingsHost) {
     this.h = host;
@@ -55,7 +57,7 @@ export class Readings {
 
   private onItem(item: core.FrameItem, now: number): void {
     const { counters } = this.h;
-    const r = core.applyEvent(this.h.subs, item, now);
+    const r = core.applyEvent(this.h.subs, item, now, this.clocks);
     core.addCounts(counters, r.counts);
     if (item.kind === "service_error") {
       if (core.logWorthy(counters.service_errors))
@@ -65,17 +67,17 @@ export class Readings {
     if (r.sample) core.keepSample(counters.invalid_samples, item);
     if (r.problem) this.h.writer.problem(r.subscription!.accountId, r.problem);
     if (r.lagMs !== undefined) this.lag.record(r.lagMs);
-    if (!r.outcome || r.action === "none") return;
+    if (r.action === "none") return;
     const sub = r.subscription!;
     // The breach's evidence is built only for a breach: no allocation on the common path.
     if (r.action === "release")
       this.leave(
         sub,
-        r.outcome,
+        r.outcome!,
         now,
-        r.outcome.breached ? eventCause(item, sub.sessionId, now) : null,
+        r.outcome!.breached ? eventCause(item, sub.sessionId, now) : null,
       );
-    else if (core.recordsTransition(r.outcome)) this.record(sub, r.outcome, now);
+    else if (r.action === "record") this.record(sub, r.outcome!, now);
     else this.keep(sub, r.action, now, "event");
   }
 
@@ -172,9 +174,31 @@ export class Readings {
     store.setMeta("counters", this.h.counters);
   }
 
-  /** Re-reads the given held accounts over REST, and applies what it reads. */
-  async reread(mtapiUrl: string, quiet: core.Subscription[]): Promise<void> {
-    await rereadOverRest(mtapiUrl, quiet, (sub, result) => this.applyRestRead(sub, result));
+  /**
+   * Re-reads the given held accounts over REST, and applies what it reads; `onRenewed` hears
+   * of a session token that a reconnect changed (monitor.ts subscribes under it).
+   */
+  async reread(
+    mtapiUrl: string,
+    quiet: core.Subscription[],
+    onRenewed?: (sub: core.Subscription, token: string) => void,
+  ): Promise<void> {
+    // A renewed token is held by a new subscription: its answer is applied to that one.
+    const moved = new Map<core.Subscription, core.Subscription>();
+    await rereadOverRest(
+      mtapiUrl,
+      quiet,
+      (sub, result) => {
+        const current = moved.get(sub) ?? sub;
+        current.lastRestAt = sub.lastRestAt;
+        this.applyRestRead(current, result);
+      },
+      (sub, token) => {
+        onRenewed?.(sub, token);
+        const current = this.h.subs.get(sub.accountId);
+        if (current && current !== sub && current.sessionId === token) moved.set(sub, current);
+      },
+    );
   }
 
   /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */
@@ -191,14 +215,16 @@ export class Readings {
   applyRestRead(sub: core.Subscription, result: SummaryResult): void {
     const { subs, writer } = this.h;
     if (subs.get(sub.accountId) !== sub) return;
+    // docs/mtapi-bridge.md: unsynced figures (or zeros after a non-zero balance) are no reading.
+    result = guardSummary(result, sub.risk?.balance);
+    if (!result.ok && result.problem === "unsynced") core.markUnsynced(sub, Date.now());
     writer.problem(sub.accountId, result.ok ? null : result.problem);
     if (!result.ok) return;
-    const prev = sub.risk;
     try {
       const at = Date.now();
-      const outcome = core.readSubscription(sub, result.summary, at, "poll");
-      if (!outcome.applied) return;
-      const action = core.commitAction(prev, outcome, sub.leaving);
+      const read = core.readSubscription(sub, result.summary, at, "poll");
+      if (!read.applied) return;
+      const { action, outcome } = read;
       if (action === "release")
         this.leave(
           sub,
@@ -206,7 +232,7 @@ export class Readings {
           at,
           outcome.breached ? restCause(sub.sessionId, result.summary, at) : null,
         );
-      else if (action !== "none" && core.recordsTransition(outcome)) this.record(sub, outcome, at);
+      else if (action === "record") this.record(sub, outcome, at);
       else if (action !== "none") this.keep(sub, action, at, "poll");
     } catch (err) {
       writer.problem(sub.accountId, "invalid_rules");

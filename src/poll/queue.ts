@@ -3,6 +3,7 @@
  * handling is idempotent: an account read since its sweep started (a redelivered message, or
  * an operator's poll) is not read again; violations are unique per period in any case.
  */
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, type DbHandle } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -52,6 +53,7 @@ export async function handlePollBatch(
       mtapiUrl: env.MTAPI_URL,
       streamAll: streamsAll(env),
       onEnterLive: subscribeEntered(env),
+      sealKeys: await sealKeysOf(env),
     };
     const summaries = await readSummaries(rows, opts);
     handle = openDb(env);

@@ -6,6 +6,7 @@
  * by a database outage is tried again as soon as the database answers (docs/never-blind.md).
  */
 import { sql } from "drizzle-orm";
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, withDb, type Db } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -34,6 +35,7 @@ async function pollPages(
   const started = now();
   const total = emptyReport();
   const onEnterLive = subscribeEntered(env);
+  const sealKeys = await sealKeysOf(env);
   for await (const page of pages) {
     addReport(
       total,
@@ -41,6 +43,7 @@ async function pollPages(
         mtapiUrl: env.MTAPI_URL,
         now,
         onEnterLive,
+        sealKeys,
         streamAll: streamsAll(env),
       }),
     );

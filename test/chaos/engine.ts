@@ -27,6 +27,11 @@ export const FAULT_KINDS = [
   "junk_frames",
   "skewed_stamps",
   "mtapi_stall",
+  // The real bridge (docs/mtapi-bridge.md): renewed, never a reading, learnt.
+  "token_expiry",
+  "unsynced_answers",
+  "credential_rejection",
+  "server_time_stamps",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -102,6 +107,12 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** The bridge's answer for an expired token. */
+const INVALID_TOKEN_BODY = JSON.stringify({
+  code: "INVALID_TOKEN",
+  message: "Client with id not found",
+});
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** The promise: no account unwatched past this long (docs/never-blind.md). */
 const MAX_UNWATCHED_S = 120;
@@ -125,7 +136,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const rand = seeded(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
-  const stack = await startStack("chaos", { vars: { ALLOW_LOOPBACK_WEBHOOKS: "1" } });
+  const stack = await startStack("chaos", {
+    // A key to seal stored credentials with (the credential_rejection fault stores some).
+    vars: { ALLOW_LOOPBACK_WEBHOOKS: "1", SECRETS_KEY: "c4a05".padEnd(64, "0") },
+  });
   try {
     return await run(stack, opts, log, rand, pick, between);
   } finally {
@@ -222,6 +236,75 @@ async function run(
           session_id: a.sessionId,
         });
         mark(`skewed_stamps #${a.id}`);
+        break;
+      }
+      case "token_expiry": {
+        // The token answers 201 INVALID_TOKEN until reconnected (ConnectByToken renews it).
+        const a = pick(accounts);
+        await stack.control(
+          `/accounts/${encodeURIComponent(a.sessionId)}`,
+          { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
+          "PATCH",
+        );
+        break;
+      }
+      case "unsynced_answers": {
+        // Zeros marked synced: false, by event and over REST, for a few seconds: never a reading.
+        const a = pick(accounts);
+        const path = `/accounts/${encodeURIComponent(a.sessionId)}`;
+        await stack.control(path, { synced: false, emit: true }, "PATCH");
+        restores.push({
+          at: now + between(2_000, 8_000),
+          undo: () => stack.control(path, { synced: true }, "PATCH"),
+        });
+        break;
+      }
+      case "credential_rejection": {
+        // A wrong stored password and a token the bridge will not reconnect: the renewal is
+        // refused (INVALID_ACCOUNT); an operator puts the right one back a little later.
+        const a = pick(accounts);
+        const path = `/accounts/${encodeURIComponent(a.sessionId)}`;
+        await stack.control(path, { password: "right", connect_by_token: false }, "PATCH");
+        await stack
+          .admin(`/v1/accounts/${a.id}/credentials`, {
+            method: "PUT",
+            body: { password: "wrong", kind: "investor" },
+          })
+          .catch(() => {});
+        await stack.control(
+          path,
+          { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
+          "PATCH",
+        );
+        restores.push({
+          at: now + between(3_000, 10_000),
+          undo: async () => {
+            await stack
+              .admin(`/v1/accounts/${a.id}/credentials`, {
+                method: "PUT",
+                body: { password: "right", kind: "investor" },
+              })
+              .catch(() => {});
+            await stack.control(path, { connect_by_token: true }, "PATCH");
+          },
+        });
+        break;
+      }
+      case "server_time_stamps": {
+        // Figures stamped in broker time (UTC+2 or +3): learnt and applied, never a breach of
+        // their own (the account's current figures).
+        const a = pick(accounts);
+        const offset = pick([2, 3]) * 3_600_000;
+        for (let i = 0; i < 3; i++)
+          await stack.control("/emit", {
+            frame: {
+              type: "OrderProfit",
+              session_id: a.sessionId,
+              timestampUTC: Date.now() + offset,
+              data: { balance: 100_000, equity: equity.get(a.id) ?? BAND_EQUITY },
+            },
+            session_id: a.sessionId,
+          });
         break;
       }
       case "mtapi_stall": {

@@ -6,6 +6,7 @@
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
 import { EquityChart } from "../components/equity-chart.tsx";
+import { ProblemBadge } from "../components/problem-badge.tsx";
 import { ShareLinks } from "../components/share-links.tsx";
 import { VIOLATION_COLUMNS, ViolationCells } from "../components/violation-cells.tsx";
 import { Grid, num } from "../components/grid.tsx";
@@ -122,7 +123,7 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
         <span class={`badge ${a.status}`} data-testid="account-status">
           {a.status}
         </span>
-        {a.problem && <span class="badge problem">{a.problem}</span>}
+        <ProblemBadge problem={a.problem} since={a.problem_since} now={now} />
       </div>
 
       {operate && (

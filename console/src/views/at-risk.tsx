@@ -8,6 +8,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { get, getOptional, query, takeBoot } from "../api.ts";
 import { Pager, useCursorPages } from "../components/grid.tsx";
 import { HealthBanner } from "../components/health-banner.tsx";
+import { ProblemBadge } from "../components/problem-badge.tsx";
 import { UsageBars } from "../components/usage-bars.tsx";
 import { fmtAge, fmtMoney } from "../format.ts";
 import { useNow, usePoll } from "../poll.ts";
@@ -222,7 +223,7 @@ export function AtRisk() {
               <td class="num">{fmtAge(a.metrics?.updated_at, now)}</td>
               <td>
                 {a.status !== "active" && <span class={`badge ${a.status}`}>{a.status}</span>}
-                {a.problem && <span class="badge problem">{a.problem}</span>}
+                <ProblemBadge problem={a.problem} since={a.problem_since} now={now} />
               </td>
             </tr>
           ))}

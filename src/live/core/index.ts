@@ -6,6 +6,7 @@
 export * from "./backoff.ts";
 export * from "./connection.ts";
 export * from "./event-path.ts";
+export * from "./server-time.ts";
 export * from "./health.ts";
 export * from "./lag.ts";
 export * from "./parse-frame.ts";

@@ -5,6 +5,7 @@ import {
   fetchAccountSummary,
   parseAccountSummary,
 } from "../../../src/mtapi/account-summary.ts";
+import { ACCOUNT_PROBLEMS } from "../../../src/domain/vocabulary.ts";
 
 const camel = {
   balance: 104000.0,
@@ -114,39 +115,49 @@ describe("classifySummaryResponse", () => {
     });
   });
 
-  it("calls a 2xx answer that is not a summary an expired session, with the service's message", () => {
+  it("calls a 2xx answer that speaks of the session an invalid token, with the service's message", () => {
     expect(classifySummaryResponse(201, '{"message":"Invalid session id"}')).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
       detail: "201: Invalid session id",
     });
+  });
+
+  it("calls a 2xx answer that is not a summary (empty, HTML, bad figures) an unreachable MTAPI, never a reading", () => {
     expect(classifySummaryResponse(200, "")).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "mtapi_unreachable",
       detail: "200: summary is not a JSON object",
+    });
+    expect(classifySummaryResponse(200, "<html><body>Bad gateway</body></html>")).toMatchObject({
+      ok: false,
+      problem: "mtapi_unreachable",
     });
     expect(classifySummaryResponse(200, '{"balance":1,"equity":"NaN"}')).toMatchObject({
       ok: false,
-      problem: "session_expired",
+      problem: "mtapi_unreachable",
     });
   });
 
-  it.each([400, 401, 403, 404, 429])("calls a %i answer an expired session", (status) => {
-    expect(classifySummaryResponse(status, "Bad request")).toEqual({
-      ok: false,
-      problem: "session_expired",
-      detail: `${status}: Bad request`,
-    });
-  });
+  it.each([400, 401, 403, 404, 429])(
+    "calls a %i answer without a code an invalid token",
+    (status) => {
+      expect(classifySummaryResponse(status, "Bad request")).toEqual({
+        ok: false,
+        problem: "token_invalid",
+        detail: `${status}: Bad request`,
+      });
+    },
+  );
 
-  it("calls a 5xx that mentions the session an expired session", () => {
+  it("calls a 5xx that mentions the session an invalid token", () => {
     expect(classifySummaryResponse(500, '{"message":"Invalid SESSION id"}')).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
       detail: "500: Invalid SESSION id",
     });
     expect(classifySummaryResponse(500, "Session not found")).toMatchObject({
-      problem: "session_expired",
+      problem: "token_invalid",
     });
   });
 
@@ -166,7 +177,7 @@ describe("classifySummaryResponse", () => {
     expect(classifySummaryResponse(500, JSON.stringify(camel))).toMatchObject({ ok: false });
     expect(classifySummaryResponse(400, JSON.stringify(camel))).toMatchObject({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
     });
   });
 
@@ -184,7 +195,7 @@ describe("classifySummaryResponse", () => {
         (status, text) => {
           const result = classifySummaryResponse(status, text);
           if (result.ok) expect(status >= 200 && status < 300).toBe(true);
-          else expect(["session_expired", "mtapi_unreachable"]).toContain(result.problem);
+          else expect(ACCOUNT_PROBLEMS).toContain(result.problem);
         },
       ),
     );
@@ -216,25 +227,25 @@ describe("fetchAccountSummary", () => {
   it("asks for the session's summary and parses it", async () => {
     const seen: string[] = [];
     const result = await fetchAccountSummary(
-      "http://mtapi.test/",
+      "https://mtapi.test/",
       "a b/c",
       1_000,
       slowFetcher(0, JSON.stringify(camel), 200, seen),
     );
     expect(result).toEqual({ ok: true, summary: figures });
-    expect(seen).toEqual(["http://mtapi.test/AccountSummary?id=a%20b%2Fc"]);
+    expect(seen).toEqual(["https://mtapi.test/AccountSummary?id=a%20b%2Fc"]);
   });
 
   it("reports an expired session from the status and body", async () => {
     const result = await fetchAccountSummary(
-      "http://mtapi.test",
+      "https://mtapi.test",
       "s",
       1_000,
       slowFetcher(0, '{"message":"Invalid session id"}', 201),
     );
     expect(result).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
       detail: "201: Invalid session id",
     });
   });
@@ -245,7 +256,7 @@ describe("fetchAccountSummary", () => {
       message: `Invalid session id ${session} (GET /AccountSummary?id=${session}; token=abc123; Authorization: Bearer eyJhbGciOi.x.y)`,
     });
     const result = await fetchAccountSummary(
-      "http://mtapi.test",
+      "https://mtapi.test",
       session,
       1_000,
       slowFetcher(0, body, 500),
@@ -264,18 +275,18 @@ describe("fetchAccountSummary", () => {
     const session = "sess/ion 42";
     const refused = ((url: string) =>
       Promise.reject(new TypeError(`fetch failed: ${url}`))) as unknown as typeof fetch;
-    const result = await fetchAccountSummary("http://mtapi.test", session, 1_000, refused);
+    const result = await fetchAccountSummary("https://mtapi.test", session, 1_000, refused);
     expect(result).toEqual({
       ok: false,
       problem: "mtapi_unreachable",
-      detail: "TypeError: fetch failed: http://mtapi.test/AccountSummary?id=***",
+      detail: "TypeError: fetch failed: https://mtapi.test/AccountSummary?id=***",
     });
   });
 
   it("gives up after the timeout and reports MTAPI unreachable", async () => {
     const started = performance.now();
     const result = await fetchAccountSummary(
-      "http://mtapi.test",
+      "https://mtapi.test",
       "s",
       30,
       slowFetcher(5_000, JSON.stringify(camel)),
@@ -287,13 +298,13 @@ describe("fetchAccountSummary", () => {
 
   it("reports MTAPI unreachable when the request itself fails", async () => {
     const refused = (() => Promise.reject(new TypeError("fetch failed"))) as typeof fetch;
-    expect(await fetchAccountSummary("http://mtapi.test", "s", 1_000, refused)).toEqual({
+    expect(await fetchAccountSummary("https://mtapi.test", "s", 1_000, refused)).toEqual({
       ok: false,
       problem: "mtapi_unreachable",
       detail: "TypeError: fetch failed",
     });
     const weird = (() => Promise.reject("boom")) as typeof fetch;
-    expect(await fetchAccountSummary("http://mtapi.test", "s", 1_000, weird)).toEqual({
+    expect(await fetchAccountSummary("https://mtapi.test", "s", 1_000, weird)).toEqual({
       ok: false,
       problem: "mtapi_unreachable",
       detail: "boom",

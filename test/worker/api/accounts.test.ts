@@ -50,6 +50,8 @@ describe("POST /v1/accounts", () => {
       rules_version: 1,
       metrics: null,
       problem: null,
+      problem_since: null,
+      credentials: { kind: null, set_at: null, last_login_at: null, status: "none" },
       distance_to_floor: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
