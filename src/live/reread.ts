@@ -13,16 +13,20 @@ const CONCURRENCY = 6;
 /** Per-call MTAPI timeout (ms). */
 const TIMEOUT_MS = 10_000;
 
-/** Reads each account's summary, stamps `lastRestAt`, and hands the answer to `onRead`. */
+/**
+ * Reads each account's summary, stamps `lastRestAt` on the monitor's clock `now`, and hands
+ * the answer to `onRead`.
+ */
 export async function rereadOverRest(
   mtapiUrl: string,
   quiet: readonly Subscription[],
+  now: () => number,
   onRead: (sub: Subscription, result: SummaryResult) => void,
 ): Promise<void> {
   if (quiet.length === 0) return;
   await mapWithConcurrency(quiet, CONCURRENCY, async (sub) => {
     const result = await fetchAccountSummary(mtapiUrl, sub.sessionId, TIMEOUT_MS);
-    sub.lastRestAt = Date.now();
+    sub.lastRestAt = now();
     onRead(sub, result);
   });
   log("monitor:reread", { accounts: quiet.length });
