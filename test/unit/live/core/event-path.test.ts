@@ -6,7 +6,7 @@ import {
 } from "../../../../src/live/core/event-path.ts";
 import { logWorthy } from "../../../../src/live/core/status.ts";
 import type { FrameItem } from "../../../../src/live/core/parse-frame.ts";
-import { ftmoRules, liveSub, T0, tableOf } from "../fixtures.ts";
+import { ftmoRules, liveSub, T0, tableOf } from "../../fixtures.ts";
 
 type EventItem = Extract<FrameItem, { kind: "event" }>;
 

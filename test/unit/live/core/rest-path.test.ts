@@ -1,7 +1,7 @@
 /** The REST path's decisions (src/live/core/rest-path.ts): one answer about a held account. */
 import { describe, expect, it } from "vitest";
 import { applyRestRead, type RestAnswer } from "../../../../src/live/core/rest-path.ts";
-import { liveSub, T0, tableOf } from "../fixtures.ts";
+import { liveSub, T0, tableOf } from "../../fixtures.ts";
 
 const read = (equity: number, balance = 100_000): RestAnswer => ({
   ok: true,
