@@ -6,6 +6,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { get, getOptional, query, takeBoot } from "../api.ts";
+import { BOOT_URLS } from "../boot.ts";
 import { Pager, useCursorPages } from "../components/grid.tsx";
 import { HealthBanner } from "../components/health-banner.tsx";
 import { UsageBars } from "../components/usage-bars.tsx";
@@ -64,7 +65,7 @@ export function AtRisk() {
         cursor,
       })}`;
       // The default first page may already be on its way (index.html).
-      const isDefault = path === "/v1/accounts?sort=usage_desc&limit=100&status=active";
+      const isDefault = path === BOOT_URLS.atRisk;
       return (
         (isDefault ? await takeBoot<Page<Account>>("atRisk") : null) ?? get<Page<Account>>(path)
       );
