@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 import { databaseForFile } from "./dev/test-databases.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+/** The tests' key sealing secrets at rest (src/secrets/seal.ts): 32 bytes as hex. */
+export const SECRETS_KEY = "7e57".repeat(16);
 
 export default defineConfig({
   test: {
@@ -29,6 +31,7 @@ export default defineConfig({
                 EVENTS_URL: inject("eventsUrl"),
                 SIM_URL: inject("simUrl"),
                 ADMIN_TOKEN,
+                SECRETS_KEY,
                 // The shared test database holds many accounts: cron tests poll inline;
                 // test/worker/queue.test.ts drives the queue path itself.
                 POLL_INLINE_MAX: "1000000",

@@ -10,7 +10,7 @@
  * the next breach is sent once the 40 healthy endpoints have it. Latency = arrival - send time
  * (one clock; the receiver runs in its own thread, bench/sink-thread.ts). The dead endpoints are warmed up first (a `webhook.test` each, timed out), as in
  * steady state where a dead endpoint is known to be failing: its deliveries then go to the
- * slow lane. The first timeout of a newly dead endpoint holds the first lane once (see README).
+ * slow lane. The first timeout of a newly dead endpoint holds the first lane once (docs/alerts.md, "Delivery").
  *
  *   node bench/alerts.ts [--quick]
  */

@@ -6,7 +6,7 @@
  * table rows in the DOM (server paging: at most 100).
  *
  * Each run is a fresh page in a signed-in browser context (HTTP cache warm after the first).
- * Goal (docs/console.md): usable within 1 s.
+ * Goal (docs/console.md, "Quality bar"): usable within 1 s.
  *
  *   node bench/console.ts [--quick]
  */

@@ -121,12 +121,27 @@ if (!mtapiUrl || !eventsUrl) {
   say(`simulator at ${sim.url} (control API: ${sim.url}/control/state)`);
 }
 
-let adminToken = process.env.ADMIN_TOKEN;
-if (!adminToken) {
-  const tokenFile = `${dataDir}/admin-token`;
-  if (!existsSync(tokenFile)) writeFileSync(tokenFile, `dev-${randomBytes(12).toString("hex")}\n`);
-  adminToken = readFileSync(tokenFile, "utf8").trim();
+/** A secret from the environment, else one made once and kept in `.data/<file>`. */
+function devSecret(fromEnv: string | undefined, file: string, make: () => string): string {
+  if (fromEnv) return fromEnv;
+  const path = `${dataDir}/${file}`;
+  if (!existsSync(path)) writeFileSync(path, `${make()}\n`, { mode: 0o600 });
+  return readFileSync(path, "utf8").trim();
 }
+
+const adminToken = devSecret(
+  process.env.ADMIN_TOKEN,
+  "admin-token",
+  () => `dev-${randomBytes(12).toString("hex")}`,
+);
+// The console's cookie key and the key sealing secrets at rest (docs/security.md): made once
+// per checkout, kept in .data so sessions and sealed values survive a restart.
+const sessionSecret = devSecret(process.env.SESSION_SECRET, "session-secret", () =>
+  randomBytes(32).toString("hex"),
+);
+const secretsKey = devSecret(process.env.SECRETS_KEY, "secrets-key", () =>
+  randomBytes(32).toString("hex"),
+);
 
 if (sim) {
   const seeded = await seedDemo(db);
@@ -157,6 +172,9 @@ const worker = await startWorker({
     MTAPI_URL: mtapiUrl,
     EVENTS_URL: eventsUrl,
     ADMIN_TOKEN: adminToken,
+    SESSION_SECRET: sessionSecret,
+    SECRETS_KEY: secretsKey,
+    SECRETS_KEY_PREVIOUS: process.env.SECRETS_KEY_PREVIOUS,
     // A local run: webhooks may call http:// receivers on loopback (never set in production).
     ALLOW_LOOPBACK_WEBHOOKS: "1",
     // From the environment when set (the env file overrides wrangler.toml's [vars]).

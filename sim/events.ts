@@ -1,6 +1,6 @@
 /**
  * Encoders for the Events service's account events: every shape of the wire contract
- * (docs/wire-contract.md, section 2), and the weighted mix that picks one.
+ * (docs/wire-contract.md, "What the service sends"), and the weighted mix that picks one.
  */
 import { figuresOf, round2, type SimAccount } from "./accounts.ts";
 import { intBetween, pickWeighted, type Rng } from "./random.ts";

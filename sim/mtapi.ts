@@ -1,7 +1,7 @@
 /**
  * MTAPI REST: `GET /AccountSummary?id={session_id}` from the account book, in camelCase or
  * PascalCase, with numbers or numeric strings; expired or unknown sessions answer an error
- * status with an error body (docs/wire-contract.md, section 1).
+ * status with an error body (docs/wire-contract.md, "MTAPI REST").
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { figuresOf, type AccountBook, type SimAccount } from "./accounts.ts";

@@ -11,6 +11,10 @@ interface Secrets {
   DB_WS_PROXY?: string;
   /** HMAC secret of console session cookies (secret, optional; default: derived from ADMIN_TOKEN). */
   SESSION_SECRET?: string;
+  /** The key sealing secrets at rest: 32 bytes as 64 hex digits or base64 (secret; src/secrets/seal.ts). */
+  SECRETS_KEY?: string;
+  /** The key being rotated out: values sealed under it are still read (secret, optional). */
+  SECRETS_KEY_PREVIOUS?: string;
   /** Up to this many pollable accounts the cron polls inline instead of queueing (default 100). */
   POLL_INLINE_MAX?: string;
   /** Local runs only (`npm run dev`, tests): `1` lets webhooks call loopback `http://` URLs. */

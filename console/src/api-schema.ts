@@ -578,7 +578,7 @@ export interface paths {
     put?: never;
     /**
      * Record a balance adjustment (deposit, withdrawal, correction)
-     * @description From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged.
+     * @description From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged. Bounded (422 outside): a withdrawal may not exceed the last known balance; a deposit above the account's initial_balance needs an admin. Every adjustment raises `account.adjusted`.
      *
      *     Least role: `operator`.
      */
@@ -644,6 +644,15 @@ export interface paths {
         };
         /** @description Body is not JSON */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Rules that cannot be resolved */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -2937,6 +2946,7 @@ export interface components {
         | "account.live_exited"
         | "account.problem"
         | "account.objectives_met"
+        | "account.adjusted"
         | "monitor.degraded"
         | "monitor.recovered"
         | "webhook.test"
@@ -3131,6 +3141,16 @@ export interface components {
       };
       /** @enum {string} */
       health: "ok" | "degraded";
+      /** @description The last few events refused for their time stamp, for diagnosis: session ids masked. */
+      invalid_samples?: string[];
+      lag?: {
+        max_ms: number | null;
+        p50_ms: number | null;
+        p99_ms: number | null;
+        samples: number;
+      };
+      link_down_s?: number;
+      oldest_pending_s?: number;
       pending_writes: number;
       reasons: ("link_down" | "writes_stalled" | "dead_letters" | "accounts_stale")[];
       /** @description Risk rows the monitor rewrote to its own storage in its last persist tick and at most in one tick (bounded), and how many accounts' stored figures are behind memory (summed over shards). */
@@ -3181,6 +3201,8 @@ export interface components {
         [key: string]: unknown;
       })[];
       subscriptions: number;
+      /** @description The last few events that named no subscribed account, for diagnosis: session ids masked. */
+      unroutable_samples?: string[];
     } & {
       [key: string]: unknown;
     };
@@ -3238,6 +3260,7 @@ export interface components {
         | "account.live_exited"
         | "account.problem"
         | "account.objectives_met"
+        | "account.adjusted"
         | "monitor.degraded"
         | "monitor.recovered"
         | "webhook.test"

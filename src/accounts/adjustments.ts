@@ -1,10 +1,11 @@
 /**
- * Balance adjustments in Postgres (docs/rules.md v2, "Balance adjustments"): record one
+ * Balance adjustments in Postgres (docs/rules.md, "Balance adjustments"): record one
  * (with its audit row, in one transaction), list them, and load those an account's risk state
  * has not applied yet. The risk engine applies them (src/risk/adjustment.ts); the writer that
  * owns the account's figures (the poller, or the live monitor) does so on its next reading.
  */
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { accountRef, recordAlert, type Recorded, type Writer } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import {
   type AccountAdjustmentRow,
@@ -13,7 +14,8 @@ import {
   accountAudit,
   accounts,
 } from "../db/schema.ts";
-import type { Adjustment } from "../risk/index.ts";
+import { auditValues } from "../domain/audit.ts";
+import { refuseAdjustment, type Adjustment, type AdjustmentRefusal } from "../risk/index.ts";
 
 /** An adjustment as the admin API shows it. */
 export interface AdjustmentJson {
@@ -35,39 +37,82 @@ export function presentAdjustment(row: AccountAdjustmentRow): AdjustmentJson {
   };
 }
 
+/** What recording an adjustment came to. */
+export type RecordedAdjustment =
+  | { kind: "recorded"; adjustment: AccountAdjustmentRow; account: AccountRow; alerted: Recorded }
+  | { kind: "refused"; refusal: AdjustmentRefusal }
+  | { kind: "not_found" };
+
+/** The sum of an account's adjustments its risk state has not applied yet (account currency). */
+async function pendingSum(tx: Writer, account: AccountRow): Promise<number> {
+  const [row] = await tx
+    .select({ sum: sql<string | null>`sum(${accountAdjustments.amount})` })
+    .from(accountAdjustments)
+    .where(
+      and(
+        eq(accountAdjustments.accountId, account.id),
+        gt(accountAdjustments.id, Number(account.riskState?.adjustment_id ?? 0)),
+      ),
+    );
+  return Number(row?.sum ?? 0);
+}
+
 /**
- * Records an adjustment of account `accountId` and its audit row (`field` `adjustment`, the
- * amount as the new value, `reason` or else the note as the reason), in one transaction.
- * Returns null when the account does not exist.
+ * Records an adjustment of account `accountId`, its audit row (`account.adjusted`, the amount
+ * as the new value, `reason` or else the note as the reason) and its `account.adjusted` alert,
+ * in one transaction, when it is within bounds ({@link refuseAdjustment}: judged on the row
+ * locked for update, so two withdrawals at once cannot both pass). The caller sends the alert
+ * once committed ({@link sendAlerts}).
  */
 export async function recordAdjustment(
   db: Db,
   accountId: number,
   amount: number,
   note: string | null,
-  reason: string | null = null,
+  by: { actor: string; admin: boolean; reason?: string | null },
   source: "api" = "api",
-): Promise<{ adjustment: AccountAdjustmentRow; account: AccountRow } | null> {
-  return db.transaction(async (tx) => {
+): Promise<RecordedAdjustment> {
+  return db.transaction(async (tx): Promise<RecordedAdjustment> => {
     const [account] = await tx
       .select()
       .from(accounts)
       .where(eq(accounts.id, accountId))
       .for("update");
-    if (!account) return null;
+    if (!account) return { kind: "not_found" };
+    const refusal = refuseAdjustment(amount, {
+      balance: account.riskState?.balance ?? account.rules.initial_balance,
+      pending: await pendingSum(tx, account),
+      initialBalance: account.rules.initial_balance,
+      admin: by.admin,
+    });
+    if (refusal) return { kind: "refused", refusal };
     const [adjustment] = await tx
       .insert(accountAdjustments)
       .values({ accountId, amount, note })
       .returning();
-    await tx.insert(accountAudit).values({
-      accountId,
-      field: "adjustment",
-      fromValue: null,
-      toValue: String(amount),
-      reason: `adjustment ${adjustment!.id}${(reason ?? note) === null ? "" : `: ${reason ?? note}`}`,
-      source,
+    const why = by.reason ?? note;
+    await tx.insert(accountAudit).values(
+      auditValues({
+        action: "account.adjusted",
+        actor: by.actor,
+        accountId,
+        reason: `adjustment ${adjustment!.id}${why === null ? "" : `: ${why}`}`,
+        source,
+        field: "adjustment",
+        to: String(amount),
+      }),
+    );
+    const alerted = await recordAlert(tx, "account.adjusted", {
+      account: accountRef(account),
+      adjustment: {
+        id: Number(adjustment!.id),
+        amount,
+        note,
+        actor: by.actor,
+        created_at: adjustment!.createdAt.toISOString(),
+      },
     });
-    return { adjustment: adjustment!, account };
+    return { kind: "recorded", adjustment: adjustment!, account, alerted };
   });
 }
 

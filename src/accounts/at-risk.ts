@@ -1,5 +1,5 @@
 /**
- * The console's "at risk" listing (docs/console.md, view 1; docs/api.md `sort=usage_desc`):
+ * The console's "at risk" listing (docs/console.md, "At risk"; docs/api.md, "Accounts", `sort=usage_desc`):
  * accounts by overall usage, highest first, paged by keyset on (usage, id) so a page never
  * costs an OFFSET scan; with a status filter (the console's default) a page is a range of
  * the index on (status, usage, id). Accounts without a

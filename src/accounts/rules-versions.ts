@@ -1,5 +1,5 @@
 /**
- * Rule versions (docs/api.md, "rule versions"): every change of an account's rules writes a
+ * Rule versions (docs/api.md, "Audit trail, reasons and rule versions"): every change of an account's rules writes a
  * new version with when it took effect, who made it and why; version 1 is the rules the
  * account was created with. `accounts.rules` and `accounts.rules_version` hold the version in
  * force, so readers of the account need no join.

@@ -1,8 +1,17 @@
-/** One line of text per event, for `format: "slack"` endpoints. Pure. */
+/**
+ * One line of text per event, for `format: "slack"` endpoints. Pure. Account data (login,
+ * server, label, notes) is escaped as Slack asks (`&`, `<`, `>`), so a label cannot ping a
+ * channel or hide a link (docs/alerts.md).
+ */
 import type { AccountRef, EventData, MessagePayload } from "../domain/alert-events.ts";
 
+/** Text for Slack's mrkdwn: `&`, `<` and `>` as entities (its control characters). */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 function who(a: AccountRef): string {
-  return `${a.login}@${a.server}${a.label ? ` (${a.label})` : ""}`;
+  return slackEscape(`${a.login}@${a.server}${a.label ? ` (${a.label})` : ""}`);
 }
 
 function money(n: number): string {
@@ -15,7 +24,7 @@ export function slackText(p: MessagePayload): string {
     case "violation.recorded": {
       const d = p.data as EventData["violation.recorded"];
       const v = d.violation;
-      return `:rotating_light: Breach: ${who(d.account)} broke ${v.rule} (${v.period}): equity ${money(v.equity)} below floor ${money(v.floor)}, usage ${v.usage.toFixed(1)}%`;
+      return `:rotating_light: Breach: ${who(d.account)} broke ${slackEscape(v.rule)} (${slackEscape(v.period)}): equity ${money(v.equity)} below floor ${money(v.floor)}, usage ${v.usage.toFixed(1)}%`;
     }
     case "account.warning": {
       const d = p.data as EventData["account.warning"];
@@ -31,12 +40,19 @@ export function slackText(p: MessagePayload): string {
     case "account.problem": {
       const d = p.data as EventData["account.problem"];
       return d.problem
-        ? `:warning: ${who(d.account)}: problem ${d.problem}`
-        : `${who(d.account)}: problem ${d.detail.problem} cleared`;
+        ? `:warning: ${who(d.account)}: problem ${slackEscape(d.problem)}`
+        : `${who(d.account)}: problem ${slackEscape(d.detail.problem)} cleared`;
     }
     case "account.objectives_met": {
       const d = p.data as EventData["account.objectives_met"];
       return `:tada: ${who(d.account)} met all objectives`;
+    }
+    case "account.adjusted": {
+      const d = p.data as EventData["account.adjusted"];
+      const a = d.adjustment;
+      const what = a.amount < 0 ? "withdrawal" : "deposit";
+      const note = a.note ? `: ${slackEscape(a.note)}` : "";
+      return `${who(d.account)}: ${what} of ${money(Math.abs(a.amount))} by ${slackEscape(a.actor)}${note}`;
     }
     case "monitor.degraded":
     case "monitor.recovered": {

@@ -1,8 +1,9 @@
 /**
- * The cron handler: every minute, the live side (wake the monitor, reconcile it with
- * Postgres, src/live/client/handoff.ts) and the poll sweep over every account that is not
- * live (sweep.ts), then the polled accounts' health announced when it changed
- * (poller-health.ts).
+ * The cron handler, every minute: the live side (wake every shard and reconcile it with
+ * Postgres, src/live/client/reconcile-shards.ts) then the alerts pass; the poll sweep over
+ * every account that is not live (src/poll/sweep.ts) then the polled accounts' health,
+ * announced when it changed (src/poll/poller-health.ts); and the thinning of aged readings
+ * (src/accounts/retention.ts). docs/architecture.md, "A cron tick to a written figure".
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
 import { thinReadings } from "../accounts/retention.ts";

@@ -74,7 +74,7 @@ export const accounts = pgTable(
     stateVersion: integer("state_version").notNull().default(0),
     /** The version of `rules` (account_rules.version); bumped by every rules change. */
     rulesVersion: integer("rules_version").notNull().default(1),
-    /** When every objective was first met with no breach (docs/rules.md v2); set once. */
+    /** When every objective was first met with no breach (docs/rules.md, "Objectives"); set once. */
     objectivesMetAt: timestamp("objectives_met_at", { withTimezone: true, mode: "date" }),
     /**
      * The live-monitor shard (0 .. LIVE_SHARDS-1) that last subscribed the account; null
@@ -166,7 +166,7 @@ export const readings = pgTable(
 );
 
 /**
- * The audit trail (docs/api.md, "Audit trail"): every change and every system decision.
+ * The audit trail (docs/api.md, "Audit trail, reasons and rule versions"): every change and every system decision.
  * Rows written before version 2 have no `action` or `actor`; they are derived from `field`,
  * `to_value` and `source` when read (src/accounts/audit.ts). Key events have no account.
  */

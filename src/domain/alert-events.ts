@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   "account.live_exited",
   "account.problem",
   "account.objectives_met",
+  "account.adjusted",
   "monitor.degraded",
   "monitor.recovered",
   "webhook.test",
@@ -73,6 +74,18 @@ export interface EventData {
     detail: { change: "appeared" | "cleared"; problem: string };
   };
   "account.objectives_met": { account: AccountRef; objectives: unknown };
+  /** Every balance adjustment (docs/alerts.md): who recorded it, and why. */
+  "account.adjusted": {
+    account: AccountRef;
+    adjustment: {
+      id: number;
+      /** Account currency: a deposit > 0, a withdrawal < 0. */
+      amount: number;
+      note: string | null;
+      actor: string;
+      created_at: string;
+    };
+  };
   /** `monitor` names the monitor (shard) whose health changed. */
   "monitor.degraded": { health: string; reasons: string[]; monitor?: string };
   "monitor.recovered": { health: string; reasons: string[]; monitor?: string };

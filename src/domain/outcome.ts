@@ -112,7 +112,7 @@ export type ReadingOutcome =
 export interface ApplyReadingOptions {
   /**
    * The monitor's clock (epoch ms): a reading stamped more than 5 minutes ahead of it or
-   * more than 24 hours behind it is `invalid` (docs/rules.md v2, "Reading times").
+   * more than 24 hours behind it is `invalid` (docs/rules.md, "Reading times").
    */
   nowMs?: number;
   /** Balance adjustments of the account; those not yet in the state apply before the reading. */

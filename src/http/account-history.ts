@@ -1,6 +1,6 @@
 /**
  * An account's history: its violations, its equity readings for a chart (docs/api.md,
- * "Accounts") and its rules versions ("rule versions"). All read Postgres only.
+ * "Accounts") and its rules versions ("Audit trail, reasons and rule versions"). All read Postgres only.
  */
 import { listFloorHistory } from "../accounts/floor-history.ts";
 import { apiRoute } from "./routes.ts";

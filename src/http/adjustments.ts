@@ -1,5 +1,5 @@
 /**
- * Balance adjustments of one account (docs/api.md v2, "Adjustments"; docs/rules.md v2):
+ * Balance adjustments of one account (docs/api.md, "Adjustments"; docs/rules.md, "Balance adjustments"):
  * `POST /v1/accounts/{id}/adjustments` records a deposit (> 0), withdrawal (< 0) or
  * correction, audited; `GET` on the same path lists them, newest first. The writer that owns
  * the account's figures applies each exactly once: the poller on its next poll of a polled
@@ -16,7 +16,8 @@ import {
   recordAdjustment,
 } from "../accounts/adjustments.ts";
 import { newApi } from "./api-env.ts";
-import { notFound } from "./errors.ts";
+import { sendAlerts } from "../alerts/record.ts";
+import { notFound, unprocessable } from "./errors.ts";
 import { IdParamSchema } from "./schemas.ts";
 
 /** The largest adjustment accepted (account currency), as for initial_balance. */
@@ -76,12 +77,12 @@ const create = apiRoute({
   tags,
   summary: "Record a balance adjustment (deposit, withdrawal, correction)",
   description:
-    "From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged.",
+    "From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged. Bounded (422 outside): a withdrawal may not exceed the last known balance; a deposit above the account's initial_balance needs an admin. Every adjustment raises `account.adjusted`.",
   request: {
     params: IdParamSchema,
     body: { content: { "application/json": { schema: CreateAdjustmentSchema } }, required: true },
   },
-  errors: [400, 404, 415],
+  errors: [400, 404, 415, 422],
   responses: {
     201: {
       description: "The adjustment",
@@ -113,14 +114,18 @@ export const adjustmentsApi = newApi()
   .openapi(create, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const recorded = await recordAdjustment(
-      c.var.db,
-      id,
-      body.amount,
-      body.note ?? null,
-      body.reason ?? null,
-    );
-    if (!recorded) throw notFound("account", id);
+    const { actor, role } = c.var.principal;
+    const recorded = await recordAdjustment(c.var.db, id, body.amount, body.note ?? null, {
+      actor,
+      admin: role === "admin",
+      reason: body.reason ?? null,
+    });
+    if (recorded.kind === "not_found") throw notFound("account", id);
+    if (recorded.kind === "refused")
+      throw unprocessable(recorded.refusal.message, [
+        { path: "amount", message: recorded.refusal.message },
+      ]);
+    await sendAlerts(recorded.alerted);
     if (recorded.account.monitoringState === "live") {
       // A live account's monitor learns of it at once; if it cannot be reached, the account
       // takes it when it is next read by the poller (pending adjustments apply by id, once).

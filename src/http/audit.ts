@@ -1,4 +1,4 @@
-/** `GET /v1/audit`: the audit trail, newest first (docs/api.md, "Audit trail"). */
+/** `GET /v1/audit`: the audit trail, newest first (docs/api.md, "Audit trail, reasons and rule versions"). */
 import { listAudit } from "../accounts/audit.ts";
 import { apiRoute } from "./routes.ts";
 import { presentAudit } from "../domain/audit.ts";

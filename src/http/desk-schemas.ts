@@ -1,5 +1,6 @@
 /**
- * The zod schemas of the version 2 desk additions (docs/api.md, "Version 2 additions"):
+ * The zod schemas of the desk additions (docs/api.md, "API keys and roles", "Audit trail,
+ * reasons and rule versions", "Breach evidence"):
  * API keys, the audit trail, rule versions and a violation's evidence. They validate input at
  * the edge and produce the OpenAPI document, like schemas.ts.
  */

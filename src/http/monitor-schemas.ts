@@ -48,6 +48,17 @@ export const MonitorStatusSchema = z
       stale: z.number().int(),
     }),
     pending_writes: z.number().int(),
+    lag: LagSchema.optional(),
+    oldest_pending_s: z.number().optional(),
+    link_down_s: z.number().optional(),
+    unroutable_samples: z.array(z.string()).optional().openapi({
+      description:
+        "The last few events that named no subscribed account, for diagnosis: session ids masked.",
+    }),
+    invalid_samples: z.array(z.string()).optional().openapi({
+      description:
+        "The last few events refused for their time stamp, for diagnosis: session ids masked.",
+    }),
     health: z.enum(["ok", "degraded"]),
     reasons: ReasonsSchema,
     shards: z

@@ -48,7 +48,7 @@ export const name = (max: number) =>
 
 // ---- shared ---------------------------------------------------------------------------
 
-/** Why a change is made (docs/api.md, "reasons"): 1-500 characters, kept in the audit. */
+/** Why a change is made (docs/api.md, "Audit trail, reasons and rule versions"): 1-500 characters, kept in the audit. */
 export const reasonField = () =>
   z
     .string()

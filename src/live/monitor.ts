@@ -53,6 +53,9 @@ export class LiveMonitor extends DurableObject<Env> {
       ...core.newCounters(),
       ...this.store.getMeta<core.MonitorCounters>("counters"),
     };
+    // Samples stored before they were masked at the source are masked on the way in.
+    this.counters.unroutable_samples = this.counters.unroutable_samples.map(core.scrubSample);
+    this.counters.invalid_samples = this.counters.invalid_samples.map(core.scrubSample);
     const now = () => this.clock();
     this.scheduler = new Scheduler({
       now,

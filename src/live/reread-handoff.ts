@@ -1,5 +1,5 @@
 /**
- * The watchdog's overflow (docs/wire-contract.md: every live account quiet for 60 s is re-read
+ * The watchdog's overflow (docs/wire-contract.md, "Connection behaviour": every live account quiet for 60 s is re-read
  * within 30 s, however many are quiet): what one heartbeat cannot re-read itself (more than
  * MAX_REREADS accounts) goes to the poll Queue as `live_reread` messages naming this monitor;
  * the consumer (src/poll/live-reread.ts) reads them over MTAPI and hands the answers back

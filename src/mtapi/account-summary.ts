@@ -1,5 +1,5 @@
 /**
- * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md section 1):
+ * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md, "MTAPI REST"):
  * the parser, and the client with a per-call timeout.
  */
 import { redactText } from "../domain/redact.ts";

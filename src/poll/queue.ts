@@ -45,7 +45,7 @@ export async function handlePollBatch(
       (r) => !r.riskState || r.riskState.last_at < sweepAt.get(r.id)!,
     );
     // The pool's socket is one of the invocation's 6 simultaneous connections: closed while
-    // MTAPI is read, so all six carry MTAPI calls (BENCHMARKS.md, "Sweep").
+    // MTAPI is read, so all six carry MTAPI calls (docs/benchmarks/2026-11-26-full-run.md, "Sweep").
     await handle.close();
     handle = null;
     const opts = {

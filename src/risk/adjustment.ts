@@ -1,5 +1,5 @@
 /**
- * Balance adjustments (docs/rules.md, version 2): a deposit is not profit and a withdrawal is
+ * Balance adjustments (docs/rules.md, "Balance adjustments"): a deposit is not profit and a withdrawal is
  * not a loss. Applying one shifts the effective initial_balance, the high-water mark, the
  * current day's levels and the last known balance and equity by its amount, while every
  * allowance stays what it was, so every floor moves with the money and usage is unchanged.
@@ -85,4 +85,45 @@ export function openWithAdjustments(
     },
     true,
   );
+}
+
+/** What bounds one adjustment (docs/rules.md, "Balance adjustments"; docs/security.md). */
+export interface AdjustmentBounds {
+  /** Last known balance (account currency); the initial balance before any reading. */
+  balance: number;
+  /** Sum of the adjustments recorded but not yet applied to `balance` (account currency). */
+  pending: number;
+  /** The account's configured initial_balance (account currency). */
+  initialBalance: number;
+  /** True for an admin: deposits above initial_balance are allowed. */
+  admin: boolean;
+}
+
+/** Why an adjustment is refused: the field issue for a 422. */
+export interface AdjustmentRefusal {
+  kind: "withdrawal_exceeds_balance" | "deposit_needs_admin";
+  message: string;
+}
+
+/**
+ * Whether an adjustment may be recorded. A withdrawal may not exceed the balance it is taken
+ * from (the last known balance with the adjustments still pending), or one adjustment could
+ * push every floor below any reachable equity and switch breach detection off; a deposit
+ * above the account's initial_balance needs an admin. Null when it may.
+ */
+export function refuseAdjustment(amount: number, b: AdjustmentBounds): AdjustmentRefusal | null {
+  if (amount < 0) {
+    const available = Math.max(0, b.balance + b.pending);
+    if (-amount > available)
+      return {
+        kind: "withdrawal_exceeds_balance",
+        message: `a withdrawal may not exceed the last known balance (${available})`,
+      };
+  } else if (amount > b.initialBalance && !b.admin) {
+    return {
+      kind: "deposit_needs_admin",
+      message: `a deposit above the account's initial_balance (${b.initialBalance}) needs an admin`,
+    };
+  }
+  return null;
 }

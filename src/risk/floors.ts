@@ -1,5 +1,5 @@
 /**
- * The rule math of docs/rules.md ("Floors, references and usage", and version 2): allowances,
+ * The rule math of docs/rules.md, "Floors, references and usage" (all modes): allowances,
  * references, floors and usage from the compiled rules and the carried levels. Plain
  * arithmetic, no allocation, so it can sit on the per-event path.
  *

@@ -63,7 +63,14 @@ export {
 } from "./floors.ts";
 export { compileRules, type CompiledRules } from "./compiled.ts";
 export { evaluate, evaluateCompiled, initialState, rollover } from "./evaluate.ts";
-export { applyAdjustment, applyAdjustments, openWithAdjustments } from "./adjustment.ts";
+export {
+  applyAdjustment,
+  applyAdjustments,
+  openWithAdjustments,
+  refuseAdjustment,
+  type AdjustmentBounds,
+  type AdjustmentRefusal,
+} from "./adjustment.ts";
 export { objectivesOf, type ObjectivesProgress } from "./objectives.ts";
 export { warningsOf, type WarningLevels } from "./warnings.ts";
 export { MAX_AHEAD_MS, MAX_BEHIND_MS, readingTimeVerdict, toEpochMs } from "./reading-time.ts";

@@ -1,4 +1,4 @@
-/** Money rounding (docs/rules.md, version 2, "Money precision"). */
+/** Money rounding (docs/rules.md, "Money precision"). */
 
 /**
  * Rounds money to the currency's smallest unit, `1 / scale` (scale = 10 ** currency_digits),

@@ -1,5 +1,5 @@
 /**
- * Objectives (docs/rules.md, version 2): a profit target, a minimum of trading days and a
+ * Objectives (docs/rules.md, "Objectives"): a profit target, a minimum of trading days and a
  * consistency share. They never fail an account; the engine carries what they need from one
  * reading to the next and reports the moment all of them are first met.
  *

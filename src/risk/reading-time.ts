@@ -1,5 +1,5 @@
 /**
- * Reading times (docs/rules.md, version 2, "Reading times"): numeric timestamps read by their
+ * Reading times (docs/rules.md, "Reading times"): numeric timestamps read by their
  * magnitude, and the window a reading must fall in to be applied. Shared by the risk engine
  * and the Events frame parser, so both judge a time alike.
  */

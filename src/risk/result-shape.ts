@@ -8,7 +8,7 @@
  * times, day start, high-water mark, balance). A field that has once held a non-number is
  * "tagged": it holds a pointer, an unchanged number is shared with the previous state, and a
  * small integer (a usage of 0) needs no box at all. On the benchmark's mix this cuts the
- * memory allocated per evaluation by about a quarter (BENCHMARKS.md, "Risk engine"). The
+ * memory allocated per evaluation by about a quarter (docs/benchmarks/2026-11-29-risk-engine.md, "Risk engine"). The
  * figures and the JSON are unchanged: only V8's internal layout differs.
  */
 import { makeFullState, makeState } from "./state-shape.ts";

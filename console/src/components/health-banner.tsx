@@ -1,4 +1,4 @@
-/** The banner shown while the monitor is `degraded` (docs/api.md, "Monitor, version 2"). */
+/** The banner shown while the monitor is `degraded` (docs/api.md, "Monitor health and dead letters"). */
 import type { MonitorStatus } from "../types.ts";
 
 const REASONS: Record<string, string> = {

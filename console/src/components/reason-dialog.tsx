@@ -1,5 +1,5 @@
 /**
- * Asks for the reason of an action before it is sent (docs/api.md: every change takes an
+ * Asks for the reason of an action before it is sent (docs/api.md, "Audit trail, reasons and rule versions": every change takes an
  * optional `reason`, 1-500 characters). A modal `<dialog>`: focus moves into it, Escape
  * cancels. Extra fields (an adjustment's amount) are passed as `children`.
  */

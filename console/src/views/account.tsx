@@ -1,5 +1,5 @@
 /**
- * Account (docs/console.md, view 2): figures, the equity curve of the period with its floors and
+ * Account (docs/console.md, "Account"): figures, the equity curve of the period with its floors and
  * violations, rules (with versions where the server has them), objectives, adjustments,
  * audit, and the actions the role may take, each asking for a reason.
  */

@@ -1,5 +1,5 @@
 /**
- * At risk (docs/console.md, view 1): active accounts by usage, highest first, from the server's
+ * At risk (docs/console.md, "At risk"): active accounts by usage, highest first, from the server's
  * sorted listing (`sort=usage_desc`), one page of at most 100 rows at a time. Refreshes every
  * 1.5 s without a reload; says when its figures are stale. Keys: `/` search, j/k move,
  * Enter opens.

@@ -1,5 +1,5 @@
 /**
- * Monitor (docs/console.md, view 4): per shard the link, subscriptions, events per second over
+ * Monitor (docs/console.md, "Monitor"): per shard the link, subscriptions, events per second over
  * the last 15 minutes, pending writes; dead letters (with retry) and coverage where the
  * server reports them. The rate comes from successive `events.received` samples taken every
  * 2 s while the view is open (the server keeps totals only).

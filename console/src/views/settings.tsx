@@ -1,5 +1,5 @@
 /**
- * Settings (docs/console.md, view 5; admin): API keys (create shows the key once, revoke asks for
+ * Settings (docs/console.md, "Settings"; admin): API keys (create shows the key once, revoke asks for
  * a reason) and webhooks with their recent deliveries and a test button. Endpoints the
  * server does not have yet are shown as such instead of failing.
  */

@@ -1,5 +1,5 @@
 /**
- * Violations (docs/console.md, view 3): the feed, newest first (100 a page, refreshed every 5 s on
+ * Violations (docs/console.md, "Violations"): the feed, newest first (100 a page, refreshed every 5 s on
  * the first page), the evidence of a selected violation, and CSV export.
  */
 import { useState } from "preact/hooks";

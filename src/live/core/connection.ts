@@ -73,7 +73,7 @@ export interface LinkStatus {
 
 /**
  * A link that has carried no frame for this long while open is taken for dead (a half-open
- * socket: a NAT or proxy dropped the flow and nothing closed it): docs/wire-contract.md (ms).
+ * socket: a NAT or proxy dropped the flow and nothing closed it): docs/wire-contract.md, "Connection behaviour" (ms).
  */
 export const SILENCE_MS = 90_000;
 

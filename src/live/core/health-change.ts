@@ -1,5 +1,5 @@
 /**
- * Health changes to announce (docs/alerts.md, `monitor.degraded` / `monitor.recovered`),
+ * Health changes to announce (docs/alerts.md, "Health announcements"),
  * pure: the monitor keeps the last health it announced; a tick whose health differs from it
  * is one change, announced once. Reasons changing while the health stays the same are not.
  */

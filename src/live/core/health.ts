@@ -1,5 +1,5 @@
 /**
- * The monitor's health (docs/api.md, "Monitor, version 2"), pure: how long accounts have
+ * The monitor's health (docs/api.md, "Monitor health and dead letters"), pure: how long accounts have
  * gone unwatched, and whether the monitor is degraded, and why.
  */
 import type { Subscription } from "./subscriptions.ts";

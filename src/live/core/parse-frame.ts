@@ -1,6 +1,6 @@
 /**
  * Events service frames, parsed once at the edge into a discriminated union
- * (docs/wire-contract.md section 2). Liberal in what it accepts: one object or a batched array,
+ * (docs/wire-contract.md, "What the service sends"). Liberal in what it accepts: one object or a batched array,
  * text or binary UTF-8, figures at the top level or under `data`, camelCase, snake_case or
  * PascalCase, numbers or numeric strings, epoch-ms or ISO timestamps. Never throws.
  */

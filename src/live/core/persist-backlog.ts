@@ -5,7 +5,7 @@
  * the figures reach Postgres with the writer's batch. So rewriting them to the object's own
  * storage is a refresh, not a safeguard, and it is bounded: at most `PERSIST_ROWS_PER_TICK`
  * rows per heartbeat (the alarm, every 30 s), oldest first, instead of every dirty account
- * every 2 s (the 30-87 ms stalls of a 10,000-row transaction, BENCHMARKS.md "Events"). The
+ * every 2 s (the 30-87 ms stalls of a 10,000-row transaction, docs/benchmarks/2026-11-26-full-run.md, "Events"). The
  * bound is also a cost: each row is a billed SQLite row written, ~3 rows/s per monitor at most.
  * Pure.
  */

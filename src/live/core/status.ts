@@ -1,5 +1,7 @@
 /** The live monitor's figures, as `GET /v1/monitor` shows them (docs/api.md). */
+import { maskSecret, redactText } from "../../domain/redact.ts";
 import type { LinkStatus } from "./connection.ts";
+import type { FrameItem } from "./parse-frame.ts";
 import { healthOf, type Coverage, type HealthReason } from "./health.ts";
 import type { LagFigures } from "./lag.ts";
 import type { PersistFigures } from "./persist-backlog.ts";
@@ -58,7 +60,7 @@ export function addCounts(c: MonitorCounters, counts: readonly CounterName[]): v
  * Keeps an unroutable item among the last few samples (at most 300 characters each); true
  * when this one deserves a log line (the first ten, then one per thousand).
  */
-export function sampleUnroutable(c: MonitorCounters, item: unknown): boolean {
+export function sampleUnroutable(c: MonitorCounters, item: FrameItem): boolean {
   keepSample(c.unroutable_samples, item);
   return logWorthy(c.unroutable);
 }
@@ -68,10 +70,43 @@ export function logWorthy(count: number): boolean {
   return count <= 10 || count % 1000 === 0;
 }
 
-/** Keeps an item among the last few samples of a list (at most 300 characters each). */
-export function keepSample(samples: string[], item: unknown): void {
+/**
+ * What a sample keeps of a frame item: its kind, routing keys and figures, the session id
+ * masked (docs/security.md: samples are read by every role and kept in the monitor's storage).
+ */
+export function sampleOf(item: FrameItem): Record<string, unknown> {
+  switch (item.kind) {
+    case "event":
+    case "no_equity": {
+      const { sessionId, login, server, accountId } = item.keys;
+      const keys = {
+        ...(sessionId !== undefined ? { sessionId: maskSecret(sessionId) } : {}),
+        ...(login !== undefined ? { login } : {}),
+        ...(server !== undefined ? { server } : {}),
+        ...(accountId !== undefined ? { accountId } : {}),
+      };
+      return item.kind === "event"
+        ? { kind: item.kind, keys, equity: item.equity, balance: item.balance, ts: item.ts }
+        : { kind: item.kind, keys, type: item.type };
+    }
+    case "ack":
+      return { kind: item.kind, type: item.type };
+    case "service_error":
+      return { kind: item.kind, message: redactText(item.message) };
+    case "invalid":
+      return { kind: item.kind, reason: redactText(item.reason) };
+  }
+}
+
+/** One stored sample made safe to show: credential-looking pairs and URLs masked. */
+export function scrubSample(sample: string): string {
+  return redactText(sample);
+}
+
+/** Keeps an item, masked ({@link sampleOf}), among the last few samples (at most 300 characters each). */
+export function keepSample(samples: string[], item: FrameItem): void {
   if (samples.length >= SAMPLES) samples.shift();
-  samples.push(JSON.stringify(item).slice(0, 300));
+  samples.push(scrubSample(JSON.stringify(sampleOf(item)).slice(0, 300)));
 }
 
 export interface MonitorStatus {

@@ -152,7 +152,7 @@ export class SubscriptionTable {
   }
 }
 
-/** The subscribe frame of an account (docs/wire-contract.md: `login` is sent as a string). */
+/** The subscribe frame of an account (docs/wire-contract.md, "Subscribe frames": `login` is a string). */
 export function subscribeFrame(
   action: "subscribe" | "unsubscribe",
   s: { login: string; server: string; sessionId: string },

@@ -64,7 +64,7 @@ export interface RereadPlan {
 
 /**
  * Splits the quiet accounts (longest quiet first): up to `max` are re-read by this heartbeat;
- * the rest go to the poll Queue (docs/wire-contract.md: every quiet account re-read within 30 s,
+ * the rest go to the poll Queue (docs/wire-contract.md, "Connection behaviour": every quiet account re-read within 30 s,
  * however many), except those handed off less than `staleMs` ago and not heard of since
  * (`handedAt`: account id -> epoch ms), which the Queue has in hand already.
  */

@@ -1,4 +1,4 @@
-/** The version 1 clarifications of docs/rules.md (version 2, "Clarifications of version 1"). */
+/** The version 1 clarifications of docs/rules.md, "Clarifications of version 1". */
 import { describe, expect, it } from "vitest";
 import {
   type Reading,

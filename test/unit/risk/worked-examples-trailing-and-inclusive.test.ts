@@ -1,4 +1,4 @@
-/** The worked examples of docs/rules.md, version 2 (E6-E13), each as a test. */
+/** The worked examples E6-E13 of docs/rules.md, "Worked examples, version 2", each as a test. */
 import { describe, expect, it } from "vitest";
 import {
   type Reading,

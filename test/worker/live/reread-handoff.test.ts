@@ -1,5 +1,5 @@
 /**
- * The watchdog's overflow (docs/wire-contract.md, "Never blind" defect 4): quiet live accounts
+ * The watchdog's overflow (docs/wire-contract.md, "Connection behaviour"; docs/architecture.md, "Never blind"): quiet live accounts
  * beyond what one heartbeat re-reads go to the poll Queue; its consumer reads them and hands
  * the readings back to the monitor, whose figures follow.
  */
