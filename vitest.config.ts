@@ -68,6 +68,17 @@ export default defineConfig({
         },
       },
       {
+        // The demo of `npm run dev` (test/demo/): scripts/dev.ts started as a child process,
+        // watched through the API for up to 4 minutes (docs/demo.md).
+        test: {
+          name: "demo",
+          include: ["test/demo/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 480_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The operator console in headless Chromium against the whole system (wrangler dev
         // serving the Worker and dist/console, which `pretest` builds).
         test: {

@@ -1,17 +1,25 @@
 /**
- * Demo data for `npm run dev` with the bundled simulator: a few dozen accounts on mixed
- * presets, and every active account made known to the simulator so its MTAPI answers.
+ * Demo data for `npm run dev` with the bundled simulator (docs/demo.md): calm accounts on
+ * mixed presets that random-walk, and the scripted accounts of the demo's scenes
+ * (sim/demo-script.ts) whose drawn paths show live monitoring in the first minutes.
  */
-import { count, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { withDb, type DbConfig } from "../src/db/client.ts";
 import { accounts } from "../src/db/schema.ts";
-import { resolveRules, type PresetName } from "../src/risk/index.ts";
+import {
+  evaluate,
+  isPresetName,
+  resolveRules,
+  type PresetName,
+  type RuleParams,
+} from "../src/risk/index.ts";
 import type { SimAccountInput } from "../sim/accounts.ts";
-import { demoAccounts } from "../sim/demo.ts";
+import { demoAccounts, type DemoAccount } from "../sim/demo.ts";
+import { demoScenes, equityAt, type DemoScene, type ScriptedAccount } from "../sim/demo-script.ts";
 import type { Simulator } from "../sim/simulator.ts";
 
-/** How many demo accounts, and the seed that makes them the same on every run. */
-export const DEMO_COUNT = 36;
+/** Random walkers drawn, and the seed that makes them the same on every run; the calm ones are kept. */
+const WALKERS_DRAWN = 22;
 const DEMO_SEED = 7;
 
 const PRESET_MIX: PresetName[] = [
@@ -21,6 +29,91 @@ const PRESET_MIX: PresetName[] = [
   "fundednext-2step",
   "topstep-style",
 ];
+
+/** The calm random walkers of the demo (the same on every run). */
+export function calmAccounts(): DemoAccount[] {
+  return demoAccounts(WALKERS_DRAWN, DEMO_SEED).filter((a) => a.profile === "calm");
+}
+
+/** The demo's scenes, labelled after the calm accounts. */
+export function scenes(): DemoScene[] {
+  return demoScenes(calmAccounts().length + 1);
+}
+
+/** Every scripted account of every scene. */
+export function scriptedDemoAccounts(): ScriptedAccount[] {
+  return scenes().flatMap((s) => s.accounts);
+}
+
+function rulesOf(preset: string, balance: number): RuleParams {
+  if (!isPresetName(preset)) throw new Error(`demo preset ${preset} is not a preset`);
+  const resolved = resolveRules({ preset, initial_balance: balance });
+  if (!resolved.ok) throw new Error(`demo rules: ${JSON.stringify(resolved.issues)}`);
+  return resolved.rules;
+}
+
+/**
+ * The loss (account currency) below the balance at which the rules' overall usage is 100%,
+ * from the risk engine on a fresh account (usage is linear in equity while the floors stay).
+ */
+export function usageLimit(rules: RuleParams, balance: number): number {
+  const probe = balance * 0.01;
+  const e = evaluate(rules, null, {
+    equity: balance - probe,
+    balance,
+    at: Date.now(),
+    source: "poll",
+  });
+  if (!e.applied || !(e.usage.overall > 0)) throw new Error("demo: no usage from the rules");
+  return (probe * 100) / e.usage.overall;
+}
+
+/** `usageLimit` of a scripted account, from its preset. */
+export function limitOf(a: ScriptedAccount): number {
+  return usageLimit(rulesOf(a.preset, a.balance), a.balance);
+}
+
+/**
+ * Inserts every demo account the database lacks (by session id): all of them into an empty
+ * database, the scripted ones into one from before they existed. Answers how many.
+ */
+export async function seedDemo(config: DbConfig): Promise<number> {
+  const calm = calmAccounts().map((a, i) => {
+    const preset = PRESET_MIX[i % PRESET_MIX.length]!;
+    return { a, preset, label: `Demo #${i + 1} (${preset})` };
+  });
+  const scripted = scriptedDemoAccounts().map((a) => ({ a, preset: a.preset, label: a.label }));
+  const all = [...calm, ...scripted];
+  return withDb(config, async (db) => {
+    const present = await db
+      .select({ sessionId: accounts.sessionId })
+      .from(accounts)
+      .where(
+        inArray(
+          accounts.sessionId,
+          all.map(({ a }) => a.session_id),
+        ),
+      );
+    const have = new Set(present.map((r) => r.sessionId));
+    const values = all
+      .filter(({ a }) => !have.has(a.session_id))
+      .map(({ a, preset, label }) => ({
+        login: String(a.login),
+        server: a.server,
+        sessionId: a.session_id,
+        label,
+        preset,
+        rules: rulesOf(preset, a.balance),
+      }));
+    if (values.length === 0) return 0;
+    const inserted = await db
+      .insert(accounts)
+      .values(values)
+      .onConflictDoNothing()
+      .returning({ id: accounts.id });
+    return inserted.length;
+  });
+}
 
 async function control(sim: Simulator, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${sim.url}/control${path}`, {
@@ -32,58 +125,84 @@ async function control(sim: Simulator, path: string, body?: unknown): Promise<un
   return res.json();
 }
 
-/** Inserts the demo accounts when the database has none; returns how many it inserted. */
-export async function seedDemo(config: DbConfig, n = DEMO_COUNT): Promise<number> {
-  return withDb(config, async (db) => {
-    const [row] = await db.select({ n: count() }).from(accounts);
-    if ((row?.n ?? 0) > 0) return 0;
-    const demo: SimAccountInput[] = demoAccounts(n, DEMO_SEED);
-    const values = demo.map((a, i) => {
-      const preset = PRESET_MIX[i % PRESET_MIX.length]!;
-      const resolved = resolveRules({ preset, initial_balance: a.balance });
-      if (!resolved.ok) throw new Error(`demo rules: ${JSON.stringify(resolved.issues)}`);
-      return {
-        login: String(a.login),
-        server: a.server,
-        sessionId: a.session_id,
-        label: `Demo #${i + 1} (${preset})`,
-        preset,
-        rules: resolved.rules,
-      };
-    });
-    await db.insert(accounts).values(values);
-    return values.length;
-  });
-}
-
 /**
  * Makes every active account known to the simulator (with its `account_id`, so the
- * `account_id` event shape routes), keeping figures the simulator already has.
+ * `account_id` event shape routes), keeping figures the simulator already has. The scripted
+ * accounts are always known (any status: a breached one may be reset), at the start of
+ * their paths, and left to their script (`walk: false`).
  */
 export async function registerAccountsInSimulator(
   config: DbConfig,
   sim: Simulator,
 ): Promise<number> {
-  const rows = await withDb(config, (db) =>
-    db.select().from(accounts).where(eq(accounts.status, "active")),
-  );
+  const rows = await withDb(config, (db) => db.select().from(accounts));
   const known = (await control(sim, "/accounts")) as Array<{ session_id: string }>;
   const knownIds = new Set(known.map((a) => a.session_id));
-  const demo = new Map(demoAccounts(DEMO_COUNT, DEMO_SEED).map((a) => [a.session_id, a]));
-  const missing = rows
-    .filter((row) => !knownIds.has(row.sessionId))
-    .map((row) => {
-      const balance = row.metrics?.balance ?? row.rules.initial_balance;
-      return {
-        ...demo.get(row.sessionId),
-        session_id: row.sessionId,
-        login: row.login,
-        server: row.server,
-        balance,
-        equity: row.metrics?.equity ?? balance,
+  const calm = new Map(calmAccounts().map((a) => [a.session_id, a]));
+  const scripted = new Map(scriptedDemoAccounts().map((a) => [a.session_id, a]));
+  const missing: SimAccountInput[] = [];
+  for (const row of rows) {
+    if (knownIds.has(row.sessionId)) continue;
+    const script = scripted.get(row.sessionId);
+    if (script) {
+      const { plan, preset: _p, label: _l, ...input } = script;
+      missing.push({
+        ...input,
+        equity: equityAt(script.balance, limitOf(script), plan.startUsage),
         account_id: row.id,
-      };
+      });
+      continue;
+    }
+    if (row.status !== "active") continue;
+    const balance = row.metrics?.balance ?? row.rules.initial_balance;
+    const walker = calm.get(row.sessionId);
+    missing.push({
+      ...walker,
+      session_id: row.sessionId,
+      login: row.login,
+      server: row.server,
+      balance,
+      equity: row.metrics?.equity ?? balance,
+      account_id: row.id,
     });
+  }
   if (missing.length) await control(sim, "/accounts", missing);
-  return rows.length;
+  return rows.filter((r) => r.status === "active").length;
+}
+
+/** Starts every scene's script in the simulator. */
+export function playDemo(sim: Simulator): DemoScene[] {
+  const all = scenes();
+  for (const scene of all) sim.play(scene.script(limitOf));
+  return all;
+}
+
+/**
+ * Brings the scripted accounts a previous start left breached back to active
+ * (`POST /v1/accounts/{id}/reset`, audited), so the show plays again on a kept database.
+ * Their earlier violations stay on record; a breach on the same trading day is not recorded
+ * twice (one violation per account, rule and period, docs/rules.md). Answers how many.
+ */
+export async function replayDemo(
+  config: DbConfig,
+  base: string,
+  adminToken: string,
+): Promise<number> {
+  const ids = scriptedDemoAccounts().map((a) => a.session_id);
+  const breached = await withDb(config, (db) =>
+    db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(and(inArray(accounts.sessionId, ids), eq(accounts.status, "breached"))),
+  );
+  let reset = 0;
+  for (const { id } of breached) {
+    const res = await fetch(`${base}/v1/accounts/${id}/reset`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ reason: "npm run dev: the demo plays again" }),
+    });
+    if (res.ok) reset++;
+  }
+  return reset;
 }

@@ -6,11 +6,14 @@
  *   its database (when missing) and its migrations here, any other (Neon) must be migrated already (`npm run db:migrate`).
  *   `DB_WS_PROXY` names a relay of your own instead of the one started here.
  * - MTAPI and Events: `MTAPI_URL` / `EVENTS_URL`, or the bundled simulator with a random walk.
- * - Demo accounts (mixed presets) are seeded when the bundled simulator is in use and the
- *   database has no accounts.
+ * - The demo (docs/demo.md) when the bundled simulator is in use: calm accounts on mixed
+ *   presets plus the scripted ones of sim/demo-script.ts (seeded when the database lacks them;
+ *   those a previous start left breached are reset), and a note of what to watch, printed once.
  * - `LIVE_SHARDS` and `STREAM_ALL` from the environment when set (wrangler.toml's otherwise).
  * - `wrangler dev` on `PORT` (default 8787), with the cron fired every minute through
  *   `/__scheduled` (wrangler dev does not run cron triggers by itself).
+ * - `DEV_DATA_DIR`: another folder for what `.data/` holds (and wrangler's local state), for a
+ *   second stack beside yours (test/demo/demo.test.ts); `INSPECTOR_PORT`: wrangler's inspector.
  * Ctrl-C stops every process it started.
  */
 import { randomBytes } from "node:crypto";
@@ -25,14 +28,16 @@ import {
 } from "../dev/database.ts";
 import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
-import { seedDemo, registerAccountsInSimulator } from "../dev/seed.ts";
+import { narrate } from "../dev/narrate.ts";
+import { playDemo, registerAccountsInSimulator, replayDemo, seedDemo } from "../dev/seed.ts";
 import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook-sink.ts";
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dataDir = `${root}.data`;
+const ownDataDir = process.env.DEV_DATA_DIR?.replace(/\/+$/, "");
+const dataDir = ownDataDir ?? `${root}.data`;
 const port = Number(process.env.PORT ?? 8787);
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -89,7 +94,9 @@ if (!databaseUrl) {
   cleanups.push(() => pg.close());
   databaseUrl = pg.databaseUrl;
   wsProxy = pg.wsProxy;
-  say(`embedded Postgres (PGlite, data in .data/pg) at ${databaseUrl}, relay ${wsProxy}`);
+  say(
+    `embedded Postgres (PGlite, data in ${ownDataDir ? dataDir : ".data"}/pg) at ${databaseUrl}, relay ${wsProxy}`,
+  );
 } else {
   const own = await openOwnDatabase(databaseUrl, wsProxy);
   wsProxy = own.DB_WS_PROXY;
@@ -143,11 +150,13 @@ const secretsKey = devSecret(process.env.SECRETS_KEY, "secrets-key", () =>
   randomBytes(32).toString("hex"),
 );
 
+let demo: ReturnType<typeof playDemo> | undefined;
 if (sim) {
   const seeded = await seedDemo(db);
   if (seeded > 0) say(`seeded ${seeded} demo accounts`);
   const registered = await registerAccountsInSimulator(db, sim);
   say(`${registered} accounts known to the simulator`);
+  demo = playDemo(sim);
 }
 
 // WEBHOOK_SINK=1: a local receiver that prints every alert and checks its signature.
@@ -181,6 +190,10 @@ const worker = await startWorker({
     LIVE_SHARDS: process.env.LIVE_SHARDS,
     STREAM_ALL: process.env.STREAM_ALL,
   },
+  args: [
+    ...(ownDataDir ? ["--persist-to", `${dataDir}/wrangler`] : []),
+    ...(process.env.INSPECTOR_PORT ? ["--inspector-port", process.env.INSPECTOR_PORT] : []),
+  ],
   onSpawn: (stop) => cleanups.push(stop),
 }).catch(async (err: unknown) => {
   say(`could not start wrangler dev: ${err instanceof Error ? err.message : String(err)}`);
@@ -192,6 +205,10 @@ void worker.exited.then((code) => {
 });
 
 const base = worker.base;
+if (demo) {
+  const replayed = await replayDemo(db, base, adminToken).catch(() => 0);
+  if (replayed > 0) say(`reset ${replayed} demo account(s) an earlier start left breached`);
+}
 const fireCron = () => worker.fireCron().catch(() => {});
 // Fire now, then at the top of every minute, like the real trigger.
 void fireCron();
@@ -219,3 +236,4 @@ if (process.env.LIVE_SHARDS || process.env.STREAM_ALL)
 say(`console: ${base}/  (sign in with the admin token)`);
 say(`admin token: ${adminToken}`);
 say(`try: curl -H "Authorization: Bearer ${adminToken}" ${base}/v1/accounts`);
+if (demo) for (const line of narrate(base, demo)) console.log(line);

@@ -14,6 +14,7 @@ import { Hub } from "./hub.ts";
 import { handleMtapi, type MtapiHost } from "./mtapi.ts";
 import { Publisher } from "./publisher.ts";
 import { mulberry32 } from "./random.ts";
+import type { SimScript } from "./script.ts";
 import { emptyRestState, type SimState } from "./state.ts";
 import { Waiters } from "./wait.ts";
 
@@ -40,6 +41,8 @@ export interface SimulatorOptions {
   tradeCloseProbability?: number;
   /** Accounts in the book at start (not restored by reset). */
   accounts?: SimAccountInput[];
+  /** Scripts playing from the start, on the walk's ticks (sim/script.ts); reset stops them. */
+  scripts?: SimScript[];
   /** One line per connection open/close and per control action. Default silent. */
   log?: (line: string) => void;
   /**
@@ -71,8 +74,10 @@ export interface Simulator {
    * the mix). Answers how many connections got it (0 if unknown or unsubscribed).
    */
   emitAccount(sessionId: string, shape?: Shape): number;
-  /** Moves the walk `count` steps now, publishing each. */
+  /** Moves the walk `count` steps now, publishing each (scripts move too). */
   tick(count?: number): { moved: number; sent: number };
+  /** Starts playing a script from now, on the walk's ticks (sim/script.ts). */
+  play(script: SimScript): void;
   /** Same as `POST /control/reset`. */
   reset(): void;
   close(): Promise<void>;
@@ -102,6 +107,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const timers = new Timers();
   const book = new AccountBook();
   for (const a of opts.accounts ?? []) book.upsert(a);
+  let scripts: Array<{ script: SimScript; startedAt: number }> = [];
+  const play = (script: SimScript) => {
+    scripts.push({ script, startedAt: Date.now() });
+    log(`script ${script.name} playing`);
+  };
+  for (const s of opts.scripts ?? []) play(s);
 
   const state = (): SimState => ({ ...hub.state(), rest: { ...rest }, accounts: book.size });
   const waiters = new Waiters({
@@ -116,7 +127,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     let moved = 0;
     let sent = 0;
     for (let i = 0; i < count; i++) {
-      const accounts = book.step(walkRng, config.tradeCloseProbability);
+      const now = Date.now();
+      const accounts = book.step(walkRng, config.tradeCloseProbability, now);
+      for (const { script, startedAt } of scripts) {
+        accounts.push(
+          ...script.step({
+            now,
+            elapsedMs: now - startedAt,
+            book,
+            subscribed: (id) => hub.subscribersOf(id).length > 0,
+            rng: walkRng,
+          }),
+        );
+      }
       moved += accounts.length;
       sent += publisher.publish(accounts);
     }
@@ -135,6 +158,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     return config;
   };
   const reset = () => {
+    scripts = [];
     book.clear();
     hub.reset();
     publisher.reset();
@@ -219,6 +243,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return sent;
     },
     tick,
+    play,
     reset,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
