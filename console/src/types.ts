@@ -17,8 +17,19 @@ export type Metrics = NonNullable<Schemas["Metrics"]>;
 export type Rules = Schemas["RuleParams"];
 export type Violation = Schemas["Violation"];
 export type ViolationDetail = Schemas["ViolationDetail"];
+/** One version of an account's rules (`GET /v1/accounts/{id}/rules`). */
+export type RulesVersion = Schemas["RulesVersionList"]["items"][number];
+/** One line of the audit trail (`GET /v1/audit`). */
+export type AuditEntry = Schemas["AuditEntry"];
+export type Adjustment = Schemas["Adjustment"];
 /** One point of `GET /v1/accounts/{id}/equity`. */
 export type EquityPoint = Schemas["Equity"]["items"][number];
+
+/** An API key as `GET /v1/keys` lists it (never its secret). */
+export type ApiKey = Schemas["Key"];
+export type Webhook = Schemas["Webhook"];
+/** One delivery attempt of a webhook (`GET /v1/webhooks/{id}/deliveries`). */
+export type WebhookAttempt = Schemas["WebhookAttempt"];
 
 export type MonitorStatus = Schemas["MonitorStatus"];
 type MonitorShard = MonitorStatus["shards"][number];
