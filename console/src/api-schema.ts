@@ -1086,6 +1086,240 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/accounts/{id}/shares": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's share links, newest first (no tokens)
+     * @description Least role: `viewer`.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The links */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ShareList"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Make a share link to the account's trader page
+     * @description The answer's `url` holds the link's token: it is shown this once and stored only as a hash. The link works until `expires_at` (at most 90 days) or until revoked.
+     *
+     *     Least role: `operator`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateShare"];
+        };
+      };
+      responses: {
+        /** @description The link, with its token */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ShareCreated"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/accounts/{id}/shares/{share_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a share link: its next request is a 404
+     * @description Revoking a revoked link again answers 204 and changes nothing.
+     *
+     *     Least role: `operator`.
+     */
+    delete: {
+      parameters: {
+        query?: {
+          /** @description Why (1-500 characters); kept in the audit trail. */
+          reason?: string;
+        };
+        header?: never;
+        path: {
+          id: number;
+          share_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/accounts/{id}/violations": {
     parameters: {
       query?: never;
@@ -1207,7 +1441,10 @@ export interface paths {
             | "webhook.secret_rotated"
             | "webhook.replayed"
             | "webhook.tested"
-            | "webhook.disabled";
+            | "webhook.disabled"
+            | "poll.requested"
+            | "share.created"
+            | "share.revoked";
           /** @description A key's name, admin-token, poller or monitor. */
           actor?: string;
           /** @description next_cursor of the previous page (opaque). */
@@ -1394,7 +1631,7 @@ export interface paths {
     post?: never;
     /**
      * Revoke an API key: it gets 401 from the next request on
-     * @description Revoking a revoked key again answers 204 and changes nothing.
+     * @description Revoking a revoked key again answers 204 and changes nothing. While ADMIN_TOKEN is unset, the last live admin key cannot be revoked (409).
      *
      *     Least role: `admin`.
      */
@@ -1448,6 +1685,15 @@ export interface paths {
         };
         /** @description Not found */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflict */
+        409: {
           headers: {
             [name: string]: unknown;
           };
@@ -1910,8 +2156,6 @@ export interface paths {
     /**
      * Sign in: exchange an API key for a session cookie
      * @description Needs the header `x-requested-with: drawdown-sentinel`. Sets an HttpOnly, SameSite=Strict cookie for 12 h.
-     *
-     *     Least role: `admin`.
      */
     post: {
       parameters: {
@@ -1962,12 +2206,18 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description SESSION_SECRET is not set: no console session is issued (misconfigured) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
-    /**
-     * Sign out: clear the session cookie
-     * @description Least role: `admin`.
-     */
+    /** Sign out: end the session on the server and clear its cookie */
     delete: {
       parameters: {
         query?: never;
@@ -1995,6 +2245,179 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/shared/{token}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The trader page's data: one account's floors, usage, reset, objectives, violations */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The account as its trader sees it */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SharedAccount"];
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/shared/{token}/equity": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The trader page's chart: equity of the last 24 hours with the floors at each reading */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Readings, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SharedEquity"];
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/shared/{token}/violations/{id}/report": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The breach report of one of this account's violations (JSON, or a printable page) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description `html`: a printable page instead of JSON. */
+          format?: "json" | "html";
+        };
+        header?: never;
+        path: {
+          id: number;
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The report */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["BreachReport"];
+            "text/html": string;
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -2223,6 +2646,89 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/violations/{id}/report": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The breach report of a violation (JSON, or a printable page)
+     * @description The rule in plain words, the reading that crossed the floor, the floor computed step by step, and the equity from 30 minutes before the breach. The numbers are the risk engine's own: the evidence is replayed through it, and `check` says so if they ever disagree.
+     *
+     *     Least role: `viewer`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description `html`: a printable page instead of JSON. */
+          format?: "json" | "html";
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The report */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["BreachReport"];
+            "text/html": string;
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/webhooks": {
     parameters: {
       query?: never;
@@ -2402,7 +2908,10 @@ export interface paths {
      */
     delete: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Why (1-500 characters); kept in the audit trail. */
+          reason?: string;
+        };
         header?: never;
         path: {
           id: number;
@@ -2643,7 +3152,7 @@ export interface paths {
     put?: never;
     /**
      * Attempt one message again now, with a fresh 24 h window (role admin)
-     * @description Least role: `operator`.
+     * @description Least role: `admin`.
      */
     post: {
       parameters: {
@@ -2817,7 +3326,7 @@ export interface components {
       id: number;
       label: string | null;
       login: string;
-      metrics: components["schemas"]["Metrics"];
+      metrics: components["schemas"]["Metrics"] & unknown;
       /** @description While live: the live-monitor shard (0 .. LIVE_SHARDS-1) watching it; null otherwise. */
       monitor_shard: number | null;
       /** @enum {string} */
@@ -2875,6 +3384,80 @@ export interface components {
       items: components["schemas"]["AuditEntry"][];
       next_cursor: string | null;
     };
+    BreachReport: {
+      check: {
+        agrees: boolean;
+        computed_floor: number | null;
+        engine_breached: boolean | null;
+        engine_floor: number | null;
+        notes: string[];
+        recorded_floor: number;
+        replayed: boolean;
+      };
+      equity: {
+        /** Format: date-time */
+        at: string;
+        balance: number;
+        equity: number;
+        source: string;
+      }[];
+      figures: {
+        [key: string]: unknown;
+      } | null;
+      floor: {
+        allowance: number | null;
+        allowance_text: string;
+        /** @enum {string} */
+        breach_at: "below" | "at_or_below";
+        currency_digits: number;
+        parameters: {
+          [key: string]: unknown;
+        };
+        reference: number | null;
+        reference_text: string;
+        rules_version: number | null;
+        steps: {
+          step: string;
+          text: string;
+          value: number | null;
+        }[];
+        /** @description The floor the risk engine used. */
+        value: number;
+      };
+      reading: {
+        /** Format: date-time */
+        at: string;
+        balance: number | null;
+        equity: number;
+        received_at: string | null;
+        source: string;
+        source_text: string;
+      };
+      /** @description The rule in plain words. */
+      rule_text: string;
+      trading_day: {
+        day: string;
+        /** Format: date-time */
+        ends_at: string;
+        /** Format: date-time */
+        starts_at: string;
+        timezone: string;
+      } | null;
+      violation: {
+        account_id: number;
+        /** Format: date-time */
+        detected_at: string;
+        equity: number;
+        floor: number;
+        id: number;
+        period: string;
+        /** @enum {string} */
+        rule: "daily_loss" | "max_loss";
+        rules_version: number | null;
+        source: string;
+        usage: number;
+      };
+    };
     /**
      * @example {
      *       "login": "12345678",
@@ -2931,6 +3514,18 @@ export interface components {
        */
       role: "viewer" | "operator" | "admin";
     };
+    CreateShare: {
+      /**
+       * @description Days until the link stops working: 1-90.
+       * @default 30
+       */
+      expires_in_days: number;
+      /**
+       * @description Why (1-500 characters); kept in the audit trail.
+       * @example trader dispute #812
+       */
+      reason?: string;
+    };
     CreateWebhook: {
       description?: string | null;
       /**
@@ -2957,6 +3552,11 @@ export interface components {
        * @enum {string}
        */
       format: "standard" | "slack";
+      /**
+       * @description Why (1-500 characters); kept in the audit trail.
+       * @example trader dispute #812
+       */
+      reason?: string;
       /** @example https://crm.example.com/hooks/sentinel */
       url: string;
     };
@@ -2999,7 +3599,7 @@ export interface components {
     Error: {
       error: {
         /**
-         * @description validation_failed, unauthorized, forbidden, not_found, conflict, unsupported_media_type, rate_limited, misconfigured, internal
+         * @description validation_failed, unauthorized, forbidden, not_found, conflict, unsupported_media_type, rate_limited, payload_too_large, misconfigured, internal
          * @example validation_failed
          */
         code: string;
@@ -3088,7 +3688,6 @@ export interface components {
     KeyList: {
       items: components["schemas"]["Key"][];
     };
-    /** @description null until the first reading */
     Metrics: {
       balance: number;
       daily_floor: number;
@@ -3269,6 +3868,11 @@ export interface components {
       /** @enum {string} */
       format?: "standard" | "slack";
       /**
+       * @description Why (1-500 characters); kept in the audit trail.
+       * @example trader dispute #812
+       */
+      reason?: string;
+      /**
        * @description Replace the secret; the answer shows the new one, once.
        * @enum {boolean}
        */
@@ -3287,6 +3891,11 @@ export interface components {
     PollRequest: {
       /** @description 1-500 ids. Absent (or no body at all): a full sweep. */
       account_ids?: number[];
+      /**
+       * @description Why (1-500 characters); kept in the audit trail.
+       * @example trader dispute #812
+       */
+      reason?: string;
     };
     Preset: {
       description: string;
@@ -3653,6 +4262,88 @@ export interface components {
       /** @enum {string} */
       role: "viewer" | "operator" | "admin";
     };
+    Share: {
+      account_id: number;
+      /** Format: date-time */
+      created_at: string;
+      created_by: string;
+      /** Format: date-time */
+      expires_at: string;
+      id: number;
+      /** Format: date-time */
+      revoked_at: string | null;
+      revoked_by: string | null;
+      /** @enum {string} */
+      state: "active" | "expired" | "revoked";
+    };
+    ShareCreated: {
+      /** Format: date-time */
+      expires_at: string;
+      id: number;
+      /** @description The trader's page; the token in it is shown this once. */
+      url: string;
+    };
+    SharedAccount: {
+      account: {
+        currency_digits: number;
+        initial_balance: number;
+        label: string | null;
+        login: string;
+        server: string;
+        status: string;
+      };
+      floors: {
+        /** @description Equity minus the floor (negative below it). */
+        distance: number;
+        floor: number;
+        /** @enum {string} */
+        rule: "daily_loss" | "max_loss";
+        /** @description The rule in plain words. */
+        text: string;
+        /** @description % of the rule's allowance used. */
+        usage: number;
+      }[];
+      link: {
+        /** Format: date-time */
+        expires_at: string;
+      };
+      metrics: components["schemas"]["Metrics"];
+      next_reset: {
+        /** Format: date-time */
+        at: string;
+        firm_timezone: string;
+        in_s: number;
+        trading_day: string;
+      };
+      objectives: components["schemas"]["ObjectivesProgress"] & (Record<string, never> | null);
+      /** Format: date-time */
+      server_time: string;
+      violations: {
+        /** Format: date-time */
+        detected_at: string;
+        equity: number;
+        floor: number;
+        id: number;
+        period: string;
+        /** @enum {string} */
+        rule: "daily_loss" | "max_loss";
+        source: string;
+        usage: number;
+      }[];
+    };
+    SharedEquity: {
+      items: {
+        /** Format: date-time */
+        at: string;
+        balance: number;
+        daily_floor: number;
+        equity: number;
+        max_floor: number;
+      }[];
+    };
+    ShareList: {
+      items: components["schemas"]["Share"][];
+    };
     SignIn: {
       /** @description An API key. */
       key: string;
@@ -3683,6 +4374,8 @@ export interface components {
       id: number;
       /** @description Trading day YYYY-MM-DD, or lifetime. */
       period: string;
+      /** @description The account's reset epoch it happened in (0 before any reset): each reset opens a new one, and a breach after it is a violation of its own. */
+      reset_epoch: number;
       /** @enum {string} */
       rule: "daily_loss" | "max_loss";
       /** @description The rules version that judged it (null if recorded before versions). */

@@ -23,7 +23,8 @@ export function roleAllows(held: Role, needed: Role): boolean {
 /**
  * How a declared route is reached: its least role behind bearer auth, or `self` for the
  * routes that authenticate themselves and are mounted ahead of the auth and role middleware
- * (the console's sign-in, who-am-I and sign-out, session.ts).
+ * (the console's sign-in, who-am-I and sign-out, session.ts; the trader page's data, shared.ts,
+ * by share-link token).
  */
 export type RouteAccess = Role | "self";
 
@@ -92,6 +93,8 @@ export class RoleTable {
       if (!path.startsWith("/v1/") || typeof item !== "object" || item === null) continue;
       for (const [method, op] of Object.entries(item as Record<string, OpenApiOperation>)) {
         if (typeof op !== "object" || op === null) continue;
+        // A public operation (`security: []`: sign-in, the shared trader data) needs no role.
+        if (Array.isArray(op.security) && op.security.length === 0) continue;
         const role = this.roleFor(method, honoPath(path));
         op["x-required-role"] = role;
         op.security = [{ bearerAuth: [role] }];

@@ -1,11 +1,12 @@
 /**
  * Account (docs/console.md, "Account"): figures, the equity curve of the period with its floors and
  * violations, rules (with versions where the server has them), objectives, adjustments,
- * audit, and the actions the role may take, each asking for a reason. The view reads the
+ * audit, share links, and the actions the role may take, each asking for a reason. The view reads the
  * API and holds the state; each section is its own component (views/account/).
  */
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
+import { ShareLinks } from "../components/share-links.tsx";
 import { useNow, usePoll } from "../poll.ts";
 import { canOperate } from "../roles.ts";
 import type {
@@ -105,6 +106,8 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
       <div class="columns">
         <div>
           <ViolationsSection violations={violations.data?.items ?? null} />
+          <h2>Share links</h2>
+          <ShareLinks accountId={a.id} operate={canOperate(role)} />
           <AuditSection audit={part(extras.data?.audit)} />
         </div>
         <div>

@@ -1,4 +1,4 @@
-/** The account's violations and its audit trail. */
+/** The account's violations (each with its breach report) and its audit trail. */
 import { Grid } from "../../components/grid.tsx";
 import { VIOLATION_COLUMNS, ViolationCells } from "../../components/violation-cells.tsx";
 import { fmtTime } from "../../format.ts";
@@ -8,11 +8,25 @@ export function ViolationsSection({ violations }: { violations: Violation[] | nu
   return (
     <>
       <h2>Violations</h2>
-      <Grid compact columns={["Detected", ...VIOLATION_COLUMNS]} empty={violations?.length === 0}>
+      <Grid
+        compact
+        columns={["Detected", ...VIOLATION_COLUMNS, ""]}
+        empty={violations?.length === 0}
+      >
         {(violations ?? []).map((v) => (
           <tr key={v.id}>
             <td>{fmtTime(v.detected_at)}</td>
             <ViolationCells v={v} />
+            <td>
+              <a
+                href={`/v1/violations/${v.id}/report?format=html`}
+                target="_blank"
+                rel="noopener"
+                data-report-link={v.id}
+              >
+                Report
+              </a>
+            </td>
           </tr>
         ))}
       </Grid>
