@@ -66,6 +66,9 @@ describe("the route table", () => {
     expect([...roleTable.selfAuthenticated].sort()).toEqual([
       "DELETE /v1/session",
       "GET /v1/session",
+      "GET /v1/shared/:token",
+      "GET /v1/shared/:token/equity",
+      "GET /v1/shared/:token/violations/:id/report",
       "POST /v1/session",
     ]);
   });
