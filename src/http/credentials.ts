@@ -6,7 +6,8 @@
  * (`CheckConnect`, then a synced `AccountSummary`), and a live account is subscribed under
  * the new token before the old one is released.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import { markProblems } from "../accounts/write-changes.ts";
 import { removeCredentials, sealKeysOf, setCredentials } from "../accounts/credentials.ts";
 import { updateAccount } from "../accounts/queries.ts";
@@ -14,11 +15,11 @@ import { subscribeLive, toSubscribeInput } from "../live/client/handoff.ts";
 import { checkConnect } from "../mtapi/session.ts";
 import { fetchAccountSummary, guardSummary } from "../mtapi/account-summary.ts";
 import { CREDENTIAL_KINDS } from "../domain/vocabulary.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { AppError, found, sessionConflictOr } from "./errors.ts";
 import { presentAccount } from "./present.ts";
 import { accountOr404 } from "./accounts.ts";
-import { AccountSchema, IdParamSchema, errorResponses, reasonField } from "./schemas.ts";
+import { AccountSchema, IdParamSchema, reasonField } from "./schemas.ts";
 
 const tags = ["accounts"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -55,44 +56,44 @@ export function refused(path: string, message: string): AppError {
   return new AppError(422, "validation_failed", message, [{ path, message }]);
 }
 
-const putCredentials = createRoute({
+const putCredentials = apiRoute({
   method: "put",
   path: "/{id}/credentials",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Set or replace the password the system logs in with (sealed; never returned)",
   request: { params: IdParamSchema, body: { content: json(PutCredentialsSchema), required: true } },
+  errors: [400, 404, 415],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
-    ...errorResponses(400, 404, 415),
   },
 });
 
-const deleteCredentials = createRoute({
+const deleteCredentials = apiRoute({
   method: "delete",
   path: "/{id}/credentials",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Remove the stored credentials",
   request: { params: IdParamSchema },
+  errors: [400, 404],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
-    ...errorResponses(400, 404),
   },
 });
 
-const putSession = createRoute({
+const putSession = apiRoute({
   method: "put",
   path: "/{id}/session",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Replace the session token after MTAPI confirms it",
   description:
     "CheckConnect, then a synced AccountSummary under the new token; 422 when either fails. A live account is subscribed under the new token before the old one is released.",
   request: { params: IdParamSchema, body: { content: json(PutSessionSchema), required: true } },
+  errors: [400, 404, 409, 415, 422],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
-    ...errorResponses(400, 404, 409, 415, 422),
   },
 });
 

@@ -371,7 +371,7 @@ export const ListViolationsQuerySchema = AccountViolationsQuerySchema.extend({
 });
 
 /** The error answers a `/v1` route may give, for its OpenAPI `responses`. */
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 422;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 422;
 export function errorResponses(...statuses: ErrorStatus[]) {
   const descriptions: Record<ErrorStatus, string> = {
     400: "Invalid input",

@@ -45,17 +45,21 @@ export async function readRenewing<S extends Pick<Subscription, "accountId" | "s
   return fetchAccountSummary(mtapiUrl, renewed.token, TIMEOUT_MS, fetcher);
 }
 
-/** Reads each account's summary, stamps `lastRestAt`, and hands the answer to `onRead`. */
+/**
+ * Reads each account's summary (renewing an invalid token), stamps `lastRestAt` on the
+ * monitor's clock `now`, and hands the answer to `onRead`.
+ */
 export async function rereadOverRest(
   mtapiUrl: string,
   quiet: readonly Subscription[],
+  now: () => number,
   onRead: (sub: Subscription, result: SummaryResult) => void,
   onRenewed?: (sub: Subscription, token: string) => void,
 ): Promise<void> {
   if (quiet.length === 0) return;
   await mapWithConcurrency(quiet, CONCURRENCY, async (sub) => {
     const result = await readRenewing(mtapiUrl, sub, onRenewed);
-    sub.lastRestAt = Date.now();
+    sub.lastRestAt = now();
     onRead(sub, result);
   });
   log("monitor:reread", { accounts: quiet.length });

@@ -12,6 +12,7 @@ export * from "./lag.ts";
 export * from "./parse-frame.ts";
 export * from "./persist-backlog.ts";
 export * from "./reconcile.ts";
+export * from "./rest-path.ts";
 export * from "./rules-interner.ts";
 export * from "./status.ts";
 export * from "./subscriptions.ts";

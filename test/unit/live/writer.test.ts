@@ -11,7 +11,7 @@ import {
   type WriterHost,
 } from "../../../src/live/writer.ts";
 import type { Subscription } from "../../../src/live/core/subscriptions.ts";
-import { liveSub, T0 } from "./fixtures.ts";
+import { liveSub, T0 } from "../fixtures.ts";
 
 /**
  * A writer's world without a Durable Object or Postgres (the `FakeHost` habit of
