@@ -35,6 +35,7 @@ import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
+import { startBridgeDemo } from "../sim/bridge-demo.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ownDataDir = process.env.DEV_DATA_DIR?.replace(/\/+$/, "");
@@ -162,6 +163,8 @@ if (sim) {
   await seedTradesDemo(db, Date.now());
   const stopTrades = await playTradesDemo(sim.url, say);
   cleanups.push(async () => stopTrades());
+  const stopHabits = await startBridgeDemo(sim.url, { log: say });
+  cleanups.push(async () => stopHabits());
 }
 
 // WEBHOOK_SINK=1: a local receiver that prints every alert and checks its signature.

@@ -16,6 +16,9 @@ import { runPollerHealth } from "../poll/poller-health.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
 import { liveAccountsWithTradeRules } from "../accounts/trades.ts";
 import { judgeStoredTrades } from "../poll/trades.ts";
+import { renewLiveSessions } from "../poll/renew.ts";
+import { sealKeysOf } from "../accounts/credentials.ts";
+import { subscribeLive, toSubscribeInput } from "../live/client/handoff.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -45,6 +48,26 @@ export async function scheduled(
     )
       .then((r) => r.accounts > 0 && log("trades:judged", { ...r }))
       .catch((err: unknown) => log("trades:judge_failed", {}, err)),
+  );
+  // docs/mtapi-bridge.md "Sessions": live accounts the monitor could not reconnect by token
+  // log in again with their stored credentials, and are subscribed under the new token.
+  ctx.waitUntil(
+    (async () => {
+      const sealKeys = await sealKeysOf(env);
+      const n = await withDb(env, (db) =>
+        renewLiveSessions(db, {
+          mtapiUrl: env.MTAPI_URL,
+          sealKeys,
+          resubscribe: async (rows) => {
+            await subscribeLive(
+              env,
+              rows.map((r) => toSubscribeInput(r)),
+            );
+          },
+        }),
+      );
+      if (n > 0) log("session:live_renewed", { accounts: n });
+    })().catch((err: unknown) => log("session:live_renew_failed", {}, err)),
   );
   ctx.waitUntil(
     withDb(env, (db) => thinReadings(db))

@@ -3,7 +3,7 @@
  * `POST /v1/calendar` `{events, symbols}` and `POST /v1/calendar.csv` (`at,currency,impact,title`
  * rows), `DELETE /v1/calendar/{id}` (admin). The news rule reads it.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
   deleteCalendarEvent,
   importCalendar,
@@ -11,9 +11,10 @@ import {
   listSymbols,
 } from "../accounts/calendar.ts";
 import { CalendarInputSchema, parseCalendarCsv } from "../domain/trades/calendar.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
+import { apiRoute } from "./routes.ts";
 import { badRequest, notFound } from "./errors.ts";
-import { IdParamSchema, errorResponses, id, isoTime, queryTime } from "./schemas.ts";
+import { IdParamSchema, id, isoTime, queryTime } from "./schemas.ts";
 
 const tags = ["calendar"];
 const DAY_MS = 86_400_000;
@@ -43,11 +44,11 @@ const ImportedSchema = z
   .object({ added: z.number().int(), symbols: z.number().int() })
   .openapi("CalendarImported");
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/calendar",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "Calendar events in a window (default: 7 days back to 30 ahead), oldest first",
   request: {
     query: z.object({
@@ -60,15 +61,15 @@ const list = createRoute({
       description: "Events and symbol overrides",
       content: { "application/json": { schema: CalendarSchema } },
     },
-    ...errorResponses(400),
   },
+  errors: [400],
 });
 
-const post = createRoute({
+const post = apiRoute({
   method: "post",
   path: "/calendar",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Add calendar events (an event already there is kept) and symbol overrides",
   request: {
     body: { content: { "application/json": { schema: CalendarInputSchema } }, required: true },
@@ -78,15 +79,15 @@ const post = createRoute({
       description: "What was added",
       content: { "application/json": { schema: ImportedSchema } },
     },
-    ...errorResponses(400, 415),
   },
+  errors: [400, 415],
 });
 
-const postCsv = createRoute({
+const postCsv = apiRoute({
   method: "post",
   path: "/calendar.csv",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Import calendar events from CSV rows at,currency,impact,title (a header row optional)",
   description: "A file with any bad row imports nothing: the answer names each bad line.",
   responses: {
@@ -94,21 +95,21 @@ const postCsv = createRoute({
       description: "What was added",
       content: { "application/json": { schema: ImportedSchema } },
     },
-    ...errorResponses(400),
   },
+  errors: [400],
 });
 
-const remove = createRoute({
+const remove = apiRoute({
   method: "delete",
   path: "/calendar/{id}",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Delete a calendar event",
   request: { params: IdParamSchema },
   responses: {
     204: { description: "Deleted" },
-    ...errorResponses(404),
   },
+  errors: [404],
 });
 
 export const calendarApi = newApi()

@@ -2,22 +2,15 @@
  * `GET /v1/accounts/{id}/trades` (docs/trades.md, "API"): an account's positions, pending
  * orders and balance operations, newest first, each with the ids of the violations it caused.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { listTrades, violationsOfTrades } from "../accounts/trades.ts";
 import { presentTrade } from "../accounts/trades.ts";
 import { TRADE_STATES } from "../domain/trades/orders.ts";
 import { accountOr404 } from "./accounts.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
-import {
-  IdParamSchema,
-  cursorField,
-  errorResponses,
-  id,
-  isoTime,
-  limitField,
-  queryTime,
-} from "./schemas.ts";
+import { apiRoute } from "./routes.ts";
+import { IdParamSchema, cursorField, id, isoTime, limitField, queryTime } from "./schemas.ts";
 
 export const TradeSchema = z
   .object({
@@ -58,11 +51,11 @@ const TradesQuerySchema = z.object({
   cursor: cursorField,
 });
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/{id}/trades",
+  role: "viewer",
   tags: ["accounts"],
-  security: BEARER,
   summary: "An account's trades, newest first, with the violations each caused",
   request: { params: IdParamSchema, query: TradesQuerySchema },
   responses: {
@@ -70,8 +63,8 @@ const list = createRoute({
       description: "A page of trades",
       content: { "application/json": { schema: TradeListSchema } },
     },
-    ...errorResponses(400, 404),
   },
+  errors: [400, 404],
 });
 
 export const tradesApi = newApi().openapi(list, async (c) => {

@@ -7,6 +7,7 @@ import { inArray } from "drizzle-orm";
 import { accounts } from "../db/schema.ts";
 import { isTradeEvent, type TradeEventMessage } from "../live/order-handoff.ts";
 import { brokerClockOf, ingestOrderEvent } from "./trades.ts";
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, type DbHandle } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -62,6 +63,7 @@ export async function handlePollBatch(
       streamAll: streamsAll(env),
       onEnterLive: subscribeEntered(env),
       brokerClock: brokerClockOf(env),
+      sealKeys: await sealKeysOf(env),
     };
     const summaries = await readSummaries(rows, opts);
     handle = openDb(env);
