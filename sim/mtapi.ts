@@ -14,6 +14,8 @@ export interface MtapiHost {
   sleep(ms: number): Promise<void>;
   /** Called after each answered AccountSummary. */
   onRead(sessionId: string): void;
+  /** Fields added to an AccountSummary answer (`isInvestor` from sim/order-close.ts). */
+  summaryExtra?(sessionId: string): Record<string, unknown>;
 }
 
 /** Status for a session the book does not know. */
@@ -71,8 +73,9 @@ export async function handleMtapi(
     sendJson(res, UNKNOWN_STATUS, INVALID_SESSION);
   } else {
     account.reads += 1;
-    if (!account.expired) sendJson(res, 200, accountSummary(account));
-    else {
+    if (!account.expired) {
+      sendJson(res, 200, { ...accountSummary(account), ...host.summaryExtra?.(id) });
+    } else {
       host.rest.expired += 1;
       if (account.expired_body === null) sendJson(res, account.expired_status, INVALID_SESSION);
       else sendText(res, account.expired_status, account.expired_body);

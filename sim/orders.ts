@@ -1,5 +1,5 @@
 /**
- * Orders in the simulator (docs/trades.md, "Simulator"): each session's open positions and
+ * Orders in the simulator (docs/enforcement.md, "Simulator"; the trades branch documents it in its own doc): each session's open positions and
  * history, kept as given (so tests can send any bad input), answered by the MTAPI order
  * endpoints and announced as `OrderUpdate` events.
  *

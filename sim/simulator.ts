@@ -197,6 +197,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     sleep: opts.sleep ?? ((ms) => timers.sleep(ms)),
     onRead: () => waiters.poke(),
+    summaryExtra: (id) => ({ isInvestor: closeBook.of(id).investor }),
   };
 
   const closeHost: CloseHost = {

@@ -17,6 +17,11 @@ interface Secrets {
   SECRETS_KEY_PREVIOUS?: string;
   /** Up to this many pollable accounts the cron polls inline instead of queueing (default 100). */
   POLL_INLINE_MAX?: string;
+  /**
+   * The deployment's enforcement ceiling: `off` (default, also when unset or misspelt),
+   * `dry_run` or `on` (docs/enforcement.md, "Policy").
+   */
+  ENFORCEMENT?: string;
   /** Local runs only (`npm run dev`, tests): `1` lets webhooks call loopback `http://` URLs. */
   ALLOW_LOOPBACK_WEBHOOKS?: string;
 }

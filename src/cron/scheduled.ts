@@ -3,7 +3,8 @@
  * Postgres, src/live/client/reconcile-shards.ts) then the alerts pass; the poll sweep over
  * every account that is not live (src/poll/sweep.ts) then the polled accounts' health,
  * announced when it changed (src/poll/poller-health.ts); and the thinning of aged readings
- * (src/accounts/retention.ts). docs/architecture.md, "A cron tick to a written figure".
+ * (src/accounts/retention.ts); enforcement actions that wait or were interrupted resume
+ * (docs/enforcement.md, "Execution"). docs/architecture.md, "A cron tick to a written figure".
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
 import { thinReadings } from "../accounts/retention.ts";
@@ -12,6 +13,7 @@ import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../util/log.ts";
 import { runPollerHealth } from "../poll/poller-health.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
+import { runDueActions } from "../enforce/run.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -37,5 +39,10 @@ export async function scheduled(
     withDb(env, (db) => thinReadings(db))
       .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))
       .catch((err: unknown) => log("retention:failed", {}, err)),
+  );
+  ctx.waitUntil(
+    withDb(env, (db) => runDueActions(db, { mtapiUrl: env.MTAPI_URL }))
+      .then((ran) => ran > 0 && log("enforcement:resumed", { actions: ran }))
+      .catch((err: unknown) => log("enforcement:pass_failed", {}, err)),
   );
 }

@@ -15,6 +15,7 @@ import { dispatchSweep } from "../poll/sweep.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { PollBodySchema, PollReportSchema, SweepStartedSchema } from "./monitor-schemas.ts";
 import { errorResponses } from "./schemas.ts";
+import { runCreated } from "../enforce/run.ts";
 
 /**
  * "Without a body" includes an empty body sent with `Content-Type: application/json`
@@ -76,6 +77,8 @@ export const pollApi = newApi().openapi(poll, async (c) => {
     mtapiUrl: c.env.MTAPI_URL,
     streamAll: streamsAll(c.env),
     onEnterLive: subscribeEntered(c.env),
+    enforcement: c.env.ENFORCEMENT,
+    onActions: runCreated(db, c.env),
   });
   return c.json(report, 200);
 });

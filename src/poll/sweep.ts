@@ -18,6 +18,7 @@ import {
 import { addReport, emptyReport, pollAccounts, type PollReport } from "./poll-accounts.ts";
 import { releaseLease, renewLease, SWEEP_LEASE_RENEW_S, takeLease } from "./lease.ts";
 import { selectPollable } from "./pollable.ts";
+import { runCreated } from "../enforce/run.ts";
 
 /** Accounts read and polled per page. */
 const PAGE = 500;
@@ -40,6 +41,8 @@ async function pollPages(
         now,
         onEnterLive,
         streamAll: streamsAll(env),
+        enforcement: env.ENFORCEMENT,
+        onActions: runCreated(db, env),
       }),
     );
   }

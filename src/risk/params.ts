@@ -4,6 +4,7 @@
  * Field names are the admin API's snake_case.
  */
 import { z } from "zod";
+import { ConsequencesSchema } from "./consequences.ts";
 import { isIanaTimeZone } from "./time-zone.ts";
 
 export const LIMIT_UNITS = ["percent", "amount"] as const;
@@ -269,6 +270,8 @@ export const RuleParamsSchema = strictGroup({
   currency_digits: ruleFields.currency_digits.optional(),
   warn_at_pct: ruleFields.warn_at_pct.optional(),
   objectives: ObjectivesSchema.optional(),
+  /** What a hard breach does (docs/enforcement.md, "Policy"); absent: record only. */
+  consequences: ConsequencesSchema.optional(),
   live_enter_pct: ruleFields.live_enter_pct.default(DEFAULT_LIVE_ENTER_PCT),
   live_exit_pct: ruleFields.live_exit_pct.default(DEFAULT_LIVE_EXIT_PCT),
 })

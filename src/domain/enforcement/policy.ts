@@ -4,29 +4,18 @@
  * (`ENFORCEMENT`), the account's own setting and the operator's halt. The lowest applies;
  * anything unknown or missing means `off` / `record`, so a typo never turns enforcement on.
  */
-import { z } from "zod";
+import { type Consequence, type Consequences } from "../../risk/consequences.ts";
 
-/** What a hard breach does, per rule or for all (docs/enforcement.md, "Policy"). */
-export const CONSEQUENCES = ["record", "close_all", "close_all_and_lock"] as const;
-export type Consequence = (typeof CONSEQUENCES)[number];
+export {
+  CONSEQUENCES,
+  ConsequencesSchema,
+  type Consequence,
+  type Consequences,
+} from "../../risk/consequences.ts";
 
 /** Enforcement modes, lowest first: the order is what "the lower applies" compares. */
 export const ENFORCEMENT_MODES = ["off", "dry_run", "on"] as const;
 export type EnforcementMode = (typeof ENFORCEMENT_MODES)[number];
-
-const consequence = z.enum(CONSEQUENCES);
-
-/**
- * `rules.consequences`: `{default?, <rule>?: consequence}`; keys are rule names (`daily_loss`,
- * `max_loss`, or a trade rule's name). Strict values, free keys: a rule added later needs no
- * schema change, a misspelt consequence is refused with the known ones named.
- */
-export const ConsequencesSchema = z
-  .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "a rule name"), consequence)
-  .describe(
-    'What a hard breach does, per rule or "default": record (the default), close_all or close_all_and_lock.',
-  );
-export type Consequences = z.output<typeof ConsequencesSchema>;
 
 /** The consequence of a hard breach of `rule`: its own entry, else `default`, else `record`. */
 export function consequenceOf(

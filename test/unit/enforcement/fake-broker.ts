@@ -138,10 +138,13 @@ export class FakeHost implements ActionHost {
   haltedCalls = 0;
   private dying = false;
 
-  constructor(
-    readonly broker: FakeBroker,
-    readonly opts: HostOptions = {},
-  ) {}
+  readonly broker: FakeBroker;
+  readonly opts: HostOptions;
+
+  constructor(broker: FakeBroker, opts: HostOptions = {}) {
+    this.broker = broker;
+    this.opts = opts;
+  }
 
   now(): number {
     return this.clock;
