@@ -155,3 +155,18 @@ export async function dueActions(db: Db, limit = 100): Promise<number[]> {
     .limit(limit);
   return rows.map((r) => Number(r.id));
 }
+
+/** Sets or lifts the halt (an upsert: a missing row reads as not halted). */
+export async function setHalt(
+  db: Db,
+  halted: boolean,
+  reason: string | null,
+  actor: string,
+): Promise<HaltState> {
+  const at = new Date();
+  await db
+    .insert(enforcementHalt)
+    .values({ id: 1, halted, reason, actor, at })
+    .onConflictDoUpdate({ target: enforcementHalt.id, set: { halted, reason, actor, at } });
+  return { halted, reason, actor, at };
+}
