@@ -28,6 +28,7 @@ import { sessionApi } from "./session.ts";
 import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
 import { webhooksApi } from "./webhooks.ts";
+import { enforcementApi } from "./enforcement.ts";
 
 export const app = newApi();
 
@@ -73,6 +74,7 @@ app.route("/v1/keys", keysApi);
 app.route("/v1/accounts", adjustmentsApi);
 app.route("/v1/presets", presetsApi);
 app.route("/v1/webhooks", webhooksApi);
+app.route("/v1", enforcementApi);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

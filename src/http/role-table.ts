@@ -57,6 +57,12 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "GET /v1/monitor/dead-letters": "viewer",
   "POST /v1/monitor/dead-letters/:id/retry": "operator",
   "POST /v1/poll": "operator",
+  // enforcement (docs/enforcement.md, "API"): reads for viewers, every change admin
+  "GET /v1/accounts/:id/enforcement": "viewer",
+  "PATCH /v1/accounts/:id/enforcement": "admin",
+  "GET /v1/enforcement": "viewer",
+  "POST /v1/enforcement/halt": "admin",
+  "POST /v1/enforcement/resume": "admin",
   // keys: admin only, reads included
   "GET /v1/keys": "admin",
   "POST /v1/keys": "admin",
