@@ -5,6 +5,8 @@ import { databaseForFile } from "./dev/test-databases.ts";
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 /** The tests' key sealing secrets at rest (src/secrets/seal.ts): 32 bytes as hex. */
 export const SECRETS_KEY = "7e57".repeat(16);
+/** The tests' console cookie key (docs/security.md: never derived from ADMIN_TOKEN). */
+export const SESSION_SECRET = "test-session-secret-0123456789abcdef0123456789";
 
 export default defineConfig({
   test: {
@@ -32,6 +34,7 @@ export default defineConfig({
                 SIM_URL: inject("simUrl"),
                 ADMIN_TOKEN,
                 SECRETS_KEY,
+                SESSION_SECRET,
                 // The shared test database holds many accounts: cron tests poll inline;
                 // test/worker/queue.test.ts drives the queue path itself.
                 POLL_INLINE_MAX: "1000000",

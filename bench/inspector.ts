@@ -72,3 +72,50 @@ export async function isolateHeap(
     });
   });
 }
+
+/**
+ * A CPU profile of the Worker's isolate (`Profiler.start` ... `Profiler.stop`) taken while
+ * `during` runs; null when the inspector does not answer. The result is a `.cpuprofile`
+ * (Chrome DevTools, `node --cpu-prof` format).
+ */
+export async function isolateCpuProfile(
+  inspectorPort: number,
+  during: () => Promise<void>,
+): Promise<unknown> {
+  let targets: Target[];
+  try {
+    const res = await fetch(`http://127.0.0.1:${inspectorPort}/json`);
+    targets = (await res.json()) as Target[];
+  } catch {
+    return null;
+  }
+  const url = targets.find((t) => t.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+  if (!url) return null;
+  const ws = new WebSocket(url);
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((r) => {
+      pending.set(++id, r);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  ws.on("message", (data: Buffer) => {
+    const m = JSON.parse(data.toString("utf8")) as { id?: number; result?: unknown };
+    if (m.id !== undefined) pending.get(m.id)?.(m.result);
+  });
+  const opened = await new Promise<boolean>((resolve) => {
+    ws.on("open", () => resolve(true));
+    ws.on("error", () => resolve(false));
+  });
+  if (!opened) return null;
+  try {
+    await call("Profiler.enable");
+    await call("Profiler.setSamplingInterval", { interval: 500 });
+    await call("Profiler.start");
+    await during();
+    const r = (await call("Profiler.stop")) as { profile?: unknown };
+    return r?.profile ?? null;
+  } finally {
+    ws.terminate();
+  }
+}

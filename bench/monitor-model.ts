@@ -140,9 +140,9 @@ export function parseRouteApply(
     addCounts(counters, r.counts);
     if (r.subscription) counts.routed++;
     if (r.lagMs !== undefined) lag.record(r.lagMs);
-    if (!r.outcome) continue;
+    if (r.counts[r.counts.length - 1] !== "applied") continue;
     counts.applied++;
-    writer.markDirty(r.subscription!.accountId, now, r.outcome.reading.source);
+    writer.markDirty(r.subscription!.accountId, now, "event");
   }
 }
 

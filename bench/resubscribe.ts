@@ -2,8 +2,9 @@
  * Recovery after the Events service drops the connection: 10,000 subscriptions (quick: 1,000)
  * on the live monitor, then `POST /control/drop {}` (every connection terminated, no close
  * frame); timed from the drop until the simulator holds every subscription again. The monitor
- * has to notice the close, back off (full jitter, 0-500 ms on a first retry), reconnect and
- * send N subscribe frames; the simulator acknowledges each.
+ * has to notice the close, reconnect (a link that was up 5 s reconnects at once; full jitter
+ * from the second attempt on, core/backoff.ts) and send N subscribe frames; the simulator
+ * acknowledges each.
  *
  * Several rounds, 6 s apart (the link must stay up 5 s for the backoff to start from its first
  * step again). The wait reads the simulator's state every 10 ms in-process rather than through

@@ -8,6 +8,7 @@
  *   npm run bench -- scale             # 100,000 live accounts over 8 shards
  *   npm run bench -- --quick           # the ~2-minute smoke variant (or BENCH_QUICK=1)
  *   BENCH_VERBOSE=1 npm run bench -- sweep   # with wrangler's and the simulator's output
+ *   npm run bench -- compare <git-ref>       # this tree against a commit (compare.ts)
  *
  * risk-eval.ts is the engine's own benchmark with its own output; its summary line is passed
  * through and its JSON line saved like the others' results.
@@ -38,6 +39,17 @@ const LONG_TIMEOUT_MS: Partial<Record<Name, { full: number; quick: number }>> = 
 };
 /** risk-eval evaluations in quick mode (its default is 10,000,000). */
 const QUICK_EVALUATIONS = 2_000_000;
+
+// `npm run bench -- compare <git-ref> ...`: this tree against another commit (compare.ts).
+if (process.argv[2] === "compare") {
+  const child = spawn(process.execPath, [`${root}bench/compare.ts`, ...process.argv.slice(3)], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code) => process.exit(code ?? 1));
+  await new Promise(() => {});
+}
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const unknown = args.filter((a) => !(BENCHMARKS as readonly string[]).includes(a));
@@ -99,6 +111,9 @@ function recordRiskEval(stdout: string, started: number, code: number | null): b
     // kept empty
   }
   const value = typeof data.evaluations_per_s === "number" ? data.evaluations_per_s : null;
+  const v1 = typeof data.v1_evaluations_per_s === "number" ? data.v1_evaluations_per_s : null;
+  const v1Summary = lines.find((l) => l.startsWith("risk-eval.v1:"));
+  if (v1Summary) process.stdout.write(`${v1Summary}\n`);
   const ok = code === 0 && value !== null;
   if (!ok) process.stdout.write(`risk-eval: FAILED (exit ${code})\n`);
   const result: BenchResult = {
@@ -116,6 +131,14 @@ function recordRiskEval(stdout: string, started: number, code: number | null): b
           summary?.replace(/^risk-eval: \S+ evaluations\/s ?/, "").replace(/^\(|\)$/g, "") ?? "",
         goal: ">= 8000000 evaluations/s",
         met: value !== null && value >= 8_000_000,
+      },
+      {
+        name: "risk-eval.v1",
+        value: v1,
+        unit: "evaluations/s",
+        details: "version 1 rule mix (the risk-eval mix of the turn-before-last tree)",
+        goal: ">= 5400000 evaluations/s",
+        met: v1 !== null && v1 >= 5_400_000,
       },
     ],
     data,

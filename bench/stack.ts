@@ -23,6 +23,7 @@ import { createServer } from "node:net";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { startWorker, type LocalWorker } from "../dev/wrangler.ts";
 import { openDb, type DbHandle } from "../src/db/client.ts";
+import { newSealKey } from "../src/secrets/seal.ts";
 import { note, onCleanup, root, sleep, verbose } from "./common.ts";
 import { startSimThread, type SimHandle } from "./sim-thread.ts";
 
@@ -232,6 +233,9 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
     MTAPI_URL: sim.mtapiUrl,
     EVENTS_URL: sim.eventsUrl,
     ADMIN_TOKEN: adminToken,
+    // The console's cookie key and the key sealing secrets at rest (docs/security.md).
+    SESSION_SECRET: newSealKey(),
+    SECRETS_KEY: newSealKey(),
     POLL_INLINE_MAX: opts.pollInlineMax === undefined ? undefined : String(opts.pollInlineMax),
     ...opts.vars,
   };

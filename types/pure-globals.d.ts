@@ -4,6 +4,8 @@
  */
 declare class URL {
   constructor(url: string, base?: string);
+  protocol: string;
+  host: string;
   hostname: string;
   username: string;
   password: string;

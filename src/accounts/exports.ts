@@ -7,6 +7,7 @@ import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../domain/metrics.ts";
 import { accounts, violations } from "../db/schema.ts";
+import { textFilters } from "./at-risk.ts";
 import type { AccountFilter, ViolationFilter } from "./queries.ts";
 
 /** Rows per page of an export: large enough to keep round trips few, small enough to bound memory. */
@@ -49,6 +50,8 @@ export async function exportAccountsPage(db: Db, f: AccountFilter): Promise<Acco
   const where: SQL[] = [];
   if (f.status) where.push(eq(accounts.status, f.status));
   if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
+  // Every filter of the list (docs/api.md, "Exports"): preset and text search too.
+  where.push(...textFilters(f));
   if (f.beforeId !== undefined) where.push(lt(accounts.id, f.beforeId));
   return db
     .select(accountColumns)

@@ -79,6 +79,10 @@ export async function changeAccountState(
         monitoringState: monitoring,
         riskState: nextRiskState(before.riskState, monitoring, clearBreaches),
         stateVersion: sql`${accounts.stateVersion} + 1`,
+        // A reset opens a new epoch: a breach after it is a violation of its own.
+        ...(clearBreaches
+          ? { resetEpoch: sql`${accounts.resetEpoch} + 1`, resetAt: new Date() }
+          : {}),
         updatedAt: new Date(),
       })
       .where(eq(accounts.id, id))

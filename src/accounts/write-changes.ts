@@ -35,9 +35,12 @@ import {
   breachedAccountIds,
   breachingChanges,
   changeAuditRows,
+  currentEpochRows,
   evidenceByAccount,
   readingRows,
   violationRows,
+  withEpochs,
+  type AccountEpoch,
   type AccountUpdateRow,
   type BreachEvidence,
   type EvidenceQueryRow,
@@ -89,9 +92,10 @@ export async function writeChanges(
     const updated = await updateAccounts(tx, accountUpdateRows(batch));
     const applied = new Set(updated.map((r) => Number(r.id)));
     const evidence = await readEvidence(tx, breachingChanges(batch));
-    const violated = violationRows(batch, evidence);
+    const epochs = await readEpochs(tx, batch);
+    const violated = withEpochs(violationRows(batch, evidence), epochs);
     const recorded = await insertViolations(tx, violated);
-    const marked = await markBreached(tx, breachedAccountIds(violated));
+    const marked = await markBreached(tx, breachedAccountIds(currentEpochRows(violated, epochs)));
     await insertAudit(tx, [
       ...changeAuditRows(batch, applied),
       ...breachAuditRows(marked, violated, new Date()),
@@ -178,7 +182,30 @@ async function readEvidence(
   return evidenceByAccount(breaching, rows.rows);
 }
 
-/** Inserts the violations, at most once per (account, rule, period); returns those new. */
+/**
+ * The reset epoch of each account the batch's violations name (locked: a reset waits for
+ * this write, and this write sees a reset that committed first).
+ */
+async function readEpochs(
+  tx: Tx,
+  batch: readonly GuardedChange[],
+): Promise<Map<number, AccountEpoch>> {
+  const ids = [
+    ...new Set(batch.filter((g) => g.change.violations.length > 0).map((g) => g.change.accountId)),
+  ];
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: accounts.id, epoch: accounts.resetEpoch, resetAt: accounts.resetAt })
+    .from(accounts)
+    .where(inArray(accounts.id, ids))
+    .for("update");
+  return new Map(rows.map((r) => [r.id, { epoch: r.epoch, resetAt: r.resetAt }]));
+}
+
+/**
+ * Inserts the violations, at most once per (account, rule, period, reset epoch); returns
+ * those new.
+ */
 async function insertViolations(
   tx: Tx,
   rows: readonly ViolationRow[],
@@ -187,12 +214,15 @@ async function insertViolations(
   return tx
     .insert(violations)
     .values([...rows])
-    .onConflictDoNothing({ target: [violations.accountId, violations.rule, violations.period] })
+    .onConflictDoNothing({
+      target: [violations.accountId, violations.rule, violations.period, violations.resetEpoch],
+    })
     .returning({
       id: violations.id,
       accountId: violations.accountId,
       rule: violations.rule,
       period: violations.period,
+      resetEpoch: violations.resetEpoch,
     });
 }
 

@@ -1,6 +1,8 @@
 /**
  * Carries out a batch of deliveries: reads them with their message and endpoint, attempts the
- * pending ones concurrently (so one slow receiver costs the batch at most one timeout), then
+ * pending ones at most {@link DELIVERY_CONCURRENCY} at a time (a Worker opens at most 6
+ * connections at once and queues the rest: docs/alerts.md, "Delivery"), each attempt's timeout
+ * started when its request is sent, so a slow receiver never makes others time out unsent; then
  * writes every attempt, each delivery's next state and each endpoint's failure run in one
  * transaction, and finally enqueues the retries on the slow lane with their delay.
  * An endpoint failing for 3 days is disabled (audited) and its pending deliveries failed.
@@ -13,13 +15,16 @@ import {
   webhookEndpoints,
   webhookMessages,
 } from "../db/schema.ts";
+import { openStored, workerSealKeys } from "../secrets/keys.ts";
+import type { SealKeys } from "../secrets/seal.ts";
+import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
 import type { MessagePayload } from "../domain/alert-events.ts";
 import { auditEndpoint } from "./endpoints.ts";
 import { enqueueDeliveries, type AlertQueues, type Enqueue } from "./forward.ts";
 import { buildRequest, type EndpointFormat } from "./request.ts";
-import { shouldDisable } from "./schedule.ts";
+import { ATTEMPT_TIMEOUT_MS, shouldDisable } from "./schedule.ts";
 import { checkWebhookUrl, maskUrl } from "./url-policy.ts";
 
 export interface DeliverOptions {
@@ -29,7 +34,17 @@ export interface DeliverOptions {
   /** Epoch ms; a fake clock in tests. */
   now?: () => number;
   fetcher?: typeof fetch;
+  /** The keys that open stored secrets; the running Worker's when absent. */
+  keys?: SealKeys;
+  /** One attempt's timeout (ms); {@link ATTEMPT_TIMEOUT_MS} unless a test shortens it. */
+  timeoutMs?: number;
 }
+
+/**
+ * Attempts in flight at once: a Worker invocation has at most 6 simultaneous open connections
+ * and holds further `fetch` calls until one closes, while their timeout already runs.
+ */
+export const DELIVERY_CONCURRENCY = 6;
 
 interface Row {
   id: number;
@@ -42,6 +57,8 @@ interface Row {
   url: string;
   format: string;
   secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
   enabled: boolean;
   failingSince: Date | null;
 }
@@ -61,6 +78,17 @@ export interface DeliverReport {
   disabled: number[];
 }
 
+/**
+ * The secrets a delivery is signed with, in clear: the endpoint's, and for 24 h after a
+ * rotation the one before it too (docs/alerts.md, "Delivery").
+ */
+async function signingSecrets(row: Row, keys: SealKeys, at: number): Promise<string[]> {
+  const secrets = [await openStored(keys, row.secret)];
+  if (row.previousSecret && row.previousSecretUntil && row.previousSecretUntil.getTime() > at)
+    secrets.push(await openStored(keys, row.previousSecret));
+  return secrets;
+}
+
 async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Promise<Outcome> {
   const at = now();
   let result: AttemptResult;
@@ -70,14 +98,33 @@ async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Pr
   } else if (!verdict.ok) {
     result = { ok: false, statusCode: null, error: `url ${verdict.reason}`, durationMs: 0 };
   } else {
-    const req = buildRequest(
-      row.format as EndpointFormat,
-      row.messageId,
-      row.payload,
-      row.secret,
-      at,
-    );
-    result = await attemptDelivery(opts.fetcher ?? fetch, row.url, req.headers, req.body);
+    let secrets: string[];
+    try {
+      secrets = await signingSecrets(row, opts.keys ?? (await workerSealKeys()), at);
+    } catch (err) {
+      // A secret sealed under a key this Worker no longer has: retried, and logged.
+      log("alerts:secret_unopened", { endpoint_id: row.endpointId }, err);
+      secrets = [];
+    }
+    const req =
+      secrets.length === 0
+        ? null
+        : buildRequest(row.format as EndpointFormat, row.messageId, row.payload, secrets, at);
+    result =
+      req === null
+        ? {
+            ok: false,
+            statusCode: null,
+            error: "secret cannot be opened (SECRETS_KEY)",
+            durationMs: 0,
+          }
+        : await attemptDelivery(
+            opts.fetcher ?? fetch,
+            row.url,
+            req.headers,
+            req.body,
+            opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
+          );
   }
   const attempts = row.attempts + 1;
   const next: Next =
@@ -106,6 +153,8 @@ export async function deliverBatch(
       url: webhookEndpoints.url,
       format: webhookEndpoints.format,
       secret: webhookEndpoints.secret,
+      previousSecret: webhookEndpoints.previousSecret,
+      previousSecretUntil: webhookEndpoints.previousSecretUntil,
       enabled: webhookEndpoints.enabled,
       failingSince: webhookEndpoints.failingSince,
     })
@@ -118,7 +167,9 @@ export async function deliverBatch(
   const report: DeliverReport = { attempted: due.length, delivered: 0, failed: 0, disabled: [] };
   if (due.length === 0) return report;
 
-  const outcomes = await Promise.all(due.map((r) => attemptOne(r, opts, now)));
+  const outcomes = await mapWithConcurrency(due, DELIVERY_CONCURRENCY, (r) =>
+    attemptOne(r, opts, now),
+  );
   const t = now();
 
   // Per endpoint: any success ends its failure run; otherwise the run starts (or goes on).

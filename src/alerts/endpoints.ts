@@ -23,6 +23,8 @@ import {
 import type { Writer } from "./record.ts";
 import type { EndpointFormat } from "./request.ts";
 import { newSecret } from "./secret.ts";
+import { sealForStorage } from "../secrets/keys.ts";
+import type { SealKeys } from "../secrets/seal.ts";
 import { maskUrl } from "./url-policy.ts";
 
 /** An endpoint as the API shows it. */
@@ -112,16 +114,25 @@ export interface NewEndpoint {
   format: EndpointFormat;
 }
 
-/** Creates an endpoint with a fresh secret; returns the row (the secret included). */
+/** How long a rotated-out secret keeps signing beside the new one (ms): 24 h. */
+export const SECRET_OVERLAP_MS = 24 * 3600_000;
+
+/**
+ * Creates an endpoint with a fresh secret, stored sealed; returns the row and the secret in
+ * clear (answered this once).
+ */
 export async function createEndpoint(
   db: Db,
   input: NewEndpoint,
   actor: Actor,
-): Promise<WebhookEndpointRow> {
+  keys: SealKeys,
+): Promise<{ row: WebhookEndpointRow; secret: string }> {
+  const secret = newSecret();
+  const sealed = await sealForStorage(keys, secret);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(webhookEndpoints)
-      .values({ ...input, secret: newSecret() })
+      .values({ ...input, secret: sealed })
       .returning();
     await audit(
       tx,
@@ -130,7 +141,7 @@ export async function createEndpoint(
       { url: maskUrl(input.url), events: input.events, format: input.format },
       actor,
     );
-    return row!;
+    return { row: row!, secret };
   });
 }
 
@@ -152,13 +163,20 @@ export interface EndpointPatch {
   rotateSecret?: boolean;
 }
 
-/** Applies a patch with its audit row; undefined when there is no such endpoint. */
+/**
+ * Applies a patch with its audit row; undefined when there is no such endpoint. A rotation
+ * stores the new secret sealed and keeps the old one signing beside it for
+ * {@link SECRET_OVERLAP_MS}; the new secret in clear is returned this once.
+ */
 export async function updateEndpoint(
   db: Db,
   id: number,
   patch: EndpointPatch,
   actor: Actor,
-): Promise<WebhookEndpointRow | undefined> {
+  keys: SealKeys,
+): Promise<{ row: WebhookEndpointRow; secret: string | null } | undefined> {
+  const secret = patch.rotateSecret ? newSecret() : null;
+  const sealed = secret === null ? null : await sealForStorage(keys, secret);
   return db.transaction(async (tx) => {
     const [before] = await tx
       .select()
@@ -181,7 +199,11 @@ export async function updateEndpoint(
       set.disabledReason = patch.enabled ? null : "disabled by an operator";
       if (patch.enabled) set.failingSince = null;
     }
-    if (patch.rotateSecret) set.secret = newSecret();
+    if (sealed !== null) {
+      set.secret = sealed;
+      set.previousSecret = before.secret;
+      set.previousSecretUntil = new Date(Date.now() + SECRET_OVERLAP_MS);
+    }
     const [after] = await tx
       .update(webhookEndpoints)
       .set(set)
@@ -189,7 +211,7 @@ export async function updateEndpoint(
       .returning();
     if (Object.keys(detail).length) await audit(tx, id, "updated", detail, actor);
     if (patch.rotateSecret) await audit(tx, id, "secret_rotated", {}, actor);
-    return after;
+    return { row: after!, secret };
   });
 }
 

@@ -18,12 +18,17 @@ export interface OutgoingRequest {
   body: string;
 }
 
-/** The request for message `id` with `payload`, signed with `secret`, at `now` (epoch ms). */
+/**
+ * The request for message `id` with `payload`, signed with `secret`, at `now` (epoch ms).
+ * Given several secrets (the new and, for 24 h after a rotation, the old one), the
+ * `webhook-signature` header holds one `v1,` signature per secret, space-separated, as
+ * Standard Webhooks allows: a receiver verifies with either.
+ */
 export function buildRequest(
   format: EndpointFormat,
   id: string,
   payload: MessagePayload,
-  secret: string,
+  secret: string | readonly string[],
   now: number,
 ): OutgoingRequest {
   if (format === "slack") {
@@ -39,7 +44,9 @@ export function buildRequest(
       "content-type": "application/json",
       "webhook-id": id,
       "webhook-timestamp": String(Math.floor(now / 1000)),
-      "webhook-signature": new Webhook(secret).sign(id, at, body),
+      "webhook-signature": (typeof secret === "string" ? [secret] : secret)
+        .map((one) => new Webhook(one).sign(id, at, body))
+        .join(" "),
     },
     body,
   };

@@ -7,7 +7,9 @@
  * (docs/enforcement.md, "Execution"). docs/architecture.md, "A cron tick to a written figure".
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
+import { lt } from "drizzle-orm";
 import { thinReadings } from "../accounts/retention.ts";
+import { consoleSessionRevocations } from "../db/schema.ts";
 import { withDb } from "../db/client.ts";
 import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../util/log.ts";
@@ -39,6 +41,14 @@ export async function scheduled(
     withDb(env, (db) => thinReadings(db))
       .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))
       .catch((err: unknown) => log("retention:failed", {}, err)),
+  );
+  // Revoked console sessions past their expiry: their cookies are refused as expired anyway.
+  ctx.waitUntil(
+    withDb(env, (db) =>
+      db
+        .delete(consoleSessionRevocations)
+        .where(lt(consoleSessionRevocations.expiresAt, new Date())),
+    ).catch((err: unknown) => log("sessions:prune_failed", {}, err)),
   );
   ctx.waitUntil(
     withDb(env, (db) => runDueActions(db, { mtapiUrl: env.MTAPI_URL }))

@@ -5,6 +5,8 @@
  * driver reports, on the error or on its `cause` (drizzle wraps driver errors).
  */
 
+import { redactDbMessage } from "../domain/redact.ts";
+
 /** How a write failed. */
 export type WriteFailure = "outage" | "account_gone" | "bad_write";
 
@@ -32,11 +34,15 @@ export function writeFailure(err: unknown): WriteFailure {
   return "bad_write";
 }
 
-/** A short message of an error, for logs and dead letters. */
+/**
+ * A short message of an error, for logs and dead letters: the cause's message (the driver's
+ * error under drizzle's `Failed query`), its values masked (docs/security.md).
+ */
 export function errorMessage(err: unknown): string {
   const state = sqlState(err);
   const cause = (err as { cause?: unknown } | null)?.cause;
   const inner =
     cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
-  return state ? `${state}: ${inner}` : inner;
+  const masked = redactDbMessage(inner);
+  return state ? `${state}: ${masked}` : masked;
 }

@@ -84,6 +84,13 @@ export const accounts = pgTable(
      * when `LIVE_SHARDS` changes (src/live/client/shard-plan.ts), not a state.
      */
     monitorShard: integer("monitor_shard"),
+    /**
+     * Bumped by every reset (docs/rules.md; docs/security.md "Reset epochs"): a breach after
+     * a reset is a violation of its own, even in the same period.
+     */
+    resetEpoch: integer("reset_epoch").notNull().default(0),
+    /** When the last reset opened the current epoch; null before any reset. */
+    resetAt: timestamp("reset_at", { withTimezone: true, mode: "date" }),
     /** `off` (default), `dry_run` or `on`; the deployment's `ENFORCEMENT` caps it (docs/enforcement.md, "Policy"). */
     enforcement: text("enforcement", { enum: ENFORCEMENT_MODES }).notNull().default("off"),
     /** Set while a `close_all_and_lock` lock holds (docs/enforcement.md, "Lock"). */
@@ -141,9 +148,16 @@ export const violations = pgTable(
     rulesVersion: integer("rules_version"),
     /** What explains the breach, kept at breach time (see src/accounts/evidence.ts). */
     evidence: jsonb("evidence").$type<ViolationEvidence>(),
+    /** The account's reset epoch the breach happened in: one violation per rule, period and epoch. */
+    resetEpoch: integer("reset_epoch").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("violations_account_rule_period_key").on(t.accountId, t.rule, t.period),
+    uniqueIndex("violations_account_rule_period_epoch_key").on(
+      t.accountId,
+      t.rule,
+      t.period,
+      t.resetEpoch,
+    ),
     index("violations_detected_idx").on(t.detectedAt, t.id),
   ],
 );
@@ -227,6 +241,20 @@ export const accountRules = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.version] })],
 );
 
+/**
+ * Console sessions ended at sign-out (docs/security.md): a signed cookie naming one of these
+ * ids is refused until it would have expired anyway; the cron may drop rows past `expires_at`.
+ */
+export const consoleSessionRevocations = pgTable(
+  "console_session_revocations",
+  {
+    /** The session id the cookie carries (random, 128 bits, base64url). */
+    id: text("id").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("console_session_revocations_expires_idx").on(t.expiresAt)],
+);
+
 /** Named API keys with a role (docs/api.md, "API keys and roles"). Only a hash is kept. */
 export const apiKeys = pgTable(
   "api_keys",
@@ -274,7 +302,8 @@ export const accountAdjustments = pgTable(
 
 /**
  * A firm's webhook receiver (docs/alerts.md). `url` may hold credentials: answers and logs
- * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once.
+ * show it masked (src/alerts/url-policy.ts). `secret` is `whsec_` + base64, shown once, and
+ * stored sealed (docs/security.md, "Secrets at rest").
  */
 export const webhookEndpoints = pgTable(
   "webhook_endpoints",
@@ -286,7 +315,11 @@ export const webhookEndpoints = pgTable(
     events: jsonb("events").$type<string[]>().notNull(),
     /** `standard` (signed Standard Webhooks) or `slack` (`{"text"}`, unsigned). */
     format: text("format").notNull().default("standard"),
+    /** The signing secret, sealed (src/secrets/seal.ts); rows written before sealing hold it in clear until re-sealed. */
     secret: text("secret").notNull(),
+    /** The secret before the last rotation, sealed: it keeps signing beside the new one until `previous_secret_until`. */
+    previousSecret: text("previous_secret"),
+    previousSecretUntil: timestamp("previous_secret_until", { withTimezone: true, mode: "date" }),
     enabled: boolean("enabled").notNull().default(true),
     /** Why it was disabled (an operator, or 3 days of failures); null while enabled. */
     disabledReason: text("disabled_reason"),
@@ -406,6 +439,32 @@ export const webhookAudit = pgTable(
   (t) => [index("webhook_audit_endpoint_idx").on(t.endpointId, t.at)],
 );
 
+/**
+ * Share links (docs/trader-page.md): a token that lets one trader read one account's page.
+ * Only the token's SHA-256 is kept; the token itself is shown once, at creation.
+ */
+export const accountShares = pgTable(
+  "account_shares",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** SHA-256 of the token, lowercase hex. */
+    tokenHash: text("token_hash").notNull(),
+    /** Who made the link (a key's name or `admin-token`). */
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    revokedBy: text("revoked_by"),
+  },
+  (t) => [
+    uniqueIndex("account_shares_token_hash_key").on(t.tokenHash),
+    index("account_shares_account_idx").on(t.accountId, t.id),
+  ],
+);
+
 export type AccountRow = typeof accounts.$inferSelect;
 export type AccountAdjustmentRow = typeof accountAdjustments.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
@@ -414,6 +473,7 @@ export type AuditRow = typeof accountAudit.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type RulesVersionRow = typeof accountRules.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type AccountShareRow = typeof accountShares.$inferSelect;
 
 /**
  * Leases that keep a job single: a sweep takes the row of its name while `expires_at` has

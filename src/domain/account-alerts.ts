@@ -23,6 +23,8 @@ export interface RecordedViolation {
   accountId: number;
   rule: string;
   period: string;
+  /** The account's reset epoch the breach happened in (0 before any reset). */
+  resetEpoch?: number;
 }
 
 export interface InsertedViolation {
@@ -34,6 +36,8 @@ export interface InsertedViolation {
   usage: number;
   source: string;
   detectedAt: Date;
+  /** The account's reset epoch the breach happened in (0 before any reset). */
+  resetEpoch?: number;
 }
 
 /** `account.problem` for an account whose problem went from `prev_problem` to `problem`. */
@@ -69,7 +73,11 @@ export function accountEventAlerts(
   for (const v of recorded) {
     const ref = refs.get(v.accountId);
     const row = inserted.find(
-      (i) => i.accountId === v.accountId && i.rule === v.rule && i.period === v.period,
+      (i) =>
+        i.accountId === v.accountId &&
+        i.rule === v.rule &&
+        i.period === v.period &&
+        (i.resetEpoch ?? 0) === (v.resetEpoch ?? 0),
     );
     if (!ref || !row) continue;
     out.push({
@@ -85,6 +93,7 @@ export function accountEventAlerts(
           usage: row.usage,
           source: row.source,
           detected_at: row.detectedAt.toISOString(),
+          reset_epoch: row.resetEpoch ?? 0,
         },
       },
     });

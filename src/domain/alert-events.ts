@@ -50,6 +50,8 @@ export interface EventData {
       usage: number;
       source: string;
       detected_at: string;
+      /** The account's reset epoch (docs/security.md, "Reset epochs"); 0 before any reset. */
+      reset_epoch?: number;
     };
   };
   "account.warning": {

@@ -5,6 +5,7 @@
  * {@link presentAudit} derives both from `field`, `to_value` and `source`.
  */
 import type { ChangeSource } from "./outcome.ts";
+import { maskUrlSecrets } from "./redact.ts";
 
 /** Every action the trail records. */
 export const AUDIT_ACTIONS = [
@@ -31,6 +32,9 @@ export const AUDIT_ACTIONS = [
   "webhook.replayed",
   "webhook.tested",
   "webhook.disabled",
+  "poll.requested",
+  "share.created",
+  "share.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -42,6 +46,65 @@ export const ALERTS_ACTOR = "alerts";
 export const SYSTEM_ACTORS = ["poller", "monitor", ALERTS_ACTOR] as const;
 /** Names no key may take, since they would pass for another actor. */
 export const RESERVED_ACTORS: readonly string[] = [ADMIN_TOKEN_ACTOR, ...SYSTEM_ACTORS];
+
+/** Letters from other scripts that look like Latin ones, folded to the Latin letter. */
+const LOOK_ALIKES: Record<string, string> = {
+  а: "a",
+  е: "e",
+  о: "o",
+  р: "p",
+  с: "c",
+  у: "y",
+  х: "x",
+  і: "i",
+  ј: "j",
+  ѕ: "s",
+  к: "k",
+  м: "m",
+  т: "t",
+  н: "h",
+  в: "b",
+  ԁ: "d",
+  ɡ: "g",
+  ո: "n",
+  ν: "v",
+  ο: "o",
+  α: "a",
+  ι: "i",
+  κ: "k",
+  τ: "t",
+  ρ: "p",
+  ε: "e",
+  ı: "i",
+  "0": "o",
+  "1": "l",
+  "|": "l",
+};
+
+/**
+ * A name as compared with the reserved actors: NFKC (full-width and styled letters to plain),
+ * lower case, accents and invisible characters dropped, look-alike letters folded, and
+ * separators (`-`, `_`, `.`, spaces) removed.
+ */
+export function actorSkeleton(name: string): string {
+  return [
+    ...name
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f\u200b-\u200f\u2060\ufeff]/g, "")
+      .normalize("NFKC")
+      .toLowerCase(),
+  ]
+    .map((ch) => LOOK_ALIKES[ch] ?? ch)
+    .join("")
+    .replace(/[\s\-_.·]/g, "")
+    .replace(/l/g, "i");
+}
+
+/** True when `name` would pass for a reserved actor (any case, look-alike letters, separators). */
+export function isReservedActor(name: string): boolean {
+  const skeleton = actorSkeleton(name);
+  return RESERVED_ACTORS.some((r) => actorSkeleton(r) === skeleton);
+}
 
 /** Who made a change and why (the operator's reason, 1-500 characters, or none). */
 export interface Actor {
@@ -102,6 +165,21 @@ export interface AuditJson {
   after: unknown;
 }
 
+/**
+ * Any `url` inside an audit value masked as answers show webhook URLs (docs/security.md):
+ * rows written before URLs were masked this thoroughly are masked on the way out.
+ */
+function maskUrls(value: unknown, depth = 0): unknown {
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => maskUrls(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === "url" && typeof v === "string" ? maskUrlSecrets(v) : maskUrls(v, depth + 1),
+    ]),
+  );
+}
+
 /** The audit row's JSON; pre-version-2 rows get their action, actor and before/after derived. */
 export function presentAudit(row: AuditRow): AuditJson {
   const fieldChange = (v: string | null) => (row.field ? { [row.field]: v } : null);
@@ -112,8 +190,8 @@ export function presentAudit(row: AuditRow): AuditJson {
     action: row.action ?? legacyAction(row),
     account_id: row.accountId,
     reason: row.reason,
-    before: row.before ?? (row.action ? null : fieldChange(row.fromValue)),
-    after: row.after ?? (row.action ? null : fieldChange(row.toValue)),
+    before: maskUrls(row.before ?? (row.action ? null : fieldChange(row.fromValue))),
+    after: maskUrls(row.after ?? (row.action ? null : fieldChange(row.toValue))),
   };
 }
 

@@ -4,13 +4,18 @@
  */
 import {
   applyAdjustments,
-  evaluate,
-  initialState,
+  compileRules,
+  copyState,
   objectivesOf,
+  openState,
   openWithAdjustments,
   readingTimeVerdict,
+  stepInPlace,
   usageOf,
+  type CompiledRules,
   type MonitoringState,
+  type Step,
+  newStep,
   warningsOf,
   type Adjustment,
   type Reading,
@@ -193,8 +198,134 @@ export function figuresChange(
 }
 
 /**
- * Applies a reading to an account through the risk engine. Pure and cheap: the rows to
- * write are built by `toChange` only when a caller writes them.
+ * What one reading applied in place decided, beside the engine's {@link Step}: written into a
+ * record the caller owns and reuses, so the live monitor's common reading allocates nothing.
+ */
+export interface Decision {
+  breached: boolean;
+  enterLive: boolean;
+  exitLive: boolean;
+  /** The monitoring state the account moves to, or null when it stays. */
+  monitoringState: MonitoringState | null;
+  /** The monitoring state before the reading. */
+  from: MonitoringState;
+  /**
+   * What the next reading depends on moved (the engine's `memory_moved`, or the monitoring
+   * state the caller imposed): a holder of the state persists it now, else batches figures.
+   */
+  memoryMoved: boolean;
+}
+
+/** A fresh decision record (one per caller; reuse it). */
+export function newDecision(): Decision {
+  return {
+    breached: false,
+    enterLive: false,
+    exitLive: false,
+    monitoringState: null,
+    from: "polling",
+    memoryMoved: false,
+  };
+}
+
+/**
+ * Applies a reading in place to a state the caller holds, through the risk engine, and
+ * decides what it means for the account (the one decision of the poller and the live
+ * monitor). Returns false, with the state unchanged, when the reading is stale or invalid
+ * (`step.reason`).
+ * @param monitoring the account's monitoring state as the caller knows it: the truth (an
+ *   operator may have forced it); the state takes it before the reading is judged.
+ */
+export function decideInPlace(
+  c: CompiledRules,
+  state: RiskState,
+  monitoring: MonitoringState,
+  equity: number,
+  balance: number | null | undefined,
+  at: number,
+  source: ReadingSource,
+  nowMs: number | undefined,
+  step: Step,
+  out: Decision,
+): boolean {
+  const was = state.monitoring;
+  let applied: boolean;
+  if (was === monitoring) {
+    applied = stepInPlace(c, state, equity, balance, at, source, nowMs, step);
+  } else {
+    state.monitoring = monitoring;
+    try {
+      applied = stepInPlace(c, state, equity, balance, at, source, nowMs, step);
+    } finally {
+      if (!applied!) state.monitoring = was;
+    }
+  }
+  if (!applied) return false;
+  const breached = step.violations.length > 0;
+  out.breached = breached;
+  out.from = monitoring;
+  out.enterLive = false;
+  out.exitLive = false;
+  out.monitoringState = null;
+  out.memoryMoved = step.memory_moved || was !== monitoring;
+  if (breached) {
+    // A breach ends live monitoring: the account is no longer watched until an operator resets it.
+    if (monitoring === "live") {
+      out.exitLive = true;
+      out.monitoringState = "polling";
+      state.monitoring = "polling";
+    }
+  } else if (step.transition !== null) {
+    const to = step.transition.to;
+    out.monitoringState = to;
+    out.enterLive = to === "live";
+    out.exitLive = to === "polling";
+  }
+  return true;
+}
+
+/**
+ * The {@link AppliedReading} of a reading applied in place, for the rows to write. Copies
+ * what the step record holds (it is reused by the next reading); `state` is the held state
+ * itself, to be written (serialized) before the next reading moves it.
+ */
+export function appliedReadingOf(
+  accountId: number,
+  state: RiskState,
+  reading: Reading,
+  step: Step,
+  d: Decision,
+): AppliedReading {
+  const out: AppliedReading = {
+    applied: true,
+    accountId,
+    reading,
+    state,
+    figures: {
+      daily_floor: step.daily_floor,
+      max_floor: step.max_floor,
+      usage: { daily: step.usage.daily, max: step.usage.max, overall: step.usage.overall },
+    },
+    violations: step.violations,
+    warnings: step.warnings,
+    objectivesMetAt: step.objectives_met_at,
+    breached: d.breached,
+    enterLive: d.enterLive,
+    exitLive: d.exitLive,
+    from: d.from,
+  };
+  if (d.monitoringState !== null) out.monitoringState = d.monitoringState;
+  return out;
+}
+
+// One step and decision record for the pure form below: read back before it returns.
+const pureStep = newStep();
+const pureDecision = newDecision();
+
+/**
+ * Applies a reading to an account through the risk engine, leaving `state` as it was (the
+ * reading moves a copy, returned as the outcome's state). Pure and cheap: the rows to write
+ * are built by `toChange` only when a caller writes them.
  * @param monitoring the account's monitoring state as the caller knows it.
  */
 export function applyReading(
@@ -206,56 +337,42 @@ export function applyReading(
   options: ApplyReadingOptions = {},
 ): ReadingOutcome {
   const { nowMs, adjustments } = options;
-  // The caller's monitoring state is the truth (an operator may have forced it); a first
-  // reading opens the state in it, then is judged like any other. Adjustments not yet applied
-  // apply first: the reading already holds their money.
-  let prior: RiskState;
+  const c = compileRules(rules);
+  // A first reading opens the state in the caller's monitoring state, then is judged like
+  // any other. Adjustments not yet applied apply first: the reading already holds their money.
+  let held: RiskState;
   if (!state) {
     if (!Number.isFinite(reading.equity) || !Number.isFinite(reading.at)) {
       return { applied: false, reason: "invalid" };
     }
     const verdict = nowMs === undefined ? "ok" : readingTimeVerdict(reading.at, nowMs);
     if (verdict !== "ok") return { applied: false, reason: "invalid", detail: verdict };
-    prior = initialState(rules, reading, monitoring);
-    if (adjustments?.length) prior = openWithAdjustments(rules, prior, adjustments);
+    held = openState(c, reading.equity, reading.balance, reading.at, monitoring);
+    if (adjustments?.length) held = openWithAdjustments(rules, held, adjustments);
   } else {
-    prior = state.monitoring !== monitoring ? { ...state, monitoring } : state;
-    if (adjustments?.length) prior = applyAdjustments(prior, adjustments);
+    held = copyState(adjustments?.length ? applyAdjustments(state, adjustments) : state);
   }
-  const ev = evaluate(rules, prior, reading, nowMs);
-  if (!ev.applied) {
-    return ev.reason === "invalid" && ev.detail
-      ? { applied: false, reason: "invalid", detail: ev.detail }
-      : { applied: false, reason: ev.reason };
+  const step = pureStep;
+  const d = pureDecision;
+  if (
+    !decideInPlace(
+      c,
+      held,
+      monitoring,
+      reading.equity,
+      reading.balance,
+      reading.at,
+      reading.source,
+      nowMs,
+      step,
+      d,
+    )
+  ) {
+    return step.reason === "invalid" && step.detail !== null
+      ? { applied: false, reason: "invalid", detail: step.detail }
+      : { applied: false, reason: step.reason ?? "invalid" };
   }
-  const breached = ev.violations.length > 0;
-  const out: AppliedReading = {
-    applied: true,
-    accountId,
-    reading,
-    state: ev.state,
-    figures: ev,
-    violations: ev.violations,
-    warnings: ev.warnings,
-    objectivesMetAt: ev.objectives_met_at,
-    breached,
-    enterLive: false,
-    exitLive: false,
-    from: monitoring,
-  };
-  if (breached) {
-    // A breach ends live monitoring: the account is no longer watched until an operator resets it.
-    if (monitoring === "live") {
-      out.exitLive = true;
-      out.monitoringState = "polling";
-      out.state = { ...ev.state, monitoring: "polling" };
-    }
-  } else if (ev.transition) {
-    out.monitoringState = ev.transition.to;
-    out.enterLive = ev.transition.to === "live";
-    out.exitLive = ev.transition.to === "polling";
-  }
-  return out;
+  return appliedReadingOf(accountId, held, reading, step, d);
 }
 
 /**

@@ -23,6 +23,11 @@ export function redactUrl(url: string): string {
     parsed.searchParams.set(name, "***");
     changed = true;
   }
+  const segments = parsed.pathname.split("/");
+  if (segments.some(secretLookingSegment)) {
+    parsed.pathname = segments.map((seg) => (secretLookingSegment(seg) ? "***" : seg)).join("/");
+    changed = true;
+  }
   // Unchanged URLs come back as given (no normalising of a trailing slash).
   return changed ? parsed.toString() : url;
 }
@@ -66,4 +71,61 @@ const MIN_REVEAL_LENGTH = 8;
  */
 export function maskSecret(secret: string): string {
   return secret.length < MIN_REVEAL_LENGTH ? "..." : `${secret.slice(0, 4)}...`;
+}
+
+/**
+ * A database error's message with the values it may quote masked: a failed query's
+ * parameters (drizzle's `Failed query: ...\nparams: ...` keeps the SQL text, drops the
+ * parameters), a key's value (`Key (session_id)=(...)`), an input value Postgres could not
+ * read (`invalid input syntax for type ...: "..."`), then {@link redactText}.
+ */
+export function redactDbMessage(message: string): string {
+  const cut = message.replace(/\n?\s*params:[\s\S]*$/, "");
+  return redactText(
+    cut
+      .replace(/(Key \([^)]*\)=\()[\s\S]*?(\)(?: already exists| is not present|\.|$))/g, "$1***$2")
+      .replace(/((?:invalid input|value too long|invalid byte)[^:\n]*:\s*)"[\s\S]*?"/gi, '$1"***"'),
+  );
+}
+
+/**
+ * True for a path segment that looks like a credential: 16 or more token characters mixing
+ * letters and digits (a Slack hook's last segment, a Discord token), 24 or more of them
+ * whatever they mix, or a `whsec_`/`sk_`-style key.
+ */
+export function secretLookingSegment(segment: string): boolean {
+  let s: string;
+  try {
+    s = decodeURIComponent(segment);
+  } catch {
+    s = segment;
+  }
+  if (/^(whsec|sk|pk|xox[abprs]|ghp|gho|glpat)[_-]/i.test(s)) return true;
+  if (!/^[A-Za-z0-9_\-.~+=]+$/.test(s)) return false;
+  if (s.length >= 24) return true;
+  return s.length >= 16 && /[0-9]/.test(s) && /[A-Za-z]/.test(s);
+}
+
+/**
+ * A webhook URL as any reader sees it (docs/security.md): user info, secret-looking path
+ * segments and every query value replaced by `***`. Text that is no URL shows as
+ * `(invalid URL)`.
+ */
+export function maskUrlSecrets(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "(invalid URL)";
+  }
+  if (url.username) url.username = "***";
+  if (url.password) url.password = "***";
+  url.pathname = url.pathname
+    .split("/")
+    .map((seg) => (secretLookingSegment(seg) ? "***" : seg))
+    .join("/");
+  const names = [...url.searchParams.keys()];
+  if (names.length > 0) url.search = names.map((n) => `${encodeURIComponent(n)}=***`).join("&");
+  url.hash = "";
+  return url.href;
 }

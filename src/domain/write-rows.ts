@@ -154,6 +154,38 @@ export function violationRows(
   );
 }
 
+/** An account's reset epoch and when it opened (null before any reset). */
+export interface AccountEpoch {
+  epoch: number;
+  resetAt: Date | null;
+}
+
+/**
+ * Each violation with the reset epoch it belongs to (docs/security.md, "Reset epochs"): the
+ * account's current epoch when the breach happened after the reset that opened it, else the
+ * epoch before (a breach read before a reset and written after it is a fact of the old epoch:
+ * it neither opens a new violation nor breaches the account again).
+ */
+export function withEpochs(
+  rows: readonly ViolationRow[],
+  epochs: ReadonlyMap<number, AccountEpoch>,
+): ViolationRow[] {
+  return rows.map((v) => {
+    const e = epochs.get(v.accountId);
+    if (!e) return { ...v, resetEpoch: 0 };
+    const after = e.resetAt === null || v.detectedAt.getTime() >= e.resetAt.getTime();
+    return { ...v, resetEpoch: after ? e.epoch : Math.max(0, e.epoch - 1) };
+  });
+}
+
+/** The violations of their account's current epoch: those that breach it. */
+export function currentEpochRows(
+  rows: readonly ViolationRow[],
+  epochs: ReadonlyMap<number, AccountEpoch>,
+): ViolationRow[] {
+  return rows.filter((v) => (v.resetEpoch ?? 0) === (epochs.get(v.accountId)?.epoch ?? 0));
+}
+
 /** The accounts a batch's violations breach, each once. */
 export function breachedAccountIds(rows: readonly ViolationRow[]): number[] {
   return [...new Set(rows.map((v) => v.accountId))];

@@ -24,7 +24,13 @@ import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
 import { pollApi } from "./poll.ts";
+import { secureHeaders } from "hono/secure-headers";
+import { limitBodies } from "./body-limit.ts";
 import { sessionApi } from "./session.ts";
+import { reportApi } from "./report.ts";
+import { sharedApi, traderPage } from "./shared.ts";
+import { sharedLimit } from "./shared-limit.ts";
+import { sharesApi } from "./shares.ts";
 import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
 import { webhooksApi } from "./webhooks.ts";
@@ -42,10 +48,30 @@ app.notFound(onNotFound);
 // admin).
 // Before all of it: a too-short ADMIN_TOKEN refuses everything (500 misconfigured), and a
 // client that failed auth too often is answered 429 (src/http/auth-limit.ts).
+// First of all, every answer gets the security headers (the console's own come from its
+// _headers file), and every body is limited before anything reads it (src/http/body-limit.ts).
+app.use(
+  "*",
+  secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    xFrameOptions: "DENY",
+    xContentTypeOptions: "nosniff",
+    referrerPolicy: "no-referrer",
+    strictTransportSecurity: "max-age=31536000; includeSubDomains",
+  }),
+);
+app.use("*", limitBodies());
 app.use("/v1/*", requireSafeAdminToken());
 app.use("/v1/*", authFailureLimit());
 app.use("/v1/*", dbPerRequest());
 app.route("/v1/session", sessionApi);
+// The trader's side of a share link: the token is its only credential (src/http/shared.ts),
+// so it is mounted ahead of auth, with limits per client and per token of its own.
+app.use("/v1/shared/*", sharedLimit());
+app.route("/v1/shared", sharedApi);
+app.use("/t/*", sharedLimit());
+app.use("/t/*", dbPerRequest());
+app.get("/t/:token", traderPage);
 app.use("/v1/*", apiAuth());
 app.use("/v1/*", requireRole());
 
@@ -67,6 +93,8 @@ app.route("/v1/accounts", accountsApi);
 app.route("/v1/accounts", accountActionsApi);
 app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
+app.route("/v1/violations", reportApi);
+app.route("/v1/accounts", sharesApi);
 app.route("/v1/monitor", monitorApi);
 app.route("/v1/poll", pollApi);
 app.route("/v1/audit", auditApi);
@@ -103,8 +131,15 @@ const openApiConfig = {
     { name: "webhooks" },
     { name: "health" },
     { name: "session" },
+    { name: "shared" },
   ],
 };
 
-// Generated per request (as doc31 does), with each operation's role from the role table.
-app.get("/openapi.json", (c) => c.json(annotateRoles(app.getOpenAPI31Document(openApiConfig))));
+/** The document, built once per isolate on first request (the routes do not change after load). */
+let openApiText: string | null = null;
+
+// Built on first request, then served from memory, with each operation's role from the role table.
+app.get("/openapi.json", (c) => {
+  openApiText ??= JSON.stringify(annotateRoles(app.getOpenAPI31Document(openApiConfig)));
+  return c.body(openApiText, 200, { "content-type": "application/json" });
+});

@@ -1,15 +1,16 @@
 /**
  * CSV exports, the format and the stream (docs/api.md, "Exports"): RFC 4180 (CRLF line
  * ends; a field with a comma, quote, CR or LF is quoted, its quotes doubled), a guard against
- * spreadsheet formula injection (a cell beginning with `=`, `+`, `-` or `@` gets a leading
- * `'`), and a `ReadableStream` that pulls one page at a time by keyset cursor, so memory stays
+ * spreadsheet formula injection (a cell beginning with `=`, `+`, `-`, `@`, TAB or CR gets a
+ * leading `'`), and a `ReadableStream` that pulls one page at a time by keyset cursor, so memory stays
  * constant whatever the number of rows.
  */
 
 /** A cell value; null and undefined are empty cells. */
 export type CsvValue = string | number | boolean | null | undefined;
 
-const FORMULA_START = /^[=+\-@]/;
+/** `=`, `+`, `-`, `@`, and TAB and CR, which some spreadsheets skip before evaluating a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
 /**

@@ -5,7 +5,7 @@
  * the edge and produce the OpenAPI document, like schemas.ts.
  */
 import { z } from "@hono/zod-openapi";
-import { AUDIT_ACTIONS, RESERVED_ACTORS } from "../domain/audit.ts";
+import { AUDIT_ACTIONS, RESERVED_ACTORS, isReservedActor } from "../domain/audit.ts";
 import { RuleParamsSchema } from "../risk/index.ts";
 import { ROLES } from "./role-table.ts";
 import {
@@ -28,7 +28,7 @@ export const RoleSchema = z.enum(ROLES).openapi({ description: "viewer, operator
 export const CreateKeySchema = z
   .strictObject({
     name: name(100)
-      .refine((n) => !RESERVED_ACTORS.includes(n), {
+      .refine((n) => !isReservedActor(n), {
         error: `must not be one of ${RESERVED_ACTORS.join(", ")} (reserved actors)`,
       })
       .openapi({

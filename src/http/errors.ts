@@ -19,6 +19,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "method_not_allowed"
   | "rate_limited"
+  | "payload_too_large"
   | "misconfigured"
   | "internal";
 
@@ -96,6 +97,8 @@ function codeForStatus(status: number): ErrorCode {
       return "method_not_allowed";
     case 409:
       return "conflict";
+    case 413:
+      return "payload_too_large";
     case 415:
       return "unsupported_media_type";
     default:
@@ -121,7 +124,9 @@ export function onError(err: Error, c: Context): Response {
       err.status === 415 ? "send a JSON body with Content-Type: application/json" : err.message;
     return errorResponse(c, new AppError(status, codeForStatus(status), message));
   }
-  log("http:error", { method: c.req.method, path: c.req.path }, err);
+  // A share link's token is a secret: never in a log line.
+  const path = c.req.path.replace(/^\/(t|v1\/shared)\/[^/]*/, "/$1/***");
+  log("http:error", { method: c.req.method, path }, err);
   return errorResponse(c, new AppError(500, "internal", "internal error"));
 }
 

@@ -11,6 +11,7 @@ import type { AccountExportRow, ViolationExportRow } from "../accounts/exports.t
 import { openDb } from "../db/client.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { attachment, csvStream, type CsvTable } from "./csv.ts";
+import { AppError } from "./errors.ts";
 import { ListAccountsQuerySchema, ListViolationsQuerySchema, errorResponses } from "./schemas.ts";
 
 const csvContent = {
@@ -136,9 +137,37 @@ function csvHeaders(name: string): Record<string, string> {
   };
 }
 
+/**
+ * Exports one key may stream at once (per isolate): each holds a database pool for as long as
+ * its reader reads, so a key cannot tie up the Worker with many slow downloads.
+ */
+export const MAX_EXPORTS_PER_KEY = 2;
+const streaming = new Map<string, number>();
+
+/** Takes one of the key's export slots, or answers 429; the returned function gives it back. */
+export function exportSlot(actor: string): () => Promise<void> {
+  const held = streaming.get(actor) ?? 0;
+  if (held >= MAX_EXPORTS_PER_KEY)
+    throw new AppError(
+      429,
+      "rate_limited",
+      `at most ${MAX_EXPORTS_PER_KEY} exports at once per key: wait for one to finish`,
+    );
+  streaming.set(actor, held + 1);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    const now = (streaming.get(actor) ?? 1) - 1;
+    if (now > 0) streaming.set(actor, now);
+    else streaming.delete(actor);
+  };
+}
+
 export const exportsApi = newApi()
   .openapi(accountsCsv, (c) => {
     const q = c.req.valid("query");
+    const release = exportSlot(c.var.principal.actor);
     const handle = openDb(c.env);
     const stream = csvStream(
       ACCOUNTS_CSV,
@@ -146,15 +175,18 @@ export const exportsApi = newApi()
         exportAccountsPage(handle.db, {
           status: q.status,
           monitoringState: q.monitoring_state,
+          preset: q.preset,
+          q: q.q,
           beforeId: after?.id,
           limit: EXPORT_PAGE,
         }),
-      () => handle.close(),
+      () => handle.close().finally(release),
     );
     return c.body(stream, 200, csvHeaders("accounts.csv"));
   })
   .openapi(violationsCsv, (c) => {
     const q = c.req.valid("query");
+    const release = exportSlot(c.var.principal.actor);
     const handle = openDb(c.env);
     const stream = csvStream(
       VIOLATIONS_CSV,
@@ -165,7 +197,7 @@ export const exportsApi = newApi()
           beforeId: after?.id,
           limit: EXPORT_PAGE,
         }),
-      () => handle.close(),
+      () => handle.close().finally(release),
     );
     return c.body(stream, 200, csvHeaders("violations.csv"));
   });

@@ -105,11 +105,21 @@ export async function revokeKey(
   db: Db,
   id: number,
   by: Actor,
-): Promise<"revoked" | "already" | "not_found"> {
+  opts: { adminTokenSet: boolean } = { adminTokenSet: true },
+): Promise<"revoked" | "already" | "not_found" | "last_admin"> {
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update");
     if (!row) return "not_found";
     if (row.revokedAt) return "already";
+    // Without ADMIN_TOKEN the last live admin key is the only way in: it stays (docs/security.md).
+    if (row.role === "admin" && !opts.adminTokenSet) {
+      const admins = await tx
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.role, "admin"), isNull(apiKeys.revokedAt)))
+        .for("update");
+      if (admins.length <= 1) return "last_admin";
+    }
     await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
     await tx.insert(accountAudit).values(
       auditValues({

@@ -5,7 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { BEARER, newApi } from "./api-env.ts";
 import { CreateKeySchema, KeyCreatedSchema, KeyListSchema } from "./desk-schemas.ts";
-import { notFound, uniqueConflictOr } from "./errors.ts";
+import { conflict, notFound, uniqueConflictOr } from "./errors.ts";
 import { createKey, listKeys, presentKey, revokeKey } from "./key-store.ts";
 import { IdParamSchema, ReasonQuerySchema, errorResponses } from "./schemas.ts";
 
@@ -42,9 +42,10 @@ const revoke = createRoute({
   tags,
   security: BEARER,
   summary: "Revoke an API key: it gets 401 from the next request on",
-  description: "Revoking a revoked key again answers 204 and changes nothing.",
+  description:
+    "Revoking a revoked key again answers 204 and changes nothing. While ADMIN_TOKEN is unset, the last live admin key cannot be revoked (409).",
   request: { params: IdParamSchema, query: ReasonQuerySchema },
-  responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404) },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404, 409) },
 });
 
 export const keysApi = newApi()
@@ -74,9 +75,18 @@ export const keysApi = newApi()
   .openapi(revoke, async (c) => {
     const { id } = c.req.valid("param");
     const { reason } = c.req.valid("query");
-    const result = await revokeKey(c.var.db, id, { actor: c.var.principal.actor, reason });
+    const result = await revokeKey(
+      c.var.db,
+      id,
+      { actor: c.var.principal.actor, reason },
+      { adminTokenSet: Boolean(c.env.ADMIN_TOKEN) },
+    );
     if (result === "not_found") {
       throw notFound("key", id, [{ path: "id", message: `no key has id ${id}` }]);
     }
+    if (result === "last_admin")
+      throw conflict(
+        "the last admin key cannot be revoked while ADMIN_TOKEN is unset: create another admin key first",
+      );
     return c.body(null, 204);
   });

@@ -6,7 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { LINK_STATES } from "../live/core/connection.ts";
 import { MAX_SHARDS } from "../live/core/shard.ts";
-import { id, isoTime } from "./schemas.ts";
+import { id, isoTime, reasonField } from "./schemas.ts";
 
 const ConnectionSchema = z.looseObject({
   state: z.enum(LINK_STATES),
@@ -155,6 +155,7 @@ export const PollBodySchema = z
       .max(500)
       .optional()
       .openapi({ description: "1-500 ids. Absent (or no body at all): a full sweep." }),
+    reason: reasonField(),
   })
   .openapi("PollRequest");
 

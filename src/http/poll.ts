@@ -7,6 +7,8 @@ import { streamsAll } from "../live/client/stream-all.ts";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { subscribeEntered } from "../live/client/handoff.ts";
+import { accountAudit } from "../db/schema.ts";
+import { auditValues } from "../domain/audit.ts";
 import { log } from "../util/log.ts";
 import { pollAccounts } from "../poll/poll-accounts.ts";
 import { countPollable, selectPollable } from "../poll/pollable.ts";
@@ -54,8 +56,19 @@ const poll = createRoute({
 });
 
 export const pollApi = newApi().openapi(poll, async (c) => {
-  const { account_ids: ids } = c.req.valid("json");
+  const { account_ids: ids, reason } = c.req.valid("json");
   const db = c.var.db;
+  // Audited: who asked for which poll (docs/security.md).
+  await db.insert(accountAudit).values(
+    auditValues({
+      action: "poll.requested",
+      actor: c.var.principal.actor,
+      accountId: null,
+      reason: reason ?? null,
+      source: "api",
+      after: ids === undefined ? { full_sweep: true } : { account_ids: ids },
+    }),
+  );
   if (ids === undefined) {
     const accounts = await countPollable(db);
     // The cron's own sweep, run by the poll queue's consumer (its own invocation and limits,

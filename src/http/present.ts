@@ -69,5 +69,6 @@ export function presentViolation(row: ViolationRow): ViolationJson {
     source: row.source as ViolationJson["source"],
     detected_at: row.detectedAt.toISOString(),
     rules_version: row.rulesVersion ?? null,
+    reset_epoch: row.resetEpoch,
   };
 }

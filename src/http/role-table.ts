@@ -46,10 +46,15 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "GET /v1/accounts/:id/adjustments": "viewer",
   "GET /v1/presets": "viewer",
   "POST /v1/accounts/:id/adjustments": "operator",
+  // share links (docs/trader-page.md): viewers list, operators make and revoke
+  "GET /v1/accounts/:id/shares": "viewer",
+  "POST /v1/accounts/:id/shares": "operator",
+  "DELETE /v1/accounts/:id/shares/:share_id": "operator",
   // violations, audit
   "GET /v1/violations": "viewer",
   "GET /v1/violations.csv": "viewer",
   "GET /v1/violations/:id": "viewer",
+  "GET /v1/violations/:id/report": "viewer",
   "GET /v1/audit": "viewer",
   // monitor and poller
   "GET /v1/monitor": "viewer",
@@ -75,17 +80,22 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   "DELETE /v1/webhooks/:id": "admin",
   "POST /v1/webhooks/:id/test": "operator",
   "GET /v1/webhooks/:id/deliveries": "viewer",
-  "POST /v1/webhooks/:id/deliveries/:message_id/retry": "operator",
+  "POST /v1/webhooks/:id/deliveries/:message_id/retry": "admin",
 };
 
 /**
  * Routes that authenticate themselves and are mounted ahead of the auth and role middleware:
- * the console's sign-in, who-am-I and sign-out (session.ts). Any role may use them.
+ * the console's sign-in, who-am-I and sign-out (session.ts), and the trader page's data
+ * (shared.ts, by share-link token). Any role may use them.
  */
 export const SELF_AUTHENTICATED: ReadonlySet<string> = new Set([
   "POST /v1/session",
   "GET /v1/session",
   "DELETE /v1/session",
+  // The trader page's data: the share link's token is the credential (shared.ts).
+  "GET /v1/shared/:token",
+  "GET /v1/shared/:token/equity",
+  "GET /v1/shared/:token/violations/:id/report",
 ]);
 
 /** The least role for a route (`method` upper case, `path` the Hono pattern): admin unless listed. */
@@ -120,6 +130,8 @@ export function annotateRoles<D extends { paths?: Record<string, unknown> }>(doc
     if (!path.startsWith("/v1/") || typeof item !== "object" || item === null) continue;
     for (const [method, op] of Object.entries(item as Record<string, OpenApiOperation>)) {
       if (typeof op !== "object" || op === null) continue;
+      // A public operation (`security: []`: sign-in, the shared trader data) needs no role.
+      if (Array.isArray(op.security) && op.security.length === 0) continue;
       const key = byOpenApi.get(`${method.toUpperCase()} ${path}`);
       const role: Role = key ? ROUTE_ROLES[key]! : "admin";
       op["x-required-role"] = role;

@@ -74,7 +74,7 @@ export const ErrorSchema = z
       code: z.string().openapi({
         example: "validation_failed",
         description:
-          "validation_failed, unauthorized, forbidden, not_found, conflict, unsupported_media_type, rate_limited, misconfigured, internal",
+          "validation_failed, unauthorized, forbidden, not_found, conflict, unsupported_media_type, rate_limited, payload_too_large, misconfigured, internal",
       }),
       message: z.string(),
       details: z.unknown().openapi({
@@ -176,7 +176,7 @@ const WarningLevelsSchema = z
   .object({ daily_loss: z.array(z.number()), max_loss: z.array(z.number()) })
   .openapi("WarningLevels");
 
-const ObjectivesProgressSchema = z
+export const ObjectivesProgressSchema = z
   .object({
     profit_target: z
       .object({
@@ -316,6 +316,10 @@ export const ViolationSchema = z
     detected_at: isoTime(),
     rules_version: z.number().int().nullable().openapi({
       description: "The rules version that judged it (null if recorded before versions).",
+    }),
+    reset_epoch: z.number().int().openapi({
+      description:
+        "The account's reset epoch it happened in (0 before any reset): each reset opens a new one, and a breach after it is a violation of its own.",
     }),
   })
   .openapi("Violation");

@@ -3,7 +3,9 @@
  * key that signed in (its SHA-256, never the key) and when the session ends. Pure WebCrypto:
  * HMAC-SHA-256 over the payload, checked in constant time by `crypto.subtle.verify`.
  *
- * Value: `base64url(payload) "." base64url(hmac)`, payload `v1.<key sha256 hex>.<exp epoch s>`.
+ * Value: `base64url(payload) "." base64url(hmac)`, payload
+ * `v2.<session id>.<key sha256 hex>.<exp epoch s>`. The session id lets sign-out end the
+ * session on the server (docs/security.md); cookies of the older `v1` payload are refused.
  */
 
 /** Name of the cookie. */
@@ -15,6 +17,8 @@ const encoder = new TextEncoder();
 
 /** What a valid cookie says. */
 export interface SessionClaims {
+  /** The session's id: 16 random bytes, base64url (revoked at sign-out). */
+  sid: string;
   /** SHA-256 (lowercase hex) of the API key that signed in. */
   keyHash: string;
   /** When the session ends, epoch seconds. */
@@ -61,9 +65,14 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   );
 }
 
+/** A fresh session id: 16 random bytes, base64url (22 characters). */
+export function newSessionId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
 /** The cookie value for `claims`, signed with `secret`. */
 export async function signSession(secret: string, claims: SessionClaims): Promise<string> {
-  const payload = encoder.encode(`v1.${claims.keyHash}.${claims.exp}`);
+  const payload = encoder.encode(`v2.${claims.sid}.${claims.keyHash}.${claims.exp}`);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), payload));
   return `${toBase64Url(payload)}.${toBase64Url(mac)}`;
 }
@@ -84,9 +93,11 @@ export async function verifySession(
   if (!payload || !mac || mac.length !== 32) return null;
   const ok = await crypto.subtle.verify("HMAC", await hmacKey(secret), mac, payload);
   if (!ok) return null;
-  const match = /^v1\.([0-9a-f]{64})\.([0-9]{1,12})$/.exec(new TextDecoder().decode(payload));
+  const match = /^v2\.([A-Za-z0-9_-]{22})\.([0-9a-f]{64})\.([0-9]{1,12})$/.exec(
+    new TextDecoder().decode(payload),
+  );
   if (!match) return null;
-  const exp = Number(match[2]);
+  const exp = Number(match[3]);
   if (exp * 1000 <= nowMs) return null;
-  return { keyHash: match[1]!, exp };
+  return { sid: match[1]!, keyHash: match[2]!, exp };
 }

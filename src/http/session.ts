@@ -17,7 +17,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { ADMIN_TOKEN_ACTOR } from "../domain/audit.ts";
+import { eq } from "drizzle-orm";
+import { loopbackAllowed } from "../alerts/url-policy.ts";
 import type { Db } from "../db/client.ts";
+import { consoleSessionRevocations } from "../db/schema.ts";
 import { BEARER, newApi, type ApiEnv } from "./api-env.ts";
 import type { Principal } from "./auth.ts";
 import { findLiveKey } from "./key-store.ts";
@@ -28,9 +31,11 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_S,
   equalHex,
+  newSessionId,
   sha256Hex,
   signSession,
   verifySession,
+  type SessionClaims,
 } from "./session-cookie.ts";
 
 /** The header value a cookie-authenticated change must carry. */
@@ -60,10 +65,39 @@ function sessionJson(p: Principal, expiresAt: string | null) {
   return { role: p.role, name: p.actor, expires_at: expiresAt };
 }
 
-/** The HMAC secret of session cookies: SESSION_SECRET, else derived from ADMIN_TOKEN. */
+/** A local run's cookie key when none is set: random, for this isolate's life only. */
+let localSecret: string | null = null;
+
+/**
+ * The HMAC secret of session cookies: `SESSION_SECRET`. Never derived from `ADMIN_TOKEN`
+ * (a cookie would let anyone holding one test guesses of the token offline). A deployed
+ * Worker without it issues no session (503 `misconfigured`); a local run (`npm run dev` makes
+ * one; without, a random one per isolate) still signs in. docs/security.md, "Sessions".
+ */
 function sessionSecret(env: Env): string | null {
   if (env.SESSION_SECRET) return env.SESSION_SECRET;
-  return env.ADMIN_TOKEN ? `session-v1:${env.ADMIN_TOKEN}` : null;
+  if (!loopbackAllowed(env)) return null;
+  localSecret ??= newSessionId() + newSessionId();
+  return localSecret;
+}
+
+/** True when the session `sid` was ended by a sign-out. */
+async function sessionRevoked(db: Db, sid: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: consoleSessionRevocations.id })
+    .from(consoleSessionRevocations)
+    .where(eq(consoleSessionRevocations.id, sid));
+  return row !== undefined;
+}
+
+/** The live claims of the request's session cookie, or null (none, bad, expired, signed out). */
+async function sessionClaims(c: Context<ApiEnv>): Promise<SessionClaims | null> {
+  const value = getCookie(c, SESSION_COOKIE);
+  const secret = sessionSecret(c.env);
+  if (!value || !secret) return null;
+  const claims = await verifySession(secret, value, Date.now());
+  if (!claims || (await sessionRevoked(c.var.db, claims.sid))) return null;
+  return claims;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -100,10 +134,7 @@ export function checkCsrf(c: Context): void {
  * change without the CSRF header.
  */
 export async function sessionPrincipal(c: Context<ApiEnv>): Promise<Principal | null> {
-  const value = getCookie(c, SESSION_COOKIE);
-  const secret = sessionSecret(c.env);
-  if (!value || !secret) return null;
-  const claims = await verifySession(secret, value, Date.now());
+  const claims = await sessionClaims(c);
   if (!claims) return null;
   const principal = await principalForKeyHash(c.env, c.var.db, claims.keyHash);
   if (principal) checkCsrf(c);
@@ -150,6 +181,10 @@ const signIn = createRoute({
       content: { "application/json": { schema: SessionSchema } },
     },
     ...errors(400, 401, 403),
+    503: {
+      description: "SESSION_SECRET is not set: no console session is issued (misconfigured)",
+      content: { "application/json": { schema: ErrorSchema } },
+    },
   },
 });
 
@@ -170,7 +205,7 @@ const signOut = createRoute({
   path: "/",
   tags,
   security: [],
-  summary: "Sign out: clear the session cookie",
+  summary: "Sign out: end the session on the server and clear its cookie",
   responses: { 204: { description: "Signed out" }, ...errors(403) },
 });
 
@@ -181,11 +216,18 @@ export const sessionApi = newApi()
     checkCsrf(c);
     const { key } = c.req.valid("json");
     const keyHash = await sha256Hex(key);
-    const principal = await principalForKeyHash(c.env, c.var.db, keyHash);
     const secret = sessionSecret(c.env);
-    if (!principal || !secret) throw unauthorized("invalid key");
+    if (!secret)
+      throw new AppError(
+        503,
+        "misconfigured",
+        "console sign-in is off: set the SESSION_SECRET secret (32 random bytes or more)",
+      );
+    const principal = await principalForKeyHash(c.env, c.var.db, keyHash);
+    if (!principal) throw unauthorized("invalid key");
     const exp = Math.floor(Date.now() / 1000) + SESSION_TTL_S;
-    setCookie(c, SESSION_COOKIE, await signSession(secret, { keyHash, exp }), {
+    const sid = newSessionId();
+    setCookie(c, SESSION_COOKIE, await signSession(secret, { sid, keyHash, exp }), {
       httpOnly: true,
       sameSite: "Strict",
       secure: isHttps(c),
@@ -201,15 +243,20 @@ export const sessionApi = newApi()
       if (!principal) throw unauthorized("invalid bearer token");
       return c.json(sessionJson(principal, null), 200);
     }
-    const value = getCookie(c, SESSION_COOKIE);
-    const secret = sessionSecret(c.env);
-    const claims = value && secret ? await verifySession(secret, value, Date.now()) : null;
+    const claims = await sessionClaims(c);
     const principal = claims ? await principalForKeyHash(c.env, c.var.db, claims.keyHash) : null;
     if (!claims || !principal) throw unauthorized("not signed in");
     return c.json(sessionJson(principal, new Date(claims.exp * 1000).toISOString()), 200);
   })
-  .openapi(signOut, (c) => {
+  .openapi(signOut, async (c) => {
     checkCsrf(c);
+    // Ended on the server too: the cookie, kept or copied, no longer signs in.
+    const claims = await sessionClaims(c);
+    if (claims)
+      await c.var.db
+        .insert(consoleSessionRevocations)
+        .values({ id: claims.sid, expiresAt: new Date(claims.exp * 1000) })
+        .onConflictDoNothing();
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c), httpOnly: true });
     return c.body(null, 204);
   });

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES } from "../domain/alert-events.ts";
+import { reasonField } from "./schemas.ts";
 
 const INT_MAX = 2_147_483_647;
 
@@ -34,6 +35,7 @@ export const CreateWebhookSchema = z
     events,
     description: description.optional(),
     format: format.default("standard"),
+    reason: reasonField(),
   })
   .openapi("CreateWebhook");
 
@@ -48,6 +50,7 @@ export const PatchWebhookSchema = z
       .literal(true)
       .optional()
       .openapi({ description: "Replace the secret; the answer shows the new one, once." }),
+    reason: reasonField(),
   })
   .openapi("PatchWebhook");
 

@@ -23,12 +23,13 @@ import {
 import { enqueueDeliveries } from "../alerts/forward.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { checkWebhookUrl, loopbackAllowed } from "../alerts/url-policy.ts";
+import { sealKeysOf } from "../secrets/keys.ts";
 import type { Db } from "../db/client.ts";
 import type { WebhookEndpointRow } from "../db/schema.ts";
 import { BEARER, newApi } from "./api-env.ts";
 import { badRequest, conflict, found, notFound } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
-import { errorResponses } from "./schemas.ts";
+import { ReasonQuerySchema, errorResponses } from "./schemas.ts";
 import {
   AcceptedSchema,
   AttemptListSchema,
@@ -124,7 +125,7 @@ const remove = createRoute({
   tags,
   security: BEARER,
   summary: "Delete an endpoint and its deliveries log (role admin)",
-  request: { params: WebhookIdParamSchema },
+  request: { params: WebhookIdParamSchema, query: ReasonQuerySchema },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404) },
 });
 
@@ -170,7 +171,7 @@ const retry = createRoute({
 export const webhooksApi = newApi()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await createEndpoint(
+    const { row, secret } = await createEndpoint(
       c.var.db,
       {
         url: allowedUrl(body.url, c.env),
@@ -178,9 +179,10 @@ export const webhooksApi = newApi()
         description: body.description ?? null,
         format: body.format,
       },
-      { actor: c.var.principal.actor },
+      { actor: c.var.principal.actor, reason: body.reason },
+      await sealKeysOf(c.env),
     );
-    return c.json({ ...presentEndpoint(row), secret: row.secret }, 201);
+    return c.json({ ...presentEndpoint(row), secret }, 201);
   })
   .openapi(list, async (c) => {
     const rows = await listEndpoints(c.var.db);
@@ -201,14 +203,24 @@ export const webhooksApi = newApi()
       enabled: body.enabled,
       rotateSecret: body.rotate_secret,
     };
-    const by = { actor: c.var.principal.actor };
-    const row = found(await updateEndpoint(c.var.db, id, changes, by), "webhook", id);
+    const by = { actor: c.var.principal.actor, reason: body.reason };
+    const keys = await sealKeysOf(c.env);
+    const { row, secret } = found(
+      await updateEndpoint(c.var.db, id, changes, by, keys),
+      "webhook",
+      id,
+    );
     const shown = presentEndpoint(row);
-    return c.json(body.rotate_secret ? { ...shown, secret: row.secret } : shown, 200);
+    return c.json(secret !== null ? { ...shown, secret } : shown, 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    found(await deleteEndpoint(c.var.db, id, { actor: c.var.principal.actor }), "webhook", id);
+    const { reason } = c.req.valid("query");
+    found(
+      await deleteEndpoint(c.var.db, id, { actor: c.var.principal.actor, reason }),
+      "webhook",
+      id,
+    );
     return c.body(null, 204);
   })
   .openapi(test, async (c) => {

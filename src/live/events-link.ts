@@ -4,6 +4,7 @@
  * shows the handshake status and works in workerd, `wrangler dev` and the Vitest pool
  * (docs/platform.md). Outbound sockets never hibernate; the owner keeps an alarm heartbeat.
  */
+import { upstreamProblem } from "../domain/upstream.ts";
 import { log } from "../util/log.ts";
 import { redactUrl } from "../domain/redact.ts";
 import {
@@ -138,6 +139,9 @@ export class EventsLink {
       this.policy.connectTimeoutMs,
     );
     try {
+      // Session tokens travel on this link: wss:// only, but to a local simulator.
+      const refused = upstreamProblem(this.host.url);
+      if (refused) throw new Error(refused);
       const res = await fetch(toFetchUrl(this.host.url), {
         headers: { Upgrade: "websocket" },
         signal: abort.signal,

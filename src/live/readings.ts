@@ -65,17 +65,17 @@ export class Readings {
     if (r.sample) core.keepSample(counters.invalid_samples, item);
     if (r.problem) this.h.writer.problem(r.subscription!.accountId, r.problem);
     if (r.lagMs !== undefined) this.lag.record(r.lagMs);
-    if (!r.outcome || r.action === "none") return;
+    if (r.action === "none") return;
     const sub = r.subscription!;
     // The breach's evidence is built only for a breach: no allocation on the common path.
     if (r.action === "release")
       this.leave(
         sub,
-        r.outcome,
+        r.outcome!,
         now,
-        r.outcome.breached ? eventCause(item, sub.sessionId, now) : null,
+        r.outcome!.breached ? eventCause(item, sub.sessionId, now) : null,
       );
-    else if (core.recordsTransition(r.outcome)) this.record(sub, r.outcome, now);
+    else if (r.action === "record") this.record(sub, r.outcome!, now);
     else this.keep(sub, r.action, now, "event");
   }
 
@@ -193,12 +193,11 @@ export class Readings {
     if (subs.get(sub.accountId) !== sub) return;
     writer.problem(sub.accountId, result.ok ? null : result.problem);
     if (!result.ok) return;
-    const prev = sub.risk;
     try {
       const at = Date.now();
-      const outcome = core.readSubscription(sub, result.summary, at, "poll");
-      if (!outcome.applied) return;
-      const action = core.commitAction(prev, outcome, sub.leaving);
+      const read = core.readSubscription(sub, result.summary, at, "poll");
+      if (!read.applied) return;
+      const { action, outcome } = read;
       if (action === "release")
         this.leave(
           sub,
@@ -206,7 +205,7 @@ export class Readings {
           at,
           outcome.breached ? restCause(sub.sessionId, result.summary, at) : null,
         );
-      else if (action !== "none" && core.recordsTransition(outcome)) this.record(sub, outcome, at);
+      else if (action === "record") this.record(sub, outcome, at);
       else if (action !== "none") this.keep(sub, action, at, "poll");
     } catch (err) {
       writer.problem(sub.accountId, "invalid_rules");

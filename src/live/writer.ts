@@ -13,7 +13,7 @@ import { figuresChange, type AccountChange } from "../domain/outcome.ts";
 import { logRecorded, type GuardedChange, type WriteResult } from "../accounts/write-changes.ts";
 import { errorMessage, writeFailure } from "../db/errors.ts";
 import { log } from "../util/log.ts";
-import type { ReadingSource, RiskState, RuleParams } from "../risk/index.ts";
+import { copyState, type ReadingSource, type RiskState, type RuleParams } from "../risk/index.ts";
 import { backoffDelay } from "./core/backoff.ts";
 import { WriteBacklog, type ProblemMark } from "./core/write-backlog.ts";
 
@@ -160,7 +160,8 @@ export class PostgresWriter {
     const out: AccountChange[] = [];
     for (const { accountId, source } of this.backlog.takeDirty(limit)) {
       const sub = this.host.current(accountId);
-      if (sub?.risk) out.push(figuresChange(accountId, sub.rules, sub.risk, source));
+      // A copy: events keep moving the held state in place while the batch is written.
+      if (sub?.risk) out.push(figuresChange(accountId, sub.rules, copyState(sub.risk), source));
     }
     return out;
   }

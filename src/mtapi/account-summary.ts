@@ -2,6 +2,7 @@
  * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md, "MTAPI REST"):
  * the parser, and the client with a per-call timeout.
  */
+import { upstreamProblem } from "../domain/upstream.ts";
 import { redactText } from "../domain/redact.ts";
 import { INVALID, isRecord, pickNumber, spellings, type Spellings } from "../domain/wire-fields.ts";
 
@@ -99,6 +100,9 @@ export async function fetchAccountSummary(
   timeoutMs: number,
   fetcher: typeof fetch = fetch,
 ): Promise<SummaryResult> {
+  // Never send a session token over plain http to anything but a local simulator.
+  const refused = upstreamProblem(mtapiUrl);
+  if (refused) return { ok: false, problem: "mtapi_unreachable", detail: refused };
   const url = `${mtapiUrl.replace(/\/+$/, "")}/AccountSummary?id=${encodeURIComponent(sessionId)}`;
   let result: SummaryResult;
   try {

@@ -9,7 +9,7 @@
  * whichever writer sees it first.
  */
 import type { RuleParams } from "./params.ts";
-import { makeObjectives, withFields } from "./state-shape.ts";
+import { makeObjectives, newState } from "./state-shape.ts";
 import type { Adjustment, RiskState } from "./types.ts";
 
 /**
@@ -20,24 +20,21 @@ export function applyAdjustment(state: RiskState, adjustment: Adjustment): RiskS
   const { id, amount } = adjustment;
   if (id <= (state.adjustment_id ?? 0) || !Number.isFinite(amount)) return state;
   const o = state.objectives;
-  return withFields(
-    state,
-    {
-      day_start: state.day_start + amount,
-      hwm: state.hwm + amount,
-      balance: state.balance + amount,
-      equity: state.equity + amount,
-      day_high: state.day_high === undefined ? undefined : state.day_high + amount,
-      adjustment: (state.adjustment ?? 0) + amount,
-      adjustment_id: id,
-      day_adjustment: (state.day_adjustment ?? 0) + amount,
-      objectives:
-        o === undefined
-          ? undefined
-          : makeObjectives(o.days, o.best_day, o.open_balance + amount, o.traded, o.met_at),
-    },
-    true,
-  );
+  return newState({
+    ...state,
+    day_start: state.day_start + amount,
+    hwm: state.hwm + amount,
+    balance: state.balance + amount,
+    equity: state.equity + amount,
+    day_high: state.day_high === undefined ? undefined : state.day_high + amount,
+    adjustment: (state.adjustment ?? 0) + amount,
+    adjustment_id: id,
+    day_adjustment: (state.day_adjustment ?? 0) + amount,
+    objectives:
+      o === undefined
+        ? undefined
+        : makeObjectives(o.days, o.best_day, o.open_balance + amount, o.traded, o.met_at),
+  });
 }
 
 /** Applies every adjustment of `adjustments` not yet applied, in id order. */
@@ -76,15 +73,12 @@ export function openWithAdjustments(
         ? state.balance
         : state.equity;
   const lowest = params.initial_balance + (state.adjustment ?? 0) + total;
-  return withFields(
-    state,
-    {
-      hwm: level > lowest ? level : lowest,
-      adjustment: (state.adjustment ?? 0) + total,
-      adjustment_id: lastId,
-    },
-    true,
-  );
+  return newState({
+    ...state,
+    hwm: level > lowest ? level : lowest,
+    adjustment: (state.adjustment ?? 0) + total,
+    adjustment_id: lastId,
+  });
 }
 
 /** What bounds one adjustment (docs/rules.md, "Balance adjustments"; docs/security.md). */

@@ -64,6 +64,16 @@ export {
 export { compileRules, type CompiledRules } from "./compiled.ts";
 export { evaluate, evaluateCompiled, initialState, rollover } from "./evaluate.ts";
 export {
+  NO_VIOLATIONS,
+  NO_WARNINGS,
+  newStep,
+  openState,
+  rollInPlace,
+  stepInPlace,
+  type Step,
+} from "./step.ts";
+export { carriesVersion2Fields, copyState, newState, type StateFields } from "./state-shape.ts";
+export {
   applyAdjustment,
   applyAdjustments,
   openWithAdjustments,

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { startPostgres, type LocalPostgres } from "../../dev/postgres.ts";
 import { startWorker, type LocalWorker } from "../../dev/wrangler.ts";
+import { newSealKey } from "../../src/secrets/seal.ts";
 import { startSimulator, type Simulator } from "../../sim/simulator.ts";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -88,6 +89,9 @@ export async function startConsoleStack(opts: { verbose?: boolean } = {}): Promi
         MTAPI_URL: sim.mtapiUrl,
         EVENTS_URL: sim.eventsUrl,
         ADMIN_TOKEN: token,
+        // The console's cookie key and the key sealing secrets at rest (docs/security.md).
+        SESSION_SECRET: newSealKey(),
+        SECRETS_KEY: newSealKey(),
       },
       stdio: opts.verbose ? "inherit" : "ignore",
       args: ["--persist-to", `${stateDir}/state`, "--inspector-port", String(inspector)],

@@ -6,6 +6,7 @@
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
 import { EquityChart } from "../components/equity-chart.tsx";
+import { ShareLinks } from "../components/share-links.tsx";
 import { VIOLATION_COLUMNS, ViolationCells } from "../components/violation-cells.tsx";
 import { Grid, num } from "../components/grid.tsx";
 import { ReasonDialog } from "../components/reason-dialog.tsx";
@@ -227,16 +228,29 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
           <h2>Violations</h2>
           <Grid
             compact
-            columns={["Detected", ...VIOLATION_COLUMNS]}
+            columns={["Detected", ...VIOLATION_COLUMNS, ""]}
             empty={violations.data?.items.length === 0}
           >
             {(violations.data?.items ?? []).map((v) => (
               <tr key={v.id}>
                 <td>{fmtTime(v.detected_at)}</td>
                 <ViolationCells v={v} />
+                <td>
+                  <a
+                    href={`/v1/violations/${v.id}/report?format=html`}
+                    target="_blank"
+                    rel="noopener"
+                    data-report-link={v.id}
+                  >
+                    Report
+                  </a>
+                </td>
               </tr>
             ))}
           </Grid>
+
+          <h2>Share links</h2>
+          <ShareLinks accountId={a.id} operate={operate} />
 
           <h2>Audit</h2>
           {extras.data?.audit ? (

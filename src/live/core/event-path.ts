@@ -5,8 +5,13 @@
  * the next batch). The Durable Object carries the answer out (monitor.ts); nothing here
  * touches storage, sockets or Postgres.
  */
-import { applyReading, type AppliedReading, type ReadingOutcome } from "../../domain/outcome.ts";
-import type { ReadingSource, RiskState } from "../../risk/index.ts";
+import {
+  appliedReadingOf,
+  decideInPlace,
+  newDecision,
+  type AppliedReading,
+} from "../../domain/outcome.ts";
+import { compileRules, newStep, openState, type ReadingSource } from "../../risk/index.ts";
 import { readingTimeVerdict } from "../../risk/reading-time.ts";
 import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
@@ -16,19 +21,26 @@ import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
  * What the shell does with an applied reading:
  * - `release`: breached or below the exit threshold: queue the change in the outbox and mark
  *   the subscription leaving, then flush (it is dropped when Postgres has the change);
- * - `save_risk`: what later readings depend on moved (`memoryMoved`: high-water mark, day,
- *   breaches, warnings...): persist the engine's state now, and queue the figures;
+ * - `record`: it stays live but reached a warning level or met the objectives: queue the
+ *   change (audit row, alerts) with the engine's state, once;
+ * - `save_risk`: what later readings depend on moved (the engine's `memory_moved`:
+ *   high-water mark, day, breaches, warnings...): persist the engine's state now, and queue
+ *   the figures;
  * - `batch`: only the figures moved: queue them for the next batch.
  */
-export type CommitAction = "release" | "save_risk" | "batch";
+export type CommitAction = "release" | "record" | "save_risk" | "batch";
 
 /** The outcome of one frame item. */
 export interface EventResult {
   /** Counters to add one to. */
-  counts: CounterName[];
+  counts: readonly CounterName[];
   /** The routed subscription, when the item named one. */
   subscription?: Subscription;
-  /** The applied reading, when it was applied (the subscription's state is already moved). */
+  /**
+   * The applied reading, for the rows a `release` or `record` writes (its `state` is the
+   * subscription's, already moved). A reading that only batches or saves carries none: the
+   * subscription's state is all the shell needs then.
+   */
   outcome?: AppliedReading;
   /** What the shell does next: nothing, or carry out the commit. */
   action: "none" | CommitAction;
@@ -41,17 +53,21 @@ export interface EventResult {
 }
 
 /**
- * The commit an applied reading needs, given the state before it. An account already leaving
- * is only watched for a breach: its hand-back to polling is on its way.
+ * The commit an applied reading needs. An account already leaving is only watched for a
+ * breach: its hand-back to polling is on its way.
+ * @param recordsOnce the reading reached a warning level or met the objectives.
+ * @param memoryMoved what the next reading depends on moved (or the account had no state).
  */
 export function commitAction(
-  prev: Subscription["risk"],
-  outcome: AppliedReading,
+  d: { breached: boolean; exitLive: boolean },
+  recordsOnce: boolean,
+  memoryMoved: boolean,
   leaving = false,
 ): CommitAction | "none" {
-  if (leaving) return outcome.breached ? "release" : "none";
-  if (outcome.breached || outcome.exitLive) return "release";
-  return !prev || memoryMoved(prev, outcome.state) ? "save_risk" : "batch";
+  if (leaving) return d.breached ? "release" : "none";
+  if (d.breached || d.exitLive) return "release";
+  if (recordsOnce) return "record";
+  return memoryMoved ? "save_risk" : "batch";
 }
 
 /**
@@ -59,46 +75,79 @@ export function commitAction(
  * its figures: a warning level newly reached, or the objectives met (each an audit row or an
  * alert, written through the outbox).
  */
-export function recordsTransition(outcome: AppliedReading): boolean {
+export function recordsTransition(outcome: {
+  warnings: readonly unknown[];
+  objectivesMetAt: number | null;
+}): boolean {
   return outcome.warnings.length > 0 || outcome.objectivesMetAt !== null;
 }
 
+// The engine's step and the decision of the reading being applied: one of each for the event
+// path, rewritten by every reading (`judge`) and read back before it returns.
+const step = newStep();
+const decision = newDecision();
+
 /**
- * True when a reading moved what the next reading depends on: anything in the engine's state
- * but the bare figures (`equity`, `balance`, `last_at`, which the next reading replaces and
- * Postgres receives with the next batch). High-water mark, day, day high, adjustments,
- * breaches and warnings are persisted at once; the figures are not (persist-backlog.ts).
- * The engine hands on an unchanged `warned` or `objectives` object as it was: compared by
- * reference.
+ * Applies figures in place to a live subscription's state through the risk engine (opening
+ * it when the account has none). The engine's clock only moves forward: a reading timed
+ * before the last one (clock skew between the Events service and us) is applied at the last
+ * reading's time. Returns the commit, or null when the engine refused the reading (then
+ * `step.reason` says why and nothing moved). Throws when the rules cannot be evaluated (a time
+ * zone the runtime rejects); nothing moved then either.
  */
-export function memoryMoved(prev: RiskState, next: RiskState): boolean {
-  return (
-    prev.hwm !== next.hwm ||
-    prev.day_start !== next.day_start ||
-    prev.trading_day !== next.trading_day ||
-    prev.day_start_ms !== next.day_start_ms ||
-    prev.day_end_ms !== next.day_end_ms ||
-    prev.monitoring !== next.monitoring ||
-    prev.day_high !== next.day_high ||
-    prev.adjustment !== next.adjustment ||
-    prev.adjustment_id !== next.adjustment_id ||
-    prev.day_adjustment !== next.day_adjustment ||
-    prev.breached.daily_loss !== next.breached.daily_loss ||
-    prev.breached.max_loss !== next.breached.max_loss ||
-    prev.warned !== next.warned ||
-    prev.objectives !== next.objectives
+function judge(
+  sub: Subscription,
+  equity: number,
+  balance: number | undefined,
+  at: number,
+  source: ReadingSource,
+): CommitAction | "none" | null {
+  const c = compileRules(sub.rules);
+  let state = sub.risk;
+  const opened = state === null;
+  if (state === null) {
+    if (!Number.isFinite(equity) || !Number.isFinite(at)) {
+      step.reason = "invalid";
+      return null;
+    }
+    state = openState(c, equity, balance, at, "live");
+  }
+  if (!decideInPlace(c, state, "live", equity, balance, at, source, undefined, step, decision))
+    return null;
+  if (opened) sub.risk = state;
+  return commitAction(
+    decision,
+    step.warnings.length > 0 || step.objectives_met_at !== null,
+    opened || decision.memoryMoved,
+    sub.leaving,
   );
 }
 
-/** Why a released subscription was let go (logged). */
-export function releaseReason(outcome: AppliedReading): string {
-  return outcome.breached ? "breached" : "usage below exit threshold";
+/** The rows' view of the reading `judge` just applied. */
+function outcomeOf(
+  sub: Subscription,
+  equity: number,
+  balance: number | undefined,
+  at: number,
+  source: ReadingSource,
+): AppliedReading {
+  return appliedReadingOf(
+    sub.accountId,
+    sub.risk!,
+    { equity, balance, at, source },
+    step,
+    decision,
+  );
 }
 
+/** A reading applied to a held subscription outside the event path (a REST re-read). */
+export type HeldReading =
+  | { applied: false; reason: "stale" | "invalid" }
+  | { applied: true; action: CommitAction | "none"; outcome: AppliedReading };
+
 /**
- * Applies figures to a live subscription through the risk engine. The engine's clock only
- * moves forward: a reading timed before the last one (clock skew between the Events service
- * and us) is applied at the last reading's time. On success the subscription's state moves.
+ * Applies figures read outside the event path (a REST re-read) to a live subscription; see
+ * `judge` above. The outcome is always built (this path is not per event).
  * @param at epoch ms of the reading as its source dates it.
  */
 export function readSubscription(
@@ -106,73 +155,89 @@ export function readSubscription(
   figures: { equity: number; balance?: number | undefined },
   at: number,
   source: ReadingSource,
-): ReadingOutcome {
-  const outcome = applyReading(sub.accountId, sub.rules, sub.risk, "live", {
-    equity: figures.equity,
-    balance: figures.balance,
-    at: Math.max(at, sub.risk?.last_at ?? 0),
-    source,
-  });
-  if (outcome.applied) sub.risk = outcome.state;
-  return outcome;
+): HeldReading {
+  const when = Math.max(at, sub.risk?.last_at ?? 0);
+  const action = judge(sub, figures.equity, figures.balance, when, source);
+  if (action === null) return { applied: false, reason: step.reason ?? "invalid" };
+  return {
+    applied: true,
+    action,
+    outcome: outcomeOf(sub, figures.equity, figures.balance, when, source),
+  };
 }
 
-const NOTHING: EventResult = { counts: [], action: "none" };
+const ACKS: readonly CounterName[] = Object.freeze(["acks"]);
+const SERVICE_ERRORS: readonly CounterName[] = Object.freeze(["service_errors"]);
+const INVALID: readonly CounterName[] = Object.freeze(["received", "invalid"]);
+const NO_EQUITY: readonly CounterName[] = Object.freeze(["received", "no_equity"]);
+const STALE: readonly CounterName[] = Object.freeze(["received", "stale"]);
+const APPLIED: readonly CounterName[] = Object.freeze(["received", "applied"]);
+const UNROUTABLE: readonly CounterName[] = Object.freeze(["received", "unroutable"]);
+const UNSUBSCRIBED: readonly CounterName[] = Object.freeze(["received", "unsubscribed"]);
 
 /**
  * One frame item: route it (docs/wire-contract.md "Routing"), drop it when stale (older than
- * the newest event applied to its account), apply it, and decide the commit.
+ * the newest event applied to its account), apply it in place, and decide the commit. A
+ * reading that only moves the figures allocates nothing but the returned record.
  * @param now epoch ms on the receive clock.
  */
 export function applyEvent(table: SubscriptionTable, item: FrameItem, now: number): EventResult {
   switch (item.kind) {
     case "ack":
-      return { ...NOTHING, counts: ["acks"] };
+      return { counts: ACKS, action: "none" };
     case "service_error":
-      return { ...NOTHING, counts: ["service_errors"] };
+      return { counts: SERVICE_ERRORS, action: "none" };
     case "invalid":
-      return { ...NOTHING, counts: ["received", "invalid"] };
+      return { counts: INVALID, action: "none" };
     case "no_equity":
-      return { ...NOTHING, counts: ["received", "no_equity"] };
+      return { counts: NO_EQUITY, action: "none" };
     case "event":
       break;
   }
-  const route = table.route(item.keys);
-  if (route.kind !== "found") return { ...NOTHING, counts: ["received", route.kind] };
-  const sub = route.sub;
+  const sub = table.find(item.keys);
+  if (typeof sub === "string")
+    return { counts: sub === "unroutable" ? UNROUTABLE : UNSUBSCRIBED, action: "none" };
+  const ts = item.ts;
   // docs/rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
-  if (item.ts !== undefined && readingTimeVerdict(item.ts, now) !== "ok")
-    return { ...NOTHING, counts: ["received", "invalid"], subscription: sub, sample: true };
-  if (item.ts !== undefined && item.ts < sub.lastEventTs)
-    return { ...NOTHING, counts: ["received", "stale"], subscription: sub };
-  const prev = sub.risk;
-  let outcome: ReadingOutcome;
+  if (ts !== undefined && readingTimeVerdict(ts, now) !== "ok")
+    return { counts: INVALID, action: "none", subscription: sub, sample: true };
+  if (ts !== undefined && ts < sub.lastEventTs)
+    return { counts: STALE, action: "none", subscription: sub };
+  const equity = item.equity;
+  const balance = item.balance;
+  const last = sub.risk === null ? 0 : sub.risk.last_at;
+  const at = ts === undefined ? now : ts;
+  const when = at > last ? at : last;
+  let action: CommitAction | "none" | null;
   try {
-    outcome = readSubscription(sub, item, item.ts ?? now, "event");
+    action = judge(sub, equity, balance, when, "event");
   } catch {
     // The account's rules cannot be evaluated (e.g. a time zone the runtime rejects).
-    return {
-      ...NOTHING,
-      counts: ["received", "invalid"],
-      subscription: sub,
-      problem: "invalid_rules",
-    };
+    return { counts: INVALID, action: "none", subscription: sub, problem: "invalid_rules" };
   }
-  if (!outcome.applied) {
-    const counter = outcome.reason === "invalid" ? "invalid" : "stale";
-    return { ...NOTHING, counts: ["received", counter], subscription: sub };
-  }
+  if (action === null)
+    return { counts: step.reason === "stale" ? STALE : INVALID, action: "none", subscription: sub };
   // Heard of only when a reading applies: an unusable event must not keep the watchdog away.
   sub.lastEventAt = now;
   const result: EventResult = {
-    counts: ["received", "applied"],
+    counts: APPLIED,
     subscription: sub,
-    outcome,
-    action: commitAction(prev, outcome, sub.leaving),
+    action,
+    // The rows are built only for a commit that writes them (rare): nothing on the common path.
+    outcome:
+      action === "release" || action === "record"
+        ? outcomeOf(sub, equity, balance, when, "event")
+        : undefined,
+    lagMs: undefined,
   };
-  if (item.ts !== undefined) {
-    sub.lastEventTs = item.ts;
-    result.lagMs = now - item.ts;
+  if (ts !== undefined) {
+    sub.lastEventTs = ts;
+    result.lagMs = now - ts;
   }
   return result;
+}
+
+/** Why a released subscription was let go (logged). */
+export function releaseReason(outcome: AppliedReading): string {
+  return outcome.breached ? "breached" : "usage below exit threshold";
 }

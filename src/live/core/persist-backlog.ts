@@ -1,7 +1,8 @@
 /**
  * Which live accounts' stored risk state is behind the one in memory, and how much of it is
  * rewritten per tick. Only the bare figures (equity, balance, reading time) ever fall behind:
- * whatever the next reading depends on is saved at once (`memoryMoved`, event-path.ts), and
+ * whatever the next reading depends on is saved at once (the engine's `memory_moved`,
+ * event-path.ts), and
  * the figures reach Postgres with the writer's batch. So rewriting them to the object's own
  * storage is a refresh, not a safeguard, and it is bounded: at most `PERSIST_ROWS_PER_TICK`
  * rows per heartbeat (the alarm, every 30 s), oldest first, instead of every dirty account

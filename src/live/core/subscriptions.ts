@@ -4,7 +4,7 @@
  * only the first key the event carries. An event that names no key is unroutable; one whose
  * key matches no subscription is unsubscribed. Neither is ever applied to another account.
  */
-import type { RiskState, RuleParams } from "../../risk/index.ts";
+import { copyState, type RiskState, type RuleParams } from "../../risk/index.ts";
 import type { RouteKeys } from "./parse-frame.ts";
 
 /** What a subscriber hands the monitor about an account. */
@@ -71,7 +71,13 @@ export function mergeSubscription(
     sessionId: input.session_id,
     rules,
     rulesVersion: input.rules_version ?? existing?.rulesVersion,
-    risk: keepOurs ? existing!.risk : (input.risk_state ?? existing?.risk ?? null),
+    // The monitor updates the state in place (risk/step.ts): it holds
+    // its own copy, in the engine's one shape, never the caller's object.
+    risk: keepOurs
+      ? existing!.risk
+      : input.risk_state
+        ? copyState(input.risk_state)
+        : (existing?.risk ?? null),
     subscribedAt: existing?.subscribedAt ?? now,
     lastEventAt: existing?.lastEventAt ?? 0,
     lastEventTs: existing?.lastEventTs ?? 0,
@@ -142,13 +148,19 @@ export class SubscriptionTable {
 
   /** Routes an event by the first key it carries. */
   route(keys: RouteKeys): Route {
+    const found = this.find(keys);
+    return typeof found === "string" ? { kind: found } : { kind: "found", sub: found };
+  }
+
+  /** {@link route} without a record per event (the event path): the subscription, or why none. */
+  find(keys: RouteKeys): Subscription | "unroutable" | "unsubscribed" {
     let sub: Subscription | undefined;
     if (keys.sessionId !== undefined) sub = this.bySession.get(keys.sessionId);
     else if (keys.login !== undefined && keys.server !== undefined)
       sub = this.byLoginServer.get(loginServerKey(keys.login, keys.server));
     else if (keys.accountId !== undefined) sub = this.byAccount.get(keys.accountId);
-    else return { kind: "unroutable" };
-    return sub ? { kind: "found", sub } : { kind: "unsubscribed" };
+    else return "unroutable";
+    return sub ?? "unsubscribed";
   }
 }
 

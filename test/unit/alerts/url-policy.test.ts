@@ -83,12 +83,54 @@ describe("the webhook URL policy", () => {
     expect(isLoopbackHost("localhost.example.com")).toBe(false);
   });
 
-  it("masks user name and password and leaves the rest", () => {
+  it("masks user name, password and every query value, and leaves plain paths", () => {
     expect(maskUrl("https://alice:s3cr3t@hooks.example.com/in?x=1")).toBe(
-      "https://***:***@hooks.example.com/in?x=1",
+      "https://***:***@hooks.example.com/in?x=***",
     );
     expect(maskUrl("https://token@hooks.example.com/")).toBe("https://***@hooks.example.com/");
     expect(maskUrl("https://hooks.example.com/a")).toBe("https://hooks.example.com/a");
     expect(maskUrl("::nonsense")).toBe("(invalid URL)");
+  });
+});
+
+describe("Trust: webhook URLs are masked everywhere they are shown", () => {
+  it("masks secret-looking path segments and query values (a Slack hook, ?api_key=)", () => {
+    expect(
+      maskUrl("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"),
+    ).toBe("https://hooks.slack.com/services/T00000000/B00000000/***");
+    expect(maskUrl("https://discord.com/api/webhooks/123/aB3dE5gH7jK9mN1pQ3sT")).toBe(
+      "https://discord.com/api/webhooks/123/***",
+    );
+    expect(maskUrl("https://crm.example.com/hook?api_key=k3y-v4lue&tenant=acme")).toBe(
+      "https://crm.example.com/hook?api_key=***&tenant=***",
+    );
+    expect(maskUrl("https://crm.example.com/whsec_abc/in")).toBe("https://crm.example.com/***/in");
+    expect(maskUrl("https://crm.example.com/hooks/sentinel-alerts")).toBe(
+      "https://crm.example.com/hooks/sentinel-alerts",
+    );
+  });
+});
+
+describe("Trust: SSRF spellings that used to pass", () => {
+  it("refuses trailing dots, wildcard DNS names, embedded and tunnelled private IPv4", () => {
+    for (const url of [
+      "https://localhost./",
+      "https://db.internal./",
+      "https://printer.local./",
+      "https://127.0.0.1.nip.io/",
+      "https://10-0-0-1.sslip.io/",
+      "https://app.localtest.me/",
+      "https://169.254.169.254.example.com/",
+      "https://[::7f00:1]/",
+      "https://[::127.0.0.1]/",
+      "https://[2002:7f00:1::]/",
+      "https://[2002:a00:1::1]/",
+      "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+      "https://[2001:db8::1]/",
+    ])
+      expect(refused(url), url).not.toBeNull();
+    // Public ones still pass: a 6to4 of a public address, a name with digits.
+    expect(refused("https://[2002:808:808::1]/")).toBeNull();
+    expect(refused("https://api-2024.example.com/")).toBeNull();
   });
 });

@@ -57,6 +57,11 @@ describe("csvCell", () => {
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
   });
 
+  it("prefixes text beginning with TAB or CR too (some spreadsheets skip them, then evaluate)", () => {
+    expect(csvCell("\t=1+1")).toBe("'\t=1+1");
+    expect(csvCell("\r=1+1")).toBe(`"'\r=1+1"`);
+  });
+
   it("writes numbers as numbers (a negative number is not a formula), and null as empty", () => {
     expect(csvCell(-12.5)).toBe("-12.5");
     expect(csvCell(null)).toBe("");
@@ -70,8 +75,8 @@ describe("csvCell", () => {
         fc.array(fc.string({ unit: "binary" }), { minLength: 1, maxLength: 6 }),
         (cells) => {
           const [parsed] = parseCsv(csvRow(cells));
-          expect(parsed).toEqual(cells.map((c) => (/^[=+\-@]/.test(c) ? `'${c}` : c)));
-          for (const p of parsed!) expect(p).not.toMatch(/^[=+\-@]/);
+          expect(parsed).toEqual(cells.map((c) => (/^[=+\-@\t\r]/.test(c) ? `'${c}` : c)));
+          for (const p of parsed!) expect(p).not.toMatch(/^[=+\-@\t\r]/);
         },
       ),
       { numRuns: 100 },

@@ -216,18 +216,18 @@ describe("fetchAccountSummary", () => {
   it("asks for the session's summary and parses it", async () => {
     const seen: string[] = [];
     const result = await fetchAccountSummary(
-      "http://mtapi.test/",
+      "https://mtapi.test/",
       "a b/c",
       1_000,
       slowFetcher(0, JSON.stringify(camel), 200, seen),
     );
     expect(result).toEqual({ ok: true, summary: figures });
-    expect(seen).toEqual(["http://mtapi.test/AccountSummary?id=a%20b%2Fc"]);
+    expect(seen).toEqual(["https://mtapi.test/AccountSummary?id=a%20b%2Fc"]);
   });
 
   it("reports an expired session from the status and body", async () => {
     const result = await fetchAccountSummary(
-      "http://mtapi.test",
+      "https://mtapi.test",
       "s",
       1_000,
       slowFetcher(0, '{"message":"Invalid session id"}', 201),
@@ -245,7 +245,7 @@ describe("fetchAccountSummary", () => {
       message: `Invalid session id ${session} (GET /AccountSummary?id=${session}; token=abc123; Authorization: Bearer eyJhbGciOi.x.y)`,
     });
     const result = await fetchAccountSummary(
-      "http://mtapi.test",
+      "https://mtapi.test",
       session,
       1_000,
       slowFetcher(0, body, 500),
@@ -264,18 +264,18 @@ describe("fetchAccountSummary", () => {
     const session = "sess/ion 42";
     const refused = ((url: string) =>
       Promise.reject(new TypeError(`fetch failed: ${url}`))) as unknown as typeof fetch;
-    const result = await fetchAccountSummary("http://mtapi.test", session, 1_000, refused);
+    const result = await fetchAccountSummary("https://mtapi.test", session, 1_000, refused);
     expect(result).toEqual({
       ok: false,
       problem: "mtapi_unreachable",
-      detail: "TypeError: fetch failed: http://mtapi.test/AccountSummary?id=***",
+      detail: "TypeError: fetch failed: https://mtapi.test/AccountSummary?id=***",
     });
   });
 
   it("gives up after the timeout and reports MTAPI unreachable", async () => {
     const started = performance.now();
     const result = await fetchAccountSummary(
-      "http://mtapi.test",
+      "https://mtapi.test",
       "s",
       30,
       slowFetcher(5_000, JSON.stringify(camel)),
@@ -287,13 +287,13 @@ describe("fetchAccountSummary", () => {
 
   it("reports MTAPI unreachable when the request itself fails", async () => {
     const refused = (() => Promise.reject(new TypeError("fetch failed"))) as typeof fetch;
-    expect(await fetchAccountSummary("http://mtapi.test", "s", 1_000, refused)).toEqual({
+    expect(await fetchAccountSummary("https://mtapi.test", "s", 1_000, refused)).toEqual({
       ok: false,
       problem: "mtapi_unreachable",
       detail: "TypeError: fetch failed",
     });
     const weird = (() => Promise.reject("boom")) as typeof fetch;
-    expect(await fetchAccountSummary("http://mtapi.test", "s", 1_000, weird)).toEqual({
+    expect(await fetchAccountSummary("https://mtapi.test", "s", 1_000, weird)).toEqual({
       ok: false,
       problem: "mtapi_unreachable",
       detail: "boom",

@@ -102,7 +102,7 @@ describe("/v1/webhooks", () => {
       json: { url: "https://alice:s3cr3t@hooks.example.com/in?x=1", events: ["*"] },
     });
     expect(created.status).toBe(201);
-    expect(created.body.url).toBe("https://***:***@hooks.example.com/in?x=1");
+    expect(created.body.url).toBe("https://***:***@hooks.example.com/in?x=***");
     const read = await api("GET", `/v1/webhooks/${created.body.id}`);
     const list = await api("GET", "/v1/webhooks");
     expect(JSON.stringify([read.body, list.body])).not.toContain("s3cr3t");

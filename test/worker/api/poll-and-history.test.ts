@@ -136,6 +136,7 @@ describe("violations", () => {
           source: "poll",
           detected_at: expect.stringMatching(/Z$/),
           rules_version: 1,
+          reset_epoch: 0,
         },
       ],
       next_cursor: null,
@@ -148,11 +149,11 @@ describe("violations", () => {
     ).toEqual([]);
 
     // Reset: the rules evaluate afresh, the equity is still below the floor, so it breaches
-    // again, and the violation of that day stays the only one.
+    // again: a violation of its own, in the reset's epoch (docs/security.md, "Reset epochs").
     expect((await api("POST", `/v1/accounts/${a.id}/reset`)).body.status).toBe("active");
-    expect((await poll([a.id])).body).toMatchObject({ polled: 1, violations: 0 });
+    expect((await poll([a.id])).body).toMatchObject({ polled: 1, violations: 1 });
     expect((await getAccount(a.id)).status).toBe("breached");
-    expect(await violationsOf([a.id])).toHaveLength(1);
+    expect((await violationsOf([a.id])).map((v) => v.resetEpoch).sort()).toEqual([0, 1]);
     // A breached account is not polled.
     expect((await poll([a.id])).body).toMatchObject({ polled: 0 });
   });

@@ -1,6 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { SESSION_COOKIE, sha256Hex, signSession } from "../../../src/http/session-cookie.ts";
+import {
+  SESSION_COOKIE,
+  newSessionId,
+  sha256Hex,
+  signSession,
+} from "../../../src/http/session-cookie.ts";
 import { ADMIN_TOKEN, BASE, api, expectError } from "./helpers.ts";
 
 const CSRF = { "x-requested-with": "drawdown-sentinel" };
@@ -99,13 +104,15 @@ describe("console session", () => {
   it("refuses a tampered, expired or foreign-key cookie with 401", async () => {
     const cookie = cookieOf(await signIn(ADMIN_TOKEN));
     const tampered = cookie.slice(0, -2) + (cookie.endsWith("A") ? "BB" : "AA");
-    const secret = `session-v1:${ADMIN_TOKEN}`;
+    const secret = env.SESSION_SECRET!;
     const expired = `${SESSION_COOKIE}=${await signSession(secret, {
+      sid: newSessionId(),
       keyHash: await sha256Hex(ADMIN_TOKEN),
       exp: Math.floor(Date.now() / 1000) - 1,
     })}`;
     // Signed correctly, but for a key that is not (or no longer) valid: a revoked key.
     const revoked = `${SESSION_COOKIE}=${await signSession(secret, {
+      sid: newSessionId(),
       keyHash: await sha256Hex("a-revoked-key"),
       exp: Math.floor(Date.now() / 1000) + 3600,
     })}`;

@@ -73,3 +73,25 @@ describe("backoffDelay", () => {
     );
   });
 });
+
+describe("backoffDelay with the first retry at once", () => {
+  const atOnce: BackoffPolicy = { baseMs: 100, capMs: 5_000, firstAtOnce: true };
+
+  it("waits for nothing before the first retry, whatever the random source", () => {
+    expect(backoffDelay(0, atOnce, almostOne)).toBe(0);
+    expect(backoffDelay(0, DEFAULT_BACKOFF, almostOne)).toBe(0);
+  });
+
+  it("starts the full jitter with the second retry, at the base ceiling, then doubles it", () => {
+    const delays = Array.from({ length: 8 }, (_, attempt) =>
+      backoffDelay(attempt, atOnce, almostOne),
+    );
+    expect(delays).toEqual([0, 99, 199, 399, 799, 1599, 3199, 4999]);
+    expect(backoffDelay(1, atOnce, () => 0.5)).toBe(50);
+  });
+
+  it("is the live monitor's default", () => {
+    expect(DEFAULT_BACKOFF.firstAtOnce).toBe(true);
+    expect(backoffDelay(1, DEFAULT_BACKOFF, almostOne)).toBe(DEFAULT_BACKOFF.baseMs - 1);
+  });
+});

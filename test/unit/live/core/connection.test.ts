@@ -239,6 +239,47 @@ describe("connection state machine", () => {
     });
   });
 
+  it("reconnects a healthy link that dropped at once, and jitters from the second attempt on", () => {
+    const atOnce: ConnectionPolicy = {
+      ...policy,
+      backoff: { ...policy.backoff, firstAtOnce: true },
+    };
+    const open: ConnectionState = { kind: "open", gen: 3, attempt: 0, since: 0 };
+    const dropped = transition(
+      open,
+      { type: "closed", gen: 3, now: 10_000, reason: "x" },
+      atOnce,
+      almostOne,
+    );
+    expect(dropped.state).toMatchObject({ kind: "backoff", attempt: 1, until: 10_000 });
+    expect(withoutLogs(dropped.effects)).toEqual([{ type: "wake_at", at: 10_000 }]);
+    const again = transition(dropped.state, { type: "tick", now: 10_000 }, atOnce, almostOne);
+    expect(opens(again.effects)).toEqual([4]);
+    // That attempt fails: now the wait is drawn, up to the base ceiling.
+    const failed = transition(
+      again.state,
+      { type: "failed", gen: 4, now: 10_050, reason: "y" },
+      atOnce,
+      almostOne,
+    );
+    expect(failed.state).toMatchObject({ kind: "backoff", attempt: 2, until: 10_050 + 99 });
+  });
+
+  it("does not reconnect at once a link that dropped before the minimum uptime (a flapping link)", () => {
+    const atOnce: ConnectionPolicy = {
+      ...policy,
+      backoff: { ...policy.backoff, firstAtOnce: true },
+    };
+    const open: ConnectionState = { kind: "open", gen: 3, attempt: 2, since: 9_000 };
+    const dropped = transition(
+      open,
+      { type: "closed", gen: 3, now: 10_000, reason: "x" },
+      atOnce,
+      almostOne,
+    );
+    expect(dropped.state).toMatchObject({ kind: "backoff", attempt: 3, until: 10_000 + 199 });
+  });
+
   it("ignores close and failure reports from older generations", () => {
     const open3: ConnectionState = { kind: "open", gen: 3, attempt: 0, since: 0 };
     for (const type of ["closed", "failed"] as const) {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  applyEvent,
-  commitAction,
-  recordsTransition,
-} from "../../../../src/live/core/event-path.ts";
+import { applyEvent, recordsTransition } from "../../../../src/live/core/event-path.ts";
+import { newSubscription } from "../../../../src/live/core/subscriptions.ts";
 import { logWorthy } from "../../../../src/live/core/status.ts";
 import type { FrameItem } from "../../../../src/live/core/parse-frame.ts";
 import { ftmoRules, liveSub, T0, tableOf } from "../fixtures.ts";
@@ -45,14 +42,19 @@ describe("the event path", () => {
     expect(table.get(1)!.risk).toBe(before);
   });
 
-  it("applies a routed event, moves the subscription's state and clocks, and measures its lag", () => {
+  it("applies a routed event, moves the subscription's state in place and its clocks, and measures its lag", () => {
     const table = tableOf(liveSub(1));
+    const held = table.get(1)!.risk;
     const r = applyEvent(table, event("s1", 95_200, T0 + 1_000), T0 + 1_250);
     expect(r.counts).toEqual(["received", "applied"]);
-    expect(r.outcome?.state.equity).toBe(95_200);
+    expect(r.action).toBe("batch");
+    // Figures only: no rows to build, the subscription's state is the one object it held.
+    expect(r.outcome).toBeUndefined();
     expect(r.lagMs).toBe(250);
     const sub = table.get(1)!;
+    expect(sub.risk).toBe(held);
     expect(sub.risk?.equity).toBe(95_200);
+    expect(sub.risk?.last_at).toBe(T0 + 1_000);
     expect(sub.lastEventAt).toBe(T0 + 1_250);
     expect(sub.lastEventTs).toBe(T0 + 1_000);
   });
@@ -73,13 +75,14 @@ describe("the event path", () => {
     const lastAt = sub.risk!.last_at;
     const r = applyEvent(table, event("s1", 95_250, lastAt - 60_000), lastAt + 5);
     expect(r.counts).toEqual(["received", "applied"]);
-    expect(r.outcome?.reading.at).toBe(lastAt);
+    expect(table.get(1)!.risk!.last_at).toBe(lastAt);
+    expect(table.get(1)!.risk!.equity).toBe(95_250);
   });
 
   it("applies an untimed event at the receive time", () => {
     const table = tableOf(liveSub(1));
     const r = applyEvent(table, event("s1", 95_250), T0 + 9_000);
-    expect(r.outcome?.reading.at).toBe(T0 + 9_000);
+    expect(table.get(1)!.risk!.last_at).toBe(T0 + 9_000);
     expect(r.lagMs).toBeUndefined();
   });
 
@@ -98,6 +101,15 @@ describe("the event path", () => {
     expect(r.action).toBe("release");
     expect(r.outcome?.breached).toBe(true);
     expect(r.outcome?.violations.map((v) => v.rule)).toEqual(["daily_loss"]);
+    // The rows see the state the reading left, handed back to polling.
+    expect(r.outcome?.state).toBe(table.get(1)!.risk);
+    expect(r.outcome?.state.monitoring).toBe("polling");
+    expect(r.outcome?.reading).toEqual({
+      equity: 94_900,
+      balance: undefined,
+      at: T0 + 1,
+      source: "event",
+    });
   });
 
   it("persists the first reading of an account that had no state", () => {
@@ -106,17 +118,20 @@ describe("the event path", () => {
     const first: EventItem = { ...event("s1", 95_300, T0 + 1), balance: 100_000 };
     const r = applyEvent(table, first, T0 + 1);
     expect(r.action).toBe("save_risk");
-    expect(commitAction(null, r.outcome!)).toBe("save_risk");
+    expect(table.get(1)!.risk).toMatchObject({ equity: 95_300, balance: 100_000, last_at: T0 + 1 });
   });
 
   it("has a transition to record once when a reading that keeps the account live reaches a warning level", () => {
     const warned = liveSub(1, { ...ftmoRules(), warn_at_pct: [50] });
-    const r = applyEvent(tableOf(warned), event("s1", 96_000, T0 + 1), T0 + 1);
+    // 95,250: inside the live band, past the 50% warning level.
+    const r = applyEvent(tableOf(warned), event("s1", 95_250, T0 + 1), T0 + 1);
+    expect(r.action).toBe("record");
     expect(r.outcome?.breached).toBe(false);
     expect(r.outcome?.warnings.length).toBeGreaterThan(0);
     expect(recordsTransition(r.outcome!)).toBe(true);
-    const quiet = applyEvent(tableOf(liveSub(2)), event("s2", 96_000, T0 + 1), T0 + 1);
-    expect(recordsTransition(quiet.outcome!)).toBe(false);
+    const quiet = applyEvent(tableOf(liveSub(2)), event("s2", 95_250, T0 + 1), T0 + 1);
+    expect(quiet.action).toBe("batch");
+    expect(quiet.outcome).toBeUndefined();
   });
 
   it("counts a reading the engine refuses as invalid", () => {
@@ -126,6 +141,43 @@ describe("the event path", () => {
     expect(r.action).toBe("none");
   });
 });
+
+describe("the state a subscription holds", () => {
+  it("is its own copy: events never move the state it was given", () => {
+    const sub = liveSub(1);
+    const given = { ...sub.risk! };
+    const snapshot = JSON.stringify(given);
+    const held = newSubscription({ ...inputOf(sub), risk_state: given }, sub.rules, T0);
+    expect(held.risk).not.toBe(given);
+    applyEvent(tableOf(held), event("s1", 94_000, T0 + 1), T0 + 1);
+    expect(JSON.stringify(given)).toBe(snapshot);
+    expect(held.risk!.equity).toBe(94_000);
+  });
+
+  it("is left as it was when a reading is refused (rules that cannot be evaluated at a roll)", () => {
+    const sub = liveSub(1);
+    const table = tableOf(sub);
+    const before = JSON.stringify(sub.risk);
+    sub.rules = {
+      ...sub.rules,
+      daily_reset: { ...sub.rules.daily_reset, timezone: "Mars/Olympus" },
+    };
+    const r = applyEvent(table, event("s1", 95_200, T0 + 86_400_000), T0 + 86_400_000);
+    expect(r.problem).toBe("invalid_rules");
+    expect(JSON.stringify(sub.risk)).toBe(before);
+  });
+});
+
+function inputOf(sub: ReturnType<typeof liveSub>) {
+  return {
+    account_id: sub.accountId,
+    login: sub.login,
+    server: sub.server,
+    session_id: sub.sessionId,
+    rules: sub.rules,
+    risk_state: sub.risk,
+  };
+}
 
 describe("the event path under bad stamps and broken rules", () => {
   it("refuses an event stamped more than 5 minutes ahead as invalid, keeps a sample, and leaves the trading day", () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { memoryMoved } from "../../../../src/live/core/event-path.ts";
+import {
+  compileRules,
+  newStep,
+  stepInPlace,
+  type RiskState,
+  type RuleParams,
+} from "../../../../src/risk/index.ts";
 import {
   PERSIST_ROWS_PER_TICK,
   PersistBacklog,
@@ -36,27 +42,44 @@ describe("the persist backlog", () => {
   });
 });
 
-describe("what the next reading depends on", () => {
-  const rules = ftmoRules();
-  const prev = liveState(rules, 95_300);
+describe("what the next reading depends on (the engine's memory_moved)", () => {
+  const read = (
+    rules: RuleParams,
+    state: RiskState,
+    equity: number,
+    at: number,
+    balance?: number,
+  ) => {
+    const step = newStep();
+    expect(
+      stepInPlace(compileRules(rules), state, equity, balance, at, "event", undefined, step),
+    ).toBe(true);
+    return step.memory_moved;
+  };
 
   it("is not moved by the bare figures: equity, balance and the reading time", () => {
-    expect(memoryMoved(prev, { ...prev, equity: 95_200, balance: 100_100, last_at: T0 + 5 })).toBe(
-      false,
-    );
+    const rules = ftmoRules();
+    const state = liveState(rules, 95_300);
+    expect(read(rules, state, 95_200, T0 + 5, 100_100)).toBe(false);
+    expect(state.equity).toBe(95_200);
   });
 
-  it("is moved by the high-water mark, the day, a day high, an adjustment, a breach or a warning level", () => {
-    const changes = [
-      { hwm: prev.hwm + 1 },
-      { trading_day: "2026-03-11" },
-      { day_start: prev.day_start + 1 },
-      { day_high: 101_000 },
-      { adjustment: 500, adjustment_id: 3 },
-      { breached: { daily_loss: "2026-03-10", max_loss: null } },
-      { warned: { daily_loss: 1, max_loss: 0 } },
-      { monitoring: "polling" as const },
-    ];
-    for (const change of changes) expect(memoryMoved(prev, { ...prev, ...change })).toBe(true);
+  it("is moved by a new high-water mark, a new day, a breach or a warning level", () => {
+    const trailing = {
+      ...ftmoRules(),
+      max_loss: { ...ftmoRules().max_loss, mode: "trailing" as const },
+    };
+    expect(read(trailing, liveState(trailing, 100_000), 100_500, T0 + 5)).toBe(true);
+    const rules = ftmoRules();
+    expect(read(rules, liveState(rules, 95_300), 95_300, T0 + 86_400_000)).toBe(true);
+    expect(read(rules, liveState(rules, 95_300), 94_000, T0 + 5)).toBe(true);
+    const warned = { ...rules, warn_at_pct: [50] };
+    expect(read(warned, liveState(warned, 99_000), 96_000, T0 + 5)).toBe(true);
+  });
+
+  it("is moved when the monitoring state changes", () => {
+    const rules = ftmoRules();
+    // 99,500: usage 10%, below the exit threshold: live -> polling.
+    expect(read(rules, liveState(rules, 95_300), 99_500, T0 + 5)).toBe(true);
   });
 });
