@@ -64,6 +64,11 @@ export class CloseBook {
     return s;
   }
 
+  /** True once the session was scripted (`PUT /control/close/{sid}`) or sent a close. */
+  has(sessionId: string): boolean {
+    return this.bySession.has(sessionId);
+  }
+
   clear(): void {
     this.bySession.clear();
   }

@@ -45,6 +45,8 @@ describe("the enforcement API", () => {
       },
       "PUT",
     );
+    // A trading (master) session: AccountSummary says isInvestor: false.
+    await sim(`/close/${created.sessionId}`, { investor: false }, "PUT");
     const polled = await api("POST", "/v1/poll", { json: { account_ids: [id] }, env: ON });
     expect(polled.status).toBe(200);
     const got = await api("GET", `/v1/accounts/${id}/enforcement`, { env: ON });
