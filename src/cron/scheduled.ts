@@ -15,7 +15,7 @@ import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../util/log.ts";
 import { runPollerHealth } from "../poll/poller-health.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
-import { runDueActions } from "../enforce/run.ts";
+import { enforcementPass } from "../enforce/run.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -51,7 +51,7 @@ export async function scheduled(
     ).catch((err: unknown) => log("sessions:prune_failed", {}, err)),
   );
   ctx.waitUntil(
-    withDb(env, (db) => runDueActions(db, { mtapiUrl: env.MTAPI_URL }))
+    withDb(env, (db) => enforcementPass(db, env))
       .then((ran) => ran > 0 && log("enforcement:resumed", { actions: ran }))
       .catch((err: unknown) => log("enforcement:pass_failed", {}, err)),
   );

@@ -16,6 +16,7 @@ import {
   type TradingOptions,
 } from "../mtapi/trading.ts";
 import { log } from "../util/log.ts";
+import { guardLocks } from "./lock-guard.ts";
 import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
 
 export interface RunOptions {
@@ -106,4 +107,18 @@ export function runCreated(
       }),
     );
   };
+}
+
+/**
+ * The cron's enforcement pass: lift expired locks, start guards for locked accounts found not
+ * flat, then run every due action (new guards, waits over, interrupted runs).
+ */
+export async function enforcementPass(
+  db: Db,
+  env: { MTAPI_URL: string; ENFORCEMENT?: string | undefined },
+): Promise<number> {
+  await guardLocks(db, { mtapiUrl: env.MTAPI_URL, deployment: env.ENFORCEMENT }).catch(
+    (err: unknown) => log("enforcement:guard_failed", {}, err),
+  );
+  return runDueActions(db, { mtapiUrl: env.MTAPI_URL });
 }

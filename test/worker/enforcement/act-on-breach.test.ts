@@ -14,7 +14,7 @@ import {
   enforcementHalt,
   enforcementSteps,
 } from "../../../src/db/schema.ts";
-import { runAction, runCreated, runDueActions } from "../../../src/enforce/run.ts";
+import { enforcementPass, runAction, runCreated, runDueActions } from "../../../src/enforce/run.ts";
 import { setHalt } from "../../../src/enforce/store.ts";
 import { pollAccounts } from "../../../src/poll/poll-accounts.ts";
 import { selectPollable } from "../../../src/poll/pollable.ts";
@@ -290,5 +290,57 @@ describe("acting on a breach", () => {
       sends_to_closed: 0,
     });
     expect(await openTickets(a.sessionId)).toEqual([]);
+  });
+
+  it("keeps a locked account flat: a position opened after the action is closed on the next pass", async () => {
+    const a = await breachable("on");
+    await withTestDb(async (db) => {
+      await poll(db, a.id);
+      // The trader opens a position while locked (the simulator publishes it as an order event).
+      await sim(`/orders/${a.sessionId}/open`, {
+        ticket: 6001,
+        symbol: "EURUSD",
+        orderType: "Buy",
+        lots: 1,
+        openPrice: 1.1,
+      });
+      expect(await openTickets(a.sessionId)).toEqual([6001]);
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      const actions = await actionsOf(db, a.id);
+      expect(actions.map((x) => [x.kind, x.state])).toEqual([
+        ["close_all", "done"],
+        ["lock_guard", "done"],
+      ]);
+      const steps = await stepsOf(db, actions[1]!.id);
+      expect(steps.map((x) => [x.ticket, x.state, x.sends])).toEqual([[6001, "done", 1]]);
+      // Flat: the next pass starts nothing.
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      expect(await actionsOf(db, a.id)).toHaveLength(2);
+    });
+    expect(await openTickets(a.sessionId)).toEqual([]);
+    expect((await counts(a.sessionId)).sends_to_closed).toBe(0);
+  });
+
+  it("an expired daily lock is lifted; a locked account with enforcement off is left alone", async () => {
+    const a = await breachable("on");
+    await withTestDb(async (db) => {
+      await poll(db, a.id);
+      await sim(`/orders/${a.sessionId}/open`, {
+        ticket: 6101,
+        symbol: "EURUSD",
+        orderType: "Buy",
+        lots: 1,
+      });
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "off" });
+      expect(await actionsOf(db, a.id)).toHaveLength(1);
+      await db
+        .update(accounts)
+        .set({ lockedUntil: new Date(Date.now() - 1_000) })
+        .where(eq(accounts.id, a.id));
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      expect(await actionsOf(db, a.id)).toHaveLength(1);
+    });
+    expect((await getAccount(a.id)).lockedAt).toBeNull();
+    expect(await openTickets(a.sessionId)).toEqual([6101]);
   });
 });
