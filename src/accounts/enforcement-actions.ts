@@ -12,6 +12,7 @@ import type { Consequences } from "../domain/enforcement/policy.ts";
 import { type AccountPolicyRow, enforcementRows } from "../domain/enforcement/rows.ts";
 import type { ViolationRow } from "../domain/write-rows.ts";
 import { log } from "../util/log.ts";
+import { recordAlerts } from "../alerts/record.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
@@ -76,6 +77,13 @@ export async function createActions(
       dryRun: enforcementActions.dryRun,
     });
   if (locks.length > 0) {
+    await recordAlerts(
+      tx,
+      locks.map((l) => ({
+        type: "account.locked" as const,
+        data: { account_id: l.id, rule: l.lock_rule, locked_until: l.locked_until },
+      })),
+    );
     await tx.execute(sql`
       update ${accounts} a set locked_at = now(), locked_until = l.locked_until::timestamptz,
         lock_rule = l.lock_rule, updated_at = now()

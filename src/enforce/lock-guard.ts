@@ -14,6 +14,7 @@ import { effectiveMode } from "../domain/enforcement/policy.ts";
 import { readOpenedOrders } from "../mtapi/trading.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
+import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { readHalt } from "./store.ts";
 
 /** Lifts expired locks, then starts a guard for each locked account found not flat; their ids. */
@@ -27,6 +28,17 @@ export async function guardLocks(
     .where(and(isNotNull(accounts.lockedUntil), sql`${accounts.lockedUntil} <= now()`))
     .returning({ id: accounts.id });
   for (const a of lifted) log("enforcement:unlocked", { account_id: a.id });
+  if (lifted.length > 0) {
+    await sendAlerts(
+      await recordAlerts(
+        db,
+        lifted.map((a) => ({
+          type: "account.unlocked" as const,
+          data: { account_id: a.id, reason: "lock expired (next trading day)" },
+        })),
+      ),
+    );
+  }
   const halt = await readHalt(db);
   const locked = await db
     .select({ id: accounts.id, sessionId: accounts.sessionId, enforcement: accounts.enforcement })

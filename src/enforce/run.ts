@@ -16,6 +16,7 @@ import {
   type TradingOptions,
 } from "../mtapi/trading.ts";
 import { log } from "../util/log.ts";
+import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
 import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
 
@@ -61,8 +62,25 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
       return false;
     },
   };
+  await announceAction(
+    db,
+    "enforcement.started",
+    claimed.accountId,
+    id,
+    claimed.machine,
+    claimed.floor,
+  );
   const state = await drive(claimed.machine, host);
   if (isFinished(state)) {
+    // An investor session, a halt, an unreadable account: the failure is alerted with its reason.
+    await announceAction(
+      db,
+      state.phase === "done" ? "enforcement.completed" : "enforcement.failed",
+      claimed.accountId,
+      id,
+      state,
+      claimed.floor,
+    ).catch((err: unknown) => log("enforcement:alert_failed", { action_id: id }, err));
     log(state.phase === "done" ? "enforcement:done" : "enforcement:failed", {
       action_id: id,
       account_id: claimed.accountId,

@@ -11,7 +11,7 @@ import type { Db } from "../../../src/db/client.ts";
 import {
   accounts,
   enforcementActions,
-  enforcementHalt,
+  webhookMessages,
   enforcementSteps,
 } from "../../../src/db/schema.ts";
 import { enforcementPass, runAction, runCreated, runDueActions } from "../../../src/enforce/run.ts";
@@ -109,6 +109,20 @@ describe("acting on a breach", () => {
       expect(steps[0]).toMatchObject({ closePrice: 1.1, profit: -6_000, settledBy: "answer" });
       expect(action!.machine.positions_before?.map((o) => o.ticket)).toEqual([5001, 5002, 5003]);
       expect(action!.machine.equity_after).toBe(89_000);
+      const messages = await db
+        .select({ type: webhookMessages.type, payload: webhookMessages.payload })
+        .from(webhookMessages)
+        .where(
+          sql`${webhookMessages.type} like 'enforcement.%' or ${webhookMessages.type} = 'account.locked'`,
+        );
+      const mine = messages.filter((m) =>
+        JSON.stringify(m.payload).includes(`"account_id":${a.id}`),
+      );
+      expect(mine.map((m) => m.type).sort()).toEqual([
+        "account.locked",
+        "enforcement.completed",
+        "enforcement.started",
+      ]);
       // A second poll of the breached account creates nothing more.
       await poll(db, a.id);
       expect(await actionsOf(db, a.id)).toHaveLength(1);
@@ -217,6 +231,11 @@ describe("acting on a breach", () => {
       const [action] = await actionsOf(db, a.id);
       expect(action).toMatchObject({ state: "failed" });
       expect(action!.failure).toMatch(/investor session/);
+      const [alert] = await db
+        .select({ payload: webhookMessages.payload })
+        .from(webhookMessages)
+        .where(eq(webhookMessages.type, "enforcement.failed"));
+      expect(JSON.stringify(alert?.payload)).toMatch(/investor session/);
     });
     expect((await counts(a.sessionId)).sends).toEqual({});
   });
