@@ -83,23 +83,30 @@ function cleanup(): void {
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     stopping = true;
-    current?.kill("SIGTERM");
+    if (current?.pid) process.kill(-current.pid, "SIGTERM");
   });
 }
 
 /** Runs a child to its end; resolves its stdout. */
 function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    // In a process group of its own: a tree's flood script that dies on an unhandled error
+    // leaves its stack (wrangler, workerd) behind, and the whole group is stopped at exit.
+    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
     current = child;
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
     child.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    const timer = setTimeout(() => process.kill(-child.pid!, "SIGTERM"), timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
       current = null;
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // the group is gone already
+      }
       if (code === 0) resolve(out);
       else reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err.slice(-2000)}`));
     });

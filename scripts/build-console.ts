@@ -9,6 +9,7 @@ import { build, context, type BuildOptions } from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { BOOT_URLS } from "../console/src/boot.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = `${root}dist/console`;
@@ -30,14 +31,20 @@ const options: BuildOptions = {
   metafile: true,
 };
 
-/** Writes index.html with a version stamp of the bundle, so a new build is never served stale. */
+/**
+ * Writes index.html with a version stamp of the bundle, so a new build is never served stale,
+ * and the URLs it fetches at boot (console/src/boot.ts, shared with the views).
+ */
 function writeIndex(): void {
   const hash = createHash("sha256")
     .update(readFileSync(`${out}/app.js`))
     .update(readFileSync(`${out}/app.css`))
     .digest("hex")
     .slice(0, 12);
-  const html = readFileSync(`${root}console/index.html`, "utf8").replaceAll("__VERSION__", hash);
+  const html = readFileSync(`${root}console/index.html`, "utf8")
+    .replaceAll("__VERSION__", hash)
+    .replaceAll("__BOOT_SESSION__", JSON.stringify(BOOT_URLS.session))
+    .replaceAll("__BOOT_AT_RISK__", JSON.stringify(BOOT_URLS.atRisk));
   writeFileSync(`${out}/index.html`, html);
   writeFileSync(`${out}/_headers`, securityHeaders(html));
 }

@@ -34,6 +34,7 @@ import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
+import { startBridgeDemo } from "../sim/bridge-demo.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ownDataDir = process.env.DEV_DATA_DIR?.replace(/\/+$/, "");
@@ -157,6 +158,8 @@ if (sim) {
   const registered = await registerAccountsInSimulator(db, sim);
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
+  const stopHabits = await startBridgeDemo(sim.url, { log: say });
+  cleanups.push(async () => stopHabits());
 }
 
 // WEBHOOK_SINK=1: a local receiver that prints every alert and checks its signature.

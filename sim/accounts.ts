@@ -43,6 +43,26 @@ export interface SimAccountInput {
   expired_body?: string | null;
   /** Extra delay of this account's AccountSummary answers, ms. Default 0. */
   delay_ms?: number;
+  /**
+   * Bridge behaviours (docs/mtapi-bridge.md), each on command:
+   * `synced: false` answers AccountSummary (and events) with `synced: false` and zero figures.
+   * Default true.
+   */
+  synced?: boolean;
+  /** After each ConnectByToken/ConnectEx, this many AccountSummary answers are unsynced. Default 0. */
+  unsynced_after_connect?: number;
+  /** `isInvestor` in AccountSummary (read-only password). Default false. */
+  is_investor?: boolean;
+  /** The password ConnectEx accepts; null accepts any. Default null. */
+  password?: string | null;
+  /** AccountSummary answers HTTP 201 `{"code": error_code, "message"}`; null = none. Default null. */
+  error_code?: string | null;
+  /** The token expires after this many ms without calls (INVALID_TOKEN); 0 = never. Default 0. */
+  token_idle_ms?: number;
+  /** Whether ConnectByToken reconnects this token. Default true. */
+  connect_by_token?: boolean;
+  /** Events stamped in server time: this many minutes ahead of UTC; null = UTC. Default null. */
+  server_time_offset_min?: number | null;
 }
 
 /** An account in the book: every field resolved. */
@@ -66,6 +86,20 @@ export interface SimAccount {
   expired_status: number;
   expired_body: string | null;
   delay_ms: number;
+  synced: boolean;
+  unsynced_after_connect: number;
+  /** AccountSummary answers still to come unsynced (set by a (re)connect). */
+  unsynced_reads: number;
+  is_investor: boolean;
+  password: string | null;
+  error_code: string | null;
+  token_idle_ms: number;
+  connect_by_token: boolean;
+  server_time_offset_min: number | null;
+  /** Last MTAPI call with this token, epoch ms (idle expiry). */
+  last_call_at: number;
+  /** ConnectByToken and ConnectEx calls that connected this account. */
+  connects: number;
   /** Random-walk moves so far. */
   moves: number;
   /** AccountSummary requests answered for this session so far. */
@@ -132,6 +166,20 @@ function resolve(input: SimAccountInput, prev: SimAccount | undefined, now: numb
     expired_status: input.expired_status ?? prev?.expired_status ?? 400,
     expired_body: input.expired_body ?? prev?.expired_body ?? null,
     delay_ms: input.delay_ms ?? prev?.delay_ms ?? 0,
+    synced: input.synced ?? prev?.synced ?? true,
+    unsynced_after_connect: input.unsynced_after_connect ?? prev?.unsynced_after_connect ?? 0,
+    unsynced_reads: prev?.unsynced_reads ?? 0,
+    is_investor: input.is_investor ?? prev?.is_investor ?? false,
+    password: input.password !== undefined ? input.password : (prev?.password ?? null),
+    error_code: input.error_code !== undefined ? input.error_code : (prev?.error_code ?? null),
+    token_idle_ms: input.token_idle_ms ?? prev?.token_idle_ms ?? 0,
+    connect_by_token: input.connect_by_token ?? prev?.connect_by_token ?? true,
+    server_time_offset_min:
+      input.server_time_offset_min !== undefined
+        ? input.server_time_offset_min
+        : (prev?.server_time_offset_min ?? null),
+    last_call_at: prev?.last_call_at ?? now,
+    connects: prev?.connects ?? 0,
     moves: prev?.moves ?? 0,
     reads: prev?.reads ?? 0,
     updated_at: now,

@@ -27,6 +27,14 @@ export const accountInput = z.object({
   expired_status: z.number().int().min(100).max(599).optional(),
   expired_body: z.string().nullable().optional(),
   delay_ms: z.number().min(0).optional(),
+  synced: z.boolean().optional(),
+  unsynced_after_connect: z.number().int().min(0).optional(),
+  is_investor: z.boolean().optional(),
+  password: z.string().nullable().optional(),
+  error_code: z.string().min(1).nullable().optional(),
+  token_idle_ms: z.number().min(0).optional(),
+  connect_by_token: z.boolean().optional(),
+  server_time_offset_min: z.number().int().min(-1440).max(1440).nullable().optional(),
 });
 
 /** One account, an array of them, or `{ accounts: [...] }`. */

@@ -34,7 +34,27 @@ export type EventObject = Record<string, unknown>;
  * event for an account without an account id is sent in the `full` shape instead.
  */
 export function encodeEvent(shape: Shape, a: SimAccount, now: number): EventObject {
-  return encoders[shape === "account_id" && a.account_id === null ? "full" : shape](a, now);
+  if (a.synced === false || a.unsynced_reads > 0) return unsyncedEvent(a, now);
+  if (a.server_time_offset_min === null || a.server_time_offset_min === undefined)
+    return encoders[shape === "account_id" && a.account_id === null ? "full" : shape](a, now);
+  // A feed that stamps events in broker server time (docs/mtapi-bridge.md): hours ahead of UTC.
+  const stamp = now + a.server_time_offset_min * 60_000;
+  const event = encoders[shape === "account_id" && a.account_id === null ? "full" : shape](
+    a,
+    stamp,
+  );
+  if (!("timestampUTC" in event) && !("ts" in event)) event.timestampUTC = stamp;
+  return event;
+}
+
+/** What the bridge sends right after a reconnect: `synced: false`, figures not yet the account's. */
+function unsyncedEvent(a: SimAccount, now: number): EventObject {
+  return {
+    type: "AccountSummary",
+    session_id: a.session_id,
+    timestampUTC: now + (a.server_time_offset_min ?? 0) * 60_000,
+    data: { balance: 0, equity: 0, profit: 0, margin: 0, synced: false },
+  };
 }
 
 const encoders: Record<Shape, (a: SimAccount, now: number) => EventObject> = {

@@ -110,7 +110,12 @@ export async function handleOrderClose(
       }
       s.faults = b.faults as CloseFault[];
     }
-    if (b.investor !== undefined) s.investor = b.investor === true;
+    if (b.investor !== undefined) {
+      s.investor = b.investor === true;
+      // The account's AccountSummary says so too (`isInvestor`).
+      const account = host.book.get(decodeURIComponent(m[1]!));
+      if (account) account.is_investor = s.investor;
+    }
     if (b.delay_ms !== undefined) {
       if (typeof b.delay_ms !== "number" || !(b.delay_ms >= 0)) {
         throw new HttpError(400, "delay_ms: a number >= 0");
@@ -141,7 +146,7 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
   const s = closes.of(id);
   s.sends[ticket] = (s.sends[ticket] ?? 0) + 1;
   if (s.closed.includes(ticket)) s.sends_to_closed += 1;
-  if (s.investor) {
+  if (s.investor || host.book.get(id)?.is_investor === true) {
     sendJson(res, 201, errorBody("TRADE_DISABLED", "Investor session cannot trade"));
     return;
   }

@@ -197,8 +197,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     sleep: opts.sleep ?? ((ms) => timers.sleep(ms)),
     onRead: () => waiters.poke(),
-    // Only for sessions given a close script: other AccountSummary answers stay as they were.
-    summaryExtra: (id) => (closeBook.has(id) ? { isInvestor: closeBook.of(id).investor } : {}),
   };
 
   const closeHost: CloseHost = {

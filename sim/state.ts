@@ -13,6 +13,8 @@ export interface RestState {
   delay_ms: number;
   /** AccountSummary requests received and not answered yet (held by a delay). */
   in_flight: number;
+  /** ConnectByToken, ConnectEx and CheckConnect calls answered. */
+  session_calls: number;
 }
 
 export interface SimState extends HubState {
@@ -22,5 +24,5 @@ export interface SimState extends HubState {
 }
 
 export function emptyRestState(): RestState {
-  return { requests: 0, unknown: 0, expired: 0, delay_ms: 0, in_flight: 0 };
+  return { requests: 0, unknown: 0, expired: 0, delay_ms: 0, in_flight: 0, session_calls: 0 };
 }

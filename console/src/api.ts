@@ -3,6 +3,7 @@
  * CSRF header every change needs (src/http/session.ts). A 401 anywhere means the session has
  * ended (signed out, expired, key revoked): listeners bring back the sign-in.
  */
+import type { BootRequest } from "./boot.ts";
 
 /** An error answer of the API (`{"error": {"code", "message"}}`). */
 export class ApiError extends Error {
@@ -62,7 +63,7 @@ export async function checked(res: Response, path: string): Promise<Response> {
  * The answer of a request index.html started before the bundle loaded, if it is still
  * unclaimed and successful (each is used once: later loads go to the server again).
  */
-export async function takeBoot<T>(name: "session" | "atRisk"): Promise<T | null> {
+export async function takeBoot<T>(name: BootRequest): Promise<T | null> {
   const boot = (window as unknown as { __boot?: Record<string, Promise<Response> | null> }).__boot;
   const pending = boot?.[name];
   if (!boot || !pending) return null;

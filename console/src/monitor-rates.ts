@@ -4,8 +4,14 @@
  */
 import type { MonitorStatus, Shard } from "./types.ts";
 
+/** A status as a version 1 server answers it (no `shards`), or as today's does. */
+export type AnyMonitorStatus = Pick<
+  MonitorStatus,
+  "connection" | "subscriptions" | "events" | "pending_writes"
+> & { shards?: readonly Shard[] };
+
 /** Shards as the server lists them, or the single monitor of version 1 as shard 0. */
-export function shardsOf(m: MonitorStatus): Shard[] {
+export function shardsOf(m: AnyMonitorStatus): readonly Shard[] {
   if (m.shards?.length) return m.shards;
   return [
     {

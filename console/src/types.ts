@@ -1,121 +1,50 @@
 /**
- * The API shapes the console reads (docs/api.md), restated for the browser bundle (the
- * server's own types pull in Workers types). Only the fields the console uses.
+ * The API shapes the console reads, named from the types generated off the app's own
+ * /openapi.json (api-schema.ts, `npm run api-types`): nothing here restates a field, so a
+ * change to a route's schema reaches the console's type check.
  */
+import type { components } from "./api-schema.ts";
 
-export type Role = "viewer" | "operator" | "admin";
+type Schemas = components["schemas"];
 
-export interface Session {
-  role: Role;
-  name: string;
-  expires_at: string | null;
-}
+/** Who is signed in (`GET /v1/session`). */
+export type Session = Schemas["Session"];
+export type Role = Session["role"];
 
-export interface Usage {
-  daily: number;
-  max: number;
-  overall: number;
-}
+export type Account = Schemas["Account"];
+/** An account's figures, once it has been read. */
+export type Metrics = NonNullable<Schemas["Metrics"]>;
+export type Rules = Schemas["RuleParams"];
+export type Violation = Schemas["Violation"];
+export type ViolationDetail = Schemas["ViolationDetail"];
+/** One version of an account's rules (`GET /v1/accounts/{id}/rules`). */
+export type RulesVersion = Schemas["RulesVersionList"]["items"][number];
+/** One line of the audit trail (`GET /v1/audit`). */
+export type AuditEntry = Schemas["AuditEntry"];
+export type Adjustment = Schemas["Adjustment"];
+/** One point of `GET /v1/accounts/{id}/equity`. */
+export type EquityPoint = Schemas["Equity"]["items"][number];
 
-export interface Metrics {
-  balance: number;
-  equity: number;
-  day_start: number;
-  hwm: number;
-  daily_floor: number;
-  max_floor: number;
-  usage: Usage;
-  trading_day: string;
-  updated_at: string;
-  source: "poll" | "event";
-}
+/** An API key as `GET /v1/keys` lists it (never its secret). */
+export type ApiKey = Schemas["Key"];
+export type Webhook = Schemas["Webhook"];
+/** One delivery attempt of a webhook (`GET /v1/webhooks/{id}/deliveries`). */
+export type WebhookAttempt = Schemas["WebhookAttempt"];
 
-export interface Rules {
-  initial_balance: number;
-  daily_loss: { limit: number; unit: string; basis: string };
-  daily_reference: string;
-  daily_reset: { timezone: string; hour: number };
-  max_loss: { limit: number; unit: string; mode: string; lock_at_initial: boolean };
-  live_enter_pct: number;
-  live_exit_pct: number;
-  [key: string]: unknown;
-}
+export type MonitorStatus = Schemas["MonitorStatus"];
+type MonitorShard = MonitorStatus["shards"][number];
+/**
+ * What the Monitor view reads of one shard of the live monitor; a version 1 server, which
+ * lists no `shards`, is shown as shard 0 (monitor-rates.ts).
+ */
+export type Shard = Pick<
+  MonitorShard,
+  "shard" | "connection" | "subscriptions" | "events" | "pending_writes"
+> &
+  Partial<Pick<MonitorShard, "oldest_pending_s">>;
 
-export interface Account {
-  id: number;
-  login: string;
-  server: string;
-  label: string | null;
-  status: "active" | "breached" | "disabled";
-  monitoring_state: "polling" | "live";
-  preset?: string | null;
-  rules: Rules;
-  metrics: Metrics | null;
-  problem: string | null;
-  distance_to_floor?: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
+/** A page of a list answer (every `...List` schema: `items` and `next_cursor`). */
 export interface Page<T> {
   items: T[];
   next_cursor?: string | null;
-}
-
-export interface Violation {
-  id: number;
-  account_id: number;
-  rule: "daily_loss" | "max_loss";
-  period: string;
-  equity: number;
-  floor: number;
-  usage: number;
-  source: "event" | "poll";
-  detected_at: string;
-  rules_version?: number;
-  evidence?: unknown;
-}
-
-export interface EquityPoint {
-  at: string;
-  balance: number;
-  equity: number;
-  usage: number;
-  daily_floor?: number;
-  max_floor?: number;
-}
-
-export interface EventCounters {
-  received: number;
-  applied: number;
-  [key: string]: number;
-}
-
-export interface Connection {
-  state: string;
-  url?: string;
-  connected_since?: string | null;
-  reconnects?: number;
-  last_message_at?: string | null;
-}
-
-export interface Shard {
-  shard: number;
-  connection: Connection;
-  subscriptions: number;
-  events: EventCounters;
-  pending_writes: number;
-  oldest_pending_s?: number;
-}
-
-export interface MonitorStatus {
-  connection: Connection;
-  subscriptions: number;
-  events: EventCounters;
-  pending_writes: number;
-  health?: "ok" | "degraded";
-  reasons?: string[];
-  shards?: Shard[];
-  dead_letters?: number;
-  coverage?: { max_unwatched_s: number; accounts_stale: number };
 }

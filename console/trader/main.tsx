@@ -167,7 +167,10 @@ function chartPoints(points: SharedPoint[]): EquityPoint[] {
 function chartViolations(items: SharedViolation[]): Violation[] {
   return items.map((v) => ({
     ...v,
+    // The chart reads none of these: placeholders for the console's Violation shape.
     account_id: 0,
+    reset_epoch: 0,
+    rules_version: null,
     source: v.source === "event" ? "event" : "poll",
   }));
 }

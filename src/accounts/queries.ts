@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { uniqueViolation } from "../db/errors.ts";
 import type { AccountMetrics, EquityPoint } from "../domain/metrics.ts";
 import {
   accountAudit,
@@ -32,6 +33,25 @@ import { writeFirstVersion, writeNextVersion } from "./rules-versions.ts";
 /** What creating an account needs (rules already resolved by the risk engine). */
 export type { EquityPoint };
 
+/** The unique keys of `accounts` a write can run into (src/db/schema.ts, drizzle/). */
+const ACCOUNT_KEYS = {
+  /** One account per (login, server). */
+  accounts_login_server_key: "login_server",
+  /** One active account per MTAPI session (a duplicate would misroute Events frames). */
+  accounts_active_session_key: "active_session",
+} as const;
+
+/** Which unique rule of accounts a failed insert or update broke, if that is how it failed. */
+export type AccountConflict = (typeof ACCOUNT_KEYS)[keyof typeof ACCOUNT_KEYS];
+
+/** The unique rule of accounts `err` broke, or null for any other failure. */
+export function accountConflict(err: unknown): AccountConflict | null {
+  const key = uniqueViolation(err);
+  return key !== undefined && key in ACCOUNT_KEYS
+    ? ACCOUNT_KEYS[key as keyof typeof ACCOUNT_KEYS]
+    : null;
+}
+
 export interface NewAccount {
   login: string;
   server: string;
@@ -43,8 +63,8 @@ export interface NewAccount {
 
 /**
  * Inserts an account with its rules as version 1 and an `account.created` audit row, in one
- * transaction. A duplicate (login, server) fails with Postgres' unique violation of
- * `accounts_login_server_key`, which the caller turns into a conflict.
+ * transaction. A duplicate (login, server) or a session in use by another active account
+ * fails with a unique violation; {@link accountConflict} tells which.
  */
 export async function insertAccount(db: Db, account: NewAccount, by: Actor): Promise<AccountRow> {
   return db.transaction(async (tx) => {

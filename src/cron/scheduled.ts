@@ -15,6 +15,9 @@ import { reconcileLive } from "../live/client/reconcile-shards.ts";
 import { log } from "../util/log.ts";
 import { runPollerHealth } from "../poll/poller-health.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
+import { renewLiveSessions } from "../poll/renew.ts";
+import { sealKeysOf } from "../accounts/credentials.ts";
+import { subscribeLive, toSubscribeInput } from "../live/client/handoff.ts";
 import { enforcementPass } from "../enforce/run.ts";
 
 export async function scheduled(
@@ -36,6 +39,26 @@ export async function scheduled(
       .catch((err: unknown) => log("poll:sweep_failed", {}, err))
       .then(() => runPollerHealth(env))
       .catch((err: unknown) => log("poll:health_failed", {}, err)),
+  );
+  // docs/mtapi-bridge.md "Sessions": live accounts the monitor could not reconnect by token
+  // log in again with their stored credentials, and are subscribed under the new token.
+  ctx.waitUntil(
+    (async () => {
+      const sealKeys = await sealKeysOf(env);
+      const n = await withDb(env, (db) =>
+        renewLiveSessions(db, {
+          mtapiUrl: env.MTAPI_URL,
+          sealKeys,
+          resubscribe: async (rows) => {
+            await subscribeLive(
+              env,
+              rows.map((r) => toSubscribeInput(r)),
+            );
+          },
+        }),
+      );
+      if (n > 0) log("session:live_renewed", { accounts: n });
+    })().catch((err: unknown) => log("session:live_renew_failed", {}, err)),
   );
   ctx.waitUntil(
     withDb(env, (db) => thinReadings(db))

@@ -13,7 +13,7 @@
  * loopback WebSocket-to-TCP relay: set `DB_WS_PROXY` (e.g. `127.0.0.1:5491/v1`); see
  * docs/platform.md, "Neon driver". Production leaves it unset.
  */
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import * as schema from "./schema.ts";
 
@@ -62,6 +62,12 @@ export function openDb(config: DbConfig, max = 4): DbHandle {
   });
   // An idle client's socket error must not become an unhandled rejection that kills the isolate.
   pool.on("error", () => {});
+  // Nor a busy client's: its query fails on its own, but the socket's `error` event with no
+  // listener is thrown out of band, and in the live monitor that tore down the invocation
+  // whose flush then never settled (docs/never-blind.md).
+  pool.on("connect", (client: PoolClient) => {
+    client.on("error", () => {});
+  });
   let closed = false;
   return {
     db: drizzle({ client: pool, schema }),

@@ -1,8 +1,10 @@
 /**
- * What a failed Postgres write means for the writer that retries it: the database is out of
- * reach (try the same again later), the account is gone (the write is moot: done), or the
- * write itself is bad (it will never succeed: set it aside). Read from the SQLSTATE the
- * driver reports, on the error or on its `cause` (drizzle wraps driver errors).
+ * The one reader of Postgres errors: the SQLSTATE the driver reports, on the error or on its
+ * `cause` (drizzle wraps driver errors), and the constraint a unique violation names. What a
+ * failed write means for the writer that retries it: the database is out of reach (try the
+ * same again later), the account is gone (the write is moot: done), or the write itself is
+ * bad (it will never succeed: set it aside). The constraint names themselves belong to the
+ * query modules that write the tables (src/accounts/queries.ts, src/http/key-store.ts).
  */
 
 import { redactDbMessage } from "../domain/redact.ts";
@@ -15,15 +17,33 @@ const TRANSIENT_CLASSES = new Set(["08", "40", "53", "57", "58", "XX"]);
 /** foreign_key_violation: the account row the write refers to no longer exists. */
 const FOREIGN_KEY_VIOLATION = "23503";
 
-/** The SQLSTATE of a driver error, if it carries one. */
-export function sqlState(err: unknown): string | undefined {
+/** unique_violation: an insert or update ran into a unique key. */
+const UNIQUE_VIOLATION = "23505";
+
+/** The driver error inside `err` (itself or a `cause`, 5 deep at most) that carries a SQLSTATE. */
+function driverError(err: unknown): { code: string; constraint?: unknown } | undefined {
   for (let e = err, depth = 0; e && depth < 5; depth++) {
     if (typeof e !== "object") return undefined;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+      return e as { code: string; constraint?: unknown };
+    }
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** The SQLSTATE of a driver error, if it carries one. */
+export function sqlState(err: unknown): string | undefined {
+  return driverError(err)?.code;
+}
+
+/** The unique key (constraint or unique index name) a failed write ran into, if that is how it failed. */
+export function uniqueViolation(err: unknown): string | undefined {
+  const pg = driverError(err);
+  return pg?.code === UNIQUE_VIOLATION && typeof pg.constraint === "string"
+    ? pg.constraint
+    : undefined;
 }
 
 /** How a failed write failed; an error without a SQLSTATE (network, timeout) is an outage. */

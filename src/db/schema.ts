@@ -23,6 +23,8 @@ import type { ViolationEvidence } from "../domain/evidence.ts";
 import {
   ACCOUNT_PROBLEMS,
   ACCOUNT_STATUSES,
+  CREDENTIAL_KINDS,
+  CREDENTIAL_STATUSES,
   MONITORING_STATES,
   READING_SOURCES,
 } from "../domain/vocabulary.ts";
@@ -84,6 +86,24 @@ export const accounts = pgTable(
      * when `LIVE_SHARDS` changes (src/live/client/shard-plan.ts), not a state.
      */
     monitorShard: integer("monitor_shard"),
+    /**
+     * The MetaTrader password the system logs in with (`ConnectEx`), sealed
+     * (src/secrets/seal.ts); never returned, logged, exported or audited. Null: none stored.
+     */
+    credentialsSealed: text("credentials_sealed"),
+    /** `investor` or `master`: which password is stored. */
+    credentialsKind: text("credentials_kind", { enum: CREDENTIAL_KINDS }),
+    credentialsSetAt: timestamp("credentials_set_at", { withTimezone: true, mode: "date" }),
+    credentialsLastLoginAt: timestamp("credentials_last_login_at", {
+      withTimezone: true,
+      mode: "date",
+    }),
+    /** `ok`, or `rejected` (`INVALID_ACCOUNT`: no retry until changed); null without credentials. */
+    credentialsStatus: text("credentials_status", { enum: CREDENTIAL_STATUSES }),
+    /** Session renewal backs off per account: no attempt before this time. */
+    sessionRenewAfter: timestamp("session_renew_after", { withTimezone: true, mode: "date" }),
+    /** Renewal attempts that failed in a row (the backoff's exponent). */
+    sessionRenewFailures: integer("session_renew_failures").notNull().default(0),
     /**
      * Bumped by every reset (docs/rules.md; docs/security.md "Reset epochs"): a breach after
      * a reset is a violation of its own, even in the same period.

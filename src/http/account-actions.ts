@@ -5,20 +5,14 @@
  * the monitor; if the monitor cannot be told, the cron's reconciliation repairs it within a
  * minute (src/live/client/handoff.ts).
  */
-import { createRoute } from "@hono/zod-openapi";
 import { presentAccount } from "./present.ts";
+import { apiRoute } from "./routes.ts";
 import { changeAccountState, type StateChangeResult } from "../accounts/state-change.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { conflict, notFound, sessionConflictOr } from "./errors.ts";
-import {
-  AccountSchema,
-  IdParamSchema,
-  ReasonBodySchema,
-  ReasonQuerySchema,
-  errorResponses,
-} from "./schemas.ts";
+import { AccountSchema, IdParamSchema, ReasonBodySchema, ReasonQuerySchema } from "./schemas.ts";
 
 const tags = ["accounts"];
 /** An optional JSON body `{"reason": "..."}`; no body at all is fine. */
@@ -29,8 +23,9 @@ const reasonBody = {
 
 const answer = {
   200: { description: "The account", content: { "application/json": { schema: AccountSchema } } },
-  ...errorResponses(400, 404, 409),
 };
+/** The errors every action may answer. */
+const errors = [400, 404, 409] as const;
 
 /** The changed row, or the 404 / 409 the result stands for. */
 function doneOr(result: StateChangeResult, id: number, refusal: (row: AccountRow) => string) {
@@ -41,36 +36,39 @@ function doneOr(result: StateChangeResult, id: number, refusal: (row: AccountRow
   return result;
 }
 
-const reset = createRoute({
+const reset = apiRoute({
   method: "post",
   path: "/{id}/reset",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Bring a breached account back to active / polling",
   description:
     "The violations stay on record; the rules evaluate afresh from the next reading. 409 unless the account is breached.",
   request: { params: IdParamSchema, body: reasonBody },
+  errors,
   responses: answer,
 });
 
-const goLive = createRoute({
+const goLive = apiRoute({
   method: "post",
   path: "/{id}/live",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Force an account into live monitoring",
   description: "409 unless the account is active.",
   request: { params: IdParamSchema, body: reasonBody },
+  errors,
   responses: answer,
 });
 
-const goPolling = createRoute({
+const goPolling = apiRoute({
   method: "delete",
   path: "/{id}/live",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Force an account out of live monitoring, back to polling",
   request: { params: IdParamSchema, query: ReasonQuerySchema },
+  errors,
   responses: answer,
 });
 

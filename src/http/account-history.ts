@@ -2,15 +2,15 @@
  * An account's history: its violations, its equity readings for a chart (docs/api.md,
  * "Accounts") and its rules versions ("Audit trail, reasons and rule versions"). All read Postgres only.
  */
-import { createRoute } from "@hono/zod-openapi";
 import { listFloorHistory } from "../accounts/floor-history.ts";
+import { apiRoute } from "./routes.ts";
 import { floorsOverTime } from "../domain/floors-over-time.ts";
 import { presentViolation } from "./present.ts";
 import { listReadings, listViolations } from "../accounts/queries.ts";
 import { listRulesVersions } from "../accounts/rules-versions.ts";
 import { RulesVersionListSchema } from "./desk-schemas.ts";
 import { accountOr404 } from "./accounts.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountViolationsQuerySchema,
@@ -18,7 +18,6 @@ import {
   EquitySchema,
   IdParamSchema,
   ViolationListSchema,
-  errorResponses,
 } from "./schemas.ts";
 
 const tags = ["accounts"];
@@ -28,49 +27,49 @@ export const DEFAULT_EQUITY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** The most readings one answer holds; a longer range gets its latest ones. */
 export const MAX_EQUITY_POINTS = 10_000;
 
-const violations = createRoute({
+const violations = apiRoute({
   method: "get",
   path: "/{id}/violations",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "An account's violations, newest first",
   request: { params: IdParamSchema, query: AccountViolationsQuerySchema },
+  errors: [400, 404],
   responses: {
     200: {
       description: "A page of violations",
       content: { "application/json": { schema: ViolationListSchema } },
     },
-    ...errorResponses(400, 404),
   },
 });
 
-const equity = createRoute({
+const equity = apiRoute({
   method: "get",
   path: "/{id}/equity",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "An account's equity readings for a chart, oldest first, with the floors at each",
   description: `Default window: the 24 hours up to \`to\` (default now). At most ${MAX_EQUITY_POINTS} points: the latest of the range.`,
   request: { params: IdParamSchema, query: EquityQuerySchema },
+  errors: [400, 404],
   responses: {
     200: { description: "Readings", content: { "application/json": { schema: EquitySchema } } },
-    ...errorResponses(400, 404),
   },
 });
 
-const rules = createRoute({
+const rules = apiRoute({
   method: "get",
   path: "/{id}/rules",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "Every version of an account's rules, oldest first",
   request: { params: IdParamSchema },
+  errors: [400, 404],
   responses: {
     200: {
       description: "Rules versions",
       content: { "application/json": { schema: RulesVersionListSchema } },
     },
-    ...errorResponses(400, 404),
   },
 });
 

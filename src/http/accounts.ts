@@ -2,16 +2,25 @@
  * `/v1/accounts`: create, list, read, edit and disable accounts (docs/api.md, "Accounts").
  * Postgres is the record; the live monitor is only told about changes to live accounts.
  */
-import { createRoute } from "@hono/zod-openapi";
 import { listAtRisk } from "../accounts/at-risk.ts";
+import { apiRoute } from "./routes.ts";
 import { presentAccount } from "./present.ts";
-import { findAccount, insertAccount, listAccounts, updateAccount } from "../accounts/queries.ts";
+import {
+  accountConflict,
+  findAccount,
+  insertAccount,
+  listAccounts,
+  updateAccount,
+} from "../accounts/queries.ts";
 import { changeAccountState } from "../accounts/state-change.ts";
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
-import { BEARER, newApi } from "./api-env.ts";
-import { found, notFound, sessionConflictOr, uniqueConflictOr } from "./errors.ts";
+import { newApi } from "./api-env.ts";
+import { badRequest, conflict, found, notFound, sessionConflictOr } from "./errors.ts";
+import { sealKeysOf, setCredentials } from "../accounts/credentials.ts";
+import { connectEx } from "../mtapi/session.ts";
+import { misconfigured, refused } from "./credentials.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountListSchema,
@@ -21,7 +30,6 @@ import {
   ListAccountsQuerySchema,
   PatchAccountSchema,
   ReasonQuerySchema,
-  errorResponses,
 } from "./schemas.ts";
 import { decodeUsageCursor, encodeUsageCursor } from "./usage-cursor.ts";
 import { resolveRulesOrThrow } from "./validation.ts";
@@ -34,94 +42,125 @@ export async function accountOr404(db: Db, id: number): Promise<AccountRow> {
   return found(await findAccount(db, id), "account", id);
 }
 
-const create = createRoute({
+const create = apiRoute({
   method: "post",
   path: "/",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Create an account",
   request: { body: { content: json(CreateAccountSchema), required: true } },
+  errors: [400, 409, 415, 422],
   responses: {
     201: { description: "The new account", content: json(AccountSchema) },
-    ...errorResponses(400, 409, 415, 422),
   },
 });
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "List accounts, newest first (or by usage, highest first)",
   request: { query: ListAccountsQuerySchema },
+  errors: [400],
   responses: {
     200: { description: "A page of accounts", content: json(AccountListSchema) },
-    ...errorResponses(400),
   },
 });
 
-const get = createRoute({
+const get = apiRoute({
   method: "get",
   path: "/{id}",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "Read an account",
   request: { params: IdParamSchema },
+  errors: [400, 404],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
-    ...errorResponses(400, 404),
   },
 });
 
-const patch = createRoute({
+const patch = apiRoute({
   method: "patch",
   path: "/{id}",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Change an account's label, session_id or rules",
   request: { params: IdParamSchema, body: { content: json(PatchAccountSchema), required: true } },
+  errors: [400, 404, 409, 415, 422],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
-    ...errorResponses(400, 404, 409, 415, 422),
   },
 });
 
-const remove = createRoute({
+const remove = apiRoute({
   method: "delete",
   path: "/{id}",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Disable an account: unsubscribe it and stop polling it",
   request: { params: IdParamSchema, query: ReasonQuerySchema },
-  responses: { 204: { description: "Disabled" }, ...errorResponses(400, 404) },
+  errors: [400, 404],
+  responses: { 204: { description: "Disabled" } },
 });
 
 export const accountsApi = newApi()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
     const resolved = resolveRulesOrThrow(body.rules);
+    if (body.session_id === undefined && body.credentials === undefined)
+      throw badRequest("session_id or credentials is required", [
+        { path: "session_id", message: "required without credentials" },
+      ]);
+    const keys = body.credentials ? await sealKeysOf(c.env) : null;
+    if (body.credentials && !keys?.current) throw misconfigured();
+    // docs/mtapi-bridge.md: with credentials and no token the system logs in itself; a
+    // password the broker rejects is refused here, a bridge that cannot be reached now leaves
+    // a placeholder token that the poller renews (ConnectEx) with its backoff.
+    let sessionId = body.session_id;
+    let loggedIn = false;
+    if (sessionId === undefined && body.credentials) {
+      const login = await connectEx(
+        c.env.MTAPI_URL,
+        { user: body.login, password: body.credentials.password, server: body.server },
+        10_000,
+      );
+      if (!login.ok && login.problem === "credentials_rejected")
+        throw refused("credentials.password", "the broker rejected the login (INVALID_ACCOUNT)");
+      loggedIn = login.ok;
+      sessionId = login.ok ? login.token : `pending-${crypto.randomUUID()}`;
+    }
     try {
-      const row = await insertAccount(
+      let row = await insertAccount(
         c.var.db,
         {
           login: body.login,
           server: body.server,
-          sessionId: body.session_id,
+          sessionId: sessionId!,
           label: body.label ?? null,
           preset: resolved.preset,
           rules: resolved.rules,
         },
         { actor: c.var.principal.actor, reason: body.reason },
       );
+      if (body.credentials && keys) {
+        row =
+          (await setCredentials(
+            c.var.db,
+            keys,
+            row.id,
+            body.credentials,
+            { actor: c.var.principal.actor, reason: body.reason },
+            loggedIn ? new Date() : null,
+          )) ?? row;
+      }
       return c.json(presentAccount(row), 201);
     } catch (err) {
-      throw sessionConflictOr(
-        uniqueConflictOr(
-          err,
-          "accounts_login_server_key",
-          `an account with login ${body.login} on ${body.server} exists already`,
-        ),
-      );
+      if (accountConflict(err) === "login_server") {
+        throw conflict(`an account with login ${body.login} on ${body.server} exists already`);
+      }
+      throw sessionConflictOr(err);
     }
   })
   .openapi(list, async (c) => {

@@ -6,18 +6,19 @@
  * account, the live monitor for a live one (src/risk/adjustment.ts).
  */
 import { monitorFor, monitorOfShard } from "../live/client/address.ts";
+import { apiRoute } from "./routes.ts";
 import { log } from "../util/log.ts";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
   accountExists,
   listAdjustments,
   presentAdjustment,
   recordAdjustment,
 } from "../accounts/adjustments.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { sendAlerts } from "../alerts/record.ts";
 import { notFound, unprocessable } from "./errors.ts";
-import { IdParamSchema, errorResponses } from "./schemas.ts";
+import { IdParamSchema } from "./schemas.ts";
 
 /** The largest adjustment accepted (account currency), as for initial_balance. */
 const MAX_AMOUNT = 1e12;
@@ -69,11 +70,11 @@ const AdjustmentListSchema = z
 
 const tags = ["accounts"];
 
-const create = createRoute({
+const create = apiRoute({
   method: "post",
   path: "/{id}/adjustments",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Record a balance adjustment (deposit, withdrawal, correction)",
   description:
     "From then on initial_balance, the high-water mark and the current day start shift by the amount; allowances stay, so usage is unchanged. Bounded (422 outside): a withdrawal may not exceed the last known balance; a deposit above the account's initial_balance needs an admin. Every adjustment raises `account.adjusted`.",
@@ -81,28 +82,28 @@ const create = createRoute({
     params: IdParamSchema,
     body: { content: { "application/json": { schema: CreateAdjustmentSchema } }, required: true },
   },
+  errors: [400, 404, 415, 422],
   responses: {
     201: {
       description: "The adjustment",
       content: { "application/json": { schema: AdjustmentSchema } },
     },
-    ...errorResponses(400, 404, 415, 422),
   },
 });
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/{id}/adjustments",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "List an account's balance adjustments, newest first",
   request: { params: IdParamSchema },
+  errors: [400, 404],
   responses: {
     200: {
       description: "Every adjustment of the account",
       content: { "application/json": { schema: AdjustmentListSchema } },
     },
-    ...errorResponses(400, 404),
   },
 });
 

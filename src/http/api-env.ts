@@ -27,7 +27,7 @@ export function newApi(): OpenAPIHono<ApiEnv> {
 
 /**
  * The OpenAPI security requirement of every `/v1` route (the role in it is filled in from
- * role-table.ts when the document is served).
+ * the declared route when the document is served: routes.ts, role-table.ts).
  */
 export const BEARER = [{ bearerAuth: [] }];
 

@@ -1,8 +1,9 @@
 /**
  * The admin HTTP API (docs/api.md): one OpenAPIHono app with a sub-app per resource, one
  * error handler, a per-request database, bearer auth (ADMIN_TOKEN or a named key) and the
- * role table (role-table.ts, roles.ts) on `/v1`, and the OpenAPI 3.1 document generated from the same zod
- * schemas that validate the input, each operation marked with its least role. `/health` and
+ * role table on `/v1` (derived from the route declarations: routes.ts, role-table.ts, roles.ts),
+ * and the OpenAPI 3.1 document generated from the same zod schemas that validate the input,
+ * each operation marked with its least role. `/health` and
  * `/openapi.json` are public.
  */
 import { createRoute } from "@hono/zod-openapi";
@@ -11,6 +12,7 @@ import { accountActionsApi } from "./account-actions.ts";
 import { adjustmentsApi } from "./adjustments.ts";
 import { accountHistoryApi } from "./account-history.ts";
 import { accountsApi } from "./accounts.ts";
+import { credentialsApi } from "./credentials.ts";
 import { dbPerRequest, newApi } from "./api-env.ts";
 import { auditApi } from "./audit.ts";
 import { requireSafeAdminToken } from "./admin-token.ts";
@@ -18,8 +20,8 @@ import { authFailureLimit } from "./auth-limit.ts";
 import { apiAuth } from "./auth.ts";
 import { exportsApi } from "./exports.ts";
 import { keysApi } from "./keys.ts";
-import { annotateRoles } from "./role-table.ts";
 import { requireRole } from "./roles.ts";
+import { roleTableOf } from "./routes.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { monitorApi } from "./monitor.ts";
 import { HealthSchema } from "./monitor-schemas.ts";
@@ -58,6 +60,8 @@ app.use(
     xContentTypeOptions: "nosniff",
     referrerPolicy: "no-referrer",
     strictTransportSecurity: "max-age=31536000; includeSubDomains",
+    // A page that sets its own (the trader page, the printable report) keeps them.
+    overwrite: false,
   }),
 );
 app.use("*", limitBodies());
@@ -73,7 +77,10 @@ app.use("/t/*", sharedLimit());
 app.use("/t/*", dbPerRequest());
 app.get("/t/:token", traderPage);
 app.use("/v1/*", apiAuth());
-app.use("/v1/*", requireRole());
+app.use(
+  "/v1/*",
+  requireRole(() => roleTable),
+);
 
 const health = createRoute({
   method: "get",
@@ -91,6 +98,7 @@ app.openapi(health, (c) => c.json({ ok: true as const, version: VERSION }, 200))
 app.route("/v1", exportsApi);
 app.route("/v1/accounts", accountsApi);
 app.route("/v1/accounts", accountActionsApi);
+app.route("/v1/accounts", credentialsApi);
 app.route("/v1/accounts", accountHistoryApi);
 app.route("/v1/violations", violationsApi);
 app.route("/v1/violations", reportApi);
@@ -103,6 +111,9 @@ app.route("/v1/accounts", adjustmentsApi);
 app.route("/v1/presets", presetsApi);
 app.route("/v1/webhooks", webhooksApi);
 app.route("/v1", enforcementApi);
+
+/** Route -> least role, derived from the routes as declared and mounted above. */
+export const roleTable = roleTableOf(app);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -140,6 +151,6 @@ let openApiText: string | null = null;
 
 // Built on first request, then served from memory, with each operation's role from the role table.
 app.get("/openapi.json", (c) => {
-  openApiText ??= JSON.stringify(annotateRoles(app.getOpenAPI31Document(openApiConfig)));
+  openApiText ??= JSON.stringify(roleTable.annotate(app.getOpenAPI31Document(openApiConfig)));
   return c.body(openApiText, 200, { "content-type": "application/json" });
 });

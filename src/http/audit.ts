@@ -1,27 +1,26 @@
 /** `GET /v1/audit`: the audit trail, newest first (docs/api.md, "Audit trail, reasons and rule versions"). */
-import { createRoute } from "@hono/zod-openapi";
 import { listAudit } from "../accounts/audit.ts";
+import { apiRoute } from "./routes.ts";
 import { presentAudit } from "../domain/audit.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { AuditListSchema, AuditQuerySchema } from "./desk-schemas.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
-import { errorResponses } from "./schemas.ts";
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/",
+  role: "viewer",
   tags: ["audit"],
-  security: BEARER,
   summary: "The audit trail: every change and system decision, newest first",
   description:
     "Filters combine. `actor` is a key's name, admin-token, poller or monitor; rows written before version 2 have no stored actor and match no actor filter.",
   request: { query: AuditQuerySchema },
+  errors: [400],
   responses: {
     200: {
       description: "A page of audit entries",
       content: { "application/json": { schema: AuditListSchema } },
     },
-    ...errorResponses(400),
   },
 });
 

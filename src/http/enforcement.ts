@@ -4,15 +4,16 @@
  * (admin, with a reason, audited): a halt stops every step not yet sent and holds the
  * deployment at `dry_run` until resumed.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { accountAudit, accounts, enforcementActions } from "../db/schema.ts";
 import { actionEvidence } from "../domain/enforcement/evidence.ts";
 import { ENFORCEMENT_MODES, effectiveMode, parseMode } from "../domain/enforcement/policy.ts";
 import { readHalt, setHalt } from "../enforce/store.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
+import { apiRoute } from "./routes.ts";
 import { notFound } from "./errors.ts";
-import { IdParamSchema, errorResponses } from "./schemas.ts";
+import { IdParamSchema } from "./schemas.ts";
 
 const tags = ["enforcement"];
 const text = (max: number) =>
@@ -82,11 +83,11 @@ const HaltSchema = z
   })
   .openapi("EnforcementState");
 
-const getAccount = createRoute({
+const getAccount = apiRoute({
+  role: "viewer",
   method: "get",
   path: "/accounts/{id}/enforcement",
   tags,
-  security: BEARER,
   summary: "An account's enforcement setting, lock and actions (newest first) with evidence",
   request: { params: IdParamSchema },
   responses: {
@@ -94,15 +95,15 @@ const getAccount = createRoute({
       description: "Enforcement",
       content: { "application/json": { schema: AccountEnforcementSchema } },
     },
-    ...errorResponses(400, 404),
   },
+  errors: [400, 404],
 });
 
-const setAccount = createRoute({
+const setAccount = apiRoute({
+  role: "admin",
   method: "patch",
   path: "/accounts/{id}/enforcement",
   tags,
-  security: BEARER,
   summary: "Set an account's enforcement: off (default), dry_run or on (admin, audited)",
   request: {
     params: IdParamSchema,
@@ -122,15 +123,15 @@ const setAccount = createRoute({
       description: "Enforcement",
       content: { "application/json": { schema: AccountEnforcementSchema } },
     },
-    ...errorResponses(400, 404, 415, 422),
   },
+  errors: [400, 404, 415, 422],
 });
 
-const getState = createRoute({
+const getState = apiRoute({
+  role: "viewer",
   method: "get",
   path: "/enforcement",
   tags,
-  security: BEARER,
   summary: "The deployment's enforcement ceiling and the halt switch",
   responses: {
     200: { description: "State", content: { "application/json": { schema: HaltSchema } } },
@@ -139,30 +140,30 @@ const getState = createRoute({
 
 const ReasonBody = z.strictObject({ reason: text(500) }).openapi("EnforcementReason");
 
-const halt = createRoute({
+const halt = apiRoute({
+  role: "admin",
   method: "post",
   path: "/enforcement/halt",
   tags,
-  security: BEARER,
   summary: "Halt enforcement: stop every step not yet sent; hold the deployment at dry_run",
   request: { body: { content: { "application/json": { schema: ReasonBody } }, required: true } },
   responses: {
     200: { description: "State", content: { "application/json": { schema: HaltSchema } } },
-    ...errorResponses(400, 415, 422),
   },
+  errors: [400, 415, 422],
 });
 
-const resume = createRoute({
+const resume = apiRoute({
+  role: "admin",
   method: "post",
   path: "/enforcement/resume",
   tags,
-  security: BEARER,
   summary: "Lift the halt",
   request: { body: { content: { "application/json": { schema: ReasonBody } }, required: true } },
   responses: {
     200: { description: "State", content: { "application/json": { schema: HaltSchema } } },
-    ...errorResponses(400, 415, 422),
   },
+  errors: [400, 415, 422],
 });
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());

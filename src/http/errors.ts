@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { accountConflict } from "../accounts/queries.ts";
 import { log } from "../util/log.ts";
 
 /** The error codes the API answers with. */
@@ -138,46 +139,15 @@ export function onNotFound(c: Context): Response {
   );
 }
 
-/** The Postgres error behind a (possibly drizzle-wrapped) query failure, if there is one. */
-function postgresError(err: unknown): { code?: unknown; constraint?: unknown } | null {
-  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
-    if ("code" in e && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) {
-      return e as { code?: unknown; constraint?: unknown };
-    }
-    e = "cause" in e ? e.cause : undefined;
-  }
-  return null;
-}
-
-/** True when `err` is a unique violation (Postgres 23505) of `constraint`. */
-export function isUniqueViolation(err: unknown, constraint: string): boolean {
-  const pg = postgresError(err);
-  return pg?.code === "23505" && pg.constraint === constraint;
-}
-
-/**
- * The 409 with `message` (and `details`) when `err` is a unique violation of `constraint`,
- * else `err` itself: `catch (err) { throw uniqueConflictOr(err, "key", "... exists already") }`.
- */
-export function uniqueConflictOr(
-  err: unknown,
-  constraint: string,
-  message: string,
-  details: unknown = null,
-): unknown {
-  return isUniqueViolation(err, constraint) ? conflict(message, details) : err;
-}
-
-/** The partial unique index that keeps one active account per MTAPI session. */
-export const ACTIVE_SESSION_KEY = "accounts_active_session_key";
-
 /**
  * The 409 for a write that would give a second active account the same `session_id` (a
  * duplicate would misroute Events frames), or `err` itself for any other failure. The
  * session id is a secret: it never appears in the message.
  */
 export function sessionConflictOr(err: unknown): unknown {
-  return uniqueConflictOr(err, ACTIVE_SESSION_KEY, "another active account uses this session_id", [
-    { field: "session_id", issue: "in use by another active account" },
-  ]);
+  return accountConflict(err) === "active_session"
+    ? conflict("another active account uses this session_id", [
+        { field: "session_id", issue: "in use by another active account" },
+      ])
+    : err;
 }

@@ -4,15 +4,16 @@
  * handler, so it opens its own database pool and closes it when the stream ends rather than
  * using the request's (which closes when the handler returns).
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import { maskSecret } from "../domain/redact.ts";
 import { exportAccountsPage, exportViolationsPage, EXPORT_PAGE } from "../accounts/exports.ts";
 import type { AccountExportRow, ViolationExportRow } from "../accounts/exports.ts";
 import { openDb } from "../db/client.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { attachment, csvStream, type CsvTable } from "./csv.ts";
 import { AppError } from "./errors.ts";
-import { ListAccountsQuerySchema, ListViolationsQuerySchema, errorResponses } from "./schemas.ts";
+import { ListAccountsQuerySchema, ListViolationsQuerySchema } from "./schemas.ts";
 
 const csvContent = {
   "text/csv": { schema: z.string().openapi({ description: "RFC 4180, header row first." }) },
@@ -21,24 +22,26 @@ const csvContent = {
 const AccountsCsvQuery = ListAccountsQuerySchema.omit({ limit: true, cursor: true });
 const ViolationsCsvQuery = ListViolationsQuerySchema.omit({ limit: true, cursor: true });
 
-const accountsCsv = createRoute({
+const accountsCsv = apiRoute({
   method: "get",
   path: "/accounts.csv",
+  role: "viewer",
   tags: ["accounts", "exports"],
-  security: BEARER,
   summary: "Every account matching the filters, as CSV (streamed, no page limit)",
   request: { query: AccountsCsvQuery },
-  responses: { 200: { description: "CSV", content: csvContent }, ...errorResponses(400) },
+  errors: [400],
+  responses: { 200: { description: "CSV", content: csvContent } },
 });
 
-const violationsCsv = createRoute({
+const violationsCsv = apiRoute({
   method: "get",
   path: "/violations.csv",
+  role: "viewer",
   tags: ["violations", "exports"],
-  security: BEARER,
   summary: "Every violation matching the filters, as CSV (streamed, no page limit)",
   request: { query: ViolationsCsvQuery },
-  responses: { 200: { description: "CSV", content: csvContent }, ...errorResponses(400) },
+  errors: [400],
+  responses: { 200: { description: "CSV", content: csvContent } },
 });
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;

@@ -6,6 +6,7 @@
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { auditValues, type Actor } from "../domain/audit.ts";
 import type { Db } from "../db/client.ts";
+import { uniqueViolation } from "../db/errors.ts";
 import { accountAudit, apiKeys, type ApiKeyRow } from "../db/schema.ts";
 import type { Role } from "./role-table.ts";
 import { sha256Hex } from "./session-cookie.ts";
@@ -54,10 +55,15 @@ export function presentKey(row: ApiKeyRow): KeyJson {
   };
 }
 
+/** True when `err` is the unique violation of a name in use by a live key. */
+export function isKeyNameTaken(err: unknown): boolean {
+  return uniqueViolation(err) === "api_keys_active_name_key";
+}
+
 /**
  * Creates a key and its `key.created` audit row in one transaction; returns the row and the
- * secret. A name in use by a live key fails with the unique violation of
- * `api_keys_active_name_key`.
+ * secret. A name in use by a live key fails with a unique violation:
+ * {@link isKeyNameTaken} tells.
  */
 export async function createKey(
   db: Db,

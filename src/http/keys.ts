@@ -1,51 +1,53 @@
 /**
  * `/v1/keys` (docs/api.md, "API keys and roles"): create a named key with a role (the secret
- * is answered once), list keys without secrets, revoke one. Admin only (role-table.ts).
+ * is answered once), list keys without secrets, revoke one. Admin only (declared with each route).
  */
-import { createRoute } from "@hono/zod-openapi";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
+import { apiRoute } from "./routes.ts";
 import { CreateKeySchema, KeyCreatedSchema, KeyListSchema } from "./desk-schemas.ts";
-import { conflict, notFound, uniqueConflictOr } from "./errors.ts";
-import { createKey, listKeys, presentKey, revokeKey } from "./key-store.ts";
-import { IdParamSchema, ReasonQuerySchema, errorResponses } from "./schemas.ts";
+import { conflict, notFound } from "./errors.ts";
+import { createKey, isKeyNameTaken, listKeys, presentKey, revokeKey } from "./key-store.ts";
+import { IdParamSchema, ReasonQuerySchema } from "./schemas.ts";
 
 const tags = ["keys"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 
-const create = createRoute({
+const create = apiRoute({
   method: "post",
   path: "/",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Create an API key",
   description:
     "The answer holds the secret `key`: it is shown this once and stored only as a hash.",
   request: { body: { content: json(CreateKeySchema), required: true } },
+  errors: [400, 409, 415],
   responses: {
     201: { description: "The new key, with its secret", content: json(KeyCreatedSchema) },
-    ...errorResponses(400, 409, 415),
   },
 });
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "List live API keys (no secrets)",
+  errors: null,
   responses: { 200: { description: "The keys", content: json(KeyListSchema) } },
 });
 
-const revoke = createRoute({
+const revoke = apiRoute({
   method: "delete",
   path: "/{id}",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Revoke an API key: it gets 401 from the next request on",
   description:
     "Revoking a revoked key again answers 204 and changes nothing. While ADMIN_TOKEN is unset, the last live admin key cannot be revoked (409).",
   request: { params: IdParamSchema, query: ReasonQuerySchema },
-  responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404, 409) },
+  errors: [400, 404, 409],
+  responses: { 204: { description: "Revoked" } },
 });
 
 export const keysApi = newApi()
@@ -60,12 +62,10 @@ export const keysApi = newApi()
       const { last_used_at: _unused, ...shown } = presentKey(row);
       return c.json({ ...shown, key }, 201);
     } catch (err) {
-      throw uniqueConflictOr(
-        err,
-        "api_keys_active_name_key",
-        `a live key named ${body.name} exists already`,
-        [{ path: "name", message: "in use by a live key" }],
-      );
+      if (!isKeyNameTaken(err)) throw err;
+      throw conflict(`a live key named ${body.name} exists already`, [
+        { path: "name", message: "in use by a live key" },
+      ]);
     }
   })
   .openapi(list, async (c) => {

@@ -3,8 +3,9 @@
  * would, and answer with the report; or, without a body, send a full sweep to the poll queue
  * and answer `202` at once.
  */
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
-import { createRoute } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import type { MiddlewareHandler } from "hono";
 import { subscribeEntered } from "../live/client/handoff.ts";
 import { accountAudit } from "../db/schema.ts";
@@ -14,9 +15,8 @@ import { pollAccounts } from "../poll/poll-accounts.ts";
 import { countPollable, selectPollable } from "../poll/pollable.ts";
 import type { PollQueueMessage } from "../poll/dispatch.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { PollBodySchema, PollReportSchema, SweepStartedSchema } from "./monitor-schemas.ts";
-import { errorResponses } from "./schemas.ts";
 import { runCreated } from "../enforce/run.ts";
 
 /**
@@ -32,16 +32,17 @@ const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
-const poll = createRoute({
+const poll = apiRoute({
   method: "post",
   path: "/",
+  role: "operator",
   tags: ["poller"],
-  security: BEARER,
   summary: "Poll accounts now; without a body, start a full sweep",
   description:
     "With account_ids: polls those of them that are active and polling, answers with the report. Without a body (or `{}`): starts the cron's full sweep and answers 202 with the number of pollable accounts.",
   middleware: [emptyBodyIsNoBody] as const,
   request: { body: { content: { "application/json": { schema: PollBodySchema } } } },
+  errors: [400, 415],
   responses: {
     200: {
       description: "The poll report",
@@ -51,7 +52,6 @@ const poll = createRoute({
       description: "Sweep started",
       content: { "application/json": { schema: SweepStartedSchema } },
     },
-    ...errorResponses(400, 415),
   },
 });
 
@@ -90,6 +90,7 @@ export const pollApi = newApi().openapi(poll, async (c) => {
     mtapiUrl: c.env.MTAPI_URL,
     streamAll: streamsAll(c.env),
     onEnterLive: subscribeEntered(c.env),
+    sealKeys: await sealKeysOf(c.env),
     enforcement: c.env.ENFORCEMENT,
     onActions: runCreated(db, c.env),
   });

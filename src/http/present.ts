@@ -7,6 +7,7 @@ import type { AccountMetrics } from "../domain/metrics.ts";
 import type { AccountRow, ViolationRow } from "../db/schema.ts";
 import { DEFAULT_CURRENCY_DIGITS, roundMoney, type RuleParams } from "../risk/index.ts";
 import { maskSecret } from "../domain/redact.ts";
+import { presentCredentials } from "../accounts/credentials.ts";
 import type { AccountSchema, ViolationSchema } from "./schemas.ts";
 
 /** An account as every endpoint returns it (the shape of the API's `Account` schema). */
@@ -47,6 +48,9 @@ export function presentAccount(row: AccountRow): AccountJson {
     rules_version: row.rulesVersion,
     metrics: row.metrics ?? null,
     problem: row.problem,
+    problem_since: row.problem ? (row.problemSince?.toISOString() ?? null) : null,
+    // Never the password: its kind, when it was set and last used, and whether it works.
+    credentials: presentCredentials(row),
     distance_to_floor: distanceToFloor(row.metrics ?? null, row.rules),
     ...(row.rules.objectives === undefined
       ? {}

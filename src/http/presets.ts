@@ -3,10 +3,10 @@
  * preset with its full parameters (all but initial_balance, which is per account) and the
  * firms' convention it approximates. Read-only: a viewer may read it.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import { PRESETS, PRESET_NAMES, PRESET_NOTES } from "../risk/index.ts";
-import { BEARER, newApi } from "./api-env.ts";
-import { errorResponses } from "./schemas.ts";
+import { newApi } from "./api-env.ts";
 
 const PresetSchema = z
   .object({
@@ -21,19 +21,19 @@ const PresetSchema = z
 
 const PresetListSchema = z.object({ items: z.array(PresetSchema) }).openapi("PresetList");
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/",
+  role: "viewer",
   tags: ["presets"],
-  security: BEARER,
   summary: "List the rule presets with their parameters",
   description: "Use one as `rules: { preset, initial_balance, ...overrides }` on an account.",
+  errors: [],
   responses: {
     200: {
       description: "Every preset",
       content: { "application/json": { schema: PresetListSchema } },
     },
-    ...errorResponses(),
   },
 });
 

@@ -3,18 +3,18 @@
  * breach in words and numbers, replayed through the risk engine from the evidence kept at
  * breach time (src/domain/breach-report.ts). `?format=html` answers a printable page.
  */
-import { createRoute } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import type { Context } from "hono";
 import { findAccount, findViolation } from "../accounts/queries.ts";
 import { reportInputs } from "../accounts/report-inputs.ts";
 import type { Db } from "../db/client.ts";
 import type { ViolationRow } from "../db/schema.ts";
 import { buildBreachReport, type BreachReport } from "../domain/breach-report.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { notFound } from "./errors.ts";
 import { renderReportHtml } from "./report-html.ts";
 import { BreachReportSchema, ReportQuerySchema } from "./report-schemas.ts";
-import { IdParamSchema, errorResponses } from "./schemas.ts";
+import { IdParamSchema } from "./schemas.ts";
 
 /** The report of violation `row`. */
 export async function reportOf(db: Db, row: ViolationRow): Promise<BreachReport> {
@@ -43,15 +43,16 @@ export function answerReport(
   return c.json(report, 200);
 }
 
-const get = createRoute({
+const get = apiRoute({
   method: "get",
   path: "/{id}/report",
+  role: "viewer",
   tags: ["violations"],
-  security: BEARER,
   summary: "The breach report of a violation (JSON, or a printable page)",
   description:
     "The rule in plain words, the reading that crossed the floor, the floor computed step by step, and the equity from 30 minutes before the breach. The numbers are the risk engine's own: the evidence is replayed through it, and `check` says so if they ever disagree.",
   request: { params: IdParamSchema, query: ReportQuerySchema },
+  errors: [400, 404],
   responses: {
     200: {
       description: "The report",
@@ -60,7 +61,6 @@ const get = createRoute({
         "text/html": { schema: { type: "string" } },
       },
     },
-    ...errorResponses(400, 404),
   },
 });
 

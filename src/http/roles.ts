@@ -1,12 +1,13 @@
 /**
- * The role check on `/v1/*`: the least role of the route a request matched, from the one
- * table in role-table.ts (default deny: a route not listed there needs `admin`).
+ * The role check on `/v1/*`: the least role of the route a request matched, from the role
+ * table derived from the route declarations (routes.ts; default deny: a route not declared
+ * needs `admin`).
  */
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { ApiEnv } from "./api-env.ts";
 import { AppError } from "./errors.ts";
-import { roleAllows, roleFor } from "./role-table.ts";
+import { roleAllows, type RoleTable } from "./role-table.ts";
 
 /**
  * The handler route a request matched, or null when none did (a 404 follows). Middleware
@@ -26,13 +27,14 @@ function handlerRoute(
 
 /**
  * Refuses a request whose principal (set by the auth middleware) lacks the route's role:
- * `403 forbidden`. A request that matches no route goes on to the 404.
+ * `403 forbidden`. A request that matches no route goes on to the 404. `table` is read per
+ * request: the middleware is installed before the routes it guards are mounted.
  */
-export function requireRole(): MiddlewareHandler<ApiEnv> {
+export function requireRole(table: () => RoleTable): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const route = handlerRoute(c);
     if (route) {
-      const needed = roleFor(c.req.method, route.path);
+      const needed = table().roleFor(c.req.method, route.path);
       const who = c.var.principal;
       if (!roleAllows(who.role, needed)) {
         throw new AppError(

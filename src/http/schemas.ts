@@ -12,6 +12,7 @@ import {
   READING_SOURCES,
 } from "../db/schema.ts";
 import { PRESET_NAMES, RuleParamsSchema, RulesInputSchema } from "../risk/index.ts";
+import { CREDENTIAL_KINDS, CREDENTIAL_STATUSES } from "../domain/vocabulary.ts";
 
 /** Postgres `integer` ids: anything larger would be a database error rather than a 400. */
 const INT_MAX = 2_147_483_647;
@@ -129,7 +130,19 @@ export const CreateAccountSchema = z
   .strictObject({
     login,
     server,
-    session_id: sessionId,
+    session_id: sessionId.optional().openapi({
+      description:
+        "MTAPI session token (secret). Optional with `credentials`: the system logs in itself.",
+    }),
+    credentials: z
+      .strictObject({
+        password: z.string().min(1).max(256).openapi({ description: "Secret; never returned." }),
+        kind: z.enum(CREDENTIAL_KINDS).default("investor"),
+      })
+      .optional()
+      .openapi({
+        description: "The password the system logs in with (ConnectEx), sealed at rest.",
+      }),
     label: label.optional(),
     rules: RulesInput,
     reason: reasonField(),
@@ -247,10 +260,24 @@ export const AccountSchema = z
       description: "The version of `rules`; GET /v1/accounts/{id}/rules lists them all.",
     }),
     metrics: MetricsSchema.nullable().openapi({ description: "null until the first reading" }),
-    problem: z
-      .enum(ACCOUNT_PROBLEMS)
+    problem: z.enum(ACCOUNT_PROBLEMS).nullable().openapi({
+      description:
+        "Why the account could not be read lately (docs/mtapi-bridge.md); null when it could.",
+    }),
+    credentials: z
+      .object({
+        kind: z.enum(CREDENTIAL_KINDS).nullable(),
+        set_at: isoTime().nullable(),
+        last_login_at: isoTime().nullable(),
+        status: z.enum(CREDENTIAL_STATUSES),
+      })
+      .openapi("AccountCredentials", {
+        description:
+          "Stored credentials (docs/mtapi-bridge.md): never the password; status `none` without any.",
+      }),
+    problem_since: isoTime()
       .nullable()
-      .openapi({ description: "Why the account could not be read lately; null when it could." }),
+      .openapi({ description: "Since when the current problem holds; null without one." }),
     distance_to_floor: z.number().nullable().openapi({
       description:
         "Equity minus the nearest (higher) of the daily and max floors, account currency, rounded to its currency_digits like the floors; negative below it; null until the first reading.",
@@ -344,7 +371,7 @@ export const ListViolationsQuerySchema = AccountViolationsQuerySchema.extend({
 });
 
 /** The error answers a `/v1` route may give, for its OpenAPI `responses`. */
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 422;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 422;
 export function errorResponses(...statuses: ErrorStatus[]) {
   const descriptions: Record<ErrorStatus, string> = {
     400: "Invalid input",

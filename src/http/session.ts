@@ -13,7 +13,8 @@
  * - `POST` and `DELETE` are mounted before the bearer middleware (signing in needs no
  *   session; signing out always clears the cookie); `GET` authenticates itself.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { ADMIN_TOKEN_ACTOR } from "../domain/audit.ts";
@@ -21,7 +22,7 @@ import { eq } from "drizzle-orm";
 import { loopbackAllowed } from "../alerts/url-policy.ts";
 import type { Db } from "../db/client.ts";
 import { consoleSessionRevocations } from "../db/schema.ts";
-import { BEARER, newApi, type ApiEnv } from "./api-env.ts";
+import { newApi, type ApiEnv } from "./api-env.ts";
 import type { Principal } from "./auth.ts";
 import { findLiveKey } from "./key-store.ts";
 import type { Role } from "./role-table.ts";
@@ -167,14 +168,16 @@ const errors = (...codes: Array<400 | 401 | 403>) =>
 
 const tags = ["session"];
 
-const signIn = createRoute({
+const signIn = apiRoute({
   method: "post",
   path: "/",
+  role: "self",
   tags,
   security: [],
   summary: "Sign in: exchange an API key for a session cookie",
   description: `Needs the header \`${CSRF_HEADER}: ${CSRF_VALUE}\`. Sets an HttpOnly, SameSite=Strict cookie for 12 h.`,
   request: { body: { content: { "application/json": { schema: SignInSchema } }, required: true } },
+  errors: null,
   responses: {
     200: {
       description: "Signed in",
@@ -188,24 +191,27 @@ const signIn = createRoute({
   },
 });
 
-const current = createRoute({
+const current = apiRoute({
   method: "get",
   path: "/",
+  role: "self",
   tags,
-  security: BEARER,
   summary: "Who is signed in: role and key name",
+  errors: null,
   responses: {
     200: { description: "The session", content: { "application/json": { schema: SessionSchema } } },
     ...errors(401),
   },
 });
 
-const signOut = createRoute({
+const signOut = apiRoute({
   method: "delete",
   path: "/",
+  role: "self",
   tags,
   security: [],
   summary: "Sign out: end the session on the server and clear its cookie",
+  errors: null,
   responses: { 204: { description: "Signed out" }, ...errors(403) },
 });
 

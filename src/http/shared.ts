@@ -10,7 +10,7 @@
  * per token (shared-limit.ts). Nothing of the desk is in an answer: no session token, no
  * audit, no keys, no other account, no monitoring internals.
  */
-import { createRoute } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import type { Context } from "hono";
 import { listFloorHistory } from "../accounts/floor-history.ts";
 import { findAccount, findViolation, listReadings, listViolations } from "../accounts/queries.ts";
@@ -75,13 +75,15 @@ const errors = {
   },
 };
 
-const data = createRoute({
+const data = apiRoute({
   method: "get",
   path: "/{token}",
+  role: "self",
   tags: ["shared"],
   security: [],
   summary: "The trader page's data: one account's floors, usage, reset, objectives, violations",
   request: { params: TokenParamSchema },
+  errors: null,
   responses: {
     200: {
       description: "The account as its trader sees it",
@@ -91,13 +93,15 @@ const data = createRoute({
   },
 });
 
-const equity = createRoute({
+const equity = apiRoute({
   method: "get",
   path: "/{token}/equity",
+  role: "self",
   tags: ["shared"],
   security: [],
   summary: "The trader page's chart: equity of the last 24 hours with the floors at each reading",
   request: { params: TokenParamSchema },
+  errors: null,
   responses: {
     200: {
       description: "Readings, oldest first",
@@ -107,13 +111,15 @@ const equity = createRoute({
   },
 });
 
-const report = createRoute({
+const report = apiRoute({
   method: "get",
   path: "/{token}/violations/{id}/report",
+  role: "self",
   tags: ["shared"],
   security: [],
   summary: "The breach report of one of this account's violations (JSON, or a printable page)",
   request: { params: TokenViolationParamSchema, query: ReportQuerySchema },
+  errors: null,
   responses: {
     200: {
       description: "The report",

@@ -4,10 +4,10 @@
  * as its SHA-256), list an account's links (no tokens), revoke one (operator; its next request
  * is a 404). Making and revoking are audited (`share.created`, `share.revoked`).
  */
-import { createRoute } from "@hono/zod-openapi";
+import { apiRoute } from "./routes.ts";
 import { createShare, listShares, presentShare, revokeShare } from "../accounts/shares.ts";
 import { accountOr404 } from "./accounts.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { notFound } from "./errors.ts";
 import {
   CreateShareSchema,
@@ -15,18 +15,18 @@ import {
   ShareListSchema,
   ShareParamSchema,
 } from "./report-schemas.ts";
-import { IdParamSchema, ReasonQuerySchema, errorResponses } from "./schemas.ts";
+import { IdParamSchema, ReasonQuerySchema } from "./schemas.ts";
 import { generateShareToken, hashShareToken } from "./share-token.ts";
 
 const tags = ["accounts"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 const DAY_MS = 86_400_000;
 
-const create = createRoute({
+const create = apiRoute({
   method: "post",
   path: "/{id}/shares",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Make a share link to the account's trader page",
   description:
     "The answer's `url` holds the link's token: it is shown this once and stored only as a hash. The link works until `expires_at` (at most 90 days) or until revoked.",
@@ -34,34 +34,35 @@ const create = createRoute({
     params: IdParamSchema,
     body: { content: json(CreateShareSchema), required: true },
   },
+  errors: [400, 404, 415],
   responses: {
     201: { description: "The link, with its token", content: json(ShareCreatedSchema) },
-    ...errorResponses(400, 404, 415),
   },
 });
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/{id}/shares",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "The account's share links, newest first (no tokens)",
   request: { params: IdParamSchema },
+  errors: [400, 404],
   responses: {
     200: { description: "The links", content: json(ShareListSchema) },
-    ...errorResponses(400, 404),
   },
 });
 
-const revoke = createRoute({
+const revoke = apiRoute({
   method: "delete",
   path: "/{id}/shares/{share_id}",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Revoke a share link: its next request is a 404",
   description: "Revoking a revoked link again answers 204 and changes nothing.",
   request: { params: ShareParamSchema, query: ReasonQuerySchema },
-  responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404) },
+  errors: [400, 404],
+  responses: { 204: { description: "Revoked" } },
 });
 
 export const sharesApi = newApi()

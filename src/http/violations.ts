@@ -2,51 +2,46 @@
  * `GET /v1/violations`: every recorded rule breach, newest first (docs/api.md, "Violations");
  * `GET /v1/violations/{id}`: one, with the evidence kept at breach time ("Breach evidence").
  */
-import { createRoute } from "@hono/zod-openapi";
 import { presentViolation } from "./present.ts";
+import { apiRoute } from "./routes.ts";
 import { findViolation, listViolations } from "../accounts/queries.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { ViolationDetailSchema } from "./desk-schemas.ts";
 import { notFound } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
-import {
-  IdParamSchema,
-  ListViolationsQuerySchema,
-  ViolationListSchema,
-  errorResponses,
-} from "./schemas.ts";
+import { IdParamSchema, ListViolationsQuerySchema, ViolationListSchema } from "./schemas.ts";
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/",
+  role: "viewer",
   tags: ["violations"],
-  security: BEARER,
   summary: "List violations, newest first",
   request: { query: ListViolationsQuerySchema },
+  errors: [400],
   responses: {
     200: {
       description: "A page of violations",
       content: { "application/json": { schema: ViolationListSchema } },
     },
-    ...errorResponses(400),
   },
 });
 
-const get = createRoute({
+const get = apiRoute({
   method: "get",
   path: "/{id}",
+  role: "viewer",
   tags: ["violations"],
-  security: BEARER,
   summary: "One violation with its evidence",
   description:
     "The evidence is what was known at breach time: the rules version in force and its rules, the figures, up to 20 readings before, and the MTAPI answer or Events message that caused it (session tokens masked).",
   request: { params: IdParamSchema },
+  errors: [400, 404],
   responses: {
     200: {
       description: "The violation and its evidence",
       content: { "application/json": { schema: ViolationDetailSchema } },
     },
-    ...errorResponses(400, 404),
   },
 });
 

@@ -7,8 +7,8 @@
  * desk roles work maps these): `viewer` may read (list, read, deliveries log); `operator`
  * may send a test; `admin` creates, changes, deletes, and retries a delivery.
  */
-import { createRoute } from "@hono/zod-openapi";
 import { alertQueues } from "../alerts/consumer.ts";
+import { apiRoute } from "./routes.ts";
 import {
   auditEndpoint,
   createEndpoint,
@@ -26,10 +26,10 @@ import { checkWebhookUrl, loopbackAllowed } from "../alerts/url-policy.ts";
 import { sealKeysOf } from "../secrets/keys.ts";
 import type { Db } from "../db/client.ts";
 import type { WebhookEndpointRow } from "../db/schema.ts";
-import { BEARER, newApi } from "./api-env.ts";
+import { newApi } from "./api-env.ts";
 import { badRequest, conflict, found, notFound } from "./errors.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
-import { ReasonQuerySchema, errorResponses } from "./schemas.ts";
+import { ReasonQuerySchema } from "./schemas.ts";
 import {
   AcceptedSchema,
   AttemptListSchema,
@@ -65,106 +65,108 @@ async function enabledEndpoint(db: Db, id: number): Promise<WebhookEndpointRow> 
   return row;
 }
 
-const create = createRoute({
+const create = apiRoute({
   method: "post",
   path: "/",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Register an endpoint (role admin); the answer shows its secret, once",
   request: { body: { content: json(CreateWebhookSchema), required: true } },
+  errors: [400, 415],
   responses: {
     201: { description: "The endpoint and its secret", content: json(WebhookWithSecretSchema) },
-    ...errorResponses(400, 415),
   },
 });
 
-const list = createRoute({
+const list = apiRoute({
   method: "get",
   path: "/",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "List endpoints, newest first (role viewer)",
+  errors: null,
   responses: { 200: { description: "Every endpoint", content: json(WebhookListSchema) } },
 });
 
-const get = createRoute({
+const get = apiRoute({
   method: "get",
   path: "/{id}",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "Read an endpoint (role viewer)",
   request: { params: WebhookIdParamSchema },
+  errors: [400, 404],
   responses: {
     200: { description: "The endpoint", content: json(WebhookSchema) },
-    ...errorResponses(400, 404),
   },
 });
 
-const patch = createRoute({
+const patch = apiRoute({
   method: "patch",
   path: "/{id}",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Change an endpoint, enable or disable it, rotate its secret (role admin)",
   request: {
     params: WebhookIdParamSchema,
     body: { content: json(PatchWebhookSchema), required: true },
   },
+  errors: [400, 404, 415],
   responses: {
     200: {
       description: "The endpoint (with `secret` when it was rotated)",
       content: json(WebhookWithSecretSchema.partial({ secret: true })),
     },
-    ...errorResponses(400, 404, 415),
   },
 });
 
-const remove = createRoute({
+const remove = apiRoute({
   method: "delete",
   path: "/{id}",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Delete an endpoint and its deliveries log (role admin)",
   request: { params: WebhookIdParamSchema, query: ReasonQuerySchema },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404) },
+  errors: [400, 404],
+  responses: { 204: { description: "Deleted" } },
 });
 
-const test = createRoute({
+const test = apiRoute({
   method: "post",
   path: "/{id}/test",
+  role: "operator",
   tags,
-  security: BEARER,
   summary: "Send a webhook.test event to this endpoint now (role operator)",
   request: { params: WebhookIdParamSchema },
+  errors: [400, 404, 409],
   responses: {
     202: { description: "Queued", content: json(AcceptedSchema) },
-    ...errorResponses(400, 404, 409),
   },
 });
 
-const deliveries = createRoute({
+const deliveries = apiRoute({
   method: "get",
   path: "/{id}/deliveries",
+  role: "viewer",
   tags,
-  security: BEARER,
   summary: "The deliveries log: every attempt, newest first (role viewer)",
   request: { params: WebhookIdParamSchema, query: DeliveriesQuerySchema },
+  errors: [400, 404],
   responses: {
     200: { description: "A page of attempts", content: json(AttemptListSchema) },
-    ...errorResponses(400, 404),
   },
 });
 
-const retry = createRoute({
+const retry = apiRoute({
   method: "post",
   path: "/{id}/deliveries/{message_id}/retry",
+  role: "admin",
   tags,
-  security: BEARER,
   summary: "Attempt one message again now, with a fresh 24 h window (role admin)",
   request: { params: RetryParamSchema },
+  errors: [400, 404, 409],
   responses: {
     202: { description: "Queued", content: json(AcceptedSchema) },
-    ...errorResponses(400, 404, 409),
   },
 });
 

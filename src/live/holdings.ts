@@ -28,19 +28,21 @@ export class Holdings {
     const { store, subs, link } = this.p;
     let added = 0;
     const changed: core.Subscription[] = [];
+    const replaced: core.Subscription[] = [];
     store.atomically(() => {
       for (const input of inputs) {
         const existing = subs.get(input.account_id);
         const sub = core.mergeSubscription(existing, input, store.intern(input.rules), now);
-        if (existing && core.keysChanged(existing, sub))
-          link.send(core.subscribeFrame("unsubscribe", existing));
+        if (existing && core.keysChanged(existing, sub)) replaced.push(existing);
         if (!existing) added++;
         store.saveSubscription(sub);
         subs.put(sub);
         changed.push(sub);
       }
     });
+    // New keys first, then the old ones released: no gap in events (docs/mtapi-bridge.md).
     for (const sub of changed) link.send(core.subscribeFrame("subscribe", sub));
+    for (const old of replaced) link.send(core.subscribeFrame("unsubscribe", old));
     // One line per call, not per account: a reconciliation may subscribe thousands at once.
     log("monitor:subscribed", {
       accounts: changed.length,

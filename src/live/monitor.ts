@@ -19,6 +19,11 @@ import { RereadHandoff, type LiveRereadMessage } from "./reread-handoff.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
+import { withDbDeadline } from "../db/client.ts";
+import { recordRenewed } from "../accounts/credentials.ts";
+
+/** A renewed token's write to Postgres that has not committed by then is abandoned (ms). */
+const RENEW_DEADLINE_MS = 20_000;
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;
@@ -31,6 +36,11 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly holdings: Holdings;
   private readonly healthAlerts: HealthAlerts;
   private readonly handoff: RereadHandoff;
+  /**
+   * The monitor's clock (epoch ms): the reading path, the writer, the scheduler and the RPCs
+   * all read time through it, so a test can move it through `runInDurableObject`.
+   */
+  clock: () => number = () => Date.now();
   /** Tunables (ms); tests shorten them through `runInDurableObject`. */
   readonly settings = {
     staleMs: core.STALE_MS,
@@ -51,7 +61,7 @@ export class LiveMonitor extends DurableObject<Env> {
     // Samples stored before they were masked at the source are masked on the way in.
     this.counters.unroutable_samples = this.counters.unroutable_samples.map(core.scrubSample);
     this.counters.invalid_samples = this.counters.invalid_samples.map(core.scrubSample);
-    const now = () => Date.now();
+    const now = () => this.clock();
     this.scheduler = new Scheduler({
       now,
       setAlarm: (at) => void ctx.storage.setAlarm(at),
@@ -73,7 +83,7 @@ export class LiveMonitor extends DurableObject<Env> {
       current: (id) => this.subs.get(id),
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
-      onAcked: (ids) => this.holdings.acked(ids, Date.now()),
+      onAcked: (ids) => this.holdings.acked(ids, this.clock()),
       retry: () => this.settings.writerRetry,
     });
     this.readings = new Readings({
@@ -82,6 +92,7 @@ export class LiveMonitor extends DurableObject<Env> {
       writer: this.writer,
       counters: this.counters,
       soon: (at) => this.scheduler.soon(at),
+      now,
     });
     this.holdings = new Holdings({
       store: this.store,
@@ -105,7 +116,7 @@ export class LiveMonitor extends DurableObject<Env> {
   async subscribe(
     inputs: core.SubscribeInput[],
   ): Promise<{ added: number; subscriptions: number }> {
-    const added = this.holdings.subscribe(inputs, Date.now());
+    const added = this.holdings.subscribe(inputs, this.clock());
     this.scheduler.armAlarm();
     return { added, subscriptions: this.subs.size };
   }
@@ -115,7 +126,7 @@ export class LiveMonitor extends DurableObject<Env> {
     accountIds: number[],
     reason = "request",
   ): Promise<{ removed: number; subscriptions: number }> {
-    const removed = this.holdings.unsubscribe(accountIds, reason, Date.now());
+    const removed = this.holdings.unsubscribe(accountIds, reason, this.clock());
     return { removed, subscriptions: this.subs.size };
   }
 
@@ -136,7 +147,7 @@ export class LiveMonitor extends DurableObject<Env> {
     if (toAdd.length) await this.subscribe(toAdd);
     if (toAdd.length || toRemove.length)
       log("monitor:reconciled", { added: toAdd.length, removed: toRemove.length });
-    this.store.pruneTombstones(Date.now());
+    this.store.pruneTombstones(this.clock());
     return { added: toAdd.length, removed: toRemove.length };
   }
 
@@ -146,7 +157,7 @@ export class LiveMonitor extends DurableObject<Env> {
    * @returns false when the account is not held here (the poller applies it instead).
    */
   async adjust(accountId: number, adjustment: Adjustment): Promise<boolean> {
-    return this.readings.adjust(accountId, adjustment, Date.now());
+    return this.readings.adjust(accountId, adjustment, this.clock());
   }
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
@@ -158,7 +169,7 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** The monitor as `GET /v1/monitor` shows it. */
   async status(): Promise<core.MonitorStatus> {
-    const now = Date.now();
+    const now = this.clock();
     const oldest = this.store.oldestOutboxAt();
     return core.monitorStatus(
       this.link.status(),
@@ -192,7 +203,7 @@ export class LiveMonitor extends DurableObject<Env> {
     if (!letter) return { found: false, landed: false };
     const result = await this.writer.writeOne(letter.change);
     if (result.ok) this.store.dropDeadLetter(id);
-    else this.store.failDeadLetter(id, errorMessage(result.error), Date.now());
+    else this.store.failDeadLetter(id, errorMessage(result.error), this.clock());
     return { found: true, landed: result.ok };
   }
 
@@ -211,7 +222,7 @@ export class LiveMonitor extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.scheduler.alarmFired();
-    const now = Date.now();
+    const now = this.clock();
     try {
       this.link.tick();
       this.link.demand(this.subs.size);
@@ -221,17 +232,48 @@ export class LiveMonitor extends DurableObject<Env> {
       await this.readings.reread(
         this.env.MTAPI_URL,
         await this.handoff.split(quiet, now, staleMs, maxRereads),
+        (sub, token) => this.sessionRenewed(sub, token),
       );
       this.readings.persistTick();
-      await this.writer.flushIfDue(Date.now());
-      await this.healthAlerts.tick(await this.status(), Date.now());
+      await this.writer.flushIfDue(this.clock());
+      await this.healthAlerts.tick(await this.status(), this.clock());
     } finally {
       this.scheduler.armAlarm();
     }
   }
 
+  /**
+   * A reconnect gave a held account a new token (docs/mtapi-bridge.md, "Sessions"): it is
+   * subscribed under the new token before the old one is released (holdings.ts), and
+   * Postgres takes the new token (unless an operator changed it meanwhile).
+   */
+  private sessionRenewed(sub: core.Subscription, token: string): void {
+    const old = sub.sessionId;
+    this.holdings.subscribe(
+      [
+        {
+          account_id: sub.accountId,
+          login: sub.login,
+          server: sub.server,
+          session_id: token,
+          rules: sub.rules,
+          rules_version: sub.rulesVersion,
+          risk_state: sub.risk,
+        },
+      ],
+      Date.now(),
+    );
+    void withDbDeadline(this.env, RENEW_DEADLINE_MS, "session", (db) =>
+      recordRenewed(db, sub.accountId, old, token, "token", "monitor"),
+    ).catch((err: unknown) =>
+      log("monitor:renew_record_failed", { account_id: sub.accountId }, err),
+    );
+  }
+
   private onTimer(): void {
     this.link.tick();
-    void this.writer.flushIfDue(Date.now()).finally(() => this.scheduler.soon(this.writer.dueAt()));
+    void this.writer
+      .flushIfDue(this.clock())
+      .finally(() => this.scheduler.soon(this.writer.dueAt()));
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The live monitor's reading path, from a frame (or a REST re-read) to its effects: the pure
- * core decides (core/event-path.ts), this carries the decision out on the monitor's storage
+ * core decides (core/event-path.ts for events, core/rest-path.ts for REST answers), and one
+ * method here ({@link Readings.carryOut}) carries either decision out on the monitor's storage
  * (store.ts), its bounded risk backlog (core/persist-backlog.ts) and the writer (writer.ts).
  * A reading that leaves live monitoring (breach, exit threshold) goes to the outbox with its
  * evidence at once; one that moved what the next reading depends on saves the engine's state
  * at once; one that moved only the figures is left to the writer's batch and the backlog.
  */
-import type { SummaryResult } from "../mtapi/account-summary.ts";
+import { guardSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { eventCause, restCause } from "../domain/breach-evidence.ts";
 import { toChange, type AppliedReading } from "../domain/outcome.ts";
@@ -26,6 +27,8 @@ export interface ReadingsHost {
   counters: core.MonitorCounters;
   /** Wants the in-memory timer at `at` (epoch ms) or earlier (scheduler.ts). */
   soon(at: number | undefined): void;
+  /** The monitor's clock (epoch ms). */
+  now(): number;
 }
 
 export class Readings {
@@ -34,6 +37,8 @@ export class Readings {
   readonly lag = new core.LagWindow();
   /** Accounts whose stored figures are behind memory (the bounded persist). */
   readonly backlog = new core.PersistBacklog();
+  /** The servers' learnt time offsets (core/server-time.ts). */
+  readonly clocks = new core.ServerClocks();
 
   constructor(host: ReadingsHost) {
     this.h = host;
@@ -41,7 +46,7 @@ export class Readings {
 
   /** One frame off the Events link: each item on its own. */
   onFrame(data: string | ArrayBuffer): void {
-    const now = Date.now();
+    const now = this.h.now();
     // One item's failure never touches the next (another account's breach).
     for (const item of core.parseFrame(data)) {
       try {
@@ -55,7 +60,7 @@ export class Readings {
 
   private onItem(item: core.FrameItem, now: number): void {
     const { counters } = this.h;
-    const r = core.applyEvent(this.h.subs, item, now);
+    const r = core.applyEvent(this.h.subs, item, now, this.clocks);
     core.addCounts(counters, r.counts);
     if (item.kind === "service_error") {
       if (core.logWorthy(counters.service_errors))
@@ -63,20 +68,34 @@ export class Readings {
     } else if (r.counts.includes("unroutable") && core.sampleUnroutable(counters, item))
       log("events:unroutable", { count: counters.unroutable });
     if (r.sample) core.keepSample(counters.invalid_samples, item);
-    if (r.problem) this.h.writer.problem(r.subscription!.accountId, r.problem);
     if (r.lagMs !== undefined) this.lag.record(r.lagMs);
-    if (r.action === "none") return;
-    const sub = r.subscription!;
     // The breach's evidence is built only for a breach: no allocation on the common path.
-    if (r.action === "release")
-      this.leave(
-        sub,
-        r.outcome!,
-        now,
-        r.outcome!.breached ? eventCause(item, sub.sessionId, now) : null,
-      );
+    const cause =
+      r.action === "release" && r.outcome?.breached
+        ? eventCause(item, r.subscription!.sessionId, now)
+        : null;
+    this.carryOut(r, now, "event", cause);
+  }
+
+  /**
+   * Carries out what the core decided about one reading, events and REST answers alike: the
+   * account's problem mark, then the commit of an applied reading (release, record, or keep).
+   * @param cause the evidence of a breach, for a release that breached; null otherwise.
+   */
+  private carryOut(
+    r: core.EventResult | core.RestResult,
+    now: number,
+    source: ReadingSource,
+    cause: BreachCause | null,
+  ): void {
+    const sub = r.subscription;
+    if (!sub) return;
+    if (r.problem !== undefined) this.h.writer.problem(sub.accountId, r.problem);
+    if (r.action === "none") return;
+    // The rows of an applied reading are built only for a release or a record (event-path.ts).
+    if (r.action === "release") this.leave(sub, r.outcome!, now, cause);
     else if (r.action === "record") this.record(sub, r.outcome!, now);
-    else this.keep(sub, r.action, now, "event");
+    else this.keep(sub, r.action, now, source);
   }
 
   /**
@@ -172,9 +191,32 @@ export class Readings {
     store.setMeta("counters", this.h.counters);
   }
 
-  /** Re-reads the given held accounts over REST, and applies what it reads. */
-  async reread(mtapiUrl: string, quiet: core.Subscription[]): Promise<void> {
-    await rereadOverRest(mtapiUrl, quiet, (sub, result) => this.applyRestRead(sub, result));
+  /**
+   * Re-reads the given held accounts over REST, and applies what it reads; `onRenewed` hears
+   * of a session token that a reconnect changed (monitor.ts subscribes under it).
+   */
+  async reread(
+    mtapiUrl: string,
+    quiet: core.Subscription[],
+    onRenewed?: (sub: core.Subscription, token: string) => void,
+  ): Promise<void> {
+    // A renewed token is held by a new subscription: its answer is applied to that one.
+    const moved = new Map<core.Subscription, core.Subscription>();
+    await rereadOverRest(
+      mtapiUrl,
+      quiet,
+      this.h.now,
+      (sub, result) => {
+        const current = moved.get(sub) ?? sub;
+        current.lastRestAt = sub.lastRestAt;
+        this.applyRestRead(current, result);
+      },
+      (sub, token) => {
+        onRenewed?.(sub, token);
+        const current = this.h.subs.get(sub.accountId);
+        if (current && current !== sub && current.sessionId === token) moved.set(sub, current);
+      },
+    );
   }
 
   /** Applies REST readings the poll consumer took for this monitor (reread-handoff.ts). */
@@ -182,33 +224,30 @@ export class Readings {
     for (const { account_id, result } of readings) {
       const sub = this.h.subs.get(account_id);
       if (!sub) continue;
-      sub.lastRestAt = Date.now();
+      sub.lastRestAt = this.h.now();
       this.applyRestRead(sub, result);
     }
   }
 
-  /** Judges one REST reading of a held account (its own re-read or the poll queue's). */
+  /** Judges one REST answer about a held account (its own re-read or the poll queue's). */
   applyRestRead(sub: core.Subscription, result: SummaryResult): void {
-    const { subs, writer } = this.h;
-    if (subs.get(sub.accountId) !== sub) return;
-    writer.problem(sub.accountId, result.ok ? null : result.problem);
-    if (!result.ok) return;
+    // docs/mtapi-bridge.md: unsynced figures (or zeros after a non-zero balance) are no reading.
+    if (this.h.subs.get(sub.accountId) === sub) {
+      result = guardSummary(result, sub.risk?.balance);
+      if (!result.ok && result.problem === "unsynced") core.markUnsynced(sub, this.h.now());
+    }
+    const now = this.h.now();
+    const r = core.applyRestRead(this.h.subs, sub, result, now);
+    if (r.error !== undefined) log("monitor:reread_failed", { account_id: sub.accountId }, r.error);
     try {
-      const at = Date.now();
-      const read = core.readSubscription(sub, result.summary, at, "poll");
-      if (!read.applied) return;
-      const { action, outcome } = read;
-      if (action === "release")
-        this.leave(
-          sub,
-          outcome,
-          at,
-          outcome.breached ? restCause(sub.sessionId, result.summary, at) : null,
-        );
-      else if (action === "record") this.record(sub, outcome, at);
-      else if (action !== "none") this.keep(sub, action, at, "poll");
+      const cause =
+        r.action === "release" && r.outcome?.breached && result.ok
+          ? restCause(sub.sessionId, result.summary, now)
+          : null;
+      this.carryOut(r, now, "poll", cause);
     } catch (err) {
-      writer.problem(sub.accountId, "invalid_rules");
+      // As when the rules cannot be judged: the account is marked, the next re-read tries again.
+      this.h.writer.problem(sub.accountId, "invalid_rules");
       log("monitor:reread_failed", { account_id: sub.accountId }, err);
     }
   }

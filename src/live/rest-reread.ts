@@ -9,12 +9,12 @@ import type { Db } from "../db/client.ts";
 import { accounts } from "../db/schema.ts";
 import type { LiveRereadMessage } from "./reread-handoff.ts";
 import { log } from "../util/log.ts";
-import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import type { SummaryResult } from "../mtapi/account-summary.ts";
+import { readRenewing } from "./reread.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 
-/** MTAPI calls in flight at once, and the per-call timeout (ms), as the monitor's own. */
+/** MTAPI calls in flight at once, as the monitor's own (the per-call timeout is reread.ts's). */
 const CONCURRENCY = 6;
-const TIMEOUT_MS = 10_000;
 
 /** One answer handed back to the monitor. */
 export interface RestReading {
@@ -40,7 +40,8 @@ export async function rereadForMonitor(
     );
   const readings = await mapWithConcurrency(rows, CONCURRENCY, async (r) => ({
     account_id: r.id,
-    result: await fetchAccountSummary(env.MTAPI_URL, r.sessionId, TIMEOUT_MS),
+    // An expired token is reconnected by ConnectByToken (docs/mtapi-bridge.md, "Sessions").
+    result: await readRenewing(env.MTAPI_URL, { accountId: r.id, sessionId: r.sessionId }),
   }));
   if (readings.length)
     await env.LIVE_MONITOR.getByName(message.monitor).applyRestReadings(readings);

@@ -66,8 +66,18 @@ export interface WriterHost {
   retry?(): typeof WRITER_RETRY;
 }
 
+/**
+ * A flush still running after this long is abandoned (ms), so the next wake-up writes again.
+ * Its promise can stay pending for ever: an uncaught socket error in the object tears down
+ * the invocation that started it, and the write's own deadline (postgres-write.ts), a timer
+ * of that invocation, never fires. Seen in `npm run chaos` (docs/never-blind.md).
+ */
+export const WRITE_STALL_MS = 60_000;
+
 export class PostgresWriter {
   private running: Promise<void> | null = null;
+  /** Epoch ms the running flush started. */
+  private runningSince = 0;
   private again = false;
   private failures = 0;
   /** Epoch ms before which no retry is attempted after a failure. */
@@ -130,6 +140,7 @@ export class PostgresWriter {
 
   /** Flushes when something is due by `now` (epoch ms); the one place the retry gate is read. */
   flushIfDue(now: number): Promise<void> {
+    this.abandonStalled(now);
     const due = this.dueAt();
     if (due === undefined || now < due) return this.running ?? Promise.resolve();
     return this.flush();
@@ -137,14 +148,33 @@ export class PostgresWriter {
 
   /** Starts a flush now whatever is due, or after the running one (never two at once). */
   flush(): Promise<void> {
+    this.abandonStalled(this.host.now());
     if (this.running) {
       this.again = true;
       return this.running;
     }
-    this.running = this.loop().finally(() => {
-      this.running = null;
+    this.runningSince = this.host.now();
+    const run: Promise<void> = this.loop().finally(() => {
+      // An abandoned flush that ends after all must not clear its successor.
+      if (this.running === run) this.running = null;
     });
-    return this.running;
+    this.running = run;
+    return run;
+  }
+
+  /**
+   * Forgets a flush running for WRITE_STALL_MS or more. What it took stays in the durable
+   * outbox (acknowledged only on commit) and is written by the next flush; the guarded,
+   * idempotent write (a violation lands once) makes a late commit of the old one harmless.
+   */
+  private abandonStalled(now: number): void {
+    if (!this.running || now - this.runningSince < WRITE_STALL_MS) return;
+    log("monitor:flush_abandoned", {
+      running_ms: now - this.runningSince,
+      pending: this.host.outbox.outboxSize(),
+    });
+    this.running = null;
+    this.again = false;
   }
 
   private async loop(): Promise<void> {

@@ -1,9 +1,12 @@
 /**
- * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md, "MTAPI REST"):
- * the parser, and the client with a per-call timeout.
+ * MTAPI REST `GET {MTAPI_URL}/AccountSummary?id={session_id}` (docs/wire-contract.md, "MTAPI REST";
+ * docs/mtapi-bridge.md, "Errors"): the parser, the classifier of errors by code, and the client
+ * with a per-call timeout.
  */
 import { upstreamProblem } from "../domain/upstream.ts";
 import { redactText } from "../domain/redact.ts";
+import { unsyncedReason } from "../domain/reading-guard.ts";
+import { problemOfCode, type ReadProblem } from "../domain/vocabulary.ts";
 import { INVALID, isRecord, pickNumber, spellings, type Spellings } from "../domain/wire-fields.ts";
 
 /** The figures the monitor uses from an account summary (account currency). */
@@ -14,13 +17,18 @@ export interface AccountSummary {
   profit?: number;
   margin?: number;
   freeMargin?: number;
+  /** `false`: the figures are not yet the account's (never a reading); absent when not sent. */
+  synced?: boolean;
+  /** True when the session was opened with the investor (read-only) password. */
+  isInvestor?: boolean;
 }
 
 /** Why an account could not be read: the `problem` code shown per account. */
-export type SummaryProblem = "session_expired" | "mtapi_unreachable";
+export type SummaryProblem = ReadProblem;
 
 export type SummaryResult =
-  { ok: true; summary: AccountSummary } | { ok: false; problem: SummaryProblem; detail: string };
+  | { ok: true; summary: AccountSummary }
+  | { ok: false; problem: SummaryProblem; detail: string; code?: string };
 
 const REQUIRED: ReadonlyArray<[keyof AccountSummary, Spellings]> = [
   ["balance", spellings("balance")],
@@ -32,6 +40,19 @@ const OPTIONAL: ReadonlyArray<[keyof AccountSummary, Spellings]> = [
   ["margin", spellings("margin")],
   ["freeMargin", spellings("freeMargin")],
 ];
+const SYNCED = spellings("synced");
+const IS_INVESTOR = spellings("isInvestor");
+
+/** A boolean field under any spelling; `"true"`/`"false"` strings count; else undefined. */
+export function pickBoolean(obj: Record<string, unknown>, names: Spellings): boolean | undefined {
+  for (const name of names) {
+    const v = obj[name];
+    if (typeof v === "boolean") return v;
+    if (typeof v === "string" && /^(true|false)$/i.test(v.trim()))
+      return v.trim().toLowerCase() === "true";
+  }
+  return undefined;
+}
 
 /** Parses a summary body; balance and equity are required and finite. */
 export function parseAccountSummary(
@@ -43,29 +64,45 @@ export function parseAccountSummary(
     const value = pickNumber(body, names);
     if (value === undefined) return { ok: false, error: `summary has no ${key}` };
     if (value === INVALID) return { ok: false, error: `summary ${key} is not a finite number` };
-    summary[key] = value;
+    (summary as Record<string, number>)[key] = value;
   }
   for (const [key, names] of OPTIONAL) {
     const value = pickNumber(body, names);
-    if (typeof value === "number") summary[key] = value;
+    if (typeof value === "number") (summary as Record<string, number>)[key] = value;
   }
+  const synced = pickBoolean(body, SYNCED);
+  if (synced !== undefined) summary.synced = synced;
+  const investor = pickBoolean(body, IS_INVESTOR);
+  if (investor !== undefined) summary.isInvestor = investor;
   return { ok: true, summary: summary as AccountSummary };
 }
 
-function errorMessage(text: string): string {
-  try {
-    const body: unknown = JSON.parse(text);
-    if (isRecord(body) && typeof body.message === "string") return body.message;
-  } catch {
-    // not JSON: the text itself is the message
-  }
+/** An MTAPI error body: `{"code": "INVALID_TOKEN", "message": "..."}`, any spelling of the keys. */
+export function errorOfBody(body: unknown): { code?: string; message?: string } | null {
+  if (!isRecord(body)) return null;
+  const code = body.code ?? body.Code ?? body.error ?? body.Error;
+  const message = body.message ?? body.Message;
+  const out: { code?: string; message?: string } = {};
+  if (typeof code === "string" && /^[A-Z][A-Z_]+$/.test(code.trim())) out.code = code.trim();
+  if (typeof message === "string") out.message = message;
+  return out.code !== undefined || out.message !== undefined ? out : null;
+}
+
+function errorMessage(text: string, body: unknown): string {
+  const err = errorOfBody(body);
+  if (err?.message !== undefined) return err.message.slice(0, 200);
   return text.slice(0, 200);
 }
 
+/** Text that speaks of an unknown session or token (MTAPI's code-less answers). */
+const TOKEN_TEXT = /session|token|client with id|invalid id/i;
+
 /**
- * Classifies an MTAPI answer. MTAPI reports a bad session with 201, 4xx or 500 and an error
- * body, so a body that is not a summary means the session is unusable, except for 5xx
- * answers that do not mention the session (the service itself is failing).
+ * Classifies an MTAPI answer (docs/mtapi-bridge.md, "Errors"). MTAPI reports errors as HTTP 201
+ * (sometimes 4xx/5xx) with `{"code", "message"}`: the code decides the problem. Without a code:
+ * text about the session is `token_invalid`; other 4xx are `token_invalid`; 5xx, and any 2xx
+ * that is not a summary (HTML, plain text, a JSON object without figures), are
+ * `mtapi_unreachable`. A summary marked `synced: false` is `unsynced`, never a reading.
  */
 export function classifySummaryResponse(status: number, text: string): SummaryResult {
   let body: unknown;
@@ -74,24 +111,52 @@ export function classifySummaryResponse(status: number, text: string): SummaryRe
   } catch {
     body = undefined;
   }
-  if (status >= 200 && status < 300) {
-    const parsed = parseAccountSummary(body);
-    if (parsed.ok) return parsed;
+  const err = errorOfBody(body);
+  const message = errorMessage(text, body);
+  if (err?.code !== undefined) {
     return {
       ok: false,
-      problem: "session_expired",
-      detail: `${status}: ${errorMessage(text) || parsed.error}`,
+      problem: problemOfCode(err.code),
+      code: err.code,
+      detail: `${status} ${err.code}: ${message}`,
     };
   }
-  const message = errorMessage(text);
-  if (status >= 500 && !/session/i.test(message)) {
+  if (status >= 200 && status < 300) {
+    const parsed = parseAccountSummary(body);
+    if (parsed.ok) {
+      const unsynced = unsyncedReason(parsed.summary, undefined);
+      if (unsynced) return { ok: false, problem: "unsynced", detail: `${status}: ${unsynced}` };
+      return parsed;
+    }
+    return {
+      ok: false,
+      problem: TOKEN_TEXT.test(message) ? "token_invalid" : "mtapi_unreachable",
+      detail: `${status}: ${message || parsed.error}`,
+    };
+  }
+  if (status >= 500 && !TOKEN_TEXT.test(message)) {
     return { ok: false, problem: "mtapi_unreachable", detail: `${status}: ${message}` };
   }
-  return { ok: false, problem: "session_expired", detail: `${status}: ${message}` };
+  return { ok: false, problem: "token_invalid", detail: `${status}: ${message}` };
+}
+
+/** The result with the detail made safe to log and show: no secret in it. */
+export function redactResult<T extends { ok: boolean; detail?: string }>(
+  result: T,
+  secrets: readonly string[],
+): T {
+  if (result.ok || result.detail === undefined) return result;
+  return {
+    ...result,
+    detail: redactText(
+      result.detail,
+      secrets.filter((s) => s !== ""),
+    ),
+  };
 }
 
 /**
- * Reads one account's summary.
+ * Reads one account's summary. An empty token is never sent: `token_invalid` at once.
  * @param timeoutMs per-call timeout (ms); a slow account never stalls the caller longer.
  */
 export async function fetchAccountSummary(
@@ -100,6 +165,8 @@ export async function fetchAccountSummary(
   timeoutMs: number,
   fetcher: typeof fetch = fetch,
 ): Promise<SummaryResult> {
+  if (sessionId.trim() === "")
+    return { ok: false, problem: "token_invalid", detail: "no session token" };
   // Never send a session token over plain http to anything but a local simulator.
   const refused = upstreamProblem(mtapiUrl);
   if (refused) return { ok: false, problem: "mtapi_unreachable", detail: refused };
@@ -113,5 +180,18 @@ export async function fetchAccountSummary(
     result = { ok: false, problem: "mtapi_unreachable", detail };
   }
   // The detail is logged and shown: never with the session id or any other credential in it.
-  return result.ok ? result : { ...result, detail: redactText(result.detail, [sessionId]) };
+  return redactResult(result, [sessionId]);
+}
+
+/**
+ * The account's answer judged against what is known of it: figures that are zeros where the
+ * last known balance was not zero are `unsynced`, not a reading (docs/mtapi-bridge.md).
+ */
+export function guardSummary(
+  result: SummaryResult,
+  lastBalance: number | undefined,
+): SummaryResult {
+  if (!result.ok) return result;
+  const reason = unsyncedReason(result.summary, lastBalance);
+  return reason ? { ok: false, problem: "unsynced", detail: reason } : result;
 }

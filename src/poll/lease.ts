@@ -19,7 +19,11 @@ export const SWEEP_LEASE_S = 90;
 /** The holder renews its lease this often while it runs, in seconds. */
 export const SWEEP_LEASE_RENEW_S = 30;
 
-/** Takes the lease `name` for `holder`; true when taken, false while another holds it. */
+/**
+ * Takes the lease `name` for `holder`; true when taken, false while another holds it. Taking
+ * it again as its holder extends it (a sweep retried after an outage, whose earlier take may
+ * have landed unanswered).
+ */
 export async function takeLease(
   db: Db,
   holder: string,
@@ -30,7 +34,7 @@ export async function takeLease(
     insert into sweep_lease (name, holder, expires_at)
     values (${name}, ${holder}, now() + make_interval(secs => ${seconds}))
     on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
-      where sweep_lease.expires_at < now()
+      where sweep_lease.expires_at < now() or sweep_lease.holder = excluded.holder
     returning holder`);
   return rows.length === 1 && rows[0]!.holder === holder;
 }

@@ -15,9 +15,11 @@ import {
 } from "../accounts/write-changes.ts";
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
-import { fetchAccountSummary, type SummaryResult } from "../mtapi/account-summary.ts";
+import { fetchAccountSummary, guardSummary, type SummaryResult } from "../mtapi/account-summary.ts";
 import { streamingRules } from "../live/client/stream-all.ts";
 import { log } from "../util/log.ts";
+import type { SealKeys } from "../secrets/seal.ts";
+import { renewExpired } from "./renew.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 
 /** What a poll did, as `POST /v1/poll` reports it. */
@@ -38,6 +40,13 @@ export interface PollOptions {
   concurrency?: number;
   fetcher?: typeof fetch;
   now?: () => number;
+  /**
+   * Delay before an account whose answer came unsynced is read once more in the same poll
+   * (ms; default UNSYNCED_RETRY_MS; 0 reads again at once, a negative value never).
+   */
+  unsyncedRetryMs?: number;
+  /** The keys stored passwords open with (renewal by `ConnectEx`); none: no login by password. */
+  sealKeys?: SealKeys | null;
   /** `STREAM_ALL`: judge with the hysteresis band at 0/0, so every account enters live. */
   streamAll?: boolean;
   /** Called with the accounts that entered live monitoring (their update landed). */
@@ -67,14 +76,31 @@ export function addReport(total: PollReport, r: PollReport): void {
  * holds no other connection meanwhile (the queue consumer closes its database pool first)
  * gets all six of an invocation's simultaneous connections for them.
  */
-export function readSummaries(
+export async function readSummaries(
   rows: readonly AccountRow[],
-  opts: Pick<PollOptions, "mtapiUrl" | "timeoutMs" | "concurrency" | "fetcher">,
+  opts: Pick<PollOptions, "mtapiUrl" | "timeoutMs" | "concurrency" | "fetcher" | "unsyncedRetryMs">,
 ): Promise<SummaryResult[]> {
-  return mapWithConcurrency(rows, opts.concurrency ?? 6, (row) =>
-    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher),
-  );
+  // docs/mtapi-bridge.md: an unsynced answer, or zeros where the last balance was not zero,
+  // is no reading; such an account is read once more shortly (the bridge syncs in seconds).
+  const read = (row: AccountRow) =>
+    fetchAccountSummary(opts.mtapiUrl, row.sessionId, opts.timeoutMs ?? 10_000, opts.fetcher).then(
+      (r) => guardSummary(r, row.riskState?.balance),
+    );
+  const results = await mapWithConcurrency(rows, opts.concurrency ?? 6, read);
+  const retryMs = opts.unsyncedRetryMs ?? UNSYNCED_RETRY_MS;
+  const again = rows.flatMap((row, i) => {
+    const r = results[i]!;
+    return !r.ok && r.problem === "unsynced" ? [i] : [];
+  });
+  if (again.length === 0 || retryMs < 0) return results;
+  if (retryMs > 0) await new Promise((resolve) => setTimeout(resolve, retryMs));
+  const second = await mapWithConcurrency(again, opts.concurrency ?? 6, (i) => read(rows[i]!));
+  again.forEach((i, k) => (results[i] = second[k]!));
+  return results;
 }
+
+/** The wait before an unsynced account is read again within the same poll (ms). */
+export const UNSYNCED_RETRY_MS = 2_000;
 
 /**
  * Polls the given (already loaded) accounts and writes the outcome in one batch.
@@ -88,7 +114,13 @@ export async function pollAccounts(
 ): Promise<PollReport> {
   const now = opts.now ?? Date.now;
   const started = now();
-  const results = summaries ?? (await readSummaries(rows, opts));
+  // docs/mtapi-bridge.md "Sessions": expired tokens are renewed and read again here.
+  const results = await renewExpired(
+    db,
+    rows,
+    [...(summaries ?? (await readSummaries(rows, opts)))],
+    opts,
+  );
   const adjustments = await pendingAdjustments(db, rows);
   const batch: GuardedChange[] = [];
   const problems: Array<{ accountId: number; problem: string | null }> = [];

@@ -32,6 +32,28 @@ export async function selectPollable(
   return db.select().from(accounts).where(pollableWhere(f)).orderBy(asc(accounts.id)).limit(limit);
 }
 
+/** When an account was last read, in SQL: its engine state's last reading (epoch ms), 0 when never. */
+const lastReadSql = sql<number>`coalesce((${accounts.riskState}->>'last_at')::float8, 0)`;
+
+/**
+ * The ids of every pollable account in the order a sweep reads them: longest unread first
+ * (never read first, ties by id), so a sweep cut short has read those nearest their window.
+ * With `notReadSince` (epoch ms), only those not read since (a retried sweep's remainder).
+ */
+export async function selectSweepOrder(db: Db, notReadSince?: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(
+      and(
+        pollableWhere(),
+        notReadSince !== undefined ? sql`${lastReadSql} < ${notReadSince}` : undefined,
+      ),
+    )
+    .orderBy(asc(lastReadSql), asc(accounts.id));
+  return rows.map((r) => r.id);
+}
+
 /** How many accounts a full sweep would poll now. */
 export async function countPollable(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(accounts).where(pollableWhere());

@@ -3,6 +3,7 @@
  * handling is idempotent: an account read since its sweep started (a redelivered message, or
  * an operator's poll) is not read again; violations are unique per period in any case.
  */
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, type DbHandle } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -53,6 +54,7 @@ export async function handlePollBatch(
       mtapiUrl: env.MTAPI_URL,
       streamAll: streamsAll(env),
       onEnterLive: subscribeEntered(env),
+      sealKeys: await sealKeysOf(env),
       enforcement: env.ENFORCEMENT,
       // The pool is reopened before the write; actions run on it.
       onActions: (actions) => (handle ? runCreated(handle.db, env)(actions) : Promise.resolve()),

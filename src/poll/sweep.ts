@@ -2,8 +2,11 @@
  * The poll sweep over every pollable account, started by the cron (or `POST /v1/poll`
  * without a body). Few accounts are polled right here; beyond `POLL_INLINE_MAX` (when the
  * poll queue is bound) their ids go to the queue in batches (dispatch.ts). Either way the
- * pollable set is read once, page by page, over one database pool.
+ * pollable set is read once, longest unread first, over one database pool; a sweep cut short
+ * by a database outage is tried again as soon as the database answers (docs/never-blind.md).
  */
+import { sql } from "drizzle-orm";
+import { sealKeysOf } from "../accounts/credentials.ts";
 import { streamsAll } from "../live/client/stream-all.ts";
 import { openDb, withDb, type Db } from "../db/client.ts";
 import { subscribeEntered } from "../live/client/handoff.ts";
@@ -17,7 +20,7 @@ import {
 } from "./dispatch.ts";
 import { addReport, emptyReport, pollAccounts, type PollReport } from "./poll-accounts.ts";
 import { releaseLease, renewLease, SWEEP_LEASE_RENEW_S, takeLease } from "./lease.ts";
-import { selectPollable } from "./pollable.ts";
+import { selectPollable, selectSweepOrder } from "./pollable.ts";
 import { runCreated } from "../enforce/run.ts";
 
 /** Accounts read and polled per page. */
@@ -33,6 +36,7 @@ async function pollPages(
   const started = now();
   const total = emptyReport();
   const onEnterLive = subscribeEntered(env);
+  const sealKeys = await sealKeysOf(env);
   for await (const page of pages) {
     addReport(
       total,
@@ -40,6 +44,7 @@ async function pollPages(
         mtapiUrl: env.MTAPI_URL,
         now,
         onEnterLive,
+        sealKeys,
         streamAll: streamsAll(env),
         enforcement: env.ENFORCEMENT,
         onActions: runCreated(db, env),
@@ -51,96 +56,152 @@ async function pollPages(
   return total;
 }
 
-/** Every pollable account, a page at a time, from `afterId` on. */
-async function* pollablePages(db: Db, afterId = 0): AsyncGenerator<AccountRow[]> {
-  for (;;) {
-    const page = await selectPollable(db, { afterId }, PAGE);
-    if (page.length === 0) return;
-    afterId = page[page.length - 1]!.id;
-    yield page;
+/** The pollable rows of `ids`, in that order, a page at a time. */
+async function* rowsInOrder(db: Db, ids: readonly number[]): AsyncGenerator<AccountRow[]> {
+  for (let i = 0; i < ids.length; i += PAGE) {
+    const chunk = ids.slice(i, i + PAGE);
+    const byId = new Map(
+      (await selectPollable(db, { ids: chunk }, chunk.length)).map((r) => [r.id, r]),
+    );
+    const page = chunk.map((id) => byId.get(id)).filter((r): r is AccountRow => r !== undefined);
+    if (page.length) yield page;
   }
 }
 
-/** The given rows, a page at a time. */
-async function* inPages(rows: readonly AccountRow[]): AsyncGenerator<AccountRow[]> {
-  for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE);
-}
-
-/** Polls every pollable account here, page by page; returns the summed report. */
-export async function runSweep(env: Env, now: () => number = Date.now): Promise<PollReport> {
+/** Polls every pollable account here, longest unread first; returns the summed report. */
+export async function runSweep(
+  env: Env,
+  now: () => number = Date.now,
+  notReadSince?: number,
+): Promise<PollReport> {
   const handle = openDb(env);
   try {
-    return await pollPages(env, handle.db, pollablePages(handle.db), now);
+    const ids = await selectSweepOrder(handle.db, notReadSince);
+    return await pollPages(env, handle.db, rowsInOrder(handle.db, ids), now);
   } finally {
     await handle.close();
   }
 }
 
 /**
+ * How long after it started a sweep cut short by an error (a database outage) is tried again,
+ * as soon as the database answers (ms). Under the cron's minute, so the next tick finds the
+ * lease free; docs/never-blind.md.
+ */
+export const SWEEP_RETRY_WINDOW_MS = 45_000;
+/** How often the database is asked whether it answers again, while a sweep waits (ms). */
+const PROBE_EVERY_MS = 1_000;
+/** Attempts of one sweep at most: an error that is not an outage must not loop for the window. */
+export const SWEEP_ATTEMPTS = 5;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the database answers (`select 1`), up to `deadline`; true when it did. */
+async function databaseAnswers(env: Env, deadline: number, now: () => number): Promise<boolean> {
+  for (;;) {
+    try {
+      await withDb(env, (db) => db.execute(sql`select 1`));
+      return true;
+    } catch {
+      if (now() + PROBE_EVERY_MS >= deadline) return false;
+      await pause(PROBE_EVERY_MS);
+    }
+  }
+}
+
+/**
  * Starts a sweep unless another is running (the sweep lease, lease.ts; then it answers
  * `skipped`): polls here while the pollable accounts number at most `POLL_INLINE_MAX`
- * (default 100) or no queue is bound; otherwise enqueues their ids.
+ * (default 100) or no queue is bound; otherwise enqueues their ids. Accounts go longest
+ * unread first. A sweep cut short (the lease not taken, the accounts not read or not written,
+ * because the database went away) does not wait for the next cron tick: it is tried again as
+ * soon as the database answers, within `retryWindowMs` of its start, for the accounts its
+ * earlier attempt did not read, under the same lease (docs/never-blind.md).
  */
 export async function dispatchSweep(
   env: Env,
   now: () => number = Date.now,
+  retryWindowMs = SWEEP_RETRY_WINDOW_MS,
 ): Promise<DispatchResult> {
   const holder = crypto.randomUUID();
-  const taken = await withDb(env, (db) => takeLease(db, holder));
-  if (!taken) {
-    log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
-    return { accounts: 0, messages: 0, skipped: true };
-  }
+  const started = now();
+  const deadline = started + retryWindowMs;
+  let held = false;
+  /** A take was sent: it may have landed unanswered, so the lease is given back in any case. */
+  let asked = false;
   const renew = setInterval(() => {
+    if (!held) return;
     withDb(env, (db) => renewLease(db, holder)).catch((err) =>
       log("poll:lease_renew_failed", {}, err),
     );
   }, SWEEP_LEASE_RENEW_S * 1000);
   try {
-    return await dispatchHeld(env, now);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!held) {
+          // Taking it again as the same holder succeeds (a take whose answer was lost).
+          asked = true;
+          held = await withDb(env, (db) => takeLease(db, holder));
+          if (!held) {
+            asked = false; // another holder's: nothing of ours to give back
+            log("poll:sweep_skipped", { reason: "another sweep holds the lease" });
+            return { accounts: 0, messages: 0, skipped: true };
+          }
+        }
+        return await dispatchHeld(env, now, attempt > 1 ? started : undefined);
+      } catch (err) {
+        if (attempt >= SWEEP_ATTEMPTS || now() + PROBE_EVERY_MS >= deadline) throw err;
+        await pause(PROBE_EVERY_MS);
+        if (!(await databaseAnswers(env, deadline, now))) throw err;
+        log("poll:sweep_retried", { attempt: attempt + 1, after_ms: now() - started }, err);
+      }
+    }
   } finally {
     clearInterval(renew);
-    await giveBack(env, holder);
+    if (asked) await giveBack(env, holder, now);
   }
 }
 
-/** Delays between attempts to give the lease back (ms); after them it lapses on its own. */
-const RELEASE_RETRY_MS = [0, 1_000, 3_000];
+/** How long a lease that could not be given back is retried (ms): then it lapses on its own. */
+const RELEASE_WINDOW_MS = 30_000;
 
-/** Gives the lease back over a fresh connection, retried: a sweep that ended in a database outage must not hold it. */
-async function giveBack(env: Env, holder: string): Promise<void> {
-  for (const [attempt, wait] of RELEASE_RETRY_MS.entries()) {
-    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+/**
+ * Gives the lease back over a fresh connection, retried as soon as the database answers: a
+ * sweep that ended in a database outage must not hold it (it would lapse only after
+ * SWEEP_LEASE_S, and the sweeps of the ticks between would be skipped).
+ */
+async function giveBack(env: Env, holder: string, now: () => number): Promise<void> {
+  const deadline = now() + RELEASE_WINDOW_MS;
+  for (let attempt = 1; ; attempt++) {
     try {
       await withDb(env, (db) => releaseLease(db, holder));
       return;
     } catch (err) {
-      log("poll:lease_release_failed", { attempt: attempt + 1 }, err);
+      log("poll:lease_release_failed", { attempt }, err);
+      if (now() >= deadline || !(await databaseAnswers(env, deadline, now))) return;
     }
   }
 }
 
-/** The sweep itself, run while holding the lease. */
-async function dispatchHeld(env: Env, now: () => number): Promise<DispatchResult> {
+/** The sweep itself, run while holding the lease; `notReadSince`: see sweepOrder. */
+async function dispatchHeld(
+  env: Env,
+  now: () => number,
+  notReadSince?: number,
+): Promise<DispatchResult> {
   const queue = env.POLL_QUEUE as Queue<PollMessage> | undefined;
   if (!queue) {
-    const report = await runSweep(env, now);
+    const report = await runSweep(env, now, notReadSince);
     return { accounts: report.polled, messages: 0 };
   }
-  const sweepAt = now();
+  const sweepAt = notReadSince ?? now();
   const inlineMax = Number(env.POLL_INLINE_MAX ?? DEFAULT_INLINE_MAX);
   const handle = openDb(env);
   try {
-    // Read the set once: keep the rows while few enough to poll here, then only their ids.
-    let rows: AccountRow[] = [];
-    const ids: number[] = [];
-    for await (const page of pollablePages(handle.db)) {
-      for (const row of page) ids.push(row.id);
-      if (ids.length <= inlineMax) rows.push(...page);
-      else rows = [];
-    }
+    // The order alone (ids), then the rows a page at a time only when polled here.
+    const ids = await selectSweepOrder(handle.db, notReadSince);
     if (ids.length <= inlineMax) {
-      await pollPages(env, handle.db, inPages(rows), now);
+      await pollPages(env, handle.db, rowsInOrder(handle.db, ids), now);
       return { accounts: ids.length, messages: 0 };
     }
     const messages = await enqueuePoll(queue, ids, sweepAt);

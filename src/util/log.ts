@@ -1,12 +1,121 @@
 /**
- * Structured logs: one JSON line per event, with a small set of named events
- * (`events:connected`, `poll:sweep`, `violation:recorded`, ...). Workers Logs indexes the fields.
+ * Structured logs: one JSON line per event, from one list of named events (`events:connected`,
+ * `poll:sweep`, `violation:recorded`, ...). Workers Logs indexes the fields. A new event is
+ * added to {@link LOG_EVENTS} first: `log` takes no other name, so a typo fails the type check
+ * instead of going unnoticed in the dashboards.
  *
  * Nothing secret reaches a log line (docs/security.md): an error is logged by its cause (a
  * database error's SQLSTATE and message, never the failed query's parameters), and every
  * line is run through the redactor (credential-looking pairs, bearer tokens, URL credentials).
  */
 import { redactDbMessage, redactText } from "../domain/redact.ts";
+
+/** Every event the Worker logs, by area. */
+export const LOG_EVENTS = [
+  // The Events link (src/live/events-link.ts, src/live/core/connection.ts).
+  "events:backoff",
+  "events:connected",
+  "events:disconnected",
+  "events:idle",
+  "events:item_failed",
+  "events:resubscribed",
+  "events:send_failed",
+  "events:service_error",
+  "events:unroutable",
+  // The live monitor (src/live/).
+  "monitor:account_gone",
+  "monitor:adjust_failed",
+  "monitor:adjusted",
+  "monitor:dead_letter",
+  "monitor:degraded",
+  "monitor:health_record_failed",
+  "monitor:invalid_live_shards",
+  "monitor:leaving",
+  "monitor:move_flush_failed",
+  "monitor:move_release_failed",
+  "monitor:move_subscribe_failed",
+  "monitor:moved",
+  "monitor:reconcile_failed",
+  "monitor:reconciled",
+  "monitor:recovered",
+  "monitor:reread",
+  "monitor:reread_failed",
+  "monitor:reread_handed_off",
+  "monitor:reread_handoff_failed",
+  "monitor:shard_record_failed",
+  "monitor:shards_drained",
+  "monitor:subscribe_failed",
+  "monitor:subscribed",
+  "monitor:unsubscribe_failed",
+  "monitor:unsubscribed",
+  // The live monitor's Postgres writer (src/live/writer.ts).
+  "db:flush_failed",
+  "db:recovered",
+  // The poller and the cron (src/poll/, src/cron/).
+  "poll:account_failed",
+  "poll:batch",
+  "poll:batch_failed",
+  "poll:enqueued",
+  "poll:health_degraded",
+  "poll:health_failed",
+  "poll:health_recovered",
+  "poll:lease_release_failed",
+  "poll:lease_renew_failed",
+  "poll:live_reread",
+  "poll:live_reread_failed",
+  "poll:sweep",
+  "poll:sweep_failed",
+  "poll:sweep_requested",
+  "poll:sweep_skipped",
+  "retention:failed",
+  "retention:thinned",
+  "sessions:prune_failed",
+  // sessions and credentials (docs/mtapi-bridge.md), the sweep's retries (docs/never-blind.md)
+  "credentials:keys_unusable",
+  "credentials:unseal_failed",
+  "monitor:flush_abandoned",
+  "monitor:renew_failed",
+  "monitor:renew_record_failed",
+  "monitor:session_renewed",
+  "poll:sweep_retried",
+  "session:live_renew_failed",
+  "session:live_renewed",
+  "session:renew_conflict",
+  "session:renew_error",
+  "session:renew_failed",
+  "session:renewed",
+  // What a reading decided (src/accounts/, src/poll/).
+  "violation:recorded",
+  "warning:reached",
+  "objectives:met",
+  // Alerts (src/alerts/).
+  "alerts:batch",
+  "alerts:batch_failed",
+  "alerts:endpoint_disabled",
+  "alerts:forwarded",
+  "alerts:no_queue",
+  "alerts:pass_failed",
+  "alerts:rescued",
+  "alerts:secret_unopened",
+  "alerts:send_failed",
+  // Enforcement (src/enforce/, docs/enforcement.md).
+  "enforcement:alert_failed",
+  "enforcement:created",
+  "enforcement:done",
+  "enforcement:failed",
+  "enforcement:guard_failed",
+  "enforcement:lock_guard",
+  "enforcement:pass_failed",
+  "enforcement:resumed",
+  "enforcement:run_failed",
+  "enforcement:unlocked",
+  // The HTTP API (src/http/).
+  "http:error",
+  "http:key_touch_failed",
+] as const;
+
+/** The name of a logged event. */
+export type LogEvent = (typeof LOG_EVENTS)[number];
 
 /** What a log line keeps of an error. */
 export interface LoggedError {
@@ -43,7 +152,8 @@ export function describeError(error: unknown, depth = 0): LoggedError {
   return out;
 }
 
-export function log(event: string, fields: Record<string, unknown> = {}, error?: unknown): void {
+/** Logs one event: its fields, and the error itself (as {@link describeError} keeps it). */
+export function log(event: LogEvent, fields: Record<string, unknown> = {}, error?: unknown): void {
   const line: Record<string, unknown> = { event, ...fields };
   if (error !== undefined) line.error = describeError(error);
   (error === undefined ? console.log : console.error)(redactText(JSON.stringify(line)));

@@ -7,7 +7,7 @@
  * invariants are checked on outcomes, not timings:
  *
  * - every breach the simulator caused is recorded exactly once in Postgres, and none falsely;
- * - no account went unwatched past its window (live 90 s, polled 180 s) without the monitor
+ * - no account went unwatched past its window (live 90 s, polled 110 s) without the monitor
  *   reporting degraded (sampled every second from `GET /v1/monitor`), and none past 120 s;
  * - no dead letter lost: the outbox drains, and every dead letter counted is listed.
  *
@@ -16,6 +16,8 @@
 import { sql } from "drizzle-orm";
 import { BAND_EQUITY, BREACH_EQUITY, goLive, type BenchAccount } from "../../bench/fixtures.ts";
 import { startStack, type Stack } from "../../bench/stack.ts";
+// The windows of the monitor's health (live, polled), as the monitor itself judges them.
+import { LIVE_STALE_S, POLLING_STALE_S } from "../../src/live/core/health.ts";
 
 /** The faults, by kind. */
 export const FAULT_KINDS = [
@@ -25,6 +27,11 @@ export const FAULT_KINDS = [
   "junk_frames",
   "skewed_stamps",
   "mtapi_stall",
+  // The real bridge (docs/mtapi-bridge.md): renewed, never a reading, learnt.
+  "token_expiry",
+  "unsynced_answers",
+  "credential_rejection",
+  "server_time_stamps",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -44,6 +51,29 @@ export interface Invariant {
   detail: string;
 }
 
+/** One moment of the run, for the story around the longest gap. */
+export interface TimelineEntry {
+  /** Seconds since trading started. */
+  atS: number;
+  what: string;
+}
+
+/** The account that went unwatched longest, and what happened around its gap. */
+export interface WorstGap {
+  accountId: number | null;
+  /** `polling`, `live` (subscribed in the monitor) or `handoff` (live in Postgres, not subscribed; or subscribed, polling in Postgres). */
+  state: "polling" | "live" | "handoff" | "unknown";
+  unwatchedS: number;
+  /** The monitor's health and reasons in that sample. */
+  health: string;
+  reasons: string[];
+  /** The gap, in seconds since trading started: its last reading, and when it was seen. */
+  fromS: number;
+  toS: number;
+  /** Faults and events from 15 s before the gap to its end. */
+  around: TimelineEntry[];
+}
+
 export interface ChaosReport {
   seed: number;
   seconds: number;
@@ -52,6 +82,8 @@ export interface ChaosReport {
   breaches: { scripted: number; recorded: number; duplicated: number; false: number };
   /** The largest `coverage.max_unwatched_s` seen, s. */
   maxUnwatchedS: number;
+  /** The account behind `maxUnwatchedS` (null when no sample saw any account unwatched). */
+  worst: WorstGap | null;
   /** Samples of `GET /v1/monitor` taken, and how many said degraded. */
   samples: number;
   degradedSamples: number;
@@ -75,10 +107,14 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** The bridge's answer for an expired token. */
+const INVALID_TOKEN_BODY = JSON.stringify({
+  code: "INVALID_TOKEN",
+  message: "Client with id not found",
+});
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** The windows of the monitor's health (core/health.ts: live, polled) and the issue's bound. */
-const LIVE_STALE_S = 90;
-const POLLING_STALE_S = 180;
+/** The promise: no account unwatched past this long (docs/never-blind.md). */
 const MAX_UNWATCHED_S = 120;
 /** Safe equities: inside the live band (daily usage 90-97%), above the 95,000 floor. */
 const SAFE_LOW = 95_150;
@@ -100,7 +136,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const rand = seeded(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
-  const stack = await startStack("chaos", { vars: { ALLOW_LOOPBACK_WEBHOOKS: "1" } });
+  const stack = await startStack("chaos", {
+    // A key to seal stored credentials with (the credential_rejection fault stores some).
+    vars: { ALLOW_LOOPBACK_WEBHOOKS: "1", SECRETS_KEY: "c4a05".padEnd(64, "0") },
+  });
   try {
     return await run(stack, opts, log, rand, pick, between);
   } finally {
@@ -144,6 +183,10 @@ async function run(
       "PATCH",
     );
 
+  // The story of the run, to explain the longest gap (seconds since trading started).
+  let t0 = Date.now();
+  const timeline: TimelineEntry[] = [];
+  const mark = (what: string) => timeline.push({ atS: (Date.now() - t0) / 1000, what });
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const restores: Array<{ at: number; undo: () => Promise<unknown> }> = [];
   let dbDownUntil = 0;
@@ -152,15 +195,23 @@ async function run(
     switch (kind) {
       case "link_drop":
         await stack.control("/drop", {});
+        mark("link_drop");
         break;
-      case "link_refused":
-        await stack.control("/refuse", { seconds: Math.round(between(2, 8)) });
+      case "link_refused": {
+        const seconds = Math.round(between(2, 8));
+        await stack.control("/refuse", { seconds });
+        mark(`link_refused ${seconds} s`);
         break;
+      }
       case "database_down": {
         if (now < dbDownUntil) return;
         await database("down");
         dbDownUntil = now + between(3_000, 15_000);
-        restores.push({ at: dbDownUntil, undo: () => database("up") });
+        mark(`database_down for ${((dbDownUntil - now) / 1000).toFixed(1)} s`);
+        restores.push({
+          at: dbDownUntil,
+          undo: () => database("up").then(() => mark("database up")),
+        });
         break;
       }
       case "junk_frames":
@@ -168,6 +219,7 @@ async function run(
           await stack.control("/emit", {
             frame: pick(['{"type":"OrderProfit",', "not json", "[1,2,", '{"data":{"equity":"x"}}']),
           });
+        mark("junk_frames");
         break;
       case "skewed_stamps": {
         // A breaching figure stamped a day ahead or two days back: never applied (docs/rules.md
@@ -183,13 +235,88 @@ async function run(
           },
           session_id: a.sessionId,
         });
+        mark(`skewed_stamps #${a.id}`);
+        break;
+      }
+      case "token_expiry": {
+        // The token answers 201 INVALID_TOKEN until reconnected (ConnectByToken renews it).
+        const a = pick(accounts);
+        await stack.control(
+          `/accounts/${encodeURIComponent(a.sessionId)}`,
+          { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
+          "PATCH",
+        );
+        break;
+      }
+      case "unsynced_answers": {
+        // Zeros marked synced: false, by event and over REST, for a few seconds: never a reading.
+        const a = pick(accounts);
+        const path = `/accounts/${encodeURIComponent(a.sessionId)}`;
+        await stack.control(path, { synced: false, emit: true }, "PATCH");
+        restores.push({
+          at: now + between(2_000, 8_000),
+          undo: () => stack.control(path, { synced: true }, "PATCH"),
+        });
+        break;
+      }
+      case "credential_rejection": {
+        // A wrong stored password and a token the bridge will not reconnect: the renewal is
+        // refused (INVALID_ACCOUNT); an operator puts the right one back a little later.
+        const a = pick(accounts);
+        const path = `/accounts/${encodeURIComponent(a.sessionId)}`;
+        await stack.control(path, { password: "right", connect_by_token: false }, "PATCH");
+        await stack
+          .admin(`/v1/accounts/${a.id}/credentials`, {
+            method: "PUT",
+            body: { password: "wrong", kind: "investor" },
+          })
+          .catch(() => {});
+        await stack.control(
+          path,
+          { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
+          "PATCH",
+        );
+        restores.push({
+          at: now + between(3_000, 10_000),
+          undo: async () => {
+            await stack
+              .admin(`/v1/accounts/${a.id}/credentials`, {
+                method: "PUT",
+                body: { password: "right", kind: "investor" },
+              })
+              .catch(() => {});
+            await stack.control(path, { connect_by_token: true }, "PATCH");
+          },
+        });
+        break;
+      }
+      case "server_time_stamps": {
+        // Figures stamped in broker time (UTC+2 or +3): learnt and applied, never a breach of
+        // their own (the account's current figures).
+        const a = pick(accounts);
+        const offset = pick([2, 3]) * 3_600_000;
+        for (let i = 0; i < 3; i++)
+          await stack.control("/emit", {
+            frame: {
+              type: "OrderProfit",
+              session_id: a.sessionId,
+              timestampUTC: Date.now() + offset,
+              data: { balance: 100_000, equity: equity.get(a.id) ?? BAND_EQUITY },
+            },
+            session_id: a.sessionId,
+          });
         break;
       }
       case "mtapi_stall": {
         if (now < stallUntil) return;
-        await stack.control("/delay", { ms: Math.round(between(2_000, 8_000)) });
+        const ms = Math.round(between(2_000, 8_000));
+        await stack.control("/delay", { ms });
         stallUntil = now + between(5_000, 15_000);
-        restores.push({ at: stallUntil, undo: () => stack.control("/delay", { ms: 0 }) });
+        mark(`mtapi_stall ${ms} ms a call for ${((stallUntil - now) / 1000).toFixed(1)} s`);
+        restores.push({
+          at: stallUntil,
+          undo: () => stack.control("/delay", { ms: 0 }).then(() => mark("mtapi stall over")),
+        });
         break;
       }
     }
@@ -207,6 +334,61 @@ async function run(
       text: `#${x.id} ${x.m} read ${x.last ? Math.round((Date.now() - x.last) / 1000) : "never"} s ago`,
     }));
   };
+  /** Each active account's monitoring state in Postgres, as last seen (transitions go on the timeline). */
+  const stateSeen = new Map<number, string>();
+  let worst: (Omit<WorstGap, "around"> & { atMs: number }) | null = null;
+  /** Names the account behind `u` s unwatched (seen at `at`): a polled one in Postgres, else a live one in the monitor. */
+  const identify = async (u: number, at: number, sampled: MonitorSample): Promise<void> => {
+    const r = await stack.db.db.execute<{ id: number; m: string; last: number }>(
+      sql`select id, monitoring_state as m, coalesce((risk_state->>'last_at')::float8,
+            extract(epoch from created_at) * 1000) as last from accounts where status = 'active'`,
+    );
+    const subs = await stack.admin<{
+      items: Array<{ account_id: number; subscribed_at: string; last_event_at: string | null }>;
+    }>("/v1/monitor/subscriptions");
+    const subscribed = new Map(
+      subs.items.map((x) => [
+        x.account_id,
+        Math.max(Date.parse(x.subscribed_at), x.last_event_at ? Date.parse(x.last_event_at) : 0),
+      ]),
+    );
+    const rows = r.rows.map((x) => ({ id: Number(x.id), m: x.m, last: Number(x.last) }));
+    const polled = rows.filter((x) => x.m === "polling").sort((a, b) => a.last - b.last)[0];
+    let id: number | null = null;
+    let state: WorstGap["state"] = "unknown";
+    if (polled && Math.abs((at - polled.last) / 1000 - u) < 3) {
+      id = polled.id;
+      state = subscribed.has(id) ? "handoff" : "polling";
+    } else {
+      const live = [...subscribed.entries()].sort((a, b) => a[1] - b[1])[0];
+      if (live) {
+        id = live[0];
+        state = rows.find((x) => x.id === id)?.m === "live" ? "live" : "handoff";
+      }
+    }
+    worst = {
+      accountId: id,
+      state,
+      unwatchedS: u,
+      health: sampled.health,
+      reasons: sampled.reasons,
+      fromS: (at - u * 1000 - t0) / 1000,
+      toS: (at - t0) / 1000,
+      atMs: at,
+    };
+  };
+  /** Notes accounts changing monitoring state in Postgres, and live ones the monitor does not hold. */
+  const watchStates = async (): Promise<void> => {
+    const r = await stack.db.db.execute<{ id: number; m: string }>(
+      sql`select id, monitoring_state as m from accounts where status = 'active'`,
+    );
+    for (const x of r.rows) {
+      const id = Number(x.id);
+      const was = stateSeen.get(id);
+      if (was !== undefined && was !== x.m) mark(`#${id} ${was} -> ${x.m}`);
+      stateSeen.set(id, x.m);
+    }
+  };
   let maxUnwatched = 0;
   let samples = 0;
   let degradedSamples = 0;
@@ -217,8 +399,14 @@ async function run(
       samples++;
       if (s.health === "degraded") degradedSamples++;
       const u = s.coverage.max_unwatched_s;
+      const at = Date.now();
       maxUnwatched = Math.max(maxUnwatched, u);
-      // Past its window (live 90 s, polled 180 s) an account must make the monitor degraded.
+      await watchStates().catch(() => {});
+      if (u > 0 && u > (worst?.unwatchedS ?? 0)) {
+        await identify(u, at, s).catch(() => {});
+        if (u > MAX_UNWATCHED_S) log(`unwatched ${u} s: ${JSON.stringify(worst)}`);
+      }
+      // Past its window (live 90 s, polled 110 s) an account must make the monitor degraded.
       if (u > LIVE_STALE_S && s.health !== "degraded") {
         const who = await unwatched();
         if (u > POLLING_STALE_S || who.some((w) => w.live)) {
@@ -234,6 +422,7 @@ async function run(
 
   // ---- trading under faults -----------------------------------------------------------------
   const started = Date.now();
+  t0 = started;
   let nextFault = started + between(1_000, 4_000);
   let nextSample = started;
   let nextCron = started + 20_000;
@@ -247,6 +436,7 @@ async function run(
         equity.set(a.id, BREACH_EQUITY);
         await setFigures(a, BREACH_EQUITY, pick(["full", "pascal_id"]));
         log(`breach scripted: account ${a.id} at ${(elapsed / 1000).toFixed(1)} s`);
+        mark(`breach scripted #${a.id}`);
       }
     }
     // Trading: a few accounts report new figures (breached ones keep their breach figures).
@@ -269,7 +459,10 @@ async function run(
       nextSample = now + 1_000;
     }
     if (now >= nextCron) {
-      await stack.worker.fireCron().catch(() => {});
+      // Fired, not awaited: the minute's tick comes whatever the last one is still doing (and
+      // the faults' restores in this loop must not wait for a sweep).
+      mark("cron");
+      void stack.worker.fireCron().catch(() => mark("cron failed"));
       nextCron = now + 20_000;
     }
     await runDue(restores);
@@ -280,6 +473,7 @@ async function run(
   for (const r of restores.splice(0)) await r.undo();
   await database("up");
   await stack.control("/delay", { ms: 0 });
+  mark("faults off: settle");
   const settleStarted = Date.now();
   const db = stack.db.db;
   const violationCounts = async () => {
@@ -317,7 +511,7 @@ async function run(
       detail: `${breached.size} scripted, ${recorded} recorded, ${duplicated} duplicated, ${falsely} false`,
     },
     {
-      name: "no account unwatched past its window (live 90 s, polled 180 s) without the monitor reporting degraded",
+      name: `no account unwatched past its window (live ${LIVE_STALE_S} s, polled ${POLLING_STALE_S} s) without the monitor reporting degraded`,
       held: blind.length === 0,
       detail: blind.length ? blind.slice(0, 3).join("; ") : `${samples} samples`,
     },
@@ -339,6 +533,7 @@ async function run(
     faults,
     breaches: { scripted: breached.size, recorded, duplicated, false: falsely },
     maxUnwatchedS: maxUnwatched,
+    worst: worstGap(worst, timeline),
     samples,
     degradedSamples,
     healthAlerts: {
@@ -350,6 +545,17 @@ async function run(
     invariants,
     ok: invariants.every((i) => i.held),
   };
+}
+
+/** The worst gap with the timeline around it: from 15 s before it opened to when it was seen. */
+function worstGap(
+  w: (Omit<WorstGap, "around"> & { atMs: number }) | null,
+  timeline: readonly TimelineEntry[],
+): WorstGap | null {
+  if (!w) return null;
+  const { atMs: _atMs, ...gap } = w;
+  const around = timeline.filter((e) => e.atS >= gap.fromS - 15 && e.atS <= gap.toS);
+  return { ...gap, around };
 }
 
 /** Runs the undo of every restore whose time has come. */
@@ -369,6 +575,13 @@ export function formatReport(r: ChaosReport): string {
     `faults: ${FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(", ")}`,
     `breaches: scripted ${r.breaches.scripted}, recorded ${r.breaches.recorded}, duplicated ${r.breaches.duplicated}, false ${r.breaches.false}`,
     `monitor: max unwatched ${r.maxUnwatchedS} s; ${r.degradedSamples}/${r.samples} samples degraded; alerts degraded ${r.healthAlerts.degraded}, recovered ${r.healthAlerts.recovered}; dead letters ${r.deadLetters}`,
+    ...(r.worst
+      ? [
+          `longest unwatched: account ${r.worst.accountId ?? "?"} (${r.worst.state}), ${r.worst.unwatchedS} s (monitor ${r.worst.health}${r.worst.reasons.length ? `: ${r.worst.reasons.join(", ")}` : ""}), from ${r.worst.fromS.toFixed(1)} s to ${r.worst.toS.toFixed(1)} s; around it: ${
+            r.worst.around.map((e) => `${e.atS.toFixed(1)} ${e.what}`).join(", ") || "nothing"
+          }`,
+        ]
+      : []),
     ...r.invariants.map((i) => `${i.held ? "HELD  " : "BROKEN"} ${i.name} (${i.detail})`),
   ];
   return lines.join("\n");

@@ -1,8 +1,7 @@
-import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { auditOf } from "./fixtures.ts";
 import { applyReading, toChange } from "../../src/domain/outcome.ts";
 import { writeChanges } from "../../src/accounts/write-changes.ts";
-import { accountAudit } from "../../src/db/schema.ts";
 import { initialState } from "../../src/risk/index.ts";
 import { createTestAccount, getAccount, violationsOf, withTestDb } from "./helpers.ts";
 
@@ -32,12 +31,7 @@ describe("writing account changes", () => {
     const after = await getAccount(row.id);
     expect(after.status).toBe("breached");
     expect(after.stateVersion).toBe(row.stateVersion + 1);
-    const audit = await withTestDb((db) =>
-      db
-        .select()
-        .from(accountAudit)
-        .where(and(eq(accountAudit.accountId, row.id), eq(accountAudit.field, "status"))),
-    );
+    const audit = await auditOf(row.id, "status");
     expect(audit.map((a) => [a.fromValue, a.toValue, a.source])).toEqual([
       ["active", "breached", "event"],
     ]);

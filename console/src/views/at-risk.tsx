@@ -6,9 +6,11 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { get, getOptional, query, takeBoot } from "../api.ts";
+import { BOOT_URLS } from "../boot.ts";
 import { Pager, useCursorPages } from "../components/grid.tsx";
 import { HealthBanner } from "../components/health-banner.tsx";
-import { UsageBars } from "../components/usage-bars.tsx";
+import { BreachStrip } from "./at-risk/breaches.tsx";
+import { AccountsTable } from "./at-risk/table.tsx";
 import { fmtAge, fmtMoney } from "../format.ts";
 import { useNow, usePoll } from "../poll.ts";
 import { go } from "../router.ts";
@@ -64,7 +66,7 @@ export function AtRisk() {
         cursor,
       })}`;
       // The default first page may already be on its way (index.html).
-      const isDefault = path === "/v1/accounts?sort=usage_desc&limit=100&status=active";
+      const isDefault = path === BOOT_URLS.atRisk;
       return (
         (isDefault ? await takeBoot<Page<Account>>("atRisk") : null) ?? get<Page<Account>>(path)
       );
@@ -157,84 +159,8 @@ export function AtRisk() {
               : "loading"}
         </span>
       </div>
-      {(breaches.data?.items.length ?? 0) > 0 && (
-        <div class="breaches" aria-label="Breached in the last 24 hours">
-          <span class="muted">Breached, 24 h:</span>
-          {breaches.data!.items.map((v) => (
-            <a
-              href={`#/account/${v.account_id}`}
-              class="badge breached"
-              data-breach-account={v.account_id}
-              title={`${v.rule} ${v.period}: equity ${fmtMoney(v.equity)} < floor ${fmtMoney(v.floor)}`}
-            >
-              #{v.account_id} {v.rule === "daily_loss" ? "daily" : "max"} ·{" "}
-              {fmtAge(v.detected_at, now)} ago
-            </a>
-          ))}
-        </div>
-      )}
-      <table class="grid" aria-label="Accounts by usage">
-        <thead>
-          <tr>
-            <th>Account</th>
-            <th>Login@server</th>
-            <th>Preset</th>
-            <th class="usage-col">Usage (daily / max)</th>
-            <th class="num">To floor</th>
-            <th>Watch</th>
-            <th class="num">Reading</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((a, i) => (
-            <tr
-              key={a.id}
-              data-account-id={a.id}
-              data-status={a.status}
-              class={i === selected ? "selected" : ""}
-              onClick={() => go(`#/account/${a.id}`)}
-            >
-              <td>
-                <a href={`#/account/${a.id}`}>{a.label ?? `#${a.id}`}</a>
-              </td>
-              <td class="mono">
-                {a.login}@{a.server}
-              </td>
-              <td>{a.preset ?? "custom"}</td>
-              <td>
-                {a.metrics ? (
-                  <UsageBars
-                    daily={a.metrics.usage.daily}
-                    max={a.metrics.usage.max}
-                    liveAt={a.rules.live_enter_pct}
-                  />
-                ) : (
-                  <span class="muted">no reading</span>
-                )}
-              </td>
-              <td class={`num ${(a.distance_to_floor ?? 1) < 0 ? "neg" : ""}`}>
-                {fmtMoney(a.distance_to_floor)}
-              </td>
-              <td>
-                <span class={`badge ${a.monitoring_state}`}>{a.monitoring_state}</span>
-              </td>
-              <td class="num">{fmtAge(a.metrics?.updated_at, now)}</td>
-              <td>
-                {a.status !== "active" && <span class={`badge ${a.status}`}>{a.status}</span>}
-                {a.problem && <span class="badge problem">{a.problem}</span>}
-              </td>
-            </tr>
-          ))}
-          {list.data && rows.length === 0 && (
-            <tr>
-              <td colSpan={8} class="muted">
-                No accounts match.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <BreachStrip breaches={breaches.data?.items ?? []} now={now} />
+      <AccountsTable rows={rows} selected={selected} loaded={list.data !== null} now={now} />
       <Pager pages={pages} nextCursor={list.data?.next_cursor} note={`${rows.length} rows`} />
     </section>
   );

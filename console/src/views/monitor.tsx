@@ -109,7 +109,8 @@ export function MonitorView({ role }: { role: Role }) {
                 <dd data-testid="rate">{last === undefined ? "measuring..." : last.toFixed(1)}</dd>
                 <dt>Applied / invalid</dt>
                 <dd>
-                  {fmtInt(s.events.applied)} / {fmtInt(s.events.invalid)}
+                  {fmtInt(s.events.applied)} /{" "}
+                  {fmtInt(typeof s.events.invalid === "number" ? s.events.invalid : null)}
                 </dd>
                 <dt>Pending writes</dt>
                 <dd>

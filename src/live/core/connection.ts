@@ -30,7 +30,14 @@ export type ConnectionEffect =
   | { type: "close"; gen: number; reason: string }
   | { type: "resubscribe_all" }
   | { type: "wake_at"; at: number }
-  | { type: "log"; event: string; fields: Record<string, unknown> };
+  | { type: "log"; event: ConnectionLogEvent; fields: Record<string, unknown> };
+
+/**
+ * The events the link logs (the shell logs them with `log`, whose list in src/util/log.ts
+ * holds these names; the core imports no I/O, so it names them here).
+ */
+export type ConnectionLogEvent =
+  "events:backoff" | "events:connected" | "events:disconnected" | "events:idle";
 
 export interface ConnectionPolicy {
   backoff: BackoffPolicy;

@@ -13,9 +13,12 @@ import {
 } from "../../domain/outcome.ts";
 import { compileRules, newStep, openState, type ReadingSource } from "../../risk/index.ts";
 import { readingTimeVerdict } from "../../risk/reading-time.ts";
+import { unsyncedReason } from "../../domain/reading-guard.ts";
 import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
 import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
+import { STALE_MS } from "./watchdog.ts";
+import type { ServerClocks } from "./server-time.ts";
 
 /**
  * What the shell does with an applied reading:
@@ -48,8 +51,8 @@ export interface EventResult {
   lagMs?: number;
   /** Keep the item among the invalid samples (a stamp outside the reading window). */
   sample?: boolean;
-  /** A per-account problem to mark (`invalid_rules`). */
-  problem?: "invalid_rules";
+  /** A per-account problem to mark (`invalid_rules`, `unsynced`). */
+  problem?: "invalid_rules" | "unsynced";
 }
 
 /**
@@ -174,14 +177,38 @@ const STALE: readonly CounterName[] = Object.freeze(["received", "stale"]);
 const APPLIED: readonly CounterName[] = Object.freeze(["received", "applied"]);
 const UNROUTABLE: readonly CounterName[] = Object.freeze(["received", "unroutable"]);
 const UNSUBSCRIBED: readonly CounterName[] = Object.freeze(["received", "unsubscribed"]);
+const UNSYNCED: readonly CounterName[] = Object.freeze(["received", "unsynced"]);
+const APPLIED_SERVER_TIME: readonly CounterName[] = Object.freeze([
+  "received",
+  "applied",
+  "server_time",
+]);
+/** How soon an account whose figures came unsynced is re-read over REST (ms). */
+export const UNSYNCED_REREAD_MS = 5_000;
+
+/**
+ * Has the watchdog re-read the account over REST within UNSYNCED_REREAD_MS: its clocks are set
+ * back so it counts as quiet by then (core/watchdog.ts). Unsynced figures are not a hearing.
+ */
+export function markUnsynced(sub: Subscription, now: number): void {
+  const heardBy = now - STALE_MS + UNSYNCED_REREAD_MS;
+  sub.lastEventAt = Math.min(sub.lastEventAt, heardBy);
+  sub.lastRestAt = Math.min(sub.lastRestAt, heardBy);
+}
 
 /**
  * One frame item: route it (docs/wire-contract.md "Routing"), drop it when stale (older than
  * the newest event applied to its account), apply it in place, and decide the commit. A
  * reading that only moves the figures allocates nothing but the returned record.
  * @param now epoch ms on the receive clock.
+ * @param clocks the servers' learnt time offsets (server-time.ts); absent: stamps as they are.
  */
-export function applyEvent(table: SubscriptionTable, item: FrameItem, now: number): EventResult {
+export function applyEvent(
+  table: SubscriptionTable,
+  item: FrameItem,
+  now: number,
+  clocks?: ServerClocks,
+): EventResult {
   switch (item.kind) {
     case "ack":
       return { counts: ACKS, action: "none" };
@@ -197,12 +224,28 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   const sub = table.find(item.keys);
   if (typeof sub === "string")
     return { counts: sub === "unroutable" ? UNROUTABLE : UNSUBSCRIBED, action: "none" };
-  const ts = item.ts;
+  let ts = item.ts;
+  // docs/mtapi-bridge.md, "Server-time stamps": a steady whole-quarter-hour offset of the
+  // server's stamps is learnt and taken off; the corrected time dates the reading (its day).
+  let serverTime = false;
+  if (ts !== undefined && clocks) {
+    const verdict = clocks.judge(sub.server, ts, now);
+    if (verdict.kind === "corrected") {
+      ts = verdict.ts;
+      serverTime = true;
+    } else if (verdict.kind === "learning")
+      return { counts: INVALID, action: "none", subscription: sub, sample: true };
+  }
   // docs/rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
   if (ts !== undefined && readingTimeVerdict(ts, now) !== "ok")
     return { counts: INVALID, action: "none", subscription: sub, sample: true };
   if (ts !== undefined && ts < sub.lastEventTs)
     return { counts: STALE, action: "none", subscription: sub };
+  // docs/mtapi-bridge.md "Unsynced answers": figures that are not yet the account's move nothing.
+  if (unsyncedReason(item, sub.risk?.balance) !== null) {
+    markUnsynced(sub, now);
+    return { counts: UNSYNCED, action: "none", subscription: sub, problem: "unsynced" };
+  }
   const equity = item.equity;
   const balance = item.balance;
   const last = sub.risk === null ? 0 : sub.risk.last_at;
@@ -220,7 +263,7 @@ export function applyEvent(table: SubscriptionTable, item: FrameItem, now: numbe
   // Heard of only when a reading applies: an unusable event must not keep the watchdog away.
   sub.lastEventAt = now;
   const result: EventResult = {
-    counts: APPLIED,
+    counts: serverTime ? APPLIED_SERVER_TIME : APPLIED,
     subscription: sub,
     action,
     // The rows are built only for a commit that writes them (rare): nothing on the common path.

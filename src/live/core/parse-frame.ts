@@ -16,7 +16,15 @@ export interface RouteKeys {
 }
 
 export type FrameItem =
-  | { kind: "event"; keys: RouteKeys; equity: number; balance?: number; ts?: number }
+  | {
+      kind: "event";
+      keys: RouteKeys;
+      equity: number;
+      balance?: number;
+      ts?: number;
+      /** `false` when the bridge says the figures are not yet the account's (never a reading). */
+      synced?: boolean;
+    }
   /** An account event of a type that carries no equity (e.g. `OrderUpdate`): counted, not applied. */
   | { kind: "no_equity"; keys: RouteKeys; type: string }
   | { kind: "ack"; type: "subscribed" | "unsubscribed" }
@@ -31,6 +39,7 @@ const SESSION_ID = ["id", "Id"];
 const LOGIN = spellings("login");
 const SERVER = spellings("server");
 const ACCOUNT_ID = spellings("accountId");
+const SYNCED = spellings("synced");
 const TYPE = ["type", "Type", "event", "Event"];
 const DATA = ["data", "Data"];
 const TS_MS = [
@@ -55,6 +64,17 @@ function readTs(obj: Record<string, unknown>): number | undefined {
       const parsed = Date.parse(v);
       if (Number.isFinite(parsed)) return parsed;
     }
+  }
+  return undefined;
+}
+
+/** A boolean field (`true`/`false`, or those words as strings); undefined otherwise. */
+function readBoolean(obj: Record<string, unknown>, names: readonly string[]): boolean | undefined {
+  for (const name of names) {
+    const v = obj[name];
+    if (typeof v === "boolean") return v;
+    if (typeof v === "string" && /^(true|false)$/i.test(v.trim()))
+      return v.trim().toLowerCase() === "true";
   }
   return undefined;
 }
@@ -119,6 +139,8 @@ export function parseItem(value: unknown): FrameItem {
   if (balance !== undefined) item.balance = balance;
   const ts = readTs(value) ?? (data ? readTs(data) : undefined);
   if (ts !== undefined) item.ts = ts;
+  const synced = readBoolean(value, SYNCED) ?? (data ? readBoolean(data, SYNCED) : undefined);
+  if (synced !== undefined) item.synced = synced;
   return item;
 }
 

@@ -21,6 +21,10 @@ export interface MonitorCounters {
   stale: number;
   /** Account events of a type that carries no equity (counted, not applied). */
   no_equity: number;
+  /** Account events whose figures are not yet the account's (`synced: false`, zeros): not applied. */
+  unsynced: number;
+  /** Events applied after correcting a learned server-time offset (core/server-time.ts). */
+  server_time: number;
   acks: number;
   service_errors: number;
   /** The last few unroutable events, for diagnosis. */
@@ -44,6 +48,8 @@ export function newCounters(): MonitorCounters {
     invalid: 0,
     stale: 0,
     no_equity: 0,
+    unsynced: 0,
+    server_time: 0,
     acks: 0,
     service_errors: 0,
     unroutable_samples: [],

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { floorsOverTime } from "../../../src/domain/floors-over-time.ts";
 import type { AccountMetrics } from "../../../src/domain/metrics.ts";
-import { resolveRules } from "../../../src/risk/index.ts";
-
-function rules(preset: string) {
-  const r = resolveRules({ preset, initial_balance: 100_000 });
-  if (!r.ok) throw new Error("rules");
-  return r.rules;
-}
+import { presetRules } from "../fixtures.ts";
 
 const point = (iso: string, balance: number, equity: number) => ({
   at: new Date(iso),
@@ -20,7 +14,7 @@ describe("floors over time", () => {
   it("moves the daily floor with each trading day's starting balance", () => {
     // the5ers: 5% of the day's start (max of balance, equity), reset 17:00 New York (22:00Z).
     const out = floorsOverTime(
-      rules("the5ers-highstakes"),
+      presetRules("the5ers-highstakes"),
       [
         point("2026-11-20T12:00:00Z", 100_000, 100_000),
         point("2026-11-20T20:00:00Z", 102_000, 101_000),
@@ -35,7 +29,7 @@ describe("floors over time", () => {
   it("raises a trailing max floor with the end-of-day balance", () => {
     // topstep-style: 4% eod_trailing, locked at the initial balance; reset 17:00 Chicago (23:00Z).
     const out = floorsOverTime(
-      rules("topstep-style"),
+      presetRules("topstep-style"),
       [
         point("2026-11-20T12:00:00Z", 100_000, 100_000),
         point("2026-11-20T20:00:00Z", 103_000, 103_000),
@@ -49,7 +43,7 @@ describe("floors over time", () => {
   it("takes the current day's daily floor from the account's own figures", () => {
     const metrics = { trading_day: "2026-11-21", daily_floor: 94_321 } as AccountMetrics;
     const out = floorsOverTime(
-      rules("ftmo-2step"),
+      presetRules("ftmo-2step"),
       [
         point("2026-11-20T12:00:00Z", 100_000, 100_000),
         point("2026-11-21T12:00:00Z", 100_000, 99_000),
@@ -68,8 +62,11 @@ describe("floors over time, with what came before the window", () => {
       point("2026-11-17T12:00:00Z", 100_000, 100_000),
       point("2026-11-18T20:00:00Z", 102_500, 102_500),
     ];
-    expect(floorsOverTime(rules("topstep-style"), window, null)[0]!.max_floor).toBe(96_000);
-    const out = floorsOverTime(rules("topstep-style"), window, null, { before, adjustments: [] });
+    expect(floorsOverTime(presetRules("topstep-style"), window, null)[0]!.max_floor).toBe(96_000);
+    const out = floorsOverTime(presetRules("topstep-style"), window, null, {
+      before,
+      adjustments: [],
+    });
     // The 18th closed at 102,500: the mark is 102,500, the floor 98,500 (below the lock).
     expect(out[0]!.max_floor).toBe(98_500);
   });
@@ -77,14 +74,17 @@ describe("floors over time, with what came before the window", () => {
   it("ignores history readings at or after the window's first point", () => {
     const window = [point("2026-11-20T12:00:00Z", 100_000, 100_000)];
     const before = [point("2026-11-21T12:00:00Z", 110_000, 110_000)];
-    const out = floorsOverTime(rules("topstep-style"), window, null, { before, adjustments: [] });
+    const out = floorsOverTime(presetRules("topstep-style"), window, null, {
+      before,
+      adjustments: [],
+    });
     expect(out[0]!.max_floor).toBe(96_000);
   });
 
   it("moves both floors with a deposit made inside the window, from the next reading on", () => {
     // ftmo-2step: daily 5% and max 10% of the initial balance, static.
     const out = floorsOverTime(
-      rules("ftmo-2step"),
+      presetRules("ftmo-2step"),
       [
         point("2026-11-20T10:00:00Z", 100_000, 100_000),
         point("2026-11-20T12:00:00Z", 110_000, 110_000),
@@ -101,7 +101,7 @@ describe("floors over time, with what came before the window", () => {
 
   it("takes an adjustment made before the first reading known as already in its figures", () => {
     const out = floorsOverTime(
-      rules("ftmo-2step"),
+      presetRules("ftmo-2step"),
       [point("2026-11-20T12:00:00Z", 95_000, 95_000)],
       null,
       {
@@ -123,7 +123,7 @@ describe("floors over time, with what came before the window", () => {
       point("2026-11-19T20:00:00Z", 100_500, 100_500),
     ];
     const adjustments = [{ id: 7, amount: -2_000, at: new Date("2026-11-19T12:00:00Z") }];
-    const out = floorsOverTime(rules("topstep-style"), window, null, { before, adjustments });
+    const out = floorsOverTime(presetRules("topstep-style"), window, null, { before, adjustments });
     expect(out[0]!.max_floor).toBe(96_500);
   });
 });

@@ -20,7 +20,7 @@ import {
   type GuardedChange,
 } from "../../../src/domain/write-rows.ts";
 import { initialState, type ReadingSource } from "../../../src/risk/index.ts";
-import { ftmoRules, T0 } from "../live/fixtures.ts";
+import { ftmoRules, T0 } from "../fixtures.ts";
 
 const rules = ftmoRules();
 

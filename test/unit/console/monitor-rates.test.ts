@@ -24,9 +24,15 @@ describe("console monitor rates", () => {
 
   it("shows a version 1 monitor as shard 0", () => {
     const shards = shardsOf({
-      connection: { state: "open" },
+      connection: {
+        state: "open",
+        url: "wss://events.example/ws",
+        connected_since: null,
+        last_message_at: null,
+        reconnects: 0,
+      },
       subscriptions: 3,
-      events: { received: 9, applied: 8 },
+      events: { received: 9, applied: 8, invalid: 0, stale: 0, unroutable: 0, unsubscribed: 0 },
       pending_writes: 1,
     });
     expect(shards).toEqual([

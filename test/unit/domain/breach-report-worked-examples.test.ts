@@ -19,7 +19,7 @@ import {
   type RuleName,
   type RuleParams,
 } from "../../../src/risk/index.ts";
-import { applied, rules } from "../risk/helpers.ts";
+import { applied, rules } from "../fixtures.ts";
 
 const T0 = Date.parse("2026-11-26T06:00:00Z");
 const DAY_MS = 86_400_000;

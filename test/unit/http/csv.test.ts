@@ -1,45 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attachment, csvCell, csvRow, csvStream } from "../../../src/http/csv.ts";
-
-/** A strict RFC 4180 parser, to check what csvRow writes reads back as it was meant. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let cell = "";
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new Error("unterminated quote");
-        if (text[i] === '"') {
-          if (text[i + 1] === '"') {
-            cell += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        cell += text[i++];
-      }
-    } else {
-      while (i < text.length && text[i] !== "," && text[i] !== "\r") {
-        if (text[i] === '"' || text[i] === "\n") throw new Error(`bare ${text[i]} at ${i}`);
-        cell += text[i++];
-      }
-    }
-    row.push(cell);
-    if (text[i] === ",") i++;
-    else if (text[i] === "\r" && text[i + 1] === "\n") {
-      rows.push(row);
-      row = [];
-      i += 2;
-    } else throw new Error(`unexpected ${JSON.stringify(text[i])} at ${i}`);
-  }
-  return rows;
-}
+import { parseCsv } from "../fixtures.ts";
 
 /** The characters that matter to CSV and to the guard, and a few that do not. */
 const csvChar = fc.constantFrom("a", "1", " ", '"', ",", "\r", "\n", "=", "+", "-", "@", "'", "é");

@@ -2,16 +2,39 @@ import { describe, expect, it } from "vitest";
 import { buildEvidence, eventCause, maskSecrets } from "../../../src/domain/breach-evidence.ts";
 import { presentAudit } from "../../../src/domain/audit.ts";
 import { generateKey, lastUsedIsStale, sha256Hex } from "../../../src/http/key-store.ts";
-import { annotateRoles, openApiPath, roleAllows, roleFor } from "../../../src/http/role-table.ts";
+import { honoPath, openApiPath, RoleTable, roleAllows } from "../../../src/http/role-table.ts";
 
-describe("roleFor", () => {
-  it("answers the listed role, GET's for HEAD, and admin for any route not listed", () => {
-    expect(roleFor("GET", "/v1/accounts")).toBe("viewer");
-    expect(roleFor("HEAD", "/v1/accounts")).toBe("viewer");
-    expect(roleFor("POST", "/v1/accounts/:id/reset")).toBe("operator");
-    expect(roleFor("GET", "/v1/keys")).toBe("admin");
-    expect(roleFor("GET", "/v1/some-new-thing")).toBe("admin");
-    expect(roleFor("PUT", "/v1/accounts")).toBe("admin");
+/** A small table declared as the routes declare theirs. */
+const table = new RoleTable([
+  { method: "get", path: "/v1/accounts", access: "viewer" },
+  { method: "post", path: "/v1/accounts/{id}/reset", access: "operator" },
+  { method: "get", path: "/v1/keys", access: "admin" },
+  { method: "post", path: "/v1/session", access: "self" },
+]);
+
+describe("the role table", () => {
+  it("answers the declared role, GET's for HEAD, and admin for any route not declared", () => {
+    expect(table.roleFor("GET", "/v1/accounts")).toBe("viewer");
+    expect(table.roleFor("HEAD", "/v1/accounts")).toBe("viewer");
+    expect(table.roleFor("POST", "/v1/accounts/:id/reset")).toBe("operator");
+    expect(table.roleFor("GET", "/v1/keys")).toBe("admin");
+    expect(table.roleFor("GET", "/v1/some-new-thing")).toBe("admin");
+    expect(table.roleFor("PUT", "/v1/accounts")).toBe("admin");
+  });
+
+  it("keeps the routes that authenticate themselves apart, with no role", () => {
+    expect([...table.selfAuthenticated]).toEqual(["POST /v1/session"]);
+    expect(table.roles.has("POST /v1/session")).toBe(false);
+  });
+
+  it("refuses a route declared twice", () => {
+    expect(
+      () =>
+        new RoleTable([
+          { method: "get", path: "/v1/accounts/{id}", access: "viewer" },
+          { method: "GET", path: "/v1/accounts/:id", access: "admin" },
+        ]),
+    ).toThrow("route declared twice: GET /v1/accounts/:id");
   });
 
   it("orders the roles viewer < operator < admin", () => {
@@ -22,9 +45,9 @@ describe("roleFor", () => {
   });
 });
 
-describe("annotateRoles", () => {
-  it("writes each /v1 operation's role, admin when unlisted, and leaves other paths alone", () => {
-    const doc = annotateRoles({
+describe("annotating the OpenAPI document", () => {
+  it("writes each /v1 operation's role, admin when undeclared, and leaves other paths alone", () => {
+    const doc = table.annotate({
       paths: {
         "/v1/accounts/{id}/reset": { post: { description: "Reset." } },
         "/v1/unlisted": { get: {} },
@@ -40,6 +63,9 @@ describe("annotateRoles", () => {
     expect(doc.paths["/health"]!.get).toEqual({ security: [] });
     expect(openApiPath("/v1/webhooks/:id/deliveries/:message_id/retry")).toBe(
       "/v1/webhooks/{id}/deliveries/{message_id}/retry",
+    );
+    expect(honoPath("/v1/webhooks/{id}/deliveries/{message_id}/retry")).toBe(
+      "/v1/webhooks/:id/deliveries/:message_id/retry",
     );
   });
 });

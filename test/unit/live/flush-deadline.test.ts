@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { figuresChange } from "../../../src/domain/outcome.ts";
 import { postgresWrite } from "../../../src/live/postgres-write.ts";
-import { liveSub } from "./fixtures.ts";
+import { liveSub } from "../fixtures.ts";
 
 /** A "database" that accepts the connection and never answers (a hung server). */
 let server: WebSocketServer;

@@ -5,12 +5,13 @@ import {
   METRICS_FLUSH_MS,
   PostgresWriter,
   READING_EVERY_MS,
+  WRITE_STALL_MS,
   type OutboxEntry,
   type WriteBatch,
   type WriterHost,
 } from "../../../src/live/writer.ts";
 import type { Subscription } from "../../../src/live/core/subscriptions.ts";
-import { liveSub, T0 } from "./fixtures.ts";
+import { liveSub, T0 } from "../fixtures.ts";
 
 /**
  * A writer's world without a Durable Object or Postgres (the `FakeHost` habit of
@@ -20,6 +21,10 @@ import { liveSub, T0 } from "./fixtures.ts";
 class FakeHost implements WriterHost {
   clock = T0;
   down = false;
+  /** Writes that never settle (an invocation torn down under them), while true. */
+  hang = false;
+  /** Write calls, settled or not. */
+  calls = 0;
   /** Accounts whose changes fail with this error whenever written (a bad entry). */
   readonly failFor = new Map<number, unknown>();
   readonly dead: Array<{ entry: OutboxEntry; error: string }> = [];
@@ -50,6 +55,8 @@ class FakeHost implements WriterHost {
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
+    this.calls++;
+    if (this.hang) return new Promise<WriteResult>(() => {});
     if (this.down) throw new Error("database down");
     for (const c of batch.changes) {
       const err = this.failFor.get(c.change.accountId);
@@ -92,6 +99,26 @@ function setup() {
 }
 
 describe("the live monitor's writer", () => {
+  it("abandons a flush that never settles after WRITE_STALL_MS and writes the outbox again", async () => {
+    const { host, writer } = setup();
+    host.live(1);
+    const sub = host.subs.get(1)!;
+    host.enqueue(figuresChange(1, sub.rules, sub.risk!, "event"));
+    host.hang = true;
+    void writer.flushIfDue(T0);
+    expect(host.calls).toBe(1);
+    host.hang = false;
+    // Still within its time: the running flush is waited for, not doubled.
+    host.clock = T0 + WRITE_STALL_MS - 1;
+    void writer.flushIfDue(host.clock);
+    expect(host.calls).toBe(1);
+    host.clock = T0 + WRITE_STALL_MS;
+    await writer.flushIfDue(host.clock);
+    expect(host.calls).toBe(2);
+    expect(host.last().ids).toEqual([1]);
+    expect(host.outbox.outboxSize()).toBe(0);
+  });
+
   it("has nothing due until figures change, then writes them METRICS_FLUSH_MS after the first change", async () => {
     const { host, writer } = setup();
     host.live(1, 2);

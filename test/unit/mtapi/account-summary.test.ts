@@ -5,6 +5,7 @@ import {
   fetchAccountSummary,
   parseAccountSummary,
 } from "../../../src/mtapi/account-summary.ts";
+import { ACCOUNT_PROBLEMS } from "../../../src/domain/vocabulary.ts";
 
 const camel = {
   balance: 104000.0,
@@ -114,39 +115,49 @@ describe("classifySummaryResponse", () => {
     });
   });
 
-  it("calls a 2xx answer that is not a summary an expired session, with the service's message", () => {
+  it("calls a 2xx answer that speaks of the session an invalid token, with the service's message", () => {
     expect(classifySummaryResponse(201, '{"message":"Invalid session id"}')).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
       detail: "201: Invalid session id",
     });
+  });
+
+  it("calls a 2xx answer that is not a summary (empty, HTML, bad figures) an unreachable MTAPI, never a reading", () => {
     expect(classifySummaryResponse(200, "")).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "mtapi_unreachable",
       detail: "200: summary is not a JSON object",
+    });
+    expect(classifySummaryResponse(200, "<html><body>Bad gateway</body></html>")).toMatchObject({
+      ok: false,
+      problem: "mtapi_unreachable",
     });
     expect(classifySummaryResponse(200, '{"balance":1,"equity":"NaN"}')).toMatchObject({
       ok: false,
-      problem: "session_expired",
+      problem: "mtapi_unreachable",
     });
   });
 
-  it.each([400, 401, 403, 404, 429])("calls a %i answer an expired session", (status) => {
-    expect(classifySummaryResponse(status, "Bad request")).toEqual({
-      ok: false,
-      problem: "session_expired",
-      detail: `${status}: Bad request`,
-    });
-  });
+  it.each([400, 401, 403, 404, 429])(
+    "calls a %i answer without a code an invalid token",
+    (status) => {
+      expect(classifySummaryResponse(status, "Bad request")).toEqual({
+        ok: false,
+        problem: "token_invalid",
+        detail: `${status}: Bad request`,
+      });
+    },
+  );
 
-  it("calls a 5xx that mentions the session an expired session", () => {
+  it("calls a 5xx that mentions the session an invalid token", () => {
     expect(classifySummaryResponse(500, '{"message":"Invalid SESSION id"}')).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
       detail: "500: Invalid SESSION id",
     });
     expect(classifySummaryResponse(500, "Session not found")).toMatchObject({
-      problem: "session_expired",
+      problem: "token_invalid",
     });
   });
 
@@ -166,7 +177,7 @@ describe("classifySummaryResponse", () => {
     expect(classifySummaryResponse(500, JSON.stringify(camel))).toMatchObject({ ok: false });
     expect(classifySummaryResponse(400, JSON.stringify(camel))).toMatchObject({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
     });
   });
 
@@ -184,7 +195,7 @@ describe("classifySummaryResponse", () => {
         (status, text) => {
           const result = classifySummaryResponse(status, text);
           if (result.ok) expect(status >= 200 && status < 300).toBe(true);
-          else expect(["session_expired", "mtapi_unreachable"]).toContain(result.problem);
+          else expect(ACCOUNT_PROBLEMS).toContain(result.problem);
         },
       ),
     );
@@ -234,7 +245,7 @@ describe("fetchAccountSummary", () => {
     );
     expect(result).toEqual({
       ok: false,
-      problem: "session_expired",
+      problem: "token_invalid",
       detail: "201: Invalid session id",
     });
   });

@@ -9,7 +9,7 @@ import {
   toEpochMs,
   tradingDayAt,
 } from "../../../src/risk/index.ts";
-import { applied, rules } from "./helpers.ts";
+import { applied, rules } from "../fixtures.ts";
 
 const poll = (equity: number, at: number, balance?: number): Reading =>
   balance === undefined ? { equity, at, source: "poll" } : { equity, balance, at, source: "poll" };

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileRules, evaluate } from "../../../src/risk/index.ts";
-import { applied, rules } from "./helpers.ts";
+import { applied, rules } from "../fixtures.ts";
 
 /** round((units * (100 - pct)) / 100), half up, in whole smallest units (exact, BigInt). */
 function exactFloorUnits(units: bigint, pct: bigint): bigint {

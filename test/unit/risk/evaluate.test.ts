@@ -11,7 +11,7 @@ import {
   rollover,
   usageOf,
 } from "../../../src/risk/index.ts";
-import { applied, rules } from "./helpers.ts";
+import { applied, rules } from "../fixtures.ts";
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

@@ -11,7 +11,7 @@ import {
   usageOf,
 } from "../../../src/risk/index.ts";
 import { readingRun, ruleParams } from "./arbitraries.ts";
-import { applied } from "./helpers.ts";
+import { applied } from "../fixtures.ts";
 
 interface Step {
   before: RiskState | null;

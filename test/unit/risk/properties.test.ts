@@ -9,12 +9,7 @@ import {
   evaluate,
 } from "../../../src/risk/index.ts";
 import { readingRun, ruleParams } from "./arbitraries.ts";
-import { rules } from "./helpers.ts";
-
-function applied(evaluation: Evaluation): AppliedEvaluation {
-  if (!evaluation.applied) throw new Error(`reading not applied: ${evaluation.reason}`);
-  return evaluation;
-}
+import { applied, rules } from "../fixtures.ts";
 
 interface Step {
   before: RiskState | null;

@@ -8,21 +8,7 @@ import {
   RulesInputSchema,
   resolveRules,
 } from "../../../src/risk/index.ts";
-
-function issuesOf(result: ResolveRulesResult): Record<string, string> {
-  if (result.ok) throw new Error("expected the rules to be rejected");
-  return Object.fromEntries(result.issues.map((issue) => [issue.path, issue.message]));
-}
-
-const full = {
-  initial_balance: 100_000,
-  daily_loss: { limit: 5, unit: "percent", basis: "initial_balance" },
-  daily_reference: "balance",
-  daily_reset: { timezone: "Europe/Prague", hour: 0 },
-  max_loss: { limit: 10, unit: "percent", mode: "static", lock_at_initial: false },
-  live_enter_pct: 97,
-  live_exit_pct: 90,
-} as const;
+import { FULL_RULES_INPUT as full, issuesOf } from "../fixtures.ts";
 
 describe("presets", () => {
   const table = {

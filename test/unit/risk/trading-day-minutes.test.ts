@@ -5,36 +5,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tradingDayAt } from "../../../src/risk/index.ts";
+import { local, nextDate } from "../fixtures.ts";
 
 const FROM = Date.parse("2026-01-01T00:00:00Z");
 const TO = Date.parse("2031-01-01T00:00:00Z");
-
-// An independent reading of the wall clock, so the tests do not trust the engine's own helper.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function local(atMs: number, timezone: string): { date: string; minutes: number } {
-  let formatter = formatters.get(timezone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", {
-      timeZone: timezone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    formatters.set(timezone, formatter);
-  }
-  const parts = Object.fromEntries(formatter.formatToParts(atMs).map((p) => [p.type, p.value]));
-  return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    minutes: Number(parts.hour) * 60 + Number(parts.minute),
-  };
-}
-
-function nextDate(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-}
 
 /** Reset times that land on DST jumps (skipped or doubled wall times) and on odd offsets. */
 const RESETS = [

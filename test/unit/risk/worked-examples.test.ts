@@ -11,7 +11,7 @@ import {
   tradingDayAt,
   usageOf,
 } from "../../../src/risk/index.ts";
-import { applied, rules } from "./helpers.ts";
+import { applied, rules } from "../fixtures.ts";
 
 const T0 = Date.parse("2026-11-26T06:00:00Z");
 const at = (minutes: number): number => T0 + minutes * 60_000;

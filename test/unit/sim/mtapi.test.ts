@@ -55,6 +55,8 @@ describe("MTAPI AccountSummary", () => {
       currency: "USD",
       method: "Hedging",
       type: "Demo",
+      synced: true,
+      isInvestor: false,
     });
   });
 

@@ -45,7 +45,7 @@ describe("logged errors", () => {
   it("run every line through the redactor", () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((l: string) => void lines.push(l));
-    log("test:line", {
+    log("http:error", {
       url: `https://u:${SECRET}@x.example/h?token=${SECRET}`,
       note: `Bearer ${SECRET}`,
       session_id: SECRET,

@@ -3,6 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accounts, webhookMessages } from "../../../src/db/schema.ts";
 import { announcePollerHealth, runPollerHealth } from "../../../src/poll/poller-health.ts";
+import { pollingCoverage } from "../../../src/poll/pollable.ts";
 import { createTestAccount, withTestDb } from "../helpers.ts";
 
 /** Sets the account's last reading `agoS` seconds before `now` (its risk state's `last_at`). */
@@ -29,7 +30,22 @@ async function healthMessages() {
 }
 
 describe("the poller's health announcements", () => {
-  it("announces monitor.degraded once when a polled account goes unread past 180 s, and monitor.recovered once when it is read again", async () => {
+  it("says degraded before a polled account reaches 120 s unread (the promise), not only past 180 s", async () => {
+    const a = await createTestAccount({ balance: 100_000, equity: 99_000 });
+    const now = Date.now();
+    await lastReadAgo(a.id, now, 100);
+    expect((await withTestDb((db) => pollingCoverage(db, now))).accounts_stale).toBe(0);
+    await lastReadAgo(a.id, now, 115);
+    const coverage = await withTestDb((db) => pollingCoverage(db, now));
+    expect(coverage.accounts_stale).toBeGreaterThanOrEqual(1);
+    expect(coverage.max_unwatched_s).toBeGreaterThanOrEqual(115);
+    // Out of the pollable set, so no later test finds it stale.
+    await withTestDb((db) =>
+      db.update(accounts).set({ status: "disabled" }).where(eq(accounts.id, a.id)),
+    );
+  });
+
+  it("announces monitor.degraded once when a polled account goes unread past its window, and monitor.recovered once when it is read again", async () => {
     const a = await createTestAccount({ balance: 100_000, equity: 99_000 });
     const now = Date.now();
     await lastReadAgo(a.id, now, 30);

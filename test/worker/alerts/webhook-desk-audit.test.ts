@@ -6,7 +6,7 @@ import { deleteAllEndpoints, hookUrl, newHook } from "./sink-helpers.ts";
 afterEach(deleteAllEndpoints);
 
 /** The audit entries about webhook `id`, oldest first. */
-async function auditOf(id: number): Promise<Array<Record<string, unknown>>> {
+async function webhookAuditOf(id: number): Promise<Array<Record<string, unknown>>> {
   const res = await api("GET", "/v1/audit?limit=200");
   expect(res.status).toBe(200);
   const items = res.body.items as Array<{ action: string; after: { webhook_id?: number } }>;
@@ -35,7 +35,7 @@ describe("webhook changes in the desk audit", () => {
     expect(replay.status).toBe(202);
     expect((await api("DELETE", `/v1/webhooks/${id}`)).status).toBe(204);
 
-    const entries = await auditOf(id);
+    const entries = await webhookAuditOf(id);
     expect(entries.map((e) => e.action)).toEqual([
       "webhook.created",
       "webhook.updated",

@@ -1,25 +1,9 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { accountAudit, accounts, violations } from "../../../src/db/schema.ts";
+import { accounts, violations } from "../../../src/db/schema.ts";
 import { eventually, getAccount, sim, violationsOf, withTestDb } from "../helpers.ts";
-import { addToSim, api, createViaApi, expectError, subscribedIds } from "./helpers.ts";
-
-async function auditOf(accountId: number) {
-  return withTestDb((db) =>
-    db
-      .select()
-      .from(accountAudit)
-      .where(eq(accountAudit.accountId, accountId))
-      .orderBy(asc(accountAudit.id)),
-  );
-}
-
-/** An API-created account that the simulator knows, at the given figures. */
-async function simAccount(balance = 100_000, equity = balance) {
-  const created = await createViaApi();
-  await addToSim(created, { balance, equity });
-  return created;
-}
+import { api, createViaApi, expectError, subscribedIds } from "./helpers.ts";
+import { auditOf, simAccount } from "../fixtures.ts";
 
 describe("POST /v1/accounts/{id}/reset", () => {
   it("brings a breached account back to active / polling, forgets its breaches, keeps its violations", async () => {

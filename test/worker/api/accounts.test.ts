@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { accountAudit } from "../../../src/db/schema.ts";
+import { auditOf } from "../fixtures.ts";
 import { PRESETS } from "../../../src/risk/index.ts";
-import { getAccount, withTestDb } from "../helpers.ts";
+import { getAccount } from "../helpers.ts";
 import { api, type ApiAnswer, createViaApi, expectError, newAccountBody } from "./helpers.ts";
 
 const FULL_RULES = {
@@ -50,6 +50,8 @@ describe("POST /v1/accounts", () => {
       rules_version: 1,
       metrics: null,
       problem: null,
+      problem_since: null,
+      credentials: { kind: null, set_at: null, last_login_at: null, status: "none" },
       distance_to_floor: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
@@ -215,12 +217,7 @@ describe("GET, PATCH and DELETE /v1/accounts/{id}", () => {
     expect(res.body).toBeNull();
     const row = await getAccount(account.id);
     expect(row).toMatchObject({ status: "disabled", monitoringState: "polling", stateVersion: 1 });
-    const audit = await withTestDb((db) =>
-      db
-        .select()
-        .from(accountAudit)
-        .where(and(eq(accountAudit.accountId, account.id), eq(accountAudit.field, "status"))),
-    );
+    const audit = await auditOf(account.id, "status");
     expect(audit).toEqual([
       expect.objectContaining({
         action: "account.disabled",

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eventually, sim } from "../helpers.ts";
-import { addToSim, api, createKey, createViaApi, subscribedIds } from "./helpers.ts";
-
-/** An API-created account that the simulator knows, at the given figures. */
-async function simAccount(balance: number, equity = balance) {
-  const created = await createViaApi();
-  await addToSim(created, { balance, equity });
-  return created;
-}
+import { api, createKey, createViaApi, subscribedIds } from "./helpers.ts";
+import { simAccount } from "../fixtures.ts";
 
 const poll = (ids: number[]) => api("POST", "/v1/poll", { json: { account_ids: ids } });
 

@@ -71,6 +71,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(schemas.Account.properties).sort()).toEqual(
       [
         "created_at",
+        "credentials",
         "distance_to_floor",
         "id",
         "label",
@@ -81,6 +82,7 @@ describe("GET /openapi.json", () => {
         "preset",
         "objectives_met_at",
         "problem",
+        "problem_since",
         "rules",
         "rules_version",
         "server",
@@ -91,8 +93,13 @@ describe("GET /openapi.json", () => {
     );
     // `problem` is one of its codes or null, not any string.
     expect(schemas.Account.properties.problem.enum).toEqual([
+      "token_invalid",
       "session_expired",
+      "credentials_rejected",
+      "upstream_unavailable",
       "mtapi_unreachable",
+      "unsynced",
+      "stale",
       "invalid_rules",
       null,
     ]);

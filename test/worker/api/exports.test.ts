@@ -5,35 +5,13 @@ import { accounts, violations } from "../../../src/db/schema.ts";
 import { EXPORT_PAGE } from "../../../src/accounts/exports.ts";
 import { createTestAccounts, withTestDb } from "../helpers.ts";
 import { ADMIN_TOKEN, BASE, api, createKey, createViaApi } from "./helpers.ts";
+import { parseCsv } from "../fixtures.ts";
 
 async function getCsv(path: string, token = ADMIN_TOKEN) {
   const res = await exports.default.fetch(`${BASE}${path}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-/** Minimal RFC 4180 reader for the answers (quoted fields may hold commas and line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") (row.push(cell), (cell = ""));
-    else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      ((row = []), (cell = ""), i++);
-    } else cell += ch;
-  }
-  return rows;
 }
 
 describe("GET /v1/accounts.csv", () => {

@@ -1,8 +1,7 @@
-import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { accountAudit } from "../../../src/db/schema.ts";
-import { eventually, getAccount, sim, withTestDb } from "../helpers.ts";
+import { eventually, getAccount, sim } from "../helpers.ts";
 import { addToSim, api, createViaApi } from "./helpers.ts";
+import { auditOf } from "../fixtures.ts";
 
 /** Long enough for the operator's change to land while the poll's read is held. */
 const HELD_MS = 2_000;
@@ -22,15 +21,9 @@ async function heldPoll(balance: number, equity: number) {
   return { id: created.account.id as number, poll };
 }
 
-async function auditOf(id: number) {
-  const rows = await withTestDb((db) =>
-    db
-      .select()
-      .from(accountAudit)
-      .where(eq(accountAudit.accountId, id))
-      .orderBy(asc(accountAudit.id)),
-  );
-  return rows.map((r) => [r.field, r.fromValue, r.toValue, r.source]);
+/** An account's audit trail as [field, from, to, source], oldest first. */
+async function trailOf(id: number) {
+  return (await auditOf(id)).map((r) => [r.field, r.fromValue, r.toValue, r.source]);
 }
 
 describe("ownership guards under a real race", () => {
@@ -56,7 +49,7 @@ describe("ownership guards under a real race", () => {
     expect(row.monitoringState).toBe("live");
     expect(row.stateVersion).toBe(1);
     // Only the operator's move is on record (besides the account's creation).
-    expect((await auditOf(id)).filter(([field]) => field !== null)).toEqual([
+    expect((await trailOf(id)).filter(([field]) => field !== null)).toEqual([
       ["monitoring_state", "polling", "live", "api"],
     ]);
     expect((await api("DELETE", `/v1/accounts/${id}/live`)).status).toBe(200);

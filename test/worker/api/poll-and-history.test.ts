@@ -9,29 +9,15 @@ import { describe, expect, it } from "vitest";
 import type { PollQueueMessage } from "../../../src/poll/dispatch.ts";
 import worker from "../../../src/index.ts";
 import { eventually, getAccount, violationsOf } from "../helpers.ts";
-import {
-  ADMIN_TOKEN,
-  BASE,
-  addToSim,
-  api,
-  type ApiAnswer,
-  createViaApi,
-  subscribedIds,
-} from "./helpers.ts";
-
-/** An API-created account that the simulator knows, at the given figures. */
-async function simAccount(balance: number, equity: number) {
-  const created = await createViaApi();
-  await addToSim(created, { balance, equity });
-  return created.account as { id: number };
-}
+import { ADMIN_TOKEN, BASE, api, type ApiAnswer, createViaApi, subscribedIds } from "./helpers.ts";
+import { simAccount } from "../fixtures.ts";
 
 const poll = (ids: number[]) => api("POST", "/v1/poll", { json: { account_ids: ids } });
 
 describe("POST /v1/poll with account ids", () => {
   it("polls the accounts now, answers the report and stores their figures and a reading", async () => {
-    const a = await simAccount(104_000, 99_500);
-    const b = await simAccount(100_000, 100_000);
+    const a = (await simAccount(104_000, 99_500)).account;
+    const b = (await simAccount(100_000, 100_000)).account;
     const res = await poll([a.id, b.id]);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -76,7 +62,7 @@ describe("POST /v1/poll with account ids", () => {
   });
 
   it("recomputes floors and usage from the stored figures when the rules change", async () => {
-    const a = await simAccount(104_000, 99_500);
+    const a = (await simAccount(104_000, 99_500)).account;
     await poll([a.id]);
     const res = await api("PATCH", `/v1/accounts/${a.id}`, {
       json: {
@@ -94,7 +80,7 @@ describe("POST /v1/poll with account ids", () => {
   });
 
   it("hands an account that crosses live_enter_pct to the live monitor", async () => {
-    const a = await simAccount(104_000, 99_150);
+    const a = (await simAccount(104_000, 99_150)).account;
     const res = await poll([a.id]);
     expect(res.body).toMatchObject({ polled: 1, entered_live: 1 });
     expect((await getAccount(a.id)).monitoringState).toBe("live");
@@ -115,7 +101,7 @@ describe("POST /v1/poll with account ids", () => {
 
 describe("violations", () => {
   it("records a breach found by a poll and lists it per account and overall; reset keeps it", async () => {
-    const a = await simAccount(104_000, 98_000);
+    const a = (await simAccount(104_000, 98_000)).account;
     const res = await poll([a.id]);
     expect(res.body).toMatchObject({ polled: 1, violations: 1 });
     const account = await api("GET", `/v1/accounts/${a.id}`);
@@ -160,7 +146,7 @@ describe("violations", () => {
 
   it("pages through violations newest first", async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await simAccount(100_000, 80_000)).id);
+    for (let i = 0; i < 3; i++) ids.push((await simAccount(100_000, 80_000)).account.id);
     expect((await poll(ids)).body).toMatchObject({ violations: 6 });
     const seen: number[] = [];
     let cursor: string | null = null;
@@ -188,7 +174,7 @@ describe("violations", () => {
 
 describe("POST /v1/poll without a body", () => {
   it("answers 202 with the number of pollable accounts and sweeps them in the background", async () => {
-    const a = await simAccount(100_000, 99_000);
+    const a = (await simAccount(100_000, 99_000)).account;
     const res = await api("POST", "/v1/poll");
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accounts: expect.any(Number) });
@@ -199,7 +185,7 @@ describe("POST /v1/poll without a body", () => {
   });
 
   it("sends the full sweep to the poll queue instead of running it in the request, and the consumer sweeps", async () => {
-    const a = await simAccount(100_000, 98_500);
+    const a = (await simAccount(100_000, 98_500)).account;
     const sent: PollQueueMessage[] = [];
     const queue = {
       send: async (body: PollQueueMessage) => void sent.push(body),

@@ -2,12 +2,11 @@
  * Risk rules version 2 through the admin API and the poller: presets, validation of the new
  * parameters, warnings and objectives on the account, balance adjustments.
  */
-import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { accountAudit } from "../../../src/db/schema.ts";
 import { PRESETS, PRESET_NAMES } from "../../../src/risk/index.ts";
-import { eventually, getAccount, sim, withTestDb } from "../helpers.ts";
+import { eventually, getAccount, sim } from "../helpers.ts";
 import { addToSim, api, createViaApi, expectError } from "./helpers.ts";
+import { auditOf } from "../fixtures.ts";
 
 /** Polls one account now, as the cron would; again when MTAPI failed it (a loaded machine). */
 async function poll(id: number) {
@@ -23,16 +22,6 @@ async function poll(id: number) {
 
 async function setFigures(sessionId: string, figures: { balance?: number; equity?: number }) {
   await sim(`/accounts/${sessionId}`, figures, "PATCH");
-}
-
-async function auditOf(accountId: number) {
-  return withTestDb((db) =>
-    db
-      .select()
-      .from(accountAudit)
-      .where(eq(accountAudit.accountId, accountId))
-      .orderBy(asc(accountAudit.id)),
-  );
 }
 
 describe("GET /v1/presets", () => {

@@ -1,11 +1,12 @@
 /**
- * Generated, not hand-kept: the 401 sweep and the OpenAPI agreement walk the app's own route
- * table (Hono's `app.routes`), so a route added later is covered without editing this file.
+ * Generated, not hand-kept: the 401 sweep, the OpenAPI agreement and the role table's
+ * derivation walk the app's own route table (Hono's `app.routes`), so a route added later is
+ * covered without editing this file.
  */
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { app } from "../../../src/http/app.ts";
-import { SELF_AUTHENTICATED } from "../../../src/http/role-table.ts";
+import { app, roleTable } from "../../../src/http/app.ts";
+import { declaredRoutes } from "../../../src/http/routes.ts";
 import { addToSim, api, createViaApi } from "./helpers.ts";
 
 /** Every concrete operation the app routes, as `[METHOD, /path/:param]`. */
@@ -19,7 +20,7 @@ const OPERATIONS: Array<[method: string, path: string]> = [
 
 const V1 = OPERATIONS.filter(([, path]) => path.startsWith("/v1/"));
 /** The /v1 operations behind auth (the console's sign-in and sign-out authenticate themselves). */
-const AUTHED = V1.filter(([method, path]) => !SELF_AUTHENTICATED.has(`${method} ${path}`));
+const AUTHED = V1.filter(([method, path]) => !roleTable.selfAuthenticated.has(`${method} ${path}`));
 
 /** Fills every `:param` of a route path. */
 function concrete(path: string, id: number | string): string {
@@ -50,6 +51,26 @@ function deref(schema: unknown, components: Record<string, unknown>, depth = 0):
 describe("the route table", () => {
   it("holds the /v1 operations the tests below walk", () => {
     expect(V1.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it("derives its role table from the route declarations: every /v1 route declared once, nothing else", () => {
+    const routed = V1.map(([m, p]) => `${m} ${p}`).sort();
+    const derived = [...roleTable.roles.keys(), ...roleTable.selfAuthenticated].sort();
+    expect(derived).toEqual(routed);
+    // One declaration per operation, each with its access (a role, or `self` for the session).
+    const declared = declaredRoutes(app);
+    expect(declared).toHaveLength(V1.length);
+    expect(new Set(declared.map((d) => d.access))).toEqual(
+      new Set(["viewer", "operator", "admin", "self"]),
+    );
+    expect([...roleTable.selfAuthenticated].sort()).toEqual([
+      "DELETE /v1/session",
+      "GET /v1/session",
+      "GET /v1/shared/:token",
+      "GET /v1/shared/:token/equity",
+      "GET /v1/shared/:token/violations/:id/report",
+      "POST /v1/session",
+    ]);
   });
 
   it.each(AUTHED)("answers 401 to %s %s without a token", async (method, path) => {

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { auditOf } from "../fixtures.ts";
 import { applyReading, toChange } from "../../../src/domain/outcome.ts";
-import { accountAudit, accounts, readings } from "../../../src/db/schema.ts";
+import { accounts, readings } from "../../../src/db/schema.ts";
 import { postgresWrite } from "../../../src/live/postgres-write.ts";
 import { PostgresWriter, type OutboxEntry, type WriterHost } from "../../../src/live/writer.ts";
 import { createTestAccount, getAccount, violationsOf, withTestDb } from "../helpers.ts";
@@ -73,9 +74,7 @@ describe("the live writer, exactly once", () => {
     );
     expect(points).toHaveLength(1);
     expect(points[0]).toMatchObject({ equity: 94_000, source: "event" });
-    const audit = await withTestDb((db) =>
-      db.select().from(accountAudit).where(eq(accountAudit.accountId, a.id)),
-    );
+    const audit = await auditOf(a.id);
     // The breach's audit rows (status, and leaving live), each once.
     expect(audit.map((r) => [r.field, r.fromValue, r.toValue]).sort()).toEqual([
       ["monitoring_state", "live", "polling"],

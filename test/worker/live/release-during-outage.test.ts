@@ -1,19 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { auditOf } from "../fixtures.ts";
 import { monitorFor } from "../../../src/live/client/address.ts";
-import { accountAudit } from "../../../src/db/schema.ts";
 import type { LiveMonitor } from "../../../src/live/monitor.ts";
 import { WRITER_RETRY } from "../../../src/live/writer.ts";
-import {
-  createTestAccount,
-  eventually,
-  getAccount,
-  violationsOf,
-  withTestDb,
-  database,
-} from "../helpers.ts";
+import { createTestAccount, eventually, getAccount, violationsOf, database } from "../helpers.ts";
 import { api } from "../api/helpers.ts";
 import { emit, simWait } from "./live-helpers.ts";
 
@@ -73,13 +65,7 @@ describe("the ownership guard on the live writer", () => {
       expect(row).toMatchObject({ monitoringState: "polling", status: "breached" });
       expect(row.stateVersion).toBe(afterOperator.stateVersion + 1);
       expect(await violationsOf([a.id])).toHaveLength(1);
-      const audit = await withTestDb((db) =>
-        db
-          .select()
-          .from(accountAudit)
-          .where(eq(accountAudit.accountId, a.id))
-          .orderBy(asc(accountAudit.id)),
-      );
+      const audit = await auditOf(a.id);
       expect(
         audit
           .filter((r) => r.field !== null)

@@ -45,4 +45,33 @@ describe("the watchdog's hand-off to the poll queue", () => {
     expect(got.every((g) => g.monitoringState === "live")).toBe(true);
     await monitor.unsubscribe(rows.map((r) => r.id));
   }, 60_000);
+
+  it("judges the readings handed back on the monitor's own clock", async () => {
+    const monitor = freshMonitor();
+    const row = await createTestAccount({ balance: 100_000, equity: 95_400 });
+    await goLive(monitor, [row]);
+    await simWait({ subscribed: [row.sessionId] });
+    // The monitor's clock, moved a minute ahead of the runtime's.
+    const at = Date.now() + 60_000;
+    await runInDurableObject(monitor, (instance: LiveMonitor) => {
+      instance.clock = () => at;
+    });
+    await monitor.applyRestReadings([
+      { account_id: row.id, result: { ok: true, summary: { balance: 100_000, equity: 95_300 } } },
+    ]);
+    const sub = await runInDurableObject(monitor, (instance: LiveMonitor) => {
+      const subs = (instance as unknown as { subs: { get(id: number): HeardFields | undefined } })
+        .subs;
+      return { ...subs.get(row.id)! };
+    });
+    expect(sub.lastRestAt).toBe(at);
+    expect(sub.risk).toMatchObject({ last_at: at, equity: 95_300 });
+    await monitor.unsubscribe([row.id]);
+  });
 });
+
+/** The fields of a subscription the clock test reads. */
+interface HeardFields {
+  lastRestAt: number;
+  risk: { last_at: number; equity: number } | null;
+}

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { accountAudit, accounts, type AccountRow } from "../../../src/db/schema.ts";
+import { auditOf } from "../fixtures.ts";
+import { accounts, type AccountRow } from "../../../src/db/schema.ts";
 import { monitorOfShard } from "../../../src/live/client/address.ts";
 import { reconcileLive } from "../../../src/live/client/reconcile-shards.ts";
 import type { ShardMove } from "../../../src/live/client/shard-plan.ts";
@@ -197,12 +198,7 @@ describe("live-monitor shards", () => {
     expect(row!.status).toBe("breached");
     expect(row!.monitoringState).toBe("polling");
     // One breach in the audit, though both shards judged the event.
-    const audit = await withTestDb((db) =>
-      db
-        .select()
-        .from(accountAudit)
-        .where(and(eq(accountAudit.accountId, target.id), eq(accountAudit.field, "status"))),
-    );
+    const audit = await auditOf(target.id, "status");
     expect(audit.map((a) => a.toValue)).toEqual(["breached"]);
     // It leaves every shard once Postgres has the breach; the others stay on their new shard.
     await eventually(

@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { applyReading } from "../../../../src/domain/outcome.ts";
 import { rulesFor, streamingRules, streamsAll } from "../../../../src/live/client/stream-all.ts";
-import { resolveRules } from "../../../../src/risk/index.ts";
+import { ftmoRules } from "../../fixtures.ts";
 
-const resolved = resolveRules({ preset: "ftmo-2step", initial_balance: 100_000 });
-if (!resolved.ok) throw new Error("preset");
-const rules = resolved.rules;
+const rules = ftmoRules();
 const at = Date.parse("2026-11-25T10:00:00Z");
 
 describe("STREAM_ALL", () => {

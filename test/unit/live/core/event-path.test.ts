@@ -3,7 +3,7 @@ import { applyEvent, recordsTransition } from "../../../../src/live/core/event-p
 import { newSubscription } from "../../../../src/live/core/subscriptions.ts";
 import { logWorthy } from "../../../../src/live/core/status.ts";
 import type { FrameItem } from "../../../../src/live/core/parse-frame.ts";
-import { ftmoRules, liveSub, T0, tableOf } from "../fixtures.ts";
+import { ftmoRules, liveSub, T0, tableOf } from "../../fixtures.ts";
 
 type EventItem = Extract<FrameItem, { kind: "event" }>;
 

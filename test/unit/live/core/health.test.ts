@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { healthOf, liveCoverage, mergeCoverage } from "../../../../src/live/core/health.ts";
-import { liveSub, T0 } from "../fixtures.ts";
+import { liveSub, T0 } from "../../fixtures.ts";
 
 describe("the monitor's health", () => {
   it("is ok with nothing wrong, and degraded with every reason that holds", () => {

@@ -10,7 +10,7 @@ import {
   PERSIST_ROWS_PER_TICK,
   PersistBacklog,
 } from "../../../../src/live/core/persist-backlog.ts";
-import { ftmoRules, liveState, T0 } from "../fixtures.ts";
+import { ftmoRules, liveState, T0 } from "../../fixtures.ts";
 
 describe("the persist backlog", () => {
   it("hands out at most the bound per tick, longest behind first, and remembers the last and largest tick", () => {

@@ -9,7 +9,7 @@ import {
   subscribeFrame,
   type Subscription,
 } from "../../../../src/live/core/subscriptions.ts";
-import { ftmoRules, liveState, T0 } from "../fixtures.ts";
+import { ftmoRules, liveState, T0 } from "../../fixtures.ts";
 
 /** A subscription with only what routing reads; the rest is the monitor's business. */
 function sub(accountId: number, sessionId: string, login: string, server: string): Subscription {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planRereads, quietSubscriptions, rollDays } from "../../../../src/live/core/watchdog.ts";
-import { liveSub } from "../fixtures.ts";
+import { liveSub } from "../../fixtures.ts";
 import type { Subscription } from "../../../../src/live/core/subscriptions.ts";
 
 function sub(accountId: number, lastEventAt: number, lastRestAt: number): Subscription {

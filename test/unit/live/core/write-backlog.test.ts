@@ -4,7 +4,7 @@ import {
   READING_EVERY_MS,
   WriteBacklog,
 } from "../../../../src/live/core/write-backlog.ts";
-import { T0 } from "../fixtures.ts";
+import { T0 } from "../../fixtures.ts";
 
 describe("the writer's backlog", () => {
   it("is due METRICS_FLUSH_MS after the oldest dirty mark, and hands out the oldest accounts first with their source", () => {
