@@ -12,6 +12,7 @@ import type { Mix, Shape } from "./events.ts";
 import { sendJson, Timers } from "./http.ts";
 import { Hub } from "./hub.ts";
 import { handleMtapi, type MtapiHost } from "./mtapi.ts";
+import { CloseBook, type CloseHost, handleOrderClose } from "./order-close.ts";
 import { handleOrders, OrderBook } from "./orders.ts";
 import { Publisher } from "./publisher.ts";
 import { mulberry32 } from "./random.ts";
@@ -159,7 +160,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     return config;
   };
   const orderBook = new OrderBook();
+  const closeBook = new CloseBook();
   const reset = () => {
+    closeBook.clear();
     scripts = [];
     book.clear();
     orderBook.clear();
@@ -196,6 +199,26 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     onRead: () => waiters.poke(),
   };
 
+  const closeHost: CloseHost = {
+    book,
+    orders: orderBook,
+    now: Date.now,
+    sleep: mtapi.sleep,
+    closed: (sessionId, order, pending) => {
+      publisher.sendRaw(
+        {
+          type: "OrderUpdate",
+          id: sessionId,
+          data: {
+            update: { type: pending ? "PendingClose" : "MarketClose", order },
+            openedOrders: orderBook.of(sessionId).opened,
+          },
+        },
+        { sessionId },
+      );
+    },
+  };
+
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
@@ -204,6 +227,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sim");
     if (await handleOrders(req, res, url, { book, publisher, now: Date.now }, orderBook)) return;
+    if (await handleOrderClose(req, res, url, closeHost, closeBook)) return;
     if (await handleControl(req, res, url, control)) return;
     if (await handleMtapi(req, res, url, mtapi)) return;
     if (url.pathname === "/") {

@@ -19,6 +19,11 @@ interface Secrets {
   POLL_INLINE_MAX?: string;
   /** Broker server clocks: JSON of server name (or `*`) to minutes east of UTC (docs/trades.md, "Broker time"). */
   BROKER_UTC_OFFSETS?: string;
+  /**
+   * The deployment's enforcement ceiling: `off` (default, also when unset or misspelt),
+   * `dry_run` or `on` (docs/enforcement.md, "Policy").
+   */
+  ENFORCEMENT?: string;
   /** Local runs only (`npm run dev`, tests): `1` lets webhooks call loopback `http://` URLs. */
   ALLOW_LOOPBACK_WEBHOOKS?: string;
 }

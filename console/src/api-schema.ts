@@ -825,6 +825,166 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/accounts/{id}/enforcement": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An account's enforcement setting, lock and actions (newest first) with evidence
+     * @description Least role: `viewer`.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Enforcement */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AccountEnforcement"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Set an account's enforcement: off (default), dry_run or on (admin, audited)
+     * @description Least role: `admin`.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SetAccountEnforcement"];
+        };
+      };
+      responses: {
+        /** @description Enforcement */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AccountEnforcement"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Rules that cannot be resolved */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   "/v1/accounts/{id}/equity": {
     parameters: {
       query?: never;
@@ -1791,6 +1951,9 @@ export interface paths {
             | "account.credentials_removed"
             | "account.session_replaced"
             | "account.session_renewed"
+            | "account.enforcement_set"
+            | "enforcement.halted"
+            | "enforcement.resumed"
             | "key.created"
             | "key.revoked"
             | "webhook.created"
@@ -2140,6 +2303,239 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/enforcement": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The deployment's enforcement ceiling and the halt switch
+     * @description Least role: `viewer`.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description State */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["EnforcementState"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/enforcement/halt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Halt enforcement: stop every step not yet sent; hold the deployment at dry_run
+     * @description Least role: `admin`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["EnforcementReason"];
+        };
+      };
+      responses: {
+        /** @description State */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["EnforcementState"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Rules that cannot be resolved */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/enforcement/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Lift the halt
+     * @description Least role: `admin`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["EnforcementReason"];
+        };
+      };
+      responses: {
+        /** @description State */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["EnforcementState"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Rules that cannot be resolved */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -4023,6 +4419,17 @@ export interface components {
       /** @enum {string} */
       status: "ok" | "rejected" | "none";
     };
+    AccountEnforcement: {
+      account_id: number;
+      actions: components["schemas"]["EnforcementAction"][];
+      /** @enum {string} */
+      effective: "off" | "dry_run" | "on";
+      /** @enum {string} */
+      enforcement: "off" | "dry_run" | "on";
+      lock_rule: string | null;
+      locked_at: string | null;
+      locked_until: string | null;
+    };
     AccountList: {
       items: components["schemas"]["Account"][];
       next_cursor: string | null;
@@ -4241,6 +4648,11 @@ export interface components {
         | "account.problem"
         | "account.objectives_met"
         | "account.adjusted"
+        | "enforcement.started"
+        | "enforcement.completed"
+        | "enforcement.failed"
+        | "account.locked"
+        | "account.unlocked"
         | "monitor.degraded"
         | "monitor.recovered"
         | "webhook.test"
@@ -4290,6 +4702,54 @@ export interface components {
       id: number;
       landed: boolean;
       shard: number;
+    };
+    EnforcementAction: {
+      dry_run: boolean;
+      equity_after: number | null;
+      equity_before: number | null;
+      failure: string | null;
+      finished_at: string | null;
+      floor: number | null;
+      id: number;
+      /** @enum {string} */
+      kind: "close_all" | "lock_guard";
+      positions_before: {
+        [key: string]: unknown;
+      }[];
+      rule: string | null;
+      /** @description Account currency: how far below the floor equity ended (0 at or above it). */
+      slippage: number | null;
+      started_at: string;
+      /** @enum {string} */
+      state: "pending" | "running" | "done" | "failed";
+      steps: {
+        /** @enum {string} */
+        action: "close" | "cancel";
+        at: string;
+        close_price: number | null;
+        close_time: string | null;
+        error: string | null;
+        profit: number | null;
+        sends: number;
+        settled_by: string | null;
+        state: string;
+        symbol: string;
+        ticket: number;
+      }[];
+      violation_id: number | null;
+    };
+    EnforcementReason: {
+      reason: string;
+    };
+    EnforcementState: {
+      actor: string | null;
+      at: string | null;
+      /** @enum {string} */
+      deployment: "off" | "dry_run" | "on";
+      /** @enum {string} */
+      effective: "off" | "dry_run" | "on";
+      halted: boolean;
+      reason: string | null;
     };
     Equity: {
       items: {
@@ -4569,6 +5029,11 @@ export interface components {
         | "account.problem"
         | "account.objectives_met"
         | "account.adjusted"
+        | "enforcement.started"
+        | "enforcement.completed"
+        | "enforcement.failed"
+        | "account.locked"
+        | "account.unlocked"
         | "monitor.degraded"
         | "monitor.recovered"
         | "webhook.test"
@@ -4649,6 +5114,10 @@ export interface components {
        * @enum {string}
        */
       breach_at?: "below" | "at_or_below";
+      /** @description What a hard breach does, per rule or "default": record (the default), close_all or close_all_and_lock. */
+      consequences?: {
+        [key: string]: "record" | "close_all" | "close_all_and_lock";
+      };
       /** @description Decimal digits of the account currency's smallest unit (default 2); floors are rounded to it. */
       currency_digits?: number;
       daily_loss: {
@@ -4871,6 +5340,10 @@ export interface components {
            * @enum {string}
            */
           breach_at?: "below" | "at_or_below";
+          /** @description What a hard breach does, per rule or "default": record (the default), close_all or close_all_and_lock. */
+          consequences?: {
+            [key: string]: "record" | "close_all" | "close_all_and_lock";
+          };
           /** @description Decimal digits of the account currency's smallest unit (default 2); floors are rounded to it. */
           currency_digits?: number;
           daily_loss?: {
@@ -5085,6 +5558,10 @@ export interface components {
            * @enum {string}
            */
           breach_at?: "below" | "at_or_below";
+          /** @description What a hard breach does, per rule or "default": record (the default), close_all or close_all_and_lock. */
+          consequences?: {
+            [key: string]: "record" | "close_all" | "close_all_and_lock";
+          };
           /** @description Decimal digits of the account currency's smallest unit (default 2); floors are rounded to it. */
           currency_digits?: number;
           daily_loss: {
@@ -5318,6 +5795,11 @@ export interface components {
       name: string;
       /** @enum {string} */
       role: "viewer" | "operator" | "admin";
+    };
+    SetAccountEnforcement: {
+      /** @enum {string} */
+      enforcement: "off" | "dry_run" | "on";
+      reason?: string;
     };
     Share: {
       account_id: number;

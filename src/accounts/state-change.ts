@@ -80,8 +80,15 @@ export async function changeAccountState(
         riskState: nextRiskState(before.riskState, monitoring, clearBreaches),
         stateVersion: sql`${accounts.stateVersion} + 1`,
         // A reset opens a new epoch: a breach after it is a violation of its own.
+        // A reset also ends an enforcement lock (docs/enforcement.md, "Lock").
         ...(clearBreaches
-          ? { resetEpoch: sql`${accounts.resetEpoch} + 1`, resetAt: new Date() }
+          ? {
+              resetEpoch: sql`${accounts.resetEpoch} + 1`,
+              resetAt: new Date(),
+              lockedAt: null,
+              lockedUntil: null,
+              lockRule: null,
+            }
           : {}),
         updatedAt: new Date(),
       })

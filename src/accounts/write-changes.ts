@@ -21,6 +21,7 @@ import {
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, readings, violations } from "../db/schema.ts";
+import { createActions, type CreatedAction } from "./enforcement-actions.ts";
 import { log } from "../util/log.ts";
 import type { ReadingSource } from "../risk/index.ts";
 import type { AuditValues } from "../domain/audit.ts";
@@ -49,6 +50,7 @@ import {
 } from "../domain/write-rows.ts";
 
 export type { GuardedChange } from "../domain/write-rows.ts";
+export type { CreatedAction } from "./enforcement-actions.ts";
 export type { RecordedViolation } from "../domain/account-alerts.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -58,6 +60,13 @@ export interface WriteResult {
   applied: Set<number>;
   /** Violations newly recorded (not those already on record). */
   recorded: RecordedViolation[];
+  /** Enforcement actions created with them (docs/enforcement.md, "Persistence"). */
+  actions: CreatedAction[];
+}
+
+export interface WriteOptions {
+  /** The deployment's `ENFORCEMENT` ceiling; unset: off (no action is ever created). */
+  enforcement?: unknown;
 }
 
 /** One `violation:recorded` log line per newly recorded violation. */
@@ -76,8 +85,9 @@ export async function writeChanges(
   db: Db,
   batch: readonly GuardedChange[],
   readingsFor: (c: AccountChange) => boolean = () => true,
+  options: WriteOptions = {},
 ): Promise<WriteResult> {
-  if (batch.length === 0) return { applied: new Set(), recorded: [] };
+  if (batch.length === 0) return { applied: new Set(), recorded: [], actions: [] };
   const result = await db.transaction(async (tx) => {
     const updated = await updateAccounts(tx, accountUpdateRows(batch));
     const applied = new Set(updated.map((r) => Number(r.id)));
@@ -90,16 +100,18 @@ export async function writeChanges(
       ...changeAuditRows(batch, applied),
       ...breachAuditRows(marked, violated, new Date()),
     ]);
+    // The action commits with its violation: a breach is never recorded without it, nor twice.
+    const actions = await createActions(tx, recorded, violated, options.enforcement);
     await insertReadings(tx, readingRows(batch, readingsFor));
     // Alerts commit with the change: violation.recorded once per new violation, live
     // enter/exit per applied move, account.problem when a reading clears a problem.
     const refs = await readAlertRefs(tx, updated, recorded);
     const alerts = accountEventAlerts(appliedChanges(batch, applied), recorded, violated, refs);
     const alerted = await recordAlerts(tx, alerts);
-    return { applied, recorded, alerted };
+    return { applied, recorded, alerted, actions };
   });
   await sendAlerts(result.alerted);
-  return { applied: result.applied, recorded: result.recorded };
+  return { applied: result.applied, recorded: result.recorded, actions: result.actions };
 }
 
 /**

@@ -54,6 +54,20 @@ export function slackText(p: MessagePayload): string {
       const note = a.note ? `: ${slackEscape(a.note)}` : "";
       return `${who(d.account)}: ${what} of ${money(Math.abs(a.amount))} by ${slackEscape(a.actor)}${note}`;
     }
+    case "enforcement.started":
+    case "enforcement.completed":
+    case "enforcement.failed": {
+      const d = p.data as EventData["enforcement.started"];
+      const a = d.action;
+      const mode = a.dry_run ? " (dry run)" : "";
+      const why = a.failure ? `: ${slackEscape(a.failure)}` : "";
+      return `${p.type === "enforcement.failed" ? ":rotating_light: " : ""}Enforcement ${p.type.slice(12)}${mode} on account ${d.account_id}, ${a.steps.length} steps${why}`;
+    }
+    case "account.locked":
+    case "account.unlocked": {
+      const d = p.data as EventData["account.locked"];
+      return `Account ${d.account_id} ${p.type === "account.locked" ? "locked" : "unlocked"}`;
+    }
     case "monitor.degraded":
     case "monitor.recovered": {
       const d = p.data as EventData["monitor.degraded"];

@@ -3,7 +3,8 @@
  * Postgres, src/live/client/reconcile-shards.ts) then the alerts pass; the poll sweep over
  * every account that is not live (src/poll/sweep.ts) then the polled accounts' health,
  * announced when it changed (src/poll/poller-health.ts); and the thinning of aged readings
- * (src/accounts/retention.ts). docs/architecture.md, "A cron tick to a written figure".
+ * (src/accounts/retention.ts); enforcement actions that wait or were interrupted resume
+ * (docs/enforcement.md, "Execution"). docs/architecture.md, "A cron tick to a written figure".
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
 import { lt } from "drizzle-orm";
@@ -19,6 +20,7 @@ import { judgeStoredTrades } from "../poll/trades.ts";
 import { renewLiveSessions } from "../poll/renew.ts";
 import { sealKeysOf } from "../accounts/credentials.ts";
 import { subscribeLive, toSubscribeInput } from "../live/client/handoff.ts";
+import { enforcementPass } from "../enforce/run.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -38,7 +40,12 @@ export async function scheduled(
     dispatchSweep(env)
       .catch((err: unknown) => log("poll:sweep_failed", {}, err))
       .then(() => runPollerHealth(env))
-      .catch((err: unknown) => log("poll:health_failed", {}, err)),
+      .catch((err: unknown) => log("poll:health_failed", {}, err))
+      // Enforcement after the sweep, not beside it: one more pool beside the others made
+      // their queries fail in the workerd tests (as with the alerts pass above).
+      .then(() => withDb(env, (db) => enforcementPass(db, env)))
+      .then((ran) => ran > 0 && log("enforcement:resumed", { actions: ran }))
+      .catch((err: unknown) => log("enforcement:pass_failed", {}, err)),
   );
   // The timer of the time-based trade rules of live accounts (docs/trades.md, "When rules are
   // judged"); polled accounts are judged by their poll.

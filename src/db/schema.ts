@@ -31,6 +31,8 @@ import {
 import type { AccountMetrics } from "../domain/metrics.ts";
 import { NEWS_IMPACTS, SEVERITIES } from "../risk/trade-rules/index.ts";
 import { TRADE_KINDS, TRADE_STATES } from "../domain/trades/orders.ts";
+import type { ActionState } from "../domain/enforcement/action.ts";
+import { ENFORCEMENT_MODES } from "../domain/enforcement/policy.ts";
 
 export {
   ACCOUNT_PROBLEMS,
@@ -111,6 +113,13 @@ export const accounts = pgTable(
     resetEpoch: integer("reset_epoch").notNull().default(0),
     /** When the last reset opened the current epoch; null before any reset. */
     resetAt: timestamp("reset_at", { withTimezone: true, mode: "date" }),
+    /** `off` (default), `dry_run` or `on`; the deployment's `ENFORCEMENT` caps it (docs/enforcement.md, "Policy"). */
+    enforcement: text("enforcement", { enum: ENFORCEMENT_MODES }).notNull().default("off"),
+    /** Set while a `close_all_and_lock` lock holds (docs/enforcement.md, "Lock"). */
+    lockedAt: timestamp("locked_at", { withTimezone: true, mode: "date" }),
+    /** When the lock ends by itself (a `daily_loss` lock); null: only an operator's reset. */
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    lockRule: text("lock_rule"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -132,6 +141,7 @@ export const accounts = pgTable(
     ),
     check("accounts_status_check", sql`${t.status} in ('active', 'breached', 'disabled')`),
     check("accounts_monitoring_check", sql`${t.monitoringState} in ('polling', 'live')`),
+    check("accounts_enforcement_check", sql`${t.enforcement} in ('off', 'dry_run', 'on')`),
   ],
 );
 
@@ -591,3 +601,91 @@ export const sweepLease = pgTable("sweep_lease", {
   holder: text("holder").notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
 });
+
+/**
+ * An enforcement action (docs/enforcement.md, "Exactly once"): at most one per violation,
+ * created in the violation's transaction; `machine` is the pure core's state, written before
+ * every command it carries out. A runner holds the lease (`lease_owner`, `lease_until`) and
+ * writes only while it does, so two runners never act on one action.
+ */
+export const enforcementActions = pgTable(
+  "enforcement_actions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    violationId: integer("violation_id").references(() => violations.id, { onDelete: "set null" }),
+    /** `close_all` (a breach) or `lock_guard` (a position seen while locked). */
+    kind: text("kind", { enum: ["close_all", "lock_guard"] }).notNull(),
+    rule: text("rule"),
+    lock: boolean("lock").notNull().default(false),
+    dryRun: boolean("dry_run").notNull(),
+    state: text("state", { enum: ["pending", "running", "done", "failed"] })
+      .notNull()
+      .default("pending"),
+    machine: jsonb("machine").$type<ActionState>().notNull(),
+    /** The floor the breach crossed (slippage is measured from it). */
+    floor: doublePrecision("floor"),
+    failure: text("failure"),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    /** Not to be resumed before (a wait for the market, a backoff). */
+    resumeAt: timestamp("resume_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("enforcement_actions_violation_key")
+      .on(t.violationId)
+      .where(sql`${t.violationId} is not null`),
+    uniqueIndex("enforcement_actions_open_guard_key")
+      .on(t.accountId)
+      .where(sql`${t.kind} = 'lock_guard' and ${t.state} in ('pending', 'running')`),
+    index("enforcement_actions_due_idx")
+      .on(t.resumeAt)
+      .where(sql`${t.state} in ('pending', 'running')`),
+    index("enforcement_actions_account_idx").on(t.accountId, t.id),
+    check("enforcement_actions_kind_check", sql`${t.kind} in ('close_all', 'lock_guard')`),
+    check(
+      "enforcement_actions_state_check",
+      sql`${t.state} in ('pending', 'running', 'done', 'failed')`,
+    ),
+  ],
+);
+
+/** Each step of an action as last persisted (a projection of `machine` for queries). */
+export const enforcementSteps = pgTable(
+  "enforcement_steps",
+  {
+    actionId: bigint("action_id", { mode: "number" })
+      .notNull()
+      .references(() => enforcementActions.id, { onDelete: "cascade" }),
+    ticket: bigint("ticket", { mode: "number" }).notNull(),
+    action: text("action").notNull(),
+    symbol: text("symbol"),
+    state: text("state").notNull(),
+    sends: integer("sends").notNull().default(0),
+    closePrice: doublePrecision("close_price"),
+    closeTime: text("close_time"),
+    profit: doublePrecision("profit"),
+    settledBy: text("settled_by"),
+    error: text("error"),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.actionId, t.ticket] })],
+);
+
+/** The operator's kill switch: one row (id 1). */
+export const enforcementHalt = pgTable(
+  "enforcement_halt",
+  {
+    id: integer("id").primaryKey(),
+    halted: boolean("halted").notNull().default(false),
+    reason: text("reason"),
+    actor: text("actor"),
+    at: timestamp("at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [check("enforcement_halt_singleton_check", sql`${t.id} = 1`)],
+);

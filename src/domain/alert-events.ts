@@ -13,6 +13,11 @@ export const EVENT_TYPES = [
   "account.problem",
   "account.objectives_met",
   "account.adjusted",
+  "enforcement.started",
+  "enforcement.completed",
+  "enforcement.failed",
+  "account.locked",
+  "account.unlocked",
   "monitor.degraded",
   "monitor.recovered",
   "webhook.test",
@@ -95,10 +100,29 @@ export interface EventData {
       created_at: string;
     };
   };
+  /** An enforcement action and its evidence (docs/enforcement.md, "Evidence"). */
+  "enforcement.started": { account_id: number; action: EnforcementActionData };
+  "enforcement.completed": { account_id: number; action: EnforcementActionData };
+  "enforcement.failed": { account_id: number; action: EnforcementActionData };
+  "account.locked": { account_id: number; rule: string; locked_until: string | null };
+  "account.unlocked": { account_id: number; reason: string };
   /** `monitor` names the monitor (shard) whose health changed. */
   "monitor.degraded": { health: string; reasons: string[]; monitor?: string };
   "monitor.recovered": { health: string; reasons: string[]; monitor?: string };
   "webhook.test": Record<string, never>;
+}
+
+/** An action as its webhooks carry it: id, kind, mode, state, failure, steps, equity. */
+export interface EnforcementActionData {
+  id: number;
+  kind: string;
+  dry_run: boolean;
+  state: string;
+  failure: string | null;
+  equity_before: number | null;
+  equity_after: number | null;
+  slippage: number | null;
+  steps: unknown[];
 }
 
 /** The JSON body of a Standard Webhooks message. */

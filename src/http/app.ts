@@ -38,6 +38,7 @@ import { sharesApi } from "./shares.ts";
 import { presetsApi } from "./presets.ts";
 import { violationsApi } from "./violations.ts";
 import { webhooksApi } from "./webhooks.ts";
+import { enforcementApi } from "./enforcement.ts";
 
 export const app = newApi();
 
@@ -113,6 +114,7 @@ app.route("/v1/keys", keysApi);
 app.route("/v1/accounts", adjustmentsApi);
 app.route("/v1/presets", presetsApi);
 app.route("/v1/webhooks", webhooksApi);
+app.route("/v1", enforcementApi);
 
 /** Route -> least role, derived from the routes as declared and mounted above. */
 export const roleTable = roleTableOf(app);

@@ -18,6 +18,7 @@ import type { PollQueueMessage } from "../poll/dispatch.ts";
 import { dispatchSweep } from "../poll/sweep.ts";
 import { newApi } from "./api-env.ts";
 import { PollBodySchema, PollReportSchema, SweepStartedSchema } from "./monitor-schemas.ts";
+import { runCreated } from "../enforce/run.ts";
 
 /**
  * "Without a body" includes an empty body sent with `Content-Type: application/json`
@@ -92,6 +93,8 @@ export const pollApi = newApi().openapi(poll, async (c) => {
     onEnterLive: subscribeEntered(c.env),
     brokerClock: brokerClockOf(c.env),
     sealKeys: await sealKeysOf(c.env),
+    enforcement: c.env.ENFORCEMENT,
+    onActions: runCreated(db, c.env),
   });
   return c.json(report, 200);
 });

@@ -10,6 +10,7 @@ import {
   logRecorded,
   markProblems,
   writeChanges,
+  type CreatedAction,
   type GuardedChange,
 } from "../accounts/write-changes.ts";
 import type { Db } from "../db/client.ts";
@@ -54,6 +55,10 @@ export interface PollOptions {
   brokerClock?: BrokerClock;
   /** Called with the accounts that entered live monitoring (their update landed). */
   onEnterLive?: (rows: AccountRow[], changes: AccountChange[]) => Promise<void>;
+  /** The deployment's `ENFORCEMENT` ceiling (docs/enforcement.md, "Policy"); unset: off. */
+  enforcement?: unknown;
+  /** Called with the enforcement actions the write created (after it committed). */
+  onActions?: (actions: CreatedAction[]) => Promise<void>;
 }
 
 /** A report of nothing polled yet. */
@@ -178,7 +183,8 @@ export async function pollAccounts(
     batch.push({ change, expectMonitoring: "polling", expectVersion: row.stateVersion });
     if (enterLive) entering.set(row.id, change);
   });
-  const written = await writeChanges(db, batch);
+  const written = await writeChanges(db, batch, undefined, { enforcement: opts.enforcement });
+  if (written.actions.length > 0 && opts.onActions) await opts.onActions(written.actions);
   await markProblems(db, problems);
   report.violations = written.recorded.length;
   logRecorded(written.recorded, "poll");

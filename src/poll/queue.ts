@@ -15,9 +15,10 @@ import { log } from "../util/log.ts";
 import { isLiveReread, type LiveRereadMessage } from "../live/reread-handoff.ts";
 import { isSweepRequest, type PollMessage, type PollQueueMessage } from "./dispatch.ts";
 import { rereadForMonitor } from "../live/rest-reread.ts";
-import { pollAccounts, readSummaries, type PollReport } from "./poll-accounts.ts";
+import { pollAccounts, readSummaries, type PollOptions, type PollReport } from "./poll-accounts.ts";
 import { selectPollable } from "./pollable.ts";
 import { dispatchSweep } from "./sweep.ts";
+import { runCreated } from "../enforce/run.ts";
 
 /**
  * Handles a batch of the poll queue: full-sweep requests start one sweep (dispatchSweep, which
@@ -58,12 +59,15 @@ export async function handlePollBatch(
     // MTAPI is read, so all six carry MTAPI calls (docs/benchmarks/2026-11-26-full-run.md, "Sweep").
     await handle.close();
     handle = null;
-    const opts = {
+    const opts: PollOptions = {
       mtapiUrl: env.MTAPI_URL,
       streamAll: streamsAll(env),
       onEnterLive: subscribeEntered(env),
       brokerClock: brokerClockOf(env),
       sealKeys: await sealKeysOf(env),
+      enforcement: env.ENFORCEMENT,
+      // The pool is reopened before the write; actions run on it.
+      onActions: (actions) => (handle ? runCreated(handle.db, env)(actions) : Promise.resolve()),
     };
     const summaries = await readSummaries(rows, opts);
     handle = openDb(env);

@@ -22,6 +22,7 @@ import { addReport, emptyReport, pollAccounts, type PollReport } from "./poll-ac
 import { releaseLease, renewLease, SWEEP_LEASE_RENEW_S, takeLease } from "./lease.ts";
 import { selectPollable, selectSweepOrder } from "./pollable.ts";
 import { brokerClockOf } from "./trades.ts";
+import { runCreated } from "../enforce/run.ts";
 
 /** Accounts read and polled per page. */
 const PAGE = 500;
@@ -47,6 +48,8 @@ async function pollPages(
         sealKeys,
         streamAll: streamsAll(env),
         brokerClock: brokerClockOf(env),
+        enforcement: env.ENFORCEMENT,
+        onActions: runCreated(db, env),
       }),
     );
   }

@@ -4,6 +4,7 @@
  * Field names are the admin API's snake_case.
  */
 import { z } from "zod";
+import { ConsequencesSchema } from "./consequences.ts";
 import { isIanaTimeZone } from "./time-zone.ts";
 import { TradeRulesSchema } from "./trade-rules/params.ts";
 
@@ -272,6 +273,8 @@ export const RuleParamsSchema = strictGroup({
   objectives: ObjectivesSchema.optional(),
   /** Version 3: rules on positions and closed trades (docs/trades.md); absent, none apply. */
   trade_rules: TradeRulesSchema.optional(),
+  /** What a hard breach does (docs/enforcement.md, "Policy"); absent: record only. */
+  consequences: ConsequencesSchema.optional(),
   live_enter_pct: ruleFields.live_enter_pct.default(DEFAULT_LIVE_ENTER_PCT),
   live_exit_pct: ruleFields.live_exit_pct.default(DEFAULT_LIVE_EXIT_PCT),
 })

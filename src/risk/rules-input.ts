@@ -4,6 +4,7 @@
  * full parameter set (docs/api.md, "Accounts").
  */
 import { z } from "zod";
+import { ConsequencesSchema } from "./consequences.ts";
 import {
   ObjectivesSchema,
   type RuleParams,
@@ -67,6 +68,8 @@ export const PresetRulesInputSchema = strictGroup({
   warn_at_pct: ruleFields.warn_at_pct.optional(),
   objectives: ObjectivesSchema.optional(),
   trade_rules: TradeRulesSchema.optional(),
+  /** What a hard breach does (docs/enforcement.md, "Policy"); absent: record only. */
+  consequences: ConsequencesSchema.optional(),
   live_enter_pct: ruleFields.live_enter_pct.optional(),
   live_exit_pct: ruleFields.live_exit_pct.optional(),
 })

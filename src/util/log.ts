@@ -109,6 +109,17 @@ export const LOG_EVENTS = [
   "alerts:rescued",
   "alerts:secret_unopened",
   "alerts:send_failed",
+  // Enforcement (src/enforce/, docs/enforcement.md).
+  "enforcement:alert_failed",
+  "enforcement:created",
+  "enforcement:done",
+  "enforcement:failed",
+  "enforcement:guard_failed",
+  "enforcement:lock_guard",
+  "enforcement:pass_failed",
+  "enforcement:resumed",
+  "enforcement:run_failed",
+  "enforcement:unlocked",
   // The HTTP API (src/http/).
   "http:error",
   "http:key_touch_failed",

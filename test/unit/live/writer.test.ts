@@ -63,7 +63,11 @@ class FakeHost implements WriterHost {
       if (err) throw err;
     }
     this.batches.push(batch);
-    return { applied: new Set(batch.changes.map((c) => c.change.accountId)), recorded: [] };
+    return {
+      applied: new Set(batch.changes.map((c) => c.change.accountId)),
+      recorded: [],
+      actions: [],
+    };
   }
 
   wakeAt(at: number): void {

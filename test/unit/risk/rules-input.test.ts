@@ -230,7 +230,7 @@ describe("invalid rules", () => {
 
   it("rejects misspelt fields instead of ignoring them", () => {
     expect(issuesOf(resolveRules({ ...full, daily_los: { limit: 1 } }))).toEqual({
-      "": 'unknown field "daily_los"; expected "initial_balance", "daily_loss", "daily_reference", "daily_reset", "max_loss", "breach_at", "currency_digits", "warn_at_pct", "objectives", "trade_rules", "live_enter_pct", "live_exit_pct"',
+      "": 'unknown field "daily_los"; expected "initial_balance", "daily_loss", "daily_reference", "daily_reset", "max_loss", "breach_at", "currency_digits", "warn_at_pct", "objectives", "trade_rules", "consequences", "live_enter_pct", "live_exit_pct"',
     });
     expect(
       issuesOf(

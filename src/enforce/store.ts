@@ -1,0 +1,172 @@
+/**
+ * Where an action's state lives between commands (docs/enforcement.md, "Persistence"): its row
+ * in `enforcement_actions` (the core's state as `machine`) and one row per step. A runner first
+ * claims the action's lease; every write is guarded by that lease, so a runner that lost it (a
+ * second consumer, a resumed copy) writes nothing and therefore sends nothing.
+ */
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { accounts, enforcementActions, enforcementHalt, enforcementSteps } from "../db/schema.ts";
+import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
+import { apiState } from "../domain/enforcement/evidence.ts";
+
+/** ms a claim holds without a write (a runner that died frees the action after it). */
+export const LEASE_MS = 30_000;
+
+export interface ClaimedAction {
+  id: number;
+  accountId: number;
+  sessionId: string;
+  machine: ActionState;
+  floor: number | null;
+  lock: boolean;
+  rule: string | null;
+}
+
+/** Claims an unfinished action for `owner` if no live lease holds it; null otherwise. */
+export async function claimAction(
+  db: Db,
+  id: number,
+  owner: string,
+): Promise<ClaimedAction | null> {
+  const rows = await db.execute<{
+    id: number;
+    account_id: number;
+    session_id: string;
+    machine: ActionState;
+    floor: number | null;
+    lock: boolean;
+    rule: string | null;
+  }>(sql`
+    update ${enforcementActions} e set lease_owner = ${owner},
+      lease_until = now() + make_interval(secs => ${LEASE_MS / 1000}), updated_at = now()
+    from ${accounts} a
+    where e.id = ${id} and a.id = e.account_id and e.state in ('pending', 'running')
+      and (e.lease_until is null or e.lease_until < now() or e.lease_owner = ${owner})
+    returning e.id, e.account_id, a.session_id, e.machine, e.floor, e.lock, e.rule`);
+  const r = rows.rows[0];
+  if (!r) return null;
+  return {
+    id: Number(r.id),
+    accountId: r.account_id,
+    sessionId: r.session_id,
+    machine: r.machine,
+    floor: r.floor,
+    lock: r.lock,
+    rule: r.rule,
+  };
+}
+
+/**
+ * Writes the state while `owner` holds the lease (and extends it); throws when it does not,
+ * so that the command after it is never carried out.
+ */
+export async function persistAction(
+  db: Db,
+  id: number,
+  owner: string,
+  state: ActionState,
+  resumeAt: number | null,
+): Promise<void> {
+  const finished = isFinished(state);
+  const written = await db
+    .update(enforcementActions)
+    .set({
+      machine: state,
+      state: apiState(state),
+      failure: state.failure,
+      finishedAt: finished ? new Date(state.finished_at ?? Date.now()) : null,
+      resumeAt: new Date(resumeAt ?? Date.now()),
+      leaseUntil: finished ? null : sql`now() + make_interval(secs => ${LEASE_MS / 1000})`,
+      leaseOwner: finished ? null : owner,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(enforcementActions.id, id), eq(enforcementActions.leaseOwner, owner)))
+    .returning({ id: enforcementActions.id });
+  if (written.length === 0) throw new Error(`enforcement action ${id}: lease lost`);
+  if (state.steps.length === 0) return;
+  const steps = state.steps.map((s) => ({
+    action_id: id,
+    ticket: s.ticket,
+    action: s.action,
+    symbol: s.symbol,
+    state: s.state,
+    sends: s.sends,
+    close_price: s.close_price,
+    close_time: s.close_time,
+    profit: s.profit,
+    settled_by: s.settled_by,
+    error: s.error,
+    at: new Date(s.at).toISOString(),
+  }));
+  await db.execute(sql`
+    insert into ${enforcementSteps} (action_id, ticket, action, symbol, state, sends, close_price,
+      close_time, profit, settled_by, error, at)
+    select * from jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) as s(action_id bigint,
+      ticket bigint, action text, symbol text, state text, sends int, close_price float8,
+      close_time text, profit float8, settled_by text, error text, at timestamptz)
+    on conflict (action_id, ticket) do update set state = excluded.state, sends = excluded.sends,
+      close_price = excluded.close_price, close_time = excluded.close_time,
+      profit = excluded.profit, settled_by = excluded.settled_by, error = excluded.error,
+      at = excluded.at`);
+}
+
+/** Lets the action go (it waits for `resumeAt`); another runner may claim it from then. */
+export async function releaseAction(
+  db: Db,
+  id: number,
+  owner: string,
+  resumeAt: number,
+): Promise<void> {
+  await db
+    .update(enforcementActions)
+    .set({ leaseOwner: null, leaseUntil: null, resumeAt: new Date(resumeAt) })
+    .where(and(eq(enforcementActions.id, id), eq(enforcementActions.leaseOwner, owner)));
+}
+
+export interface HaltState {
+  halted: boolean;
+  reason: string | null;
+  actor: string | null;
+  at: Date | null;
+}
+
+export async function readHalt(db: Db): Promise<HaltState> {
+  const rows = await db.select().from(enforcementHalt).where(eq(enforcementHalt.id, 1));
+  const r = rows[0];
+  return r
+    ? { halted: r.halted, reason: r.reason, actor: r.actor, at: r.at }
+    : { halted: false, reason: null, actor: null, at: null };
+}
+
+/** Unfinished actions due to run (waits over, no live lease), oldest first. */
+export async function dueActions(db: Db, limit = 100): Promise<number[]> {
+  const rows = await db
+    .select({ id: enforcementActions.id })
+    .from(enforcementActions)
+    .where(
+      and(
+        inArray(enforcementActions.state, ["pending", "running"]),
+        lte(enforcementActions.resumeAt, new Date()),
+        sql`(${enforcementActions.leaseUntil} is null or ${enforcementActions.leaseUntil} < now())`,
+      ),
+    )
+    .orderBy(asc(enforcementActions.resumeAt))
+    .limit(limit);
+  return rows.map((r) => Number(r.id));
+}
+
+/** Sets or lifts the halt (an upsert: a missing row reads as not halted). */
+export async function setHalt(
+  db: Db,
+  halted: boolean,
+  reason: string | null,
+  actor: string,
+): Promise<HaltState> {
+  const at = new Date();
+  await db
+    .insert(enforcementHalt)
+    .values({ id: 1, halted, reason, actor, at })
+    .onConflictDoUpdate({ target: enforcementHalt.id, set: { halted, reason, actor, at } });
+  return { halted, reason, actor, at };
+}
