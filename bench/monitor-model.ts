@@ -117,7 +117,7 @@ export function parseAndRoute(table: SubscriptionTable, frame: string, counts: L
   for (const item of items) {
     if (item.kind !== "event") continue;
     counts.events++;
-    if (table.route(item.keys).kind === "found") counts.routed++;
+    if (typeof table.find(item.keys) !== "string") counts.routed++;
   }
 }
 

@@ -67,12 +67,9 @@ export class Readings {
     now: number,
   ): void {
     if (!this.h.onOrders) return;
-    let accountId = sub?.accountId;
-    if (accountId === undefined) {
-      const route = this.h.subs.route(keys);
-      if (route.kind === "found") accountId = route.sub.accountId;
-    }
-    if (accountId !== undefined) this.h.onOrders(accountId, orders, now);
+    // An item the event path set aside (stale, invalid) names no subscription: route it again.
+    const held = sub ?? this.h.subs.find(keys);
+    if (typeof held !== "string") this.h.onOrders(held.accountId, orders, now);
   }
 
   private onItem(item: core.FrameItem, now: number): void {

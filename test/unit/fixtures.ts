@@ -9,6 +9,7 @@ import {
   resolveRules,
   type AppliedEvaluation,
   type Evaluation,
+  type Reading,
   type ResolveRulesResult,
   type RiskState,
   type RuleParams,
@@ -171,3 +172,17 @@ export function parseCsv(text: string): string[][] {
   }
   return rows;
 }
+
+/**
+ * The clock of the worked examples (docs/rules.md, "Worked examples"): minutes from their
+ * start, 2026-11-26 06:00 UTC, and readings at those minutes, as the examples state them.
+ */
+export const EXAMPLE_CLOCK = (() => {
+  const T0 = Date.parse("2026-11-26T06:00:00Z");
+  const at = (minutes: number): number => T0 + minutes * 60_000;
+  const read = (equity: number, minutes: number, balance?: number): Reading =>
+    balance === undefined
+      ? { equity, at: at(minutes), source: "event" }
+      : { equity, balance, at: at(minutes), source: "event" };
+  return { T0, DAY_MS: 86_400_000, at, read };
+})();

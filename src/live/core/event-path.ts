@@ -73,18 +73,6 @@ export function commitAction(
   return memoryMoved ? "save_risk" : "batch";
 }
 
-/**
- * True when a reading that keeps the account live still has something to record once, beside
- * its figures: a warning level newly reached, or the objectives met (each an audit row or an
- * alert, written through the outbox).
- */
-export function recordsTransition(outcome: {
-  warnings: readonly unknown[];
-  objectivesMetAt: number | null;
-}): boolean {
-  return outcome.warnings.length > 0 || outcome.objectivesMetAt !== null;
-}
-
 // The engine's step and the decision of the reading being applied: one of each for the event
 // path, rewritten by every reading (`judge`) and read back before it returns.
 const step = newStep();

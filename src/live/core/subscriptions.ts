@@ -104,9 +104,6 @@ export function keysChanged(before: Subscription, after: Subscription): boolean 
   );
 }
 
-export type Route =
-  { kind: "found"; sub: Subscription } | { kind: "unroutable" } | { kind: "unsubscribed" };
-
 function loginServerKey(login: string, server: string): string {
   return `${login}\u0000${server}`;
 }
@@ -146,13 +143,10 @@ export class SubscriptionTable {
     return sub;
   }
 
-  /** Routes an event by the first key it carries. */
-  route(keys: RouteKeys): Route {
-    const found = this.find(keys);
-    return typeof found === "string" ? { kind: found } : { kind: "found", sub: found };
-  }
-
-  /** {@link route} without a record per event (the event path): the subscription, or why none. */
+  /**
+   * Routes an event by the first key it carries (docs/wire-contract.md, "Routing"): the
+   * subscription, or why none; no record is made per event (the event path).
+   */
   find(keys: RouteKeys): Subscription | "unroutable" | "unsubscribed" {
     let sub: Subscription | undefined;
     if (keys.sessionId !== undefined) sub = this.bySession.get(keys.sessionId);

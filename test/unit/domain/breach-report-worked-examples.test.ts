@@ -19,15 +19,9 @@ import {
   type RuleName,
   type RuleParams,
 } from "../../../src/risk/index.ts";
-import { applied, rules } from "../fixtures.ts";
+import { applied, EXAMPLE_CLOCK, rules } from "../fixtures.ts";
 
-const T0 = Date.parse("2026-11-26T06:00:00Z");
-const DAY_MS = 86_400_000;
-const at = (minutes: number): number => T0 + minutes * 60_000;
-const read = (equity: number, minutes: number, balance?: number): Reading =>
-  balance === undefined
-    ? { equity, at: at(minutes), source: "event" }
-    : { equity, balance, at: at(minutes), source: "event" };
+const { T0, DAY_MS, at, read } = EXAMPLE_CLOCK;
 
 interface Driven {
   report: BreachReport;

@@ -30,8 +30,8 @@ function routedTo(
   table: SubscriptionTable,
   keys: RouteKeys,
 ): number | "unroutable" | "unsubscribed" {
-  const route = table.route(keys);
-  return route.kind === "found" ? route.sub.accountId : route.kind;
+  const found = table.find(keys);
+  return typeof found === "string" ? found : found.accountId;
 }
 
 function table(...subs: Subscription[]): SubscriptionTable {
@@ -164,8 +164,8 @@ describe("SubscriptionTable properties", () => {
             else t.delete(o.id);
           }
           for (const k of events) {
-            const route = t.route(k);
-            if (route.kind === "unroutable") {
+            const found = t.find(k);
+            if (found === "unroutable") {
               expect(
                 k.sessionId === undefined &&
                   (k.login === undefined || k.server === undefined) &&
@@ -173,8 +173,8 @@ describe("SubscriptionTable properties", () => {
               ).toBe(true);
               continue;
             }
-            if (route.kind === "unsubscribed") continue;
-            const s = route.sub;
+            if (found === "unsubscribed") continue;
+            const s = found;
             expect(t.get(s.accountId)).toBe(s);
             if (k.sessionId !== undefined) expect(s.sessionId).toBe(k.sessionId);
             else if (k.login !== undefined && k.server !== undefined)
