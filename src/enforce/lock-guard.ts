@@ -11,7 +11,8 @@ import type { Db } from "../db/client.ts";
 import { accounts, enforcementActions } from "../db/schema.ts";
 import { newAction } from "../domain/enforcement/action.ts";
 import { effectiveMode } from "../domain/enforcement/policy.ts";
-import { readOpenedOrders } from "../mtapi/trading.ts";
+import { fetchOpenedOrders } from "../mtapi/orders.ts";
+import { openOrdersOf } from "../domain/enforcement/opened.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
@@ -54,13 +55,12 @@ export async function guardLocks(
   );
   const created: number[] = [];
   await mapWithConcurrency(acting, 6, async (a) => {
-    const open = await readOpenedOrders({
-      mtapiUrl: opts.mtapiUrl,
-      sessionId: a.sessionId,
-      fetcher: opts.fetcher,
-    });
-    // Unreadable: tried again on the next pass (nothing is decided on a failed read).
-    if (!open.ok || open.orders.length === 0) return;
+    const read = await fetchOpenedOrders(opts.mtapiUrl, a.sessionId, 10_000, opts.fetcher);
+    // Unreadable (or an entry without a ticket): tried again on the next pass; nothing is
+    // decided on a failed read.
+    const orders = read.ok ? openOrdersOf(read.orders) : null;
+    if (orders === null || orders.length === 0) return;
+    const open = { orders };
     const rows = await db
       .insert(enforcementActions)
       .values({

@@ -8,14 +8,11 @@
 import type { Db } from "../db/client.ts";
 import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
 import { type ActionHost, drive } from "../domain/enforcement/drive.ts";
-import {
-  orderCloseSafe,
-  readOpenedOrders,
-  readSummary,
-  renewSession,
-  type TradingOptions,
-} from "../mtapi/trading.ts";
+import { credentialOpener, recordRenewed, sealKeysOf } from "../accounts/credentials.ts";
+import { findAccount } from "../accounts/queries.ts";
+import type { SealKeys } from "../secrets/seal.ts";
 import { log } from "../util/log.ts";
+import { brokerCalls } from "./broker.ts";
 import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
 import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
@@ -28,6 +25,8 @@ export interface RunOptions {
   /** Per MTAPI call (ms). */
   timeoutMs?: number;
   owner?: string;
+  /** The seal keys a stored password opens with (a renewal by `ConnectEx`); null: none. */
+  sealKeys?: SealKeys | null;
 }
 
 /** Runs one action; null when another runner holds it or it is finished already. */
@@ -35,22 +34,38 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   const owner = opts.owner ?? crypto.randomUUID();
   const claimed = await claimAction(db, id, owner);
   if (claimed === null) return null;
-  const trading: TradingOptions = {
+  const account = await findAccount(db, claimed.accountId);
+  if (account === null) {
+    // The row references the account (on delete cascade): gone means the action is gone too.
+    await releaseAction(db, id, owner, Date.now());
+    return null;
+  }
+  const open = credentialOpener(opts.sealKeys ?? null);
+  const broker = brokerCalls({
     mtapiUrl: opts.mtapiUrl,
-    sessionId: claimed.sessionId,
+    sessionId: account.sessionId,
+    login: account.login,
+    server: account.server,
+    password: () => open(account),
     fetcher: opts.fetcher,
     timeoutMs: opts.timeoutMs ?? 10_000,
-  };
+    onRenewed: async (old, token, via) => {
+      // Not recorded (a database error, an operator's change): the next run renews again.
+      await recordRenewed(db, account.id, old, token, via, "enforcement").catch((err: unknown) =>
+        log("session:renew_record_failed", { account_id: account.id }, err),
+      );
+    },
+  });
   const inlineWait = opts.inlineWaitMs ?? 2_000;
   let resumeAt: number | null = null;
   const host: ActionHost = {
     now: Date.now,
     halted: async () => (await readHalt(db)).halted,
     persist: (s) => persistAction(db, id, owner, s, resumeAt),
-    readSummary: () => readSummary(trading),
-    readOpened: () => readOpenedOrders(trading),
-    send: (ticket) => orderCloseSafe(trading, ticket),
-    renew: () => renewSession(trading),
+    readSummary: broker.readSummary,
+    readOpened: broker.readOpened,
+    send: (ticket) => broker.send(ticket),
+    renew: broker.renew,
     wait: async (until) => {
       const ms = until - Date.now();
       if (ms <= inlineWait) {
@@ -108,16 +123,24 @@ export async function runDueActions(db: Db, opts: RunOptions): Promise<number> {
   return ran;
 }
 
+/** What a runner needs of the Worker's env. */
+export interface RunEnv {
+  MTAPI_URL: string;
+  SECRETS_KEY?: string;
+  SECRETS_KEY_PREVIOUS?: string;
+}
+
 /** The poll paths' `onActions`: runs the new actions at once, each on its own (after commit). */
 export function runCreated(
   db: Db,
-  env: { MTAPI_URL: string },
+  env: RunEnv,
 ): (actions: ReadonlyArray<{ id: number }>) => Promise<void> {
   return async (actions) => {
+    const sealKeys = await sealKeysOf(env);
     await Promise.all(
       actions.map(async (a) => {
         try {
-          await runAction(db, a.id, { mtapiUrl: env.MTAPI_URL });
+          await runAction(db, a.id, { mtapiUrl: env.MTAPI_URL, sealKeys });
         } catch (err) {
           // Left to the cron's pass over due actions, from the last state written.
           log("enforcement:run_failed", { action_id: a.id }, err);
@@ -133,10 +156,10 @@ export function runCreated(
  */
 export async function enforcementPass(
   db: Db,
-  env: { MTAPI_URL: string; ENFORCEMENT?: string | undefined },
+  env: RunEnv & { ENFORCEMENT?: string | undefined },
 ): Promise<number> {
   await guardLocks(db, { mtapiUrl: env.MTAPI_URL, deployment: env.ENFORCEMENT }).catch(
     (err: unknown) => log("enforcement:guard_failed", {}, err),
   );
-  return runDueActions(db, { mtapiUrl: env.MTAPI_URL });
+  return runDueActions(db, { mtapiUrl: env.MTAPI_URL, sealKeys: await sealKeysOf(env) });
 }

@@ -76,6 +76,7 @@ export const LOG_EVENTS = [
   "monitor:flush_abandoned",
   "monitor:renew_failed",
   "monitor:renew_record_failed",
+  "session:renew_record_failed",
   "monitor:session_renewed",
   "poll:sweep_retried",
   "session:live_renew_failed",
