@@ -44,7 +44,15 @@ export async function guardLocks(
   const locked = await db
     .select({ id: accounts.id, sessionId: accounts.sessionId, enforcement: accounts.enforcement })
     .from(accounts)
-    .where(isNotNull(accounts.lockedAt));
+    // An account with an action still unfinished is left to it: two actions never act on
+    // the same tickets at once (the guard comes on a later pass if still not flat).
+    .where(
+      and(
+        isNotNull(accounts.lockedAt),
+        sql`not exists (select 1 from ${enforcementActions} e where e.account_id = ${accounts.id}
+          and e.state in ('pending', 'running'))`,
+      ),
+    );
   const acting = locked.filter(
     (a) =>
       effectiveMode({

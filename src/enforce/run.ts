@@ -25,6 +25,10 @@ export interface RunOptions {
   /** Per MTAPI call (ms). */
   timeoutMs?: number;
   owner?: string;
+  /** The clock the core decides by (epoch ms); Date.now when absent (the monitor's in tests). */
+  now?: () => number;
+  /** The run let the action go to wait until `until` (epoch ms): the caller resumes it then. */
+  onRelease?: (until: number) => void;
   /** The seal keys a stored password opens with (a renewal by `ConnectEx`); null: none. */
   sealKeys?: SealKeys | null;
 }
@@ -57,9 +61,10 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
     },
   });
   const inlineWait = opts.inlineWaitMs ?? 2_000;
+  const clock = opts.now ?? Date.now;
   let resumeAt: number | null = null;
   const host: ActionHost = {
-    now: Date.now,
+    now: clock,
     halted: async () => (await readHalt(db)).halted,
     persist: (s) => persistAction(db, id, owner, s, resumeAt),
     readSummary: broker.readSummary,
@@ -67,13 +72,14 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
     send: (ticket) => broker.send(ticket),
     renew: broker.renew,
     wait: async (until) => {
-      const ms = until - Date.now();
+      const ms = until - clock();
       if (ms <= inlineWait) {
         if (ms > 0) await new Promise((r) => setTimeout(r, ms));
         return true;
       }
       resumeAt = until;
       await releaseAction(db, id, owner, until);
+      opts.onRelease?.(until);
       return false;
     },
   };

@@ -135,6 +135,22 @@ export async function readHalt(db: Db): Promise<HaltState> {
     : { halted: false, reason: null, actor: null, at: null };
 }
 
+/** Whether an action is finished, and until when a lease holds it; null when it is gone. */
+export async function actionStatus(
+  db: Db,
+  id: number,
+): Promise<{ finished: boolean; leaseUntil: number | null } | null> {
+  const [r] = await db
+    .select({ state: enforcementActions.state, leaseUntil: enforcementActions.leaseUntil })
+    .from(enforcementActions)
+    .where(eq(enforcementActions.id, id));
+  if (!r) return null;
+  return {
+    finished: r.state !== "pending" && r.state !== "running",
+    leaseUntil: r.leaseUntil?.getTime() ?? null,
+  };
+}
+
 /** Unfinished actions due to run (waits over, no live lease), oldest first. */
 export async function dueActions(db: Db, limit = 100): Promise<number[]> {
   const rows = await db

@@ -20,6 +20,7 @@ import { OrderHandoff, type TradeEventMessage } from "./order-handoff.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
+import { LiveEnforcer, shardRunner } from "./enforcer.ts";
 import { withDbDeadline } from "../db/client.ts";
 import { recordRenewed } from "../accounts/credentials.ts";
 
@@ -38,6 +39,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly healthAlerts: HealthAlerts;
   private readonly handoff: RereadHandoff;
   private readonly orders: OrderHandoff;
+  private readonly enforcer: LiveEnforcer;
   /**
    * The monitor's clock (epoch ms): the reading path, the writer, the scheduler and the RPCs
    * all read time through it, so a test can move it through `runInDurableObject`.
@@ -68,8 +70,8 @@ export class LiveMonitor extends DurableObject<Env> {
       now,
       setAlarm: (at) => void ctx.storage.setAlarm(at),
       onTimer: () => this.onTimer(),
-      durableDue: () => [this.link.nextWake(), this.writer.retryDue()],
-      idle: () => this.subs.size === 0 && this.store.outboxSize() === 0,
+      durableDue: () => [this.link.nextWake(), this.writer.retryDue(), this.enforcer.nextDue()],
+      idle: () => this.subs.size === 0 && this.store.outboxSize() === 0 && this.enforcer.size === 0,
       heartbeatMs: () => this.settings.heartbeatMs,
     });
     this.link = new EventsLink({
@@ -86,6 +88,7 @@ export class LiveMonitor extends DurableObject<Env> {
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.holdings.acked(ids, this.clock()),
+      onActions: (actions) => void this.enforcer.add(actions.map((a) => a.id)),
       retry: () => this.settings.writerRetry,
     });
     this.readings = new Readings({
@@ -108,6 +111,18 @@ export class LiveMonitor extends DurableObject<Env> {
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
     this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
     this.orders = new OrderHandoff(env.POLL_QUEUE as Queue<TradeEventMessage> | undefined);
+    // Enforcement of held accounts' breaches runs here (enforcer.ts); the owner names this
+    // instance, so a copy after an eviction waits for the old one's lease to expire.
+    this.enforcer = new LiveEnforcer({
+      now,
+      queue: this.store,
+      run: shardRunner(
+        env,
+        `monitor:${ctx.id.toString().slice(0, 16)}:${crypto.randomUUID()}`,
+        now,
+      ),
+      wakeAt: (at) => this.scheduler.wakeAt(at),
+    });
     // No network I/O inside blockConcurrencyWhile (docs/platform.md).
     void ctx.blockConcurrencyWhile(async () => {
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
@@ -222,6 +237,13 @@ export class LiveMonitor extends DurableObject<Env> {
     return { pending_writes: this.store.outboxSize() };
   }
 
+  /** Runs held enforcement actions that are due and waits for every run (tests, operators). */
+  async enforceNow(): Promise<{ held: number }> {
+    await this.enforcer.kick();
+    await this.enforcer.idle();
+    return { held: this.enforcer.size };
+  }
+
   // ---- alarm and timer ------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
@@ -240,6 +262,9 @@ export class LiveMonitor extends DurableObject<Env> {
       );
       this.readings.persistTick();
       await this.writer.flushIfDue(this.clock());
+      // Held actions due again (an eviction mid-run, a wait over, a retry): not awaited, a
+      // long action never holds up the alarm.
+      void this.enforcer.kick();
       await this.healthAlerts.tick(await this.status(), this.clock());
     } finally {
       this.scheduler.armAlarm();

@@ -8,6 +8,8 @@
  * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
  * - `meta`: counters and small settings.
  * - `dead_letters`: outbox entries that failed on their own, kept for an operator to retry.
+ * - `enforce`: enforcement actions of held accounts this shard runs (enforcer.ts), each with
+ *   when it is due again; a resumed instance picks them up from its alarm.
  */
 import type { AccountChange } from "../domain/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
@@ -26,6 +28,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS dead_letters (
      id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL,
      error TEXT NOT NULL, created_at INTEGER NOT NULL, failed_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS enforce (
+     action_id INTEGER PRIMARY KEY, due_at INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0)`,
 ];
 
 /** An outbox entry set aside after failing on its own (not for a database outage). */
@@ -289,5 +293,52 @@ export class MonitorStore {
       key,
       JSON.stringify(value),
     );
+  }
+
+  // ---- enforcement actions this shard runs (enforcer.ts) --------------------------------
+
+  /** Takes actions to run, due at `at` (an action already held keeps its own time). */
+  enforceAdd(ids: readonly number[], at: number): void {
+    for (const id of ids)
+      this.sql.exec(
+        "INSERT INTO enforce (action_id, due_at) VALUES (?, ?) ON CONFLICT (action_id) DO NOTHING",
+        id,
+        at,
+      );
+  }
+
+  /** Actions due by `now`, oldest first, with their failures so far. */
+  enforceDue(now: number, limit: number): Array<{ id: number; failures: number }> {
+    return this.sql
+      .exec<Row>(
+        "SELECT action_id, failures FROM enforce WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ id: Number(r.action_id), failures: Number(r.failures) }));
+  }
+
+  enforceSet(id: number, dueAt: number, failures: number): void {
+    this.sql.exec(
+      "UPDATE enforce SET due_at = ?, failures = ? WHERE action_id = ?",
+      dueAt,
+      failures,
+      id,
+    );
+  }
+
+  enforceDrop(id: number): void {
+    this.sql.exec("DELETE FROM enforce WHERE action_id = ?", id);
+  }
+
+  /** The earliest time an action is due; undefined when none is held. */
+  enforceNext(): number | undefined {
+    const row = this.sql.exec<Row>("SELECT min(due_at) AS at FROM enforce").toArray()[0];
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+
+  enforceCount(): number {
+    return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM enforce").one().n);
   }
 }

@@ -62,6 +62,11 @@ export interface WriterHost {
   wakeAt(at: number): void;
   /** Outbox entries of these accounts are done (landed, account gone, or set aside). */
   onAcked?(accountIds: number[]): void;
+  /**
+   * Enforcement actions a committed batch created (docs/enforcement.md, "Execution"): the
+   * shard runs them at once (enforcer.ts).
+   */
+  onActions?(actions: WriteResult["actions"]): void;
   /** Retry delays after a failed batch (ms); WRITER_RETRY when absent (tests lengthen it). */
   retry?(): typeof WRITER_RETRY;
 }
@@ -240,6 +245,7 @@ export class PostgresWriter {
         this.host.onAcked?.(queued.map((e) => e.accountId));
       }
       logRecorded(result.recorded, "event");
+      this.actionsOf(result);
       return this.recovered();
     } catch (err) {
       // The database answered, so some entry may be bad: one by one, so the rest go on.
@@ -285,11 +291,13 @@ export class PostgresWriter {
     );
     if (rest.length === 0 && problems.length === 0) return this.recovered();
     try {
-      await this.host.write({
-        changes: rest.map((change) => ({ change, expectMonitoring: "live" as const })),
-        readingsFor: (c) => this.readingDue(c.accountId, t),
-        problems,
-      });
+      this.actionsOf(
+        await this.host.write({
+          changes: rest.map((change) => ({ change, expectMonitoring: "live" as const })),
+          readingsFor: (c) => this.readingDue(c.accountId, t),
+          problems,
+        }),
+      );
       this.backlog.written(problems);
       return this.recovered();
     } catch (err) {
@@ -309,9 +317,21 @@ export class PostgresWriter {
         problems: [],
       });
       logRecorded(result.recorded, "event");
+      this.actionsOf(result);
       return { ok: true };
     } catch (error) {
       return { ok: false, error };
+    }
+  }
+
+  /** Hands a committed write's enforcement actions on (never failing the write). */
+  private actionsOf(result: WriteResult): void {
+    if (!result.actions?.length || !this.host.onActions) return;
+    try {
+      this.host.onActions(result.actions);
+    } catch (err) {
+      // Left to the cron's pass over due actions (the rows are committed).
+      log("enforcement:run_failed", { actions: result.actions.length }, err);
     }
   }
 

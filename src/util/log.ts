@@ -120,6 +120,7 @@ export const LOG_EVENTS = [
   "enforcement:pass_failed",
   "enforcement:resumed",
   "enforcement:run_failed",
+  "enforcement:shard_retry",
   "enforcement:unlocked",
   // The HTTP API (src/http/).
   "http:error",
