@@ -6,7 +6,7 @@
  * next trading day) is lifted; any other lock ends with an operator's reset
  * (src/accounts/state-change.ts).
  */
-import { and, isNotNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accounts, enforcementActions } from "../db/schema.ts";
 import { newAction } from "../domain/enforcement/action.ts";
@@ -68,26 +68,77 @@ export async function guardLocks(
     // decided on a failed read.
     const orders = read.ok ? openOrdersOf(read.orders) : null;
     if (orders === null || orders.length === 0) return;
-    const open = { orders };
-    const rows = await db
-      .insert(enforcementActions)
-      .values({
-        accountId: a.id,
-        kind: "lock_guard",
-        dryRun: false,
-        lock: true,
-        machine: newAction("lock_guard", false, Date.now()),
-      })
-      .onConflictDoNothing()
-      .returning({ id: enforcementActions.id });
-    for (const r of rows) {
-      created.push(r.id);
-      log("enforcement:lock_guard", {
-        action_id: r.id,
-        account_id: a.id,
-        open: open.orders.length,
-      });
+    const id = await insertGuard(db, a.id);
+    if (id !== null) {
+      created.push(id);
+      log("enforcement:lock_guard", { action_id: id, account_id: a.id, open: orders.length });
     }
   });
   return created;
+}
+
+/**
+ * Inserts a guard for a locked account, unless one is open already (the unique key) or another
+ * action of the account is unfinished (checked in the same statement): its id, or null.
+ */
+async function insertGuard(db: Db, accountId: number): Promise<number | null> {
+  const machine = JSON.stringify(newAction("lock_guard", false, Date.now()));
+  const rows = await db.execute<{ id: number }>(sql`
+    insert into ${enforcementActions} (account_id, kind, dry_run, lock, machine)
+    select ${accountId}, 'lock_guard', false, true, ${machine}::jsonb
+    where exists (select 1 from ${accounts} a where a.id = ${accountId} and a.locked_at is not null)
+      and not exists (select 1 from ${enforcementActions} e where e.account_id = ${accountId}
+        and e.state in ('pending', 'running'))
+    on conflict do nothing
+    returning id`);
+  const r = rows.rows[0];
+  return r ? Number(r.id) : null;
+}
+
+/** Why a guard was not started from an order event: the shard acts on each differently. */
+export type GuardStart =
+  | { started: number }
+  /** Another action of the account is unfinished: look again once it is. */
+  | { busy: true }
+  /** The account is no longer locked (or gone): stop watching it. */
+  | { unlocked: true }
+  /** Locked, but enforcement is not `on` for it now (off, a dry run, a halt). */
+  | { off: true }
+  /** A fresh `OpenedOrders` read found it flat (or could not be read: the cron's pass retries). */
+  | { flat: true };
+
+/**
+ * A locked account's order event showed it not flat (docs/enforcement.md, "Lock"): starts its
+ * guard at once when its effective mode is `on`. The guard plans from its own `OpenedOrders`
+ * read (an event that is already stale plans nothing).
+ */
+export async function guardFromEvent(
+  db: Db,
+  accountId: number,
+  deployment: unknown,
+  /** Given when the event may be stale (a look again after another action): read first. */
+  recheck?: { mtapiUrl: string; sessionId: string; fetcher?: typeof fetch },
+): Promise<GuardStart> {
+  const [a] = await db
+    .select({ lockedAt: accounts.lockedAt, enforcement: accounts.enforcement })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  if (!a || a.lockedAt === null) return { unlocked: true };
+  const halt = await readHalt(db);
+  if (effectiveMode({ deployment, account: a.enforcement, halted: halt.halted }) !== "on")
+    return { off: true };
+  if (recheck) {
+    const read = await fetchOpenedOrders(
+      recheck.mtapiUrl,
+      recheck.sessionId,
+      10_000,
+      recheck.fetcher,
+    );
+    const orders = read.ok ? openOrdersOf(read.orders) : null;
+    if (orders === null || orders.length === 0) return { flat: true };
+  }
+  const id = await insertGuard(db, accountId);
+  if (id === null) return { busy: true };
+  log("enforcement:lock_guard", { action_id: id, account_id: accountId, from: "event" });
+  return { started: id };
 }

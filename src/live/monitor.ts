@@ -21,6 +21,9 @@ import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
 import { LiveEnforcer, shardRunner } from "./enforcer.ts";
+import { LockWatch } from "./lock-watch.ts";
+import { guardFromEvent } from "../enforce/lock-guard.ts";
+import { withDb } from "../db/client.ts";
 import { withDbDeadline } from "../db/client.ts";
 import { recordRenewed } from "../accounts/credentials.ts";
 
@@ -40,6 +43,7 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly handoff: RereadHandoff;
   private readonly orders: OrderHandoff;
   private readonly enforcer: LiveEnforcer;
+  private readonly locks: LockWatch;
   /**
    * The monitor's clock (epoch ms): the reading path, the writer, the scheduler and the RPCs
    * all read time through it, so a test can move it through `runInDurableObject`.
@@ -88,8 +92,23 @@ export class LiveMonitor extends DurableObject<Env> {
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.holdings.acked(ids, this.clock()),
-      onActions: (actions) => void this.enforcer.add(actions.map((a) => a.id)),
+      onActions: (actions) => this.onActions(actions),
       retry: () => this.settings.writerRetry,
+    });
+    this.locks = new LockWatch({
+      store: this.store,
+      send: (frame) => this.link.send(frame),
+      held: (id) => this.subs.get(id) !== undefined,
+      start: (w, recheck) =>
+        withDb(env, (db) =>
+          guardFromEvent(
+            db,
+            w.accountId,
+            env.ENFORCEMENT,
+            recheck ? { mtapiUrl: env.MTAPI_URL, sessionId: w.sessionId } : undefined,
+          ),
+        ),
+      run: (id) => void this.enforcer.add([id]),
     });
     this.readings = new Readings({
       store: this.store,
@@ -98,6 +117,7 @@ export class LiveMonitor extends DurableObject<Env> {
       counters: this.counters,
       soon: (at) => this.scheduler.soon(at),
       onOrders: (accountId, orders, now) => this.orders.add(accountId, orders, now),
+      locks: this.locks,
       now,
     });
     this.holdings = new Holdings({
@@ -106,6 +126,7 @@ export class LiveMonitor extends DurableObject<Env> {
       link: this.link,
       writer: this.writer,
       backlog: this.readings.backlog,
+      locks: this.locks,
     });
     const name = monitorName(ctx.id, this.store);
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
@@ -181,7 +202,7 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
   async ensureRunning(): Promise<core.MonitorStatus> {
-    this.link.demand(this.subs.size);
+    this.link.demand(this.holdings.linked());
     this.scheduler.armAlarm();
     return this.status();
   }
@@ -251,7 +272,7 @@ export class LiveMonitor extends DurableObject<Env> {
     const now = this.clock();
     try {
       this.link.tick();
-      this.link.demand(this.subs.size);
+      this.link.demand(this.holdings.linked());
       this.readings.rollDays(now);
       const { staleMs, maxRereads } = this.settings;
       const quiet = core.quietSubscriptions(this.subs.values(), now, staleMs, Infinity);
@@ -297,6 +318,26 @@ export class LiveMonitor extends DurableObject<Env> {
     ).catch((err: unknown) =>
       log("monitor:renew_record_failed", { account_id: sub.accountId }, err),
     );
+  }
+
+  /**
+   * A committed batch's enforcement actions (writer.ts), before the accounts are released: a
+   * locked account is watched for its order events (lock-watch.ts), and every action runs here.
+   */
+  private onActions(
+    actions: ReadonlyArray<{ id: number; accountId: number; dryRun: boolean; lock: boolean }>,
+  ): void {
+    for (const a of actions) {
+      const sub = a.lock && !a.dryRun ? this.subs.get(a.accountId) : undefined;
+      if (sub)
+        this.locks.watch({
+          accountId: sub.accountId,
+          login: sub.login,
+          server: sub.server,
+          sessionId: sub.sessionId,
+        });
+    }
+    void this.enforcer.add(actions.map((a) => a.id));
   }
 
   private onTimer(): void {

@@ -8,6 +8,8 @@
  * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
  * - `meta`: counters and small settings.
  * - `dead_letters`: outbox entries that failed on their own, kept for an operator to retry.
+ * - `lock_watch`: locked accounts (docs/enforcement.md, "Lock") whose order events this shard
+ *   still receives after they left live monitoring (lock-watch.ts).
  * - `enforce`: enforcement actions of held accounts this shard runs (enforcer.ts), each with
  *   when it is due again; a resumed instance picks them up from its alarm.
  */
@@ -28,6 +30,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS dead_letters (
      id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL,
      error TEXT NOT NULL, created_at INTEGER NOT NULL, failed_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS lock_watch (
+     account_id INTEGER PRIMARY KEY, login TEXT NOT NULL, server TEXT NOT NULL, session_id TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS enforce (
      action_id INTEGER PRIMARY KEY, due_at INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0)`,
 ];
@@ -341,4 +345,42 @@ export class MonitorStore {
   enforceCount(): number {
     return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM enforce").one().n);
   }
+
+  // ---- locked accounts watched for order events (lock-watch.ts) -------------------------
+
+  watchLock(w: LockWatchRow): void {
+    this.sql.exec(
+      `INSERT INTO lock_watch (account_id, login, server, session_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET login = excluded.login, server = excluded.server,
+         session_id = excluded.session_id`,
+      w.accountId,
+      w.login,
+      w.server,
+      w.sessionId,
+    );
+  }
+
+  unwatchLock(accountId: number): void {
+    this.sql.exec("DELETE FROM lock_watch WHERE account_id = ?", accountId);
+  }
+
+  lockWatches(): LockWatchRow[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM lock_watch")
+      .toArray()
+      .map((r) => ({
+        accountId: Number(r.account_id),
+        login: String(r.login),
+        server: String(r.server),
+        sessionId: String(r.session_id),
+      }));
+  }
+}
+
+/** A locked account watched for its order events. */
+export interface LockWatchRow {
+  accountId: number;
+  login: string;
+  server: string;
+  sessionId: string;
 }

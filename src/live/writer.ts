@@ -240,12 +240,13 @@ export class PostgresWriter {
       });
       this.backlog.written(problems);
       this.markLater(later, t);
+      // Before the accounts are released: a locked one stays watched (lock-watch.ts).
+      this.actionsOf(result);
       if (queued.length) {
         outbox.ackOutbox(queued[queued.length - 1]!.seq);
         this.host.onAcked?.(queued.map((e) => e.accountId));
       }
       logRecorded(result.recorded, "event");
-      this.actionsOf(result);
       return this.recovered();
     } catch (err) {
       // The database answered, so some entry may be bad: one by one, so the rest go on.

@@ -146,7 +146,8 @@ describe("acting on a breach", () => {
     await withTestDb(async (db) => {
       await poll(db, a.id);
       const [action] = await actionsOf(db, a.id);
-      expect(action).toMatchObject({ state: "done", dryRun: true });
+      // The lock is a decision too: recorded on the action, never on the account.
+      expect(action).toMatchObject({ state: "done", dryRun: true, lock: true });
       const steps = await stepsOf(db, action!.id);
       expect(steps.map((s) => [s.ticket, s.action, s.state, s.sends])).toEqual([
         [5001, "close", "decided", 0],

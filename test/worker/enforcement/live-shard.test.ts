@@ -34,7 +34,7 @@ interface CloseCounts {
 const counts = (sessionId: string) => sim<CloseCounts>(`/close/${sessionId}`);
 
 /** A live account (enforcement on, max_loss closes all and locks) breached by one event. */
-async function liveBreach(script: Record<string, unknown> = {}) {
+async function liveBreach(script: Record<string, unknown> = {}, mode: "on" | "dry_run" = "on") {
   const name = `test-monitor-${crypto.randomUUID()}`;
   const monitor = trackMonitor(name);
   const a = await createTestAccount({
@@ -46,7 +46,7 @@ async function liveBreach(script: Record<string, unknown> = {}) {
     db
       .update(accounts)
       .set({
-        enforcement: "on",
+        enforcement: mode,
         rules: sql`${accounts.rules} || '{"consequences": {"max_loss": "close_all_and_lock"}}'::jsonb`,
       })
       .where(eq(accounts.id, a.id)),
@@ -191,5 +191,65 @@ describe("a live breach acted on by its monitor shard", () => {
       db.select().from(enforcementActions).where(eq(enforcementActions.accountId, a.id)),
     );
     expect(all.map((x) => x.kind)).toEqual(["close_all"]);
+  });
+
+  it("a position opened while locked is closed at once from its order event, with no cron pass", async () => {
+    const { a, monitor } = await liveBreach();
+    expect(await monitor.enforceNow()).toEqual({ held: 0 });
+    expect(
+      (await withTestDb((db) => db.select().from(accounts).where(eq(accounts.id, a.id))))[0]!
+        .lockedAt,
+    ).not.toBeNull();
+    // The breached account left live monitoring, but the shard still hears its order events.
+    expect((await monitor.status()).subscriptions).toBe(0);
+    await sim(`/orders/${a.sessionId}/open`, {
+      ticket: 7010,
+      symbol: "EURUSD",
+      orderType: "Buy",
+      lots: 1,
+      openPrice: 1.2,
+    });
+    await eventually(
+      async () => (await counts(a.sessionId)).sends["7010"] === 1,
+      10_000,
+      "the new position closed",
+    );
+    await monitor.enforceNow();
+    const all = await withTestDb((db) =>
+      db
+        .select()
+        .from(enforcementActions)
+        .where(eq(enforcementActions.accountId, a.id))
+        .orderBy(asc(enforcementActions.id)),
+    );
+    expect(all.map((x) => [x.kind, x.state])).toEqual([
+      ["close_all", "done"],
+      ["lock_guard", "done"],
+    ]);
+    expect(await counts(a.sessionId)).toMatchObject({
+      sends: { 7001: 1, 7002: 1, 7003: 1, 7010: 1 },
+      sends_to_closed: 0,
+    });
+  });
+
+  it("dry run by event: the same decisions recorded (the lock too), nothing sent, the account neither locked nor watched", async () => {
+    const { a, monitor } = await liveBreach({}, "dry_run");
+    expect(await monitor.enforceNow()).toEqual({ held: 0 });
+    const action = await actionOf(a.id);
+    expect(action).toMatchObject({ state: "done", dryRun: true, lock: true });
+    expect((await stepsOf(action.id)).map((s) => [s.ticket, s.state, s.sends])).toEqual([
+      [7001, "decided", 0],
+      [7002, "decided", 0],
+      [7003, "decided", 0],
+    ]);
+    expect((await counts(a.sessionId)).sends).toEqual({});
+    const [row] = await withTestDb((db) => db.select().from(accounts).where(eq(accounts.id, a.id)));
+    expect(row!.lockedAt).toBeNull();
+    const watched = await runInDurableObject(
+      monitor,
+      (_i: LiveMonitor, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM lock_watch").one().n,
+    );
+    expect(watched).toBe(0);
   });
 });
