@@ -24,6 +24,8 @@ export interface LockWatchHost {
   send(frame: string): void;
   /** True while the account is held as a live subscription. */
   held(accountId: number): boolean;
+  /** True while a held subscription uses this session (another account may, after a reset). */
+  heldSession(sessionId: string): boolean;
   /**
    * Starts the account's guard if it must (Postgres); `recheck`: the event may be stale (a
    * look again after another action), read `OpenedOrders` first.
@@ -75,7 +77,8 @@ export class LockWatch {
 
   /** Watched accounts not held as subscriptions (sent on a link that just opened). */
   *unheld(): IterableIterator<LockWatchRow> {
-    for (const w of this.byAccount.values()) if (!this.host.held(w.accountId)) yield w;
+    for (const w of this.byAccount.values())
+      if (!this.host.held(w.accountId) && !this.host.heldSession(w.sessionId)) yield w;
   }
 
   /** The watched account an item is about, when it is not held as a subscription. */
@@ -86,7 +89,7 @@ export class LockWatch {
         : keys.accountId !== undefined
           ? this.byAccount.get(keys.accountId)
           : undefined;
-    return w && !this.host.held(w.accountId) ? w : undefined;
+    return w && !this.host.held(w.accountId) && !this.host.heldSession(w.sessionId) ? w : undefined;
   }
 
   /** An item of a watched account: its orders, unless they show it flat, start a guard. */
@@ -116,7 +119,8 @@ export class LockWatch {
         } else if ("unlocked" in r) {
           if (this.byAccount.has(accountId)) {
             this.forget(w);
-            if (!this.host.held(accountId)) this.host.send(core.subscribeFrame("unsubscribe", w));
+            if (!this.host.held(accountId) && !this.host.heldSession(w.sessionId))
+              this.host.send(core.subscribeFrame("unsubscribe", w));
           }
         } else if ("busy" in r) {
           // Another action is closing what it planned; this event's position may not be in it.

@@ -99,6 +99,7 @@ export class LiveMonitor extends DurableObject<Env> {
       store: this.store,
       send: (frame) => this.link.send(frame),
       held: (id) => this.subs.get(id) !== undefined,
+      heldSession: (sessionId) => typeof this.subs.find({ sessionId }) !== "string",
       start: (w, recheck) =>
         withDb(env, (db) =>
           guardFromEvent(
