@@ -116,7 +116,7 @@ export async function guardFromEvent(
   db: Db,
   accountId: number,
   deployment: unknown,
-  /** Given when the event may be stale (a look again after another action): read first. */
+  /** Given: an `OpenedOrders` read first, nothing started when it is flat (a stale event). */
   recheck?: { mtapiUrl: string; sessionId: string; fetcher?: typeof fetch },
 ): Promise<GuardStart> {
   const [a] = await db

@@ -83,15 +83,31 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
       return false;
     },
   };
-  await announceAction(
-    db,
-    "enforcement.started",
-    claimed.accountId,
-    id,
-    claimed.machine,
-    claimed.floor,
+  // Announced beside the first commands, not before them: the closes are what is waited for.
+  // Not recorded (the database down): tried again once the action finishes, or by a resumed run.
+  const announceStart = () =>
+    announceAction(
+      db,
+      "enforcement.started",
+      claimed.accountId,
+      id,
+      claimed.machine,
+      claimed.floor,
+    );
+  const started = announceStart().then(
+    () => true,
+    () => false,
   );
-  const state = await drive(claimed.machine, host);
+  let state: ActionState;
+  try {
+    state = await drive(claimed.machine, host);
+  } finally {
+    await started;
+  }
+  if (isFinished(state) && !(await started))
+    await announceStart().catch((err: unknown) =>
+      log("enforcement:alert_failed", { action_id: id }, err),
+    );
   if (isFinished(state)) {
     // An investor session, a halt, an unreadable account: the failure is alerted with its reason.
     await announceAction(

@@ -27,10 +27,11 @@ export interface LockWatchHost {
   /** True while a held subscription uses this session (another account may, after a reset). */
   heldSession(sessionId: string): boolean;
   /**
-   * Starts the account's guard if it must (Postgres); `recheck`: the event may be stale (a
-   * look again after another action), read `OpenedOrders` first.
+   * Starts the account's guard if it must: still locked, enforcement on, no other action
+   * unfinished, and a fresh `OpenedOrders` read not flat (an event may be stale: the breach's
+   * own closes announce lists that are empty moments later).
    */
-  start(w: LockWatchRow, recheck: boolean): Promise<GuardStart>;
+  start(w: LockWatchRow): Promise<GuardStart>;
   /** Runs a started guard (the shard's enforcer). */
   run(actionId: number): void;
   /** ms between looks while another action of the account is unfinished. */
@@ -97,10 +98,10 @@ export class LockWatch {
     if (!orders) return;
     const open = orders.openedOrders;
     if (Array.isArray(open) && open.length === 0) return;
-    this.trigger(w.accountId, false);
+    this.trigger(w.accountId);
   }
 
-  private trigger(accountId: number, recheck: boolean): void {
+  private trigger(accountId: number): void {
     const w = this.byAccount.get(accountId);
     if (!w) return;
     if (this.inflight.has(accountId)) {
@@ -109,7 +110,7 @@ export class LockWatch {
     }
     this.inflight.add(accountId);
     void this.host
-      .start(w, recheck)
+      .start(w)
       .then((r) => {
         if ("started" in r) {
           this.busyTries.delete(accountId);
@@ -127,14 +128,14 @@ export class LockWatch {
           const tries = (this.busyTries.get(accountId) ?? 0) + 1;
           this.busyTries.set(accountId, tries);
           if (tries < BUSY_TRIES)
-            setTimeout(() => this.trigger(accountId, true), this.host.busyRetryMs ?? 1_000);
+            setTimeout(() => this.trigger(accountId), this.host.busyRetryMs ?? 1_000);
           else this.busyTries.delete(accountId);
         }
       })
       .catch((err: unknown) => log("enforcement:guard_failed", { account_id: accountId }, err))
       .finally(() => {
         this.inflight.delete(accountId);
-        if (this.again.delete(accountId)) this.trigger(accountId, false);
+        if (this.again.delete(accountId)) this.trigger(accountId);
       });
   }
 

@@ -100,14 +100,12 @@ export class LiveMonitor extends DurableObject<Env> {
       send: (frame) => this.link.send(frame),
       held: (id) => this.subs.get(id) !== undefined,
       heldSession: (sessionId) => typeof this.subs.find({ sessionId }) !== "string",
-      start: (w, recheck) =>
+      start: (w) =>
         withDb(env, (db) =>
-          guardFromEvent(
-            db,
-            w.accountId,
-            env.ENFORCEMENT,
-            recheck ? { mtapiUrl: env.MTAPI_URL, sessionId: w.sessionId } : undefined,
-          ),
+          guardFromEvent(db, w.accountId, env.ENFORCEMENT, {
+            mtapiUrl: env.MTAPI_URL,
+            sessionId: w.sessionId,
+          }),
         ),
       run: (id) => void this.enforcer.add([id]),
     });
