@@ -20,6 +20,7 @@ import { sealKeysOf } from "../accounts/credentials.ts";
 import { runAction } from "../enforce/run.ts";
 import { LEASE_MS, actionStatus } from "../enforce/store.ts";
 import { log } from "../util/log.ts";
+import { mapWithConcurrency } from "../util/concurrency.ts";
 
 /** How a run of one action ended, for the shard's bookkeeping. */
 export type RunOutcome =
@@ -50,6 +51,8 @@ export interface EnforcerHost {
   run(ids: readonly number[]): Promise<Map<number, RunOutcome>>;
   /** Asks for a durable wake-up (the alarm) at `at`. */
   wakeAt(at: number): void;
+  /** An action is finished (or gone): the shard no longer runs it. */
+  onFinished?(actionId: number): void;
 }
 
 /** Most actions started in one go. */
@@ -129,6 +132,7 @@ export class LiveEnforcer {
       case "finished":
       case "gone":
         queue.enforceDrop(id);
+        this.host.onFinished?.(id);
         return;
       case "waiting":
         queue.enforceSet(id, o.until, 0);
@@ -159,6 +163,12 @@ export type ShardRunEnv = DbConfig & {
 
 /** Connections the runner's pool opens at most (Workers allow 6 per invocation). */
 const POOL_MAX = 4;
+/**
+ * Actions driven at once. Each is claimed only when it starts, so a burst never holds leases
+ * it cannot keep: unbounded, 200 actions at once shared 6 connections and their leases
+ * expired between writes (docs/benchmarks/2026-12-06-enforcement-pm.md).
+ */
+export const RUN_CONCURRENCY = 8;
 
 /**
  * The production `run`: one pool for the batch, every action claimed under `owner` (this
@@ -174,33 +184,31 @@ export function shardRunner(
     const out = new Map<number, RunOutcome>();
     try {
       const sealKeys = await sealKeysOf(env);
-      await Promise.all(
-        ids.map(async (id) => {
-          try {
-            let until = null as number | null;
-            const state = await runAction(handle.db, id, {
-              mtapiUrl: env.MTAPI_URL,
-              sealKeys,
-              owner,
-              now,
-              onRelease: (u) => (until = u),
-            });
-            if (state === null) {
-              const status = await actionStatus(handle.db, id);
-              if (status === null || status.finished) out.set(id, { kind: "gone" });
-              else
-                out.set(id, {
-                  kind: "busy",
-                  retryAt: Math.max(status.leaseUntil ?? 0, now() + ENFORCE_RETRY.baseMs),
-                });
-            } else if (isFinished(state)) out.set(id, { kind: "finished" });
-            else if (until !== null) out.set(id, { kind: "waiting", until });
-            else out.set(id, { kind: "busy", retryAt: now() + ENFORCE_RETRY.baseMs });
-          } catch (error) {
-            out.set(id, { kind: "error", error });
-          }
-        }),
-      );
+      await mapWithConcurrency(ids, RUN_CONCURRENCY, async (id) => {
+        try {
+          let until = null as number | null;
+          const state = await runAction(handle.db, id, {
+            mtapiUrl: env.MTAPI_URL,
+            sealKeys,
+            owner,
+            now,
+            onRelease: (u) => (until = u),
+          });
+          if (state === null) {
+            const status = await actionStatus(handle.db, id);
+            if (status === null || status.finished) out.set(id, { kind: "gone" });
+            else
+              out.set(id, {
+                kind: "busy",
+                retryAt: Math.max(status.leaseUntil ?? 0, now() + ENFORCE_RETRY.baseMs),
+              });
+          } else if (isFinished(state)) out.set(id, { kind: "finished" });
+          else if (until !== null) out.set(id, { kind: "waiting", until });
+          else out.set(id, { kind: "busy", retryAt: now() + ENFORCE_RETRY.baseMs });
+        } catch (error) {
+          out.set(id, { kind: "error", error });
+        }
+      });
     } finally {
       await handle.close();
     }

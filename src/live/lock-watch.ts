@@ -34,6 +34,8 @@ export interface LockWatchHost {
   start(w: LockWatchRow): Promise<GuardStart>;
   /** Runs a started guard (the shard's enforcer). */
   run(actionId: number): void;
+  /** True while this shard runs an action of the account (its events wait for its end). */
+  acting?(accountId: number): boolean;
   /** ms between looks while another action of the account is unfinished. */
   busyRetryMs?: number;
 }
@@ -48,6 +50,8 @@ export class LockWatch {
   private readonly inflight = new Set<number>();
   private readonly again = new Set<number>();
   private readonly busyTries = new Map<number, number>();
+  /** Accounts with an order event while the shard ran an action of theirs. */
+  private readonly deferred = new Set<number>();
   private readonly host: LockWatchHost;
 
   constructor(host: LockWatchHost) {
@@ -98,7 +102,17 @@ export class LockWatch {
     if (!orders) return;
     const open = orders.openedOrders;
     if (Array.isArray(open) && open.length === 0) return;
+    // The breach's own closes announce themselves: looked at once its action has ended.
+    if (this.host.acting?.(w.accountId)) {
+      this.deferred.add(w.accountId);
+      return;
+    }
     this.trigger(w.accountId);
+  }
+
+  /** The shard's action of an account ended: an order event meanwhile is looked at now. */
+  actionEnded(accountId: number): void {
+    if (this.deferred.delete(accountId)) this.trigger(accountId);
   }
 
   private trigger(accountId: number): void {

@@ -44,6 +44,8 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly orders: OrderHandoff;
   private readonly enforcer: LiveEnforcer;
   private readonly locks: LockWatch;
+  /** Accounts of the actions this instance runs (action id -> account id). */
+  private readonly acting = new Map<number, number>();
   /**
    * The monitor's clock (epoch ms): the reading path, the writer, the scheduler and the RPCs
    * all read time through it, so a test can move it through `runInDurableObject`.
@@ -108,6 +110,7 @@ export class LiveMonitor extends DurableObject<Env> {
           }),
         ),
       run: (id) => void this.enforcer.add([id]),
+      acting: (accountId) => [...this.acting.values()].includes(accountId),
     });
     this.readings = new Readings({
       store: this.store,
@@ -142,6 +145,11 @@ export class LiveMonitor extends DurableObject<Env> {
         now,
       ),
       wakeAt: (at) => this.scheduler.wakeAt(at),
+      onFinished: (actionId) => {
+        const accountId = this.acting.get(actionId);
+        this.acting.delete(actionId);
+        if (accountId !== undefined) this.locks.actionEnded(accountId);
+      },
     });
     // No network I/O inside blockConcurrencyWhile (docs/platform.md).
     void ctx.blockConcurrencyWhile(async () => {
@@ -336,6 +344,7 @@ export class LiveMonitor extends DurableObject<Env> {
           sessionId: sub.sessionId,
         });
     }
+    for (const a of actions) this.acting.set(a.id, a.accountId);
     void this.enforcer.add(actions.map((a) => a.id));
   }
 
