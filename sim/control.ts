@@ -15,6 +15,14 @@ import type { Publisher } from "./publisher.ts";
 import type { SimState } from "./state.ts";
 import type { Waiters } from "./wait.ts";
 
+/**
+ * A session token as the control log and its errors show it: the first 4 characters, as the
+ * API masks it (the dev stack's log holds no token: test/demo/demo.test.ts).
+ */
+function masked(sessionId: string): string {
+  return sessionId.length > 8 ? `${sessionId.slice(0, 4)}...` : "...";
+}
+
 /** What the routes drive. */
 export interface ControlHost {
   book: AccountBook;
@@ -56,7 +64,7 @@ function ok(body: unknown, note?: string): Answer {
 
 function account(host: ControlHost, id: string) {
   const a = host.book.get(id);
-  if (!a) throw new HttpError(404, `unknown session ${id}`);
+  if (!a) throw new HttpError(404, `unknown session ${masked(id)}`);
   return a;
 }
 
@@ -70,7 +78,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
       const input = parse(schemas.accountsBody, body);
       if (!Array.isArray(input) && !("accounts" in input)) {
         const a = host.book.upsert(input as SimAccountInput);
-        return ok(a, `upsert ${a.session_id}`);
+        return ok(a, `upsert ${masked(a.session_id)}`);
       }
       const list = Array.isArray(input) ? input : input.accounts;
       return ok(
@@ -91,12 +99,12 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
       const id = account(host, params[0] ?? "").session_id;
       const { emit, shape, ...patch } = parse(schemas.accountPatch, body);
       const a = host.book.patch(id, patch);
-      if (!a) throw new HttpError(404, `unknown session ${id}`);
+      if (!a) throw new HttpError(404, `unknown session ${masked(id)}`);
       // By default only a change of figures is announced (an `expired` flip is not an event).
       const figures = ["balance", "equity", "credit", "margin"].some((k) => k in patch);
       const sent = (emit ?? figures) ? host.publisher.publish([a], shape ?? "full") : 0;
       host.poke();
-      return ok({ ...a, sent }, `patch ${id} sent=${sent}`);
+      return ok({ ...a, sent }, `patch ${masked(id)} sent=${sent}`);
     },
   ],
   [
@@ -105,7 +113,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
     ({ host, params }) => {
       const id = account(host, params[0] ?? "").session_id;
       host.book.remove(id);
-      return ok({ deleted: id }, `delete ${id}`);
+      return ok({ deleted: id }, `delete ${masked(id)}`);
     },
   ],
   [
