@@ -23,6 +23,19 @@ function masked(sessionId: string): string {
   return sessionId.length > 8 ? `${sessionId.slice(0, 4)}...` : "...";
 }
 
+/** A control path as the log shows it: an account's session token in it masked. */
+function loggedPath(path: string): string {
+  return path.replace(/^(\/control\/accounts\/)([^/]+)/, (_, head: string, id: string) => {
+    let token = id;
+    try {
+      token = decodeURIComponent(id);
+    } catch {
+      // logged masked as it came
+    }
+    return `${head}${masked(token)}`;
+  });
+}
+
 /** What the routes drive. */
 export interface ControlHost {
   book: AccountBook;
@@ -229,20 +242,21 @@ export async function handleControl(
     if (!isLoopback(req)) throw new HttpError(403, "control API is loopback only");
     const path = url.pathname.replace(/\/+$/, "");
     const matches = routes.filter(([, re]) => re.test(path));
-    if (matches.length === 0) throw new HttpError(404, `no route ${path}`);
+    if (matches.length === 0) throw new HttpError(404, `no route ${loggedPath(path)}`);
     const route = matches.find(([m]) => m === method);
-    if (!route) throw new HttpError(405, `${method} not allowed on ${path}`);
+    if (!route) throw new HttpError(405, `${method} not allowed on ${loggedPath(path)}`);
     const [, re, handler] = route;
     const params = (re.exec(path)?.slice(1) ?? []).map((p) => decodeURIComponent(p));
     const body = method === "GET" ? undefined : await readJson(req);
     const answer = await handler({ host, body, params });
-    if (answer.note !== undefined) host.log(`control ${method} ${path}: ${answer.note}`);
+    if (answer.note !== undefined)
+      host.log(`control ${method} ${loggedPath(path)}: ${answer.note}`);
     sendJson(res, answer.status, answer.body);
   } catch (err) {
     const status = err instanceof HttpError ? err.status : 500;
     const message = err instanceof Error ? err.message : String(err);
     const issues = err instanceof HttpError ? err.issues : undefined;
-    host.log(`control ${method} ${url.pathname}: ${status} ${message}`);
+    host.log(`control ${method} ${loggedPath(url.pathname)}: ${status} ${message}`);
     sendJson(res, status, issues === undefined ? { error: message } : { error: message, issues });
   }
   return true;

@@ -6,7 +6,7 @@
  * recorded from an event, at least one account leaves live below its exit threshold, and the
  * Events link is open while accounts are live. The note of what to watch prints once. And the
  * whole log of that run (dev.ts, the simulator, wrangler, the Worker) holds no MTAPI session
- * token, webhook secret, URL credentials or secret key (docs/security.md, "Logs").
+ * token, webhook secret, URL credentials or secret key (docs/security.md, "The dev log").
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
