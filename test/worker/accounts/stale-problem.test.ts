@@ -4,11 +4,12 @@
  * alerted once when it appears and once when a reading clears it. The clock of the judgement
  * is injected; nothing here waits on wall-clock time.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { markStaleAccounts } from "../../../src/accounts/stale.ts";
 import { accounts } from "../../../src/db/schema.ts";
-import { createTestAccount, getAccount, withTestDb } from "../helpers.ts";
+import { takeLease } from "../../../src/poll/lease.ts";
+import { createTestAccount, getAccount, runCron, withTestDb } from "../helpers.ts";
 import { api } from "../api/helpers.ts";
 import { messagesAbout } from "../alerts/sink-helpers.ts";
 
@@ -77,5 +78,25 @@ describe("the stale problem", () => {
     expect((await getAccount(failing.id)).problem).toBe("token_invalid");
     expect((await getAccount(breached.id)).problem).toBeNull();
     expect((await getAccount(deleted.id)).problem).toBeNull();
+  });
+
+  it("is judged by the cron after its sweep: an account the sweep did not reach is marked", async () => {
+    const a = await createTestAccount({ inSim: false });
+    await withTestDb(async (db) => {
+      // Never read, created 5 minutes ago; another sweep holds the lease, so this cron's
+      // sweep passes (as when a sweep is cut short) and cannot read it.
+      await db.execute(
+        sql`update accounts set created_at = now() - interval '5 minutes' where id = ${a.id}`,
+      );
+      expect(await takeLease(db, "another-sweep")).toBe(true);
+    });
+    try {
+      await runCron();
+    } finally {
+      await withTestDb((db) => db.execute(sql`delete from sweep_lease`));
+    }
+    const row = await getAccount(a.id);
+    expect(row.problem).toBe("stale");
+    expect(row.problemSince).toBeInstanceOf(Date);
   });
 });
