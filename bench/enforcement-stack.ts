@@ -38,20 +38,33 @@ async function enforcedLive(stack: Stack, tag: string, count: number, already: n
   const out: BenchAccount[] = [];
   for (let done = 0; done < count; done += ROUND) {
     const n = Math.min(ROUND, count - done);
-    const made = await createAccounts(stack, {
+    await createAccounts(stack, {
       tag,
       count: n,
       monitoring: "live",
       equity: BAND_EQUITY,
       firstLogin: 60_000_000 + already + done,
     });
+    // Read back from Postgres (the embedded one over its relay has answered an insert's
+    // RETURNING with no rows under load): every account of the tag not handled yet.
+    let made: BenchAccount[] = [];
+    for (let tries = 0; tries < 20 && made.length !== n; tries++) {
+      const r = await stack.db.db.execute<{
+        id: number;
+        login: string;
+        server: string;
+        sessionId: string;
+      }>(sql`
+        select id, login, server, session_id as "sessionId" from accounts
+        where server = ${`Bench-${tag}`} and enforcement = 'off' order by id`);
+      made = r.rows;
+      if (made.length !== n) await sleep(200);
+    }
+    if (made.length !== n) throw new Error(`${tag}: ${made.length} of ${n} accounts read back`);
     await stack.db.db.execute(sql`
       update accounts set enforcement = 'on',
         rules = rules || '{"consequences": {"default": "close_all_and_lock"}}'::jsonb
-      where id in (${sql.join(
-        made.map((a) => sql`${a.id}`),
-        sql`, `,
-      )})`);
+      where server = ${`Bench-${tag}`} and enforcement = 'off'`);
     for (const a of made)
       await stack.control(`/orders/${encodeURIComponent(a.sessionId)}`, { opened: ORDERS }, "PUT");
     await stack.worker.fireCron();
