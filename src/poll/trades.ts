@@ -5,7 +5,13 @@
  * from what is stored. One account's failure never stops the others; nothing here touches
  * the equity path.
  */
-import { historyCursor, ingestBatch, judgementInputs, presentTrade } from "../accounts/trades.ts";
+import {
+  batchTradeDays,
+  historyCursor,
+  ingestBatch,
+  judgementInputs,
+  presentTrade,
+} from "../accounts/trades.ts";
 import { recordTradeViolations } from "../accounts/trade-violations.ts";
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
@@ -28,6 +34,8 @@ export interface TradesReport {
   accounts: number;
   upserted: number;
   vanished: number;
+  /** Balance operations newly offered as adjustments. */
+  proposed: number;
   violations: number;
   breached: number;
   errors: number;
@@ -49,7 +57,15 @@ export function brokerClockOf(env: { BROKER_UTC_OFFSETS?: string }): BrokerClock
 }
 
 export function emptyTradesReport(): TradesReport {
-  return { accounts: 0, upserted: 0, vanished: 0, violations: 0, breached: 0, errors: 0 };
+  return {
+    accounts: 0,
+    upserted: 0,
+    vanished: 0,
+    proposed: 0,
+    violations: 0,
+    breached: 0,
+    errors: 0,
+  };
 }
 
 /** Accounts whose rules have trade rules. */
@@ -120,7 +136,12 @@ export async function pollTrades(
         if (closes.length > 0) historyTo = new Date(Math.max(...closes));
         log("trades:history_partial", { account_id: row.id, orders: batch.upserts.length });
       }
-      const ingested = await ingestBatch(db, row.id, batch, historyTo);
+      const ingested = await ingestBatch(db, row.id, batch, historyTo, {
+        proposeSinceMs: row.createdAt.getTime(),
+        source: "poll",
+        tradeDays: batchTradeDays(batch, row.rules, row.resetEpoch),
+      });
+      report.proposed += ingested.proposed;
       report.upserted += ingested.upserted;
       report.vanished += ingested.vanished;
       await judgeInto(db, row, nowMs, "poll", report);
@@ -156,7 +177,12 @@ export async function ingestOrderEvent(
     offsetMinutes: clock.offsetMinutes(row.server),
     nowMs: event.receivedAt,
   });
-  const ingested = await ingestBatch(db, row.id, batch);
+  const ingested = await ingestBatch(db, row.id, batch, undefined, {
+    proposeSinceMs: row.createdAt.getTime(),
+    source: "event",
+    tradeDays: batchTradeDays(batch, row.rules, row.resetEpoch),
+  });
+  report.proposed = ingested.proposed;
   report.upserted = ingested.upserted;
   report.vanished = ingested.vanished;
   if (row.rules.trade_rules !== undefined && row.status === "active") {
