@@ -13,12 +13,13 @@ import {
   tradeSync,
   trades,
   violations,
+  type AccountRow,
   type TradeRow,
 } from "../db/schema.ts";
 import type { TradeJson } from "../domain/evidence.ts";
 import type { OrderBatch } from "../domain/trades/batch.ts";
 import type { ReadingSource, RuleParams } from "../risk/index.ts";
-import { tradeDayLabels } from "../risk/index.ts";
+import { objectivesOf, tradeDayLabels, tradeDaysIn } from "../risk/index.ts";
 import { proposeBalanceOperations } from "./adjustment-proposals.ts";
 import {
   TRADE_RULE_NAMES,
@@ -412,4 +413,32 @@ export async function liveAccountsWithTradeRules(db: Db, limit = 1000) {
     )
     .orderBy(accounts.id)
     .limit(limit);
+}
+
+/**
+ * Rows whose objectives count trading days from trades (docs/trades.md, "Trading days"): once
+ * an account's trades are read, `metrics.objectives` is recomputed with the days on which a
+ * position opened or closed (in the current reset epoch) instead of the days the balance
+ * changed. One query for the whole page; rows without `min_trading_days` are as they were.
+ */
+export async function withTradeDays<T extends AccountRow>(
+  db: Db,
+  rows: readonly T[],
+): Promise<T[]> {
+  const wanted = rows.filter(
+    (r) => r.rules.objectives?.min_trading_days !== undefined && r.riskState !== null && r.metrics,
+  );
+  if (wanted.length === 0) return [...rows];
+  const days = await storedTradeDays(
+    db,
+    wanted.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const labels = days.get(r.id);
+    if (labels === undefined || !r.metrics || r.riskState === null) return r;
+    if (r.rules.objectives?.min_trading_days === undefined) return r;
+    const objectives = objectivesOf(r.rules, r.riskState, tradeDaysIn(labels, r.resetEpoch));
+    if (objectives === null) return r;
+    return { ...r, metrics: { ...r.metrics, objectives } };
+  });
 }
