@@ -160,8 +160,9 @@ if (sim) {
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
   // The trades demo (docs/trades.md, "Demo"): soft violations, an escalation, a news breach.
-  await seedTradesDemo(db, Date.now());
-  const stopTrades = await playTradesDemo(sim.url, say);
+  const tradesStart = Date.now();
+  await seedTradesDemo(db, tradesStart);
+  const stopTrades = await playTradesDemo(sim.url, say, tradesStart);
   cleanups.push(async () => stopTrades());
   const stopHabits = await startBridgeDemo(sim.url, { log: say });
   cleanups.push(async () => stopHabits());
