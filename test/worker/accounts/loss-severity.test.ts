@@ -1,6 +1,6 @@
 /**
  * Severity of the loss rules through the poll path and the API (docs/rules.md, "Severity of
- * the loss rules"): a soft max_loss breach is recorded once with severity soft, the account
+ * the loss rules"): soft daily_loss and max_loss breaches are recorded once each, severity soft, the account
  * stays active and is polled on, no enforcement starts even with it on; the default (hard)
  * still fails the account.
  */
@@ -14,7 +14,7 @@ import { selectPollable } from "../../../src/poll/pollable.ts";
 import { createTestAccount, sim, withTestDb } from "../helpers.ts";
 import { api } from "../api/helpers.ts";
 
-async function account(maxLoss: Record<string, unknown>) {
+async function account(severity: Record<string, unknown>) {
   const a = await createTestAccount({
     initial_balance: 100_000,
     balance: 100_000,
@@ -27,7 +27,9 @@ async function account(maxLoss: Record<string, unknown>) {
         enforcement: "on",
         rules: sql`${accounts.rules} || ${JSON.stringify({
           consequences: { max_loss: "close_all" },
-        })}::jsonb || jsonb_build_object('max_loss', (${accounts.rules}->'max_loss') || ${JSON.stringify(maxLoss)}::jsonb)`,
+        })}::jsonb || jsonb_build_object(
+          'max_loss', (${accounts.rules}->'max_loss') || ${JSON.stringify(severity)}::jsonb,
+          'daily_loss', (${accounts.rules}->'daily_loss') || ${JSON.stringify(severity)}::jsonb)`,
       })
       .where(eq(accounts.id, a.id)),
   );
@@ -36,7 +38,7 @@ async function account(maxLoss: Record<string, unknown>) {
     { opened: [{ ticket: 6001, symbol: "EURUSD", orderType: "Buy", lots: 1, openPrice: 1.1 }] },
     "PUT",
   );
-  // Equity crosses the max floor (90,000).
+  // Equity crosses the daily floor (95,000) and the max floor (90,000).
   await sim(`/accounts/${a.sessionId}`, { equity: 89_000 }, "PATCH");
   return a;
 }
@@ -55,19 +57,22 @@ describe("severity of the loss rules", () => {
     expect(got.body.rules.max_loss.severity).toBe("soft");
     const listed = await api("GET", `/v1/accounts/${a.id}/violations`);
     expect(
-      listed.body.items.map((v: { rule: string; severity: string }) => [v.rule, v.severity]),
-    ).toEqual([["max_loss", "soft"]]);
+      listed.body.items.map((v: { rule: string; severity: string }) => [v.rule, v.severity]).sort(),
+    ).toEqual([
+      ["daily_loss", "soft"],
+      ["max_loss", "soft"],
+    ]);
     // Polled again, lower still: nothing new; still active.
     await sim(`/accounts/${a.sessionId}`, { equity: 88_000 }, "PATCH");
     await withTestDb((db) => poll(db, a.id));
-    expect((await api("GET", `/v1/accounts/${a.id}/violations`)).body.items).toHaveLength(1);
+    expect((await api("GET", `/v1/accounts/${a.id}/violations`)).body.items).toHaveLength(2);
     expect((await api("GET", `/v1/accounts/${a.id}`)).body.status).toBe("active");
     const actions = await withTestDb((db) =>
       db.select().from(enforcementActions).where(eq(enforcementActions.accountId, a.id)),
     );
     expect(actions).toEqual([]);
     const soft = await api("GET", `/v1/violations?account_id=${a.id}&severity=soft`);
-    expect(soft.body.items).toHaveLength(1);
+    expect(soft.body.items).toHaveLength(2);
     const breachedAudit = await api("GET", `/v1/audit?account_id=${a.id}&action=account.breached`);
     expect(breachedAudit.body.items).toEqual([]);
   });
@@ -77,7 +82,10 @@ describe("severity of the loss rules", () => {
     await withTestDb((db) => poll(db, a.id));
     expect((await api("GET", `/v1/accounts/${a.id}`)).body.status).toBe("breached");
     const listed = await api("GET", `/v1/accounts/${a.id}/violations`);
-    expect(listed.body.items.map((v: { severity: string }) => v.severity)).toEqual(["hard"]);
+    expect(listed.body.items.map((v: { severity: string }) => v.severity)).toEqual([
+      "hard",
+      "hard",
+    ]);
     const actions = await withTestDb((db) =>
       db.select().from(enforcementActions).where(eq(enforcementActions.accountId, a.id)),
     );
@@ -93,7 +101,7 @@ describe("severity of the loss rules", () => {
         rules: { preset: "ftmo-2step", initial_balance: 100_000, daily_loss: { severity: "mild" } },
       },
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(JSON.stringify(res.body)).toContain("daily_loss.severity");
   });
 });
