@@ -20,7 +20,7 @@ CREATE TABLE "adjustment_proposals" (
 	CONSTRAINT "adjustment_proposals_state_check" CHECK ("adjustment_proposals"."state" in ('proposed', 'confirmed', 'dismissed'))
 );
 --> statement-breakpoint
-ALTER TABLE "adjustment_proposals" ADD CONSTRAINT "adjustment_proposals_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "adjustment_proposals" ADD CONSTRAINT "adjustment_proposals_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "adjustment_proposals_account_ticket_at_key" ON "adjustment_proposals" USING btree ("account_id","ticket","at");--> statement-breakpoint
 CREATE INDEX "adjustment_proposals_state_idx" ON "adjustment_proposals" USING btree ("state","account_id","id");--> statement-breakpoint
 ALTER TABLE "trade_sync" ADD COLUMN "trade_days" jsonb DEFAULT '[]'::jsonb NOT NULL;
