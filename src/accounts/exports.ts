@@ -18,6 +18,7 @@ const accountColumns = {
   login: accounts.login,
   server: accounts.server,
   sessionId: accounts.sessionId,
+  sessionMask: accounts.sessionMask,
   label: accounts.label,
   status: accounts.status,
   monitoringState: accounts.monitoringState,
@@ -34,6 +35,7 @@ export interface AccountExportRow {
   login: string;
   server: string;
   sessionId: string;
+  sessionMask: string | null;
   label: string | null;
   status: string;
   monitoringState: string;

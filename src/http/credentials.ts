@@ -16,6 +16,7 @@ import { checkConnect } from "../mtapi/session.ts";
 import { fetchAccountSummary, guardSummary } from "../mtapi/account-summary.ts";
 import { CREDENTIAL_KINDS } from "../domain/vocabulary.ts";
 import { newApi } from "./api-env.ts";
+import type { SealKeys } from "../secrets/seal.ts";
 import { AppError, found, sessionConflictOr } from "./errors.ts";
 import { presentAccount } from "./present.ts";
 import { accountOr404 } from "./accounts.ts";
@@ -47,8 +48,25 @@ const PutSessionSchema = z
   .openapi("PutSession");
 
 /** 503 when no key is configured to seal credentials with. */
-export function misconfigured(): AppError {
-  return new AppError(503, "misconfigured", "SECRETS_KEY is not set: credentials cannot be stored");
+export function misconfigured(
+  message = "SECRETS_KEY is not set: credentials cannot be stored",
+): AppError {
+  return new AppError(503, "misconfigured", message);
+}
+
+/**
+ * The keys session tokens are sealed with (docs/security.md, "Secrets at rest"): null without
+ * `SECRETS_KEY` (tokens then stay in clear, as before sealing); a key that is set but
+ * unusable answers 503 rather than store a token in clear.
+ */
+export async function sessionKeysOr503(env: {
+  SECRETS_KEY?: string;
+  SECRETS_KEY_PREVIOUS?: string;
+}): Promise<SealKeys | null> {
+  const keys = await sealKeysOf(env);
+  if (env.SECRETS_KEY && !keys?.current)
+    throw misconfigured("SECRETS_KEY is not usable: session tokens cannot be stored");
+  return keys;
 }
 
 /** 422 with the one field that was refused. */
@@ -135,7 +153,7 @@ export const credentialsApi = newApi()
     const updated = await updateAccount(
       c.var.db,
       id,
-      { sessionId: token },
+      { session: { token, keys: await sessionKeysOr503(c.env) } },
       { actor: c.var.principal.actor, reason: body.reason },
     ).catch((err: unknown) => {
       throw sessionConflictOr(err);

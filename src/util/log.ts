@@ -73,6 +73,8 @@ export const LOG_EVENTS = [
   // sessions and credentials (docs/mtapi-bridge.md), the sweep's retries (docs/never-blind.md)
   "credentials:keys_unusable",
   "credentials:unseal_failed",
+  "secrets:session_unopened",
+  "secrets:sealed_legacy",
   "monitor:flush_abandoned",
   "monitor:renew_failed",
   "monitor:renew_record_failed",
