@@ -11,9 +11,9 @@
  */
 import { maskSecret } from "../domain/redact.ts";
 import { log } from "../util/log.ts";
-import { workerSealKeys } from "./keys.ts";
+import { openCached, openedBefore, rememberOpened, workerSealKeys } from "./keys.ts";
 import { lookupHash } from "./lookup.ts";
-import { isSealed, seal, unseal, type SealKeys } from "./seal.ts";
+import { isSealed, seal, type SealKeys } from "./seal.ts";
 
 /** An account's session columns as stored. */
 export interface StoredSession {
@@ -25,22 +25,12 @@ export interface StoredSession {
   sessionMask: string;
 }
 
-/** Opened tokens by sealed value; the oldest go first past {@link CACHE_MAX}. */
-const opened = new Map<string, string>();
-/** Entries kept (one per live token: 20k tokens of ~40 bytes, well under a MiB). */
-const CACHE_MAX = 20_000;
-
-function remember(sealed: string, token: string): void {
-  if (opened.size >= CACHE_MAX) opened.delete(opened.keys().next().value!);
-  opened.set(sealed, token);
-}
-
 /** A token as it is stored: sealed, hashed and masked (in clear without `SECRETS_KEY`). */
 export async function storedSession(keys: SealKeys | null, token: string): Promise<StoredSession> {
   const sessionMask = maskSecret(token);
   if (!keys?.current) return { sessionId: token, sessionHash: null, sessionMask };
   const [sessionId, sessionHash] = await Promise.all([seal(keys, token), lookupHash(keys, token)]);
-  remember(sessionId, token);
+  rememberOpened(sessionId, token);
   return { sessionId, sessionHash, sessionMask };
 }
 
@@ -48,21 +38,14 @@ export async function storedSession(keys: SealKeys | null, token: string): Promi
  * A stored token in clear: a sealed value opened (once per isolate), a value stored before
  * sealing as it is. Throws {@link SealError} (naming no secret) when it cannot be opened.
  */
-export async function openSession(keys: SealKeys | null, stored: string): Promise<string> {
-  if (!isSealed(stored)) return stored;
-  const hit = opened.get(stored);
-  if (hit !== undefined) return hit;
-  if (!keys) throw new Error("a sealed session token needs SECRETS_KEY to open");
-  const token = await unseal(keys, stored);
-  remember(stored, token);
-  return token;
+export function openSession(keys: SealKeys | null, stored: string): Promise<string> {
+  return openCached(keys, stored);
 }
 
 /** {@link openSession} with the running Worker's keys (for code without an `env` at hand). */
 export async function openSessionInWorker(stored: string): Promise<string> {
   if (!isSealed(stored)) return stored;
-  const hit = opened.get(stored);
-  return hit ?? openSession(await workerSealKeys(), stored);
+  return openedBefore(stored) ?? openCached(await workerSealKeys(), stored);
 }
 
 /**
