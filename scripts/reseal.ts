@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { connectDatabase, redactUrl } from "../dev/database.ts";
 import { openDb } from "../src/db/client.ts";
+import { redactDbMessage } from "../src/domain/redact.ts";
 import { resealAll } from "../src/secrets/reseal.ts";
 import { loadSealKeys } from "../src/secrets/seal.ts";
 
@@ -38,7 +39,11 @@ try {
     `secrets:reseal: ${redactUrl(url)}: accounts (session tokens, passwords) re-sealed ${report.accounts.resealed}, already current ${report.accounts.current}; webhooks (secrets, URLs) re-sealed ${report.webhooks.resealed}, already current ${report.webhooks.current}`,
   );
 } catch (err) {
-  console.error(`secrets:reseal: ${err instanceof Error ? err.message : String(err)}`);
+  // The cause says why (a query's failure, a value that does not open); never a value.
+  const causes: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause)
+    causes.push(redactDbMessage(e.message));
+  console.error(`secrets:reseal: ${causes.join(": ") || String(err)}`);
   process.exitCode = 1;
 } finally {
   await handle.close();
