@@ -166,7 +166,7 @@ if (sim) {
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
   // The trades demo (docs/trades.md, "Demo"): soft violations, an escalation, a news breach.
-  await seedTradesDemo(db, Date.now());
+  await seedTradesDemo(db, Date.now(), sealKeys);
   const stopTrades = await playTradesDemo(sim.url, say);
   cleanups.push(async () => stopTrades());
   const stopHabits = await startBridgeDemo(sim.url, { log: say });
