@@ -74,7 +74,6 @@ export const LOG_EVENTS = [
   "credentials:keys_unusable",
   "credentials:unseal_failed",
   "secrets:session_unopened",
-  "secrets:sealed_legacy",
   "monitor:flush_abandoned",
   "monitor:renew_failed",
   "monitor:renew_record_failed",
