@@ -764,7 +764,10 @@ export interface paths {
      */
     delete: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Why (1-500 characters); kept in the audit trail. */
+          reason?: string;
+        };
         header?: never;
         path: {
           id: number;

@@ -110,7 +110,7 @@ function Objectives({ data }: { data: SharedAccount }) {
       ) : null}
       {o.consistency ? (
         <div class="row">
-          <span class="muted">Best day's share (at most {o.consistency.limit}%)</span>
+          <span class="muted">Best day's share (at most {o.consistency.max_share}%)</span>
           <span class="num">{fmtPct(o.consistency.best_day_share)}</span>
         </div>
       ) : null}
