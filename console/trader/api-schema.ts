@@ -116,6 +116,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/shared/{token}/trades": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The trader page's trades: the newest, with the violations each caused */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Trades, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SharedTrades"];
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/shared/{token}/violations/{id}/report": {
     parameters: {
       query?: never;
@@ -371,6 +427,38 @@ export interface components {
         equity: number;
         max_floor: number;
       }[];
+    };
+    /** @description The newest 100 trades, newest first. */
+    SharedTrades: {
+      items: components["schemas"]["Trade"][];
+    };
+    Trade: {
+      close_price: number | null;
+      /** Format: date-time */
+      close_time: string | null;
+      commission: number;
+      /** @enum {string} */
+      kind: "position" | "pending" | "balance";
+      lots: number;
+      open_price: number | null;
+      /** Format: date-time */
+      open_time: string;
+      profit: number;
+      /** @description The bridge's orderType: Buy, Sell, BuyLimit, ..., Balance. */
+      side: string;
+      /**
+       * @description vanished: left the open list with no close seen yet (counts for no rule).
+       * @enum {string}
+       */
+      state: "open" | "closed" | "vanished";
+      /** @description 0: none. */
+      stop_loss: number;
+      swap: number;
+      symbol: string;
+      take_profit: number;
+      ticket: number;
+      /** @description Ids of the violations it caused. */
+      violations: number[];
     };
     /** @description warn_at_pct levels reached in each rule's current period (when the rules warn). */
     WarningLevels: {
