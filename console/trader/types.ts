@@ -17,5 +17,7 @@ export type SharedViolation = SharedAccount["violations"][number];
 export type ObjectivesProgress = Schemas["ObjectivesProgress"];
 /** One point of `GET /v1/shared/{token}/equity`. */
 export type SharedPoint = Schemas["SharedEquity"]["items"][number];
+/** One trade of `GET /v1/shared/{token}/trades` (the desk's shape). */
+export type SharedTrade = Schemas["SharedTrades"]["items"][number];
 export type BreachReport = Schemas["BreachReport"];
 export type FloorStep = BreachReport["floor"]["steps"][number];
