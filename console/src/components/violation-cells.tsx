@@ -23,7 +23,7 @@ export function ViolationCells({ v }: { v: Violation }) {
     <>
       <td>{v.rule}</td>
       <td>
-        <span class={`badge ${v.severity === "hard" ? "problem" : ""}`} data-severity={v.severity}>
+        <span class={`severity ${v.severity}`} data-severity={v.severity}>
           {v.severity}
         </span>
       </td>

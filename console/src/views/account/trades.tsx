@@ -100,7 +100,7 @@ export function TradesSection({
                 return (
                   <span
                     key={id}
-                    class={`badge ${v?.severity === "hard" ? "problem" : ""}`}
+                    class="badge"
                     title={v ? `${v.severity}, ${fmtTime(v.detected_at)}` : `violation ${id}`}
                   >
                     {v ? `${v.rule} · ${v.severity}` : `#${id}`}
