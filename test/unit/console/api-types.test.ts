@@ -56,10 +56,18 @@ describe("the trader page's API types", () => {
     expect(Object.keys(part.paths).sort()).toEqual([
       "/v1/shared/{token}",
       "/v1/shared/{token}/equity",
+      "/v1/shared/{token}/trades",
       "/v1/shared/{token}/violations/{id}/report",
     ]);
     const names = Object.keys(part.components.schemas);
-    for (const name of ["SharedAccount", "SharedEquity", "BreachReport", "ObjectivesProgress"])
+    for (const name of [
+      "SharedAccount",
+      "SharedEquity",
+      "SharedTrades",
+      "Trade",
+      "BreachReport",
+      "ObjectivesProgress",
+    ])
       expect(names).toContain(name);
     for (const desk of ["Account", "Key", "AuditEntry", "Webhook", "Session"])
       expect(names).not.toContain(desk);
