@@ -29,6 +29,10 @@ export type EnforcementAction = Schemas["EnforcementAction"];
 export type EnforcementMode = AccountEnforcement["enforcement"];
 /** `GET /v1/enforcement`: the deployment's ceiling and the halt switch. */
 export type EnforcementState = Schemas["EnforcementState"];
+/** A share link as `GET /v1/accounts/{id}/shares` lists it (never its token). */
+export type Share = Schemas["Share"];
+/** `POST /v1/accounts/{id}/shares`: the link, its token shown this once. */
+export type ShareCreated = Schemas["ShareCreated"];
 /** A rule preset of `GET /v1/presets`. */
 export type Preset = Schemas["PresetList"]["items"][number];
 export type ViolationDetail = Schemas["ViolationDetail"];
