@@ -6,7 +6,7 @@
  * Chromium against the whole system (Postgres, simulator, wrangler dev with `ENFORCEMENT=on`).
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, startConsoleStack, type ConsoleStack } from "./stack.ts";
 
 let stack: ConsoleStack;
@@ -64,11 +64,19 @@ async function account(
 
 const poll = (id: number) => stack.admin("POST", "/v1/poll", { account_ids: [id] });
 
+/** What went wrong in each page (script errors, crashes, 401s), said when a test fails. */
+const troubles: string[] = [];
+
 /** A signed-in page of its own browser context (cookie jar). */
-async function signedIn(key: string): Promise<Page> {
+async function signedIn(key: string, who: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   contexts.push(context);
   const page = await context.newPage();
+  page.on("pageerror", (e) => troubles.push(`${who}: page error ${String(e)}`));
+  page.on("crash", () => troubles.push(`${who}: page crashed`));
+  page.on("response", (r) => {
+    if (r.status() === 401) troubles.push(`${who}: 401 ${r.request().method()} ${r.url()}`);
+  });
   await page.goto(`${stack.base}/`);
   await page.fill("#key", key);
   await page.click("button[type=submit]");
@@ -105,11 +113,17 @@ beforeAll(async () => {
   ({ browser, close: closeBrowser } = await launchBrowser());
   const [viewerKey, operatorKey] = [await keyOf("viewer"), await keyOf("operator")];
   [admin, operator, viewer] = await Promise.all([
-    signedIn(stack.token),
-    signedIn(operatorKey),
-    signedIn(viewerKey),
+    signedIn(stack.token, "admin"),
+    signedIn(operatorKey, "operator"),
+    signedIn(viewerKey, "viewer"),
   ]);
 }, 240_000);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === "fail" && troubles.length > 0)
+    console.error(`pages: ${troubles.join("; ")}`);
+  troubles.length = 0;
+});
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});
