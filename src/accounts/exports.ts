@@ -109,6 +109,7 @@ export async function exportViolationsPage(
   const where: SQL[] = [];
   if (f.accountId !== undefined) where.push(eq(violations.accountId, f.accountId));
   if (f.since) where.push(gte(violations.detectedAt, f.since));
+  if (f.severity) where.push(eq(violations.severity, f.severity));
   if (f.beforeId !== undefined) where.push(lt(violations.id, f.beforeId));
   return db
     .select(violationColumns)

@@ -20,7 +20,7 @@ import type { SealKeys } from "../secrets/seal.ts";
 import { AppError, found, sessionConflictOr } from "./errors.ts";
 import { presentAccount } from "./present.ts";
 import { changeableAccountOr409 } from "./accounts.ts";
-import { AccountSchema, IdParamSchema, reasonField } from "./schemas.ts";
+import { AccountSchema, IdParamSchema, ReasonQuerySchema, reasonField } from "./schemas.ts";
 
 const tags = ["accounts"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -93,7 +93,7 @@ const deleteCredentials = apiRoute({
   role: "admin",
   tags,
   summary: "Remove the stored credentials",
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, query: ReasonQuerySchema },
   errors: [400, 404],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
@@ -136,7 +136,8 @@ export const credentialsApi = newApi()
   })
   .openapi(deleteCredentials, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await removeCredentials(c.var.db, id, { actor: c.var.principal.actor });
+    const { reason } = c.req.valid("query");
+    const row = await removeCredentials(c.var.db, id, { actor: c.var.principal.actor, reason });
     return c.json(presentAccount(found(row, "account", id)), 200);
   })
   .openapi(putSession, async (c) => {

@@ -198,6 +198,7 @@ export const exportsApi = newApi()
         exportViolationsPage(handle.db, {
           accountId: q.account_id,
           since: q.since,
+          severity: q.severity,
           beforeId: after?.id,
           limit: EXPORT_PAGE,
         }),
