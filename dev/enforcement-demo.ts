@@ -7,7 +7,8 @@
  * seconds after, a position is opened on the locked account and closed at once from its
  * order event.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
+import { archiveAccount } from "../src/accounts/archive.ts";
 import { withDb, type DbConfig } from "../src/db/client.ts";
 import { accounts } from "../src/db/schema.ts";
 import { ENFORCEMENT_DEMO } from "../sim/demo-script.ts";
@@ -24,14 +25,29 @@ export const LOCKED_TICKET = 18004;
 const OPEN_AFTER_S = 5;
 
 /**
- * Before the demo is seeded: the scene's account from a previous start is deleted (with its
- * violations and actions, by cascade), so its breach is recorded, and acted on, again: a
- * `max_loss` breach is recorded once per account for good (docs/rules.md).
+ * Before the demo is seeded: the scene's account from a previous start is deleted (archived:
+ * its violations and actions stay on record under its id), so a new one is seeded and its
+ * breach is recorded, and acted on, again: a breach is recorded once per account, rule and
+ * period (docs/rules.md), `max_loss` once for good.
  */
 export async function clearEnforcementDemo(config: DbConfig): Promise<void> {
-  await withDb(config, (db) =>
-    db.delete(accounts).where(eq(accounts.sessionId, ENFORCEMENT_DEMO.session_id)),
-  );
+  await withDb(config, async (db) => {
+    const rows = await db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(
+        and(
+          eq(accounts.login, ENFORCEMENT_DEMO.login),
+          eq(accounts.server, ENFORCEMENT_DEMO.server),
+          ne(accounts.status, "deleted"),
+        ),
+      );
+    for (const r of rows)
+      await archiveAccount(db, r.id, {
+        actor: "dev",
+        reason: "npm run dev: the enforcement scene plays again",
+      });
+  });
 }
 
 /** After the demo is seeded: the scene's account closes all and locks on a breach, enforcement on. */
@@ -43,7 +59,13 @@ export async function enforceDemoAccount(config: DbConfig): Promise<void> {
         enforcement: "on",
         rules: sql`${accounts.rules} || '{"consequences": {"default": "close_all_and_lock"}}'::jsonb`,
       })
-      .where(eq(accounts.sessionId, ENFORCEMENT_DEMO.session_id)),
+      .where(
+        and(
+          eq(accounts.login, ENFORCEMENT_DEMO.login),
+          eq(accounts.server, ENFORCEMENT_DEMO.server),
+          ne(accounts.status, "deleted"),
+        ),
+      ),
   );
 }
 

@@ -32,6 +32,7 @@ import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { narrate } from "../dev/narrate.ts";
 import { playDemo, registerAccountsInSimulator, replayDemo, seedDemo } from "../dev/seed.ts";
+import { loadSealKeys } from "../src/secrets/seal.ts";
 import { playTradesDemo, seedTradesDemo } from "../dev/trades-demo.ts";
 import {
   clearEnforcementDemo,
@@ -161,17 +162,23 @@ const secretsKey = devSecret(process.env.SECRETS_KEY, "secrets-key", () =>
 
 let demo: ReturnType<typeof playDemo> | undefined;
 if (sim) {
+  // Demo tokens are stored sealed, as the API stores them (docs/security.md).
+  const sealKeys = await loadSealKeys({
+    SECRETS_KEY: secretsKey,
+    SECRETS_KEY_PREVIOUS: process.env.SECRETS_KEY_PREVIOUS,
+  });
   // The enforcement scene plays on every start: its account is made anew (docs/enforcement.md).
   await clearEnforcementDemo(db);
-  const seeded = await seedDemo(db);
+  const seeded = await seedDemo(db, sealKeys);
   if (seeded > 0) say(`seeded ${seeded} demo accounts`);
   await enforceDemoAccount(db);
-  const registered = await registerAccountsInSimulator(db, sim);
+  const registered = await registerAccountsInSimulator(db, sim, sealKeys);
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
   // The trades demo (docs/trades.md, "Demo"): soft violations, an escalation, a news breach.
-  await seedTradesDemo(db, Date.now());
-  const stopTrades = await playTradesDemo(sim.url, say);
+  const tradesStart = Date.now();
+  await seedTradesDemo(db, tradesStart, sealKeys);
+  const stopTrades = await playTradesDemo(sim.url, say, tradesStart);
   cleanups.push(async () => stopTrades());
   const stopEnforcement = await playEnforcementDemo(sim.url, say);
   cleanups.push(async () => stopEnforcement());

@@ -677,6 +677,300 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/accounts/{id}/adjustments/proposed": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the balance operations offered as adjustments, newest first
+     * @description Deposits, withdrawals and credits read from the account's order history (booked after the account was added) are offered here once each; none moves the figures until an operator confirms it. `state=` filters.
+     *
+     *     Least role: `viewer`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          state?: "proposed" | "confirmed" | "dismissed";
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The account's proposals */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AdjustmentProposalList"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/accounts/{id}/adjustments/proposed/{proposal_id}/confirm": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirm a proposed adjustment: record it as an adjustment
+     * @description Records the operation's amount through the bounded adjustment path (as POST /adjustments: 422 out of bounds, the proposal stays proposed) and marks the proposal confirmed, in one transaction. 409 when it was already confirmed or dismissed.
+     *
+     *     Least role: `operator`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          proposal_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["ConfirmAdjustmentProposal"];
+        };
+      };
+      responses: {
+        /** @description The proposal and the adjustment recorded */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ConfirmedAdjustmentProposal"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Rules that cannot be resolved */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/accounts/{id}/adjustments/proposed/{proposal_id}/dismiss": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dismiss a proposed adjustment (kept, audited, never applied)
+     * @description 409 when it was already confirmed or dismissed.
+     *
+     *     Least role: `operator`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          proposal_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["DismissAdjustmentProposal"];
+        };
+      };
+      responses: {
+        /** @description The proposal */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AdjustmentProposal"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/accounts/{id}/credentials": {
     parameters: {
       query?: never;
@@ -782,7 +1076,10 @@ export interface paths {
      */
     delete: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Why (1-500 characters); kept in the audit trail. */
+          reason?: string;
+        };
         header?: never;
         path: {
           id: number;
@@ -1971,6 +2268,8 @@ export interface paths {
             | "account.live_forced"
             | "account.live_released"
             | "account.adjusted"
+            | "account.adjustment_proposed"
+            | "account.adjustment_dismissed"
             | "account.breached"
             | "account.live_entered"
             | "account.live_exited"
@@ -3425,6 +3724,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/shared/{token}/trades": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The trader page's trades: the newest, with the violations each caused */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Trades, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SharedTrades"];
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/shared/{token}/violations/{id}/report": {
     parameters: {
       query?: never;
@@ -4473,6 +4828,32 @@ export interface components {
     AdjustmentList: {
       items: components["schemas"]["Adjustment"][];
     };
+    AdjustmentProposal: {
+      account_id: number;
+      /** @description The adjustment recorded when confirmed. */
+      adjustment_id: number | null;
+      /** @description Account currency: > 0 deposit or credit, < 0 withdrawal. */
+      amount: number;
+      /**
+       * Format: date-time
+       * @description When the broker booked it (UTC).
+       */
+      at: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      decided_at: string | null;
+      decided_by: string | null;
+      id: number;
+      /** @example Balance */
+      order_type: string;
+      /** @enum {string} */
+      state: "proposed" | "confirmed" | "dismissed";
+      ticket: number;
+    };
+    AdjustmentProposalList: {
+      items: components["schemas"]["AdjustmentProposal"][];
+    };
     AuditEntry: {
       account_id: number | null;
       action: string;
@@ -4581,6 +4962,16 @@ export interface components {
     CalendarImported: {
       added: number;
       symbols: number;
+    };
+    ConfirmAdjustmentProposal: {
+      /** @description The adjustment's note; by default the operation's type, ticket and time. */
+      note?: string;
+      /** @description Why (audit). */
+      reason?: string;
+    };
+    ConfirmedAdjustmentProposal: {
+      adjustment: components["schemas"]["Adjustment"];
+      proposal: components["schemas"]["AdjustmentProposal"];
     };
     /**
      * @example {
@@ -4730,6 +5121,10 @@ export interface components {
       id: number;
       landed: boolean;
       shard: number;
+    };
+    DismissAdjustmentProposal: {
+      /** @description Why (audit). */
+      reason?: string;
     };
     EnforcementAction: {
       dry_run: boolean;
@@ -5164,6 +5559,11 @@ export interface components {
          * @enum {string}
          */
         mode?: "fixed" | "trailing_intraday_high";
+        /**
+         * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+         * @enum {string}
+         */
+        severity?: "hard" | "soft";
         /** @enum {string} */
         unit: "percent" | "amount";
       };
@@ -5219,6 +5619,11 @@ export interface components {
          * @enum {string}
          */
         mode: "static" | "trailing" | "eod_trailing" | "balance_trailing";
+        /**
+         * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+         * @enum {string}
+         */
+        severity?: "hard" | "soft";
         /**
          * @description fixed (default): the allowance is computed once; percent_of_peak: limit% of the high-water mark (trailing modes, percent unit).
          * @enum {string}
@@ -5389,6 +5794,11 @@ export interface components {
              * @enum {string}
              */
             mode?: "fixed" | "trailing_intraday_high";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /** @enum {string} */
             unit?: "percent" | "amount";
           };
@@ -5426,6 +5836,11 @@ export interface components {
              * @enum {string}
              */
             mode?: "static" | "trailing" | "eod_trailing" | "balance_trailing";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /**
              * @description fixed (default): the allowance is computed once; percent_of_peak: limit% of the high-water mark (trailing modes, percent unit).
              * @enum {string}
@@ -5608,6 +6023,11 @@ export interface components {
              * @enum {string}
              */
             mode?: "fixed" | "trailing_intraday_high";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /** @enum {string} */
             unit: "percent" | "amount";
           };
@@ -5663,6 +6083,11 @@ export interface components {
              * @enum {string}
              */
             mode: "static" | "trailing" | "eod_trailing" | "balance_trailing";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /**
              * @description fixed (default): the allowance is computed once; percent_of_peak: limit% of the high-water mark (trailing modes, percent unit).
              * @enum {string}
@@ -5909,6 +6334,10 @@ export interface components {
         equity: number;
         max_floor: number;
       }[];
+    };
+    /** @description The newest 100 trades, newest first. */
+    SharedTrades: {
+      items: components["schemas"]["Trade"][];
     };
     ShareList: {
       items: components["schemas"]["Share"][];

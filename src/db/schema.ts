@@ -59,8 +59,15 @@ export const accounts = pgTable(
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
     login: text("login").notNull(),
     server: text("server").notNull(),
-    /** MTAPI session token: a secret, masked in every API answer. */
+    /**
+     * MTAPI session token, sealed (src/secrets/session.ts); a row written before sealing
+     * holds it in clear until `npm run secrets:reseal`. Open it only to call MTAPI.
+     */
     sessionId: text("session_id").notNull(),
+    /** The token's lookup hash (src/secrets/lookup.ts): uniqueness and lookups by token; null while in clear. */
+    sessionHash: text("session_hash"),
+    /** The token masked as answers show it (`abcd...`); null on rows written before sealing. */
+    sessionMask: text("session_mask"),
     label: text("label"),
     /** `active`, `breached`, `disabled` or `deleted` (archived: docs/api.md, "Deleting an account"). */
     status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
@@ -134,10 +141,16 @@ export const accounts = pgTable(
     uniqueIndex("accounts_login_server_key")
       .on(t.login, t.server)
       .where(sql`${t.status} <> 'deleted'`),
-    /** One active account per MTAPI session: a duplicate would misroute Events frames. */
+    /**
+     * One active account per MTAPI session: a duplicate would misroute Events frames. Sealed
+     * tokens are compared by their lookup hash; tokens still in clear by value.
+     */
+    uniqueIndex("accounts_active_session_hash_key")
+      .on(t.sessionHash)
+      .where(sql`${t.status} = 'active'`),
     uniqueIndex("accounts_active_session_key")
       .on(t.sessionId)
-      .where(sql`${t.status} = 'active'`),
+      .where(sql`${t.status} = 'active' and ${t.sessionHash} is null`),
     index("accounts_status_monitoring_idx").on(t.status, t.monitoringState, t.id),
     /**
      * The At risk listing (src/accounts/at-risk.ts `usageExpr`, the same expression): a page
@@ -261,8 +274,68 @@ export const tradeSync = pgTable("trade_sync", {
   historyTo: timestamp("history_to", { withTimezone: true, mode: "date" }),
   /** Bad or odd input seen so far, by reason (counted, never fatal). */
   counts: jsonb("counts").$type<Record<string, number>>().notNull().default({}),
+  /**
+   * The trading days (firm's trading-day zone, as `reset epoch:YYYY-MM-DD`) on which a
+   * position opened or closed: what `min_trading_days` counts once trades are read
+   * (docs/trades.md, "Trading days"). Kept here so thinning old trades loses no day.
+   */
+  tradeDays: jsonb("trade_days").$type<string[]>().notNull().default([]),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
+
+/**
+ * The UTC offset of a broker server's clock, as the live monitor learnt it (docs/trades.md,
+ * "Broker time"): read by the poll path before the configured `BROKER_UTC_OFFSETS`.
+ */
+export const serverClocks = pgTable(
+  "server_clocks",
+  {
+    server: text("server").primaryKey(),
+    /** Minutes east of UTC. */
+    offsetMinutes: integer("offset_minutes").notNull(),
+    learntAt: timestamp("learnt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [check("server_clocks_offset_check", sql`${t.offsetMinutes} between -1440 and 1440`)],
+);
+
+export const PROPOSAL_STATES = ["proposed", "confirmed", "dismissed"] as const;
+
+/**
+ * A balance operation seen in order history (deposit, withdrawal, credit), offered to an
+ * operator as an adjustment (docs/trades.md, "Balance operations"): never applied until one
+ * confirms it, then through the bounded adjustment path. One per (account, ticket, time).
+ */
+export const adjustmentProposals = pgTable(
+  "adjustment_proposals",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "restrict" }),
+    ticket: bigint("ticket", { mode: "number" }).notNull(),
+    /** When the broker booked it (UTC). */
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+    /** The bridge's `orderType`: `Balance` or `Credit`. */
+    orderType: text("order_type").notNull(),
+    /** Account currency: > 0 a deposit (or credit), < 0 a withdrawal. */
+    amount: doublePrecision("amount").notNull(),
+    state: text("state", { enum: PROPOSAL_STATES }).notNull().default("proposed"),
+    /** The adjustment recorded when confirmed. */
+    adjustmentId: bigint("adjustment_id", { mode: "number" }),
+    decidedBy: text("decided_by"),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("adjustment_proposals_account_ticket_at_key").on(t.accountId, t.ticket, t.at),
+    index("adjustment_proposals_state_idx").on(t.state, t.accountId, t.id),
+    check(
+      "adjustment_proposals_state_check",
+      sql`${t.state} in ('proposed', 'confirmed', 'dismissed')`,
+    ),
+  ],
+);
+export type AdjustmentProposalRow = typeof adjustmentProposals.$inferSelect;
 
 /** The firm's economic calendar (docs/trades.md, "Calendar"). */
 export const calendarEvents = pgTable(
@@ -435,7 +508,10 @@ export const webhookEndpoints = pgTable(
   "webhook_endpoints",
   {
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    /** The URL, sealed (src/secrets/seal.ts); in clear on rows written before sealing. */
     url: text("url").notNull(),
+    /** The URL masked as answers and the audit show it; null on rows written before sealing. */
+    urlMask: text("url_mask"),
     description: text("description"),
     /** Event types it receives; `["*"]` for all. */
     events: jsonb("events").$type<string[]>().notNull(),

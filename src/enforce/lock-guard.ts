@@ -17,6 +17,7 @@ import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { readHalt } from "./store.ts";
+import { openSessionInWorker } from "../secrets/session.ts";
 
 /** Lifts expired locks, then starts a guard for each locked account found not flat; their ids. */
 export async function guardLocks(
@@ -63,7 +64,9 @@ export async function guardLocks(
   );
   const created: number[] = [];
   await mapWithConcurrency(acting, 6, async (a) => {
-    const read = await fetchOpenedOrders(opts.mtapiUrl, a.sessionId, 10_000, opts.fetcher);
+    // Sealed at rest (docs/security.md); one that cannot be opened reads as unreadable.
+    const sessionId = await openSessionInWorker(a.sessionId).catch(() => "");
+    const read = await fetchOpenedOrders(opts.mtapiUrl, sessionId, 10_000, opts.fetcher);
     // Unreadable (or an entry without a ticket): tried again on the next pass; nothing is
     // decided on a failed read.
     const orders = read.ok ? openOrdersOf(read.orders) : null;

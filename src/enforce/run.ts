@@ -5,6 +5,7 @@
  * cron resumes due actions. A database outage stops the run before anything more is sent; a
  * later run resumes from the last state written, settling an unanswered close by reading.
  */
+import { openSessionInWorker } from "../secrets/session.ts";
 import type { Db } from "../db/client.ts";
 import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
 import { type ActionHost, drive } from "../domain/enforcement/drive.ts";
@@ -47,7 +48,8 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   const open = credentialOpener(opts.sealKeys ?? null);
   const broker = brokerCalls({
     mtapiUrl: opts.mtapiUrl,
-    sessionId: account.sessionId,
+    // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
+    sessionId: await openSessionInWorker(account.sessionId),
     login: account.login,
     server: account.server,
     password: () => open(account),
@@ -55,7 +57,15 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
     timeoutMs: opts.timeoutMs ?? 10_000,
     onRenewed: async (old, token, via) => {
       // Not recorded (a database error, an operator's change): the next run renews again.
-      await recordRenewed(db, account.id, old, token, via, "enforcement").catch((err: unknown) =>
+      await recordRenewed(
+        db,
+        opts.sealKeys ?? null,
+        account.id,
+        old,
+        token,
+        via,
+        "enforcement",
+      ).catch((err: unknown) =>
         log("session:renew_record_failed", { account_id: account.id }, err),
       );
     },

@@ -2,6 +2,7 @@
  * `/v1/accounts`: create, list, read, edit and disable accounts (docs/api.md, "Accounts").
  * Postgres is the record; the live monitor is only told about changes to live accounts.
  */
+import { withTradeDays } from "../accounts/trades.ts";
 import { listAtRisk } from "../accounts/at-risk.ts";
 import { apiRoute } from "./routes.ts";
 import { presentAccount } from "./present.ts";
@@ -18,9 +19,9 @@ import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { newApi } from "./api-env.ts";
 import { badRequest, conflict, found, notFound, sessionConflictOr } from "./errors.ts";
-import { sealKeysOf, setCredentials } from "../accounts/credentials.ts";
+import { setCredentials } from "../accounts/credentials.ts";
 import { connectEx } from "../mtapi/session.ts";
-import { misconfigured, refused } from "./credentials.ts";
+import { misconfigured, refused, sessionKeysOr503 } from "./credentials.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountListSchema,
@@ -128,7 +129,7 @@ export const accountsApi = newApi()
       throw badRequest("session_id or credentials is required", [
         { path: "session_id", message: "required without credentials" },
       ]);
-    const keys = body.credentials ? await sealKeysOf(c.env) : null;
+    const keys = await sessionKeysOr503(c.env);
     if (body.credentials && !keys?.current) throw misconfigured();
     // docs/mtapi-bridge.md: with credentials and no token the system logs in itself; a
     // password the broker rejects is refused here, a bridge that cannot be reached now leaves
@@ -149,10 +150,11 @@ export const accountsApi = newApi()
     try {
       let row = await insertAccount(
         c.var.db,
+        keys,
         {
           login: body.login,
           server: body.server,
-          sessionId: sessionId!,
+          sessionToken: sessionId!,
           label: body.label ?? null,
           preset: resolved.preset,
           rules: resolved.rules,
@@ -195,7 +197,8 @@ export const accountsApi = newApi()
         rows.length > q.limit && last
           ? encodeUsageCursor({ usage: last.sortUsage, id: last.id })
           : null;
-      return c.json({ items: items.map(presentAccount), next_cursor: nextCursor }, 200);
+      const shown = await withTradeDays(c.var.db, items);
+      return c.json({ items: shown.map(presentAccount), next_cursor: nextCursor }, 200);
     }
     const rows = await listAccounts(c.var.db, {
       status: q.status,
@@ -206,21 +209,27 @@ export const accountsApi = newApi()
       limit: q.limit,
     });
     const page = pageOf("accounts", rows, q.limit);
-    return c.json({ items: page.items.map(presentAccount), next_cursor: page.nextCursor }, 200);
+    const shown = await withTradeDays(c.var.db, page.items);
+    return c.json({ items: shown.map(presentAccount), next_cursor: page.nextCursor }, 200);
   })
   .openapi(get, async (c) => {
     const row = await accountOr404(c.var.db, c.req.valid("param").id);
-    return c.json(presentAccount(row), 200);
+    const [shown] = await withTradeDays(c.var.db, [row]);
+    return c.json(presentAccount(shown!), 200);
   })
   .openapi(patch, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     await changeableAccountOr409(c.var.db, id);
     const rules = body.rules === undefined ? undefined : resolveRulesOrThrow(body.rules);
+    const session =
+      body.session_id === undefined
+        ? undefined
+        : { token: body.session_id, keys: await sessionKeysOr503(c.env) };
     const updated = await updateAccount(
       c.var.db,
       id,
-      { label: body.label, sessionId: body.session_id, rules },
+      { label: body.label, session, rules },
       { actor: c.var.principal.actor, reason: body.reason },
     ).catch((err: unknown) => {
       throw sessionConflictOr(err);

@@ -71,10 +71,12 @@ export const LOG_EVENTS = [
   "poll:sweep_skipped",
   "retention:failed",
   "retention:thinned",
+  "retention:trades_thinned",
   "sessions:prune_failed",
   // sessions and credentials (docs/mtapi-bridge.md), the sweep's retries (docs/never-blind.md)
   "credentials:keys_unusable",
   "credentials:unseal_failed",
+  "secrets:session_unopened",
   "monitor:flush_abandoned",
   "monitor:renew_failed",
   "monitor:renew_record_failed",
