@@ -18,7 +18,6 @@ export interface LockWatchHost {
   store: {
     watchLock(w: LockWatchRow): void;
     unwatchLock(accountId: number): void;
-    lockWatches(): LockWatchRow[];
   };
   /** Sends a frame on the Events link (subscribe / unsubscribe). */
   send(frame: string): void;
@@ -56,7 +55,11 @@ export class LockWatch {
 
   constructor(host: LockWatchHost) {
     this.host = host;
-    for (const w of host.store.lockWatches()) this.remember(w);
+  }
+
+  /** The stored watches, their tokens opened (a fresh instance, monitor.ts). */
+  restore(rows: readonly LockWatchRow[]): void {
+    for (const w of rows) this.remember(w);
   }
 
   get size(): number {

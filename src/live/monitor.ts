@@ -22,6 +22,7 @@ import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
 import { LiveEnforcer, shardRunner } from "./enforcer.ts";
 import { LockWatch } from "./lock-watch.ts";
+import type { LockWatchRow } from "./store.ts";
 import { guardFromEvent } from "../enforce/lock-guard.ts";
 import { withDb } from "../db/client.ts";
 import { withDbDeadline } from "../db/client.ts";
@@ -183,6 +184,13 @@ export class LiveMonitor extends DurableObject<Env> {
     }
     if (clear.length)
       this.store.atomically(() => clear.forEach((s) => this.store.saveSubscription(s)));
+    // Locked accounts watched for their order events (lock-watch.ts), tokens opened likewise.
+    const watches: LockWatchRow[] = [];
+    for (const w of this.store.lockWatches()) {
+      const token = await this.seals.open(keys, w.accountId, w.sessionId);
+      if (token !== null) watches.push({ ...w, sessionId: token });
+    }
+    this.locks.restore(watches);
   }
 
   // ---- RPC -----------------------------------------------------------------------------

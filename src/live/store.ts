@@ -362,7 +362,8 @@ export class MonitorStore {
       w.accountId,
       w.login,
       w.server,
-      w.sessionId,
+      // Sealed like the subscriptions' (session-seals.ts): the token is a held account's.
+      this.seals.sealedFor(w.sessionId),
     );
   }
 
@@ -370,6 +371,7 @@ export class MonitorStore {
     this.sql.exec("DELETE FROM lock_watch WHERE account_id = ?", accountId);
   }
 
+  /** The watched accounts, `sessionId` as stored (sealed): the caller opens it. */
   lockWatches(): LockWatchRow[] {
     return this.sql
       .exec<Row>("SELECT * FROM lock_watch")

@@ -202,6 +202,12 @@ describe("a live breach acted on by its monitor shard", () => {
     ).not.toBeNull();
     // The breached account left live monitoring, but the shard still hears its order events.
     expect((await monitor.status()).subscriptions).toBe(0);
+    // Watched with its token sealed in the shard's storage, as the subscriptions' are.
+    const stored = await runInDurableObject(monitor, (_i: LiveMonitor, state) =>
+      state.storage.sql.exec<{ session_id: string }>("SELECT session_id FROM lock_watch").toArray(),
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.session_id).not.toContain(a.sessionId);
     await sim(`/orders/${a.sessionId}/open`, {
       ticket: 7010,
       symbol: "EURUSD",
@@ -251,5 +257,29 @@ describe("a live breach acted on by its monitor shard", () => {
         state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM lock_watch").one().n,
     );
     expect(watched).toBe(0);
+  });
+
+  it("the watch of a locked account survives an eviction: the revived shard subscribes it again and closes a new position", async () => {
+    const { a, name, monitor } = await liveBreach();
+    expect(await monitor.enforceNow()).toEqual({ held: 0 });
+    await abortAllDurableObjects().catch((err: unknown) =>
+      expect(String(err)).toMatch(/abortAllDurableObjects/),
+    );
+    const revived = env.LIVE_MONITOR.getByName(name);
+    await revived.ensureRunning();
+    await simWait({ subscribed: [a.sessionId] });
+    await sim(`/orders/${a.sessionId}/open`, {
+      ticket: 7011,
+      symbol: "EURUSD",
+      orderType: "Buy",
+      lots: 1,
+      openPrice: 1.2,
+    });
+    await eventually(
+      async () => (await counts(a.sessionId)).sends["7011"] === 1,
+      10_000,
+      "the new position closed by the revived shard",
+    );
+    expect((await counts(a.sessionId)).sends_to_closed).toBe(0);
   });
 });
