@@ -230,7 +230,11 @@ export function applyEvent(
   if (ts !== undefined && ts < sub.lastEventTs)
     return { counts: STALE, action: "none", subscription: sub };
   // docs/mtapi-bridge.md "Unsynced answers": figures that are not yet the account's move nothing.
-  if (unsyncedReason(item, sub.risk?.balance) !== null) {
+  // Cheap checks first: the guard can only refuse `synced: false` or an equity of exactly 0.
+  if (
+    (item.synced === false || item.equity === 0) &&
+    unsyncedReason(item, sub.risk?.balance) !== null
+  ) {
     markUnsynced(sub, now);
     return { counts: UNSYNCED, action: "none", subscription: sub, problem: "unsynced" };
   }
