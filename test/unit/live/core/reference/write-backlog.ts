@@ -8,7 +8,7 @@
  * reading (thinning), and the per-account problem marks waiting to be written. The writer
  * (../writer.ts) takes from it for a batch and puts back what a failed batch took.
  */
-import type { ReadingSource } from "../../risk/index.ts";
+import type { ReadingSource } from "../../../../../src/risk/index.ts";
 
 /** Figures of live accounts are written to Postgres this often (ms). */
 export const METRICS_FLUSH_MS = 2_000;
