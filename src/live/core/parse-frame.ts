@@ -41,10 +41,10 @@ export type FrameItem =
   | { kind: "service_error"; message: string }
   | { kind: "invalid"; reason: string };
 
-// The field reads are written out per spelling (docs/wire-contract.md, "Field spellings"):
-// each `obj.name` is a property access of its own, which the engine learns for the frames'
-// few shapes, where a loop over a list of names is one generic lookup per name and frame
-// (docs/benchmarks/2026-12-06-hot-path-pm.md). The spellings and their order are those of
+// The field reads are written out per spelling (docs/wire-contract.md, "What the service
+// sends"): each `obj.name` is a property access of its own, which the engine learns for the
+// frames' few shapes, where a loop over a list of names is one generic lookup per name and
+// frame (docs/benchmarks/2026-12-06-hot-path-pm.md). The spellings and their order are those of
 // `spellings()` (domain/wire-fields.ts): camelCase, PascalCase, snake_case, first one wins.
 
 /** `pickNumber`'s answer for one spelling's value: undefined when absent (try the next). */
