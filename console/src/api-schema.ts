@@ -65,7 +65,7 @@ export interface paths {
           q?: string;
           /** @description `id_desc` (default): newest first. `usage_desc`: highest overall usage first (accounts without a reading last), the console's at-risk listing. */
           sort?: "id_desc" | "usage_desc";
-          status?: "active" | "breached" | "disabled";
+          status?: "active" | "breached" | "disabled" | "deleted";
         };
         header?: never;
         path?: never;
@@ -221,7 +221,7 @@ export interface paths {
           q?: string;
           /** @description `id_desc` (default): newest first. `usage_desc`: highest overall usage first (accounts without a reading last), the console's at-risk listing. */
           sort?: "id_desc" | "usage_desc";
-          status?: "active" | "breached" | "disabled";
+          status?: "active" | "breached" | "disabled" | "deleted";
         };
         header?: never;
         path?: never;
@@ -347,7 +347,7 @@ export interface paths {
     put?: never;
     post?: never;
     /**
-     * Disable an account: unsubscribe it and stop polling it
+     * Delete (archive) an account: stop watching it, wipe its secrets, keep its history (readable by id; listed with status=deleted)
      * @description Least role: `admin`.
      */
     delete: {
@@ -364,7 +364,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Disabled */
+        /** @description Deleted (archived) */
         204: {
           headers: {
             [name: string]: unknown;
@@ -642,6 +642,15 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Body is not JSON */
         415: {
           headers: {
@@ -746,6 +755,15 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Body is not JSON */
         415: {
           headers: {
@@ -764,7 +782,10 @@ export interface paths {
      */
     delete: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Why (1-500 characters); kept in the audit trail. */
+          reason?: string;
+        };
         header?: never;
         path: {
           id: number;
@@ -1649,6 +1670,15 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Body is not JSON */
         415: {
           headers: {
@@ -1939,6 +1969,7 @@ export interface paths {
             | "account.created"
             | "account.updated"
             | "account.disabled"
+            | "account.deleted"
             | "account.reset"
             | "account.live_forced"
             | "account.live_released"
@@ -3397,6 +3428,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/shared/{token}/trades": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The trader page's trades: the newest, with the violations each caused */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Trades, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SharedTrades"];
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/shared/{token}/violations/{id}/report": {
     parameters: {
       query?: never;
@@ -4404,7 +4491,7 @@ export interface components {
       /** @description Masked: first 4 characters, then ... */
       session_id: string;
       /** @enum {string} */
-      status: "active" | "breached" | "disabled";
+      status: "active" | "breached" | "disabled" | "deleted";
       /** Format: date-time */
       updated_at: string;
     };
@@ -5879,6 +5966,10 @@ export interface components {
         equity: number;
         max_floor: number;
       }[];
+    };
+    /** @description The newest 100 trades, newest first. */
+    SharedTrades: {
+      items: components["schemas"]["Trade"][];
     };
     ShareList: {
       items: components["schemas"]["Share"][];

@@ -16,6 +16,7 @@ import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { readHalt } from "./store.ts";
+import { openSessionInWorker } from "../secrets/session.ts";
 
 /** Lifts expired locks, then starts a guard for each locked account found not flat; their ids. */
 export async function guardLocks(
@@ -56,7 +57,8 @@ export async function guardLocks(
   await mapWithConcurrency(acting, 6, async (a) => {
     const open = await readOpenedOrders({
       mtapiUrl: opts.mtapiUrl,
-      sessionId: a.sessionId,
+      // Sealed at rest (docs/security.md); one that cannot be opened reads as unreadable.
+      sessionId: await openSessionInWorker(a.sessionId).catch(() => ""),
       fetcher: opts.fetcher,
     });
     // Unreadable: tried again on the next pass (nothing is decided on a failed read).
