@@ -13,6 +13,10 @@
  *    - `risk-v1`, `risk-v2`: the risk engine on the version 1 and version 2 mixes
  *      (risk-mix.ts, compare-micro.ts), evaluations/s;
  *    - `bare`: parse + route + risk engine, 1 event per frame, 10,000 accounts, events/s;
+ *    - `live`: the monitor's whole reading path (`Readings.onFrame`), the same frames, events/s;
+ *      `orders`: with 1 frame in 10 an `OrderUpdate`, orders handed over, and beside it
+ *      `orders.off` (orders ignored) and `orders.on_off`, their ratio in one process
+ *      (live-path.ts; trees from version 3 on);
  *    - `flood.single`, `flood.batched`: the monitor at 10,000 live accounts, 1 and 20 events
  *      per frame, events/s; `flood.half_lag_p99`: the lag p99 at half the single rate, ms
  *      (compare-flood.ts; each round starts a stack per tree; a failed flood is run once more).
