@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url";
 interface Tree {
   Readings: new (host: unknown) => { onFrame(data: string): void };
   OrderHandoff: new (q: unknown) => {
-    add(accountId: number, orders: unknown, now: number): void;
+    add(accountId: number, orders: unknown, now: number, learntOffsetMs?: number): void;
     drain(): unknown[];
   };
   PostgresWriter: new (host: unknown) => unknown;
@@ -117,8 +117,8 @@ export function livePath(
   };
   let added = false;
   if (handOrders)
-    host.onOrders = (accountId: number, orders: unknown, now: number) => {
-      handoff.add(accountId, orders, now);
+    host.onOrders = (accountId: number, orders: unknown, now: number, offsetMs?: number) => {
+      handoff.add(accountId, orders, now, offsetMs);
       added = true;
     };
   const readings = new t.Readings(host);

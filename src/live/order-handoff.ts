@@ -15,6 +15,11 @@ export interface TradeEventMessage {
   received_at: number;
   update?: unknown;
   opened_orders?: unknown;
+  /**
+   * The account's server clock offset the monitor learnt (minutes east of UTC), when it has
+   * learnt one: stored and used before the configured one (docs/trades.md, "Broker time").
+   */
+  learnt_offset_min?: number;
 }
 
 /** True for a `trade_event` message. */
@@ -49,7 +54,7 @@ export class OrderHandoff {
   }
 
   /** Queues one event's orders; the send happens after the current frame (one batch). */
-  add(accountId: number, orders: OrderPayload, now: number): void {
+  add(accountId: number, orders: OrderPayload, now: number, learntOffsetMs = 0): void {
     if (!this.queue) {
       this.counts.dropped++;
       return;
@@ -60,6 +65,7 @@ export class OrderHandoff {
     // Sized by count, not by serializing on the event path: ~300 chars an order.
     if (Array.isArray(open) && open.length > MAX_OPEN_ORDERS) this.counts.trimmed++;
     else if (open !== undefined) body.opened_orders = open;
+    if (learntOffsetMs !== 0) body.learnt_offset_min = learntOffsetMs / 60_000;
     this.pending.push({ body });
     if (!this.scheduled) {
       this.scheduled = true;
