@@ -9,7 +9,11 @@
  * - every breach the simulator caused is recorded exactly once in Postgres, and none falsely;
  * - no account went unwatched past its window (live 90 s, polled 110 s) without the monitor
  *   reporting degraded (sampled every second from `GET /v1/monitor`), and none past 120 s;
- * - no dead letter lost: the outbox drains, and every dead letter counted is listed.
+ * - no dead letter lost: the outbox drains, and every dead letter counted is listed;
+ * - enforcement (`ENFORCEMENT=on`, test/chaos/enforcement.ts): every account breached with a
+ *   closing consequence is flat unless its session is investor or its market closed (its
+ *   action says so), no ticket is sent a close after it was closed, no action where none is
+ *   due, dry runs send nothing.
  *
  * Used by `npm run chaos` (scripts/chaos.ts) and, in a short form, by test/chaos/chaos.test.ts.
  */
@@ -18,6 +22,12 @@ import { BAND_EQUITY, BREACH_EQUITY, goLive, type BenchAccount } from "../../ben
 import { startStack, type Stack } from "../../bench/stack.ts";
 // The windows of the monitor's health (live, polled), as the monitor itself judges them.
 import { LIVE_STALE_S, POLLING_STALE_S } from "../../src/live/core/health.ts";
+import {
+  EnforcementWatch,
+  formatEnforcement,
+  setupEnforcement,
+  type EnforcementReport,
+} from "./enforcement.ts";
 
 /** The faults, by kind. */
 export const FAULT_KINDS = [
@@ -43,6 +53,8 @@ export interface ChaosOptions {
   accounts?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Enforcement on, with its faults and invariants (default true). */
+  enforce?: boolean;
 }
 
 export interface Invariant {
@@ -90,6 +102,8 @@ export interface ChaosReport {
   /** `monitor.degraded` / `monitor.recovered` messages stored. */
   healthAlerts: { degraded: number; recovered: number };
   deadLetters: number;
+  /** Null when the run had enforcement off. */
+  enforcement: EnforcementReport | null;
   settleS: number;
   invariants: Invariant[];
   ok: boolean;
@@ -138,7 +152,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const stack = await startStack("chaos", {
     // A key to seal stored credentials with (the credential_rejection fault stores some).
-    vars: { ALLOW_LOOPBACK_WEBHOOKS: "1", SECRETS_KEY: "c4a05".padEnd(64, "0") },
+    vars: {
+      ALLOW_LOOPBACK_WEBHOOKS: "1",
+      SECRETS_KEY: "c4a05".padEnd(64, "0"),
+      ENFORCEMENT: opts.enforce === false ? "off" : "on",
+    },
   });
   try {
     return await run(stack, opts, log, rand, pick, between);
@@ -187,6 +205,23 @@ async function run(
   let t0 = Date.now();
   const timeline: TimelineEntry[] = [];
   const mark = (what: string) => timeline.push({ atS: (Date.now() - t0) / 1000, what });
+  // Enforcement's policies, orders and close scripts from a generator of their own, so the
+  // fault schedule of a seed stays what it was without them.
+  const plans =
+    opts.enforce === false
+      ? null
+      : await setupEnforcement(
+          stack,
+          accounts,
+          new Set(breachAt.keys()),
+          seeded(opts.seed ^ 0x5eed),
+          opts.seconds >= 120,
+        );
+  const enforcement = plans === null ? null : new EnforcementWatch(stack, plans, mark);
+  if (plans !== null)
+    log(
+      `enforcement: ${[...plans.values()].map((p) => `#${p.id} ${p.role}${p.lock ? "+lock" : ""}`).join(", ")}`,
+    );
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const restores: Array<{ at: number; undo: () => Promise<unknown> }> = [];
   let dbDownUntil = 0;
@@ -426,6 +461,7 @@ async function run(
   let nextFault = started + between(1_000, 4_000);
   let nextSample = started;
   let nextCron = started + 20_000;
+  let nextTrader = started;
   while (Date.now() - started < durationMs) {
     const now = Date.now();
     const elapsed = now - started;
@@ -465,6 +501,11 @@ async function run(
       void stack.worker.fireCron().catch(() => mark("cron failed"));
       nextCron = now + 20_000;
     }
+    if (enforcement && now >= nextTrader) {
+      // Locked accounts' traders open a position once their breach's action is done.
+      await enforcement.traderOpens().catch(() => {});
+      nextTrader = now + 3_000;
+    }
     await runDue(restores);
     await sleep(250);
   }
@@ -488,7 +529,10 @@ async function run(
     counts = await violationCounts();
     last = await sample();
     const allRecorded = [...breached].every((id) => (counts.get(id) ?? 0) >= 1);
-    if (allRecorded && last && last.pending_writes === 0) break;
+    await enforcement?.traderOpens().catch(() => {});
+    const acted =
+      enforcement === null || (await enforcement.pending().catch(() => ["?"])).length === 0;
+    if (allRecorded && acted && last && last.pending_writes === 0) break;
     for (const a of accounts) await setFigures(a, equity.get(a.id)!);
     await stack.worker.fireCron().catch(() => {});
     await sleep(2_000);
@@ -526,6 +570,8 @@ async function run(
       detail: `pending ${last?.pending_writes ?? "?"}, dead letters ${last?.dead_letters ?? "?"} counted / ${listed.items.length} listed`,
     },
   ];
+  const enforced = enforcement === null ? null : await enforcement.check();
+  if (enforced) invariants.push(...enforced.invariants);
   return {
     seed: opts.seed,
     seconds: opts.seconds,
@@ -541,6 +587,7 @@ async function run(
       recovered: alertCount("monitor.recovered"),
     },
     deadLetters: listed.items.length,
+    enforcement: enforced?.report ?? null,
     settleS,
     invariants,
     ok: invariants.every((i) => i.held),
@@ -582,6 +629,7 @@ export function formatReport(r: ChaosReport): string {
           }`,
         ]
       : []),
+    ...(r.enforcement ? [formatEnforcement(r.enforcement)] : []),
     ...r.invariants.map((i) => `${i.held ? "HELD  " : "BROKEN"} ${i.name} (${i.detail})`),
   ];
   return lines.join("\n");
