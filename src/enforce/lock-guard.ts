@@ -5,6 +5,13 @@
  * guard per account, by a unique key). A lock past its `locked_until` (a daily lock at the
  * next trading day) is lifted; any other lock ends with an operator's reset
  * (src/accounts/state-change.ts).
+ *
+ * No guard starts while another action on the account is unfinished (the breach's own
+ * `close_all` waiting for the market, or interrupted and not yet resumed): it holds the plan
+ * for those tickets, and a second sender would close them twice. Nor within
+ * `GUARD_AFTER_FAILURE_MS` of an action on the account that failed (an investor session, a
+ * session that cannot be renewed): it was alerted with its reason, and a guard every pass
+ * would fail and alert again each minute.
  */
 import { and, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -16,6 +23,9 @@ import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { readHalt } from "./store.ts";
+
+/** After an action on the account failed, no guard starts for this long (ms). */
+export const GUARD_AFTER_FAILURE_MS = 15 * 60_000;
 
 /** Lifts expired locks, then starts a guard for each locked account found not flat; their ids. */
 export async function guardLocks(
@@ -43,7 +53,14 @@ export async function guardLocks(
   const locked = await db
     .select({ id: accounts.id, sessionId: accounts.sessionId, enforcement: accounts.enforcement })
     .from(accounts)
-    .where(isNotNull(accounts.lockedAt));
+    .where(
+      and(
+        isNotNull(accounts.lockedAt),
+        sql`not exists (select 1 from ${enforcementActions} e where e.account_id = ${accounts.id}
+          and (e.state in ('pending', 'running') or (e.state = 'failed'
+            and e.finished_at > now() - make_interval(secs => ${GUARD_AFTER_FAILURE_MS / 1000}))))`,
+      ),
+    );
   const acting = locked.filter(
     (a) =>
       effectiveMode({

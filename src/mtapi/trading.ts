@@ -15,6 +15,7 @@ import type {
   SummaryAnswer,
 } from "../domain/enforcement/action.ts";
 import { redactText } from "../domain/redact.ts";
+import { pickBoolean } from "./account-summary.ts";
 import { isRecord, pickNumber, spellings } from "../domain/wire-fields.ts";
 
 export interface TradingOptions {
@@ -91,6 +92,11 @@ export async function readSummary(opts: TradingOptions): Promise<SummaryAnswer> 
   if (err) return err;
   const body = parseJson(r.text);
   if (!isRecord(body)) return { ok: false, code: "BAD_ANSWER" };
+  // Zero figures of a session not yet synced are not the account's equity (docs/mtapi-bridge.md):
+  // a failed read, tried again after a backoff, so the evidence never shows a false 0.
+  if (pickBoolean(body, spellings("synced")) === false) {
+    return { ok: false, code: "UNSYNCED", message: "synced: false" };
+  }
   const equity = num(body, "equity");
   if (equity === undefined) return { ok: false, code: "BAD_ANSWER", message: "no equity" };
   const inv = body.isInvestor ?? body.IsInvestor ?? body.is_investor;

@@ -64,6 +64,8 @@ export interface EnforcementReport {
   openedWhileLocked: number;
   /** Accounts meant to be flat and not flat at the end: id, role, open tickets, action. */
   notFlat: string[];
+  /** Every action: account, role, kind, state, failure, steps (ticket state/settled_by x sends). */
+  list: string[];
 }
 
 type ActionRow = {
@@ -77,6 +79,7 @@ type ActionRow = {
     phase: string;
     failure: string | null;
     equity_before: number | null;
+    equity_after: number | null;
     steps: Array<{
       ticket: number;
       state: string;
@@ -393,6 +396,19 @@ export class EnforcementWatch {
       for (const s of a.machine.steps)
         if (s.settled_by) settledBy[s.settled_by] = (settledBy[s.settled_by] ?? 0) + 1;
     const count = (f: (a: ActionRow) => boolean) => actions.filter(f).length;
+    // Equity read from a session not yet synced would show as 0 (the chaos's equities are ~95,000).
+    const zeroEquity = actions
+      .filter((a) => a.machine.equity_before === 0 || a.machine.equity_after === 0)
+      .map(
+        (a) =>
+          `action ${a.id} #${a.account_id}: before ${a.machine.equity_before}, after ${a.machine.equity_after}`,
+      );
+    const list = actions.map(
+      (a) =>
+        `#${a.account_id} ${this.plans.get(a.account_id)?.role ?? "?"} ${a.kind} ${a.state}${a.dry_run ? " dry" : ""}${
+          a.failure ? ` (${a.failure})` : ""
+        }: ${a.machine.steps.map((s) => `${s.ticket} ${s.state}/${s.settled_by ?? s.error ?? "-"} x${s.sends}`).join(", ")}`,
+    );
     const report: EnforcementReport = {
       roles,
       breachedByRole,
@@ -409,6 +425,7 @@ export class EnforcementWatch {
       sendsAfterSettled,
       openedWhileLocked: [...this.plans.values()].filter((p) => p.openedWhileLocked).length,
       notFlat,
+      list,
     };
     const acting = ["act", "investor", "market_closed"] as const;
     const actingBreached = acting.reduce((n, r) => n + breachedByRole[r], 0);
@@ -433,6 +450,11 @@ export class EnforcementWatch {
           detail:
             [...wrongActions, ...untouched].slice(0, 4).join("; ") ||
             `${actions.length} actions, all on breached acting accounts`,
+        },
+        {
+          name: "the evidence's equity before and after is a reading, never an unsynced 0",
+          held: zeroEquity.length === 0,
+          detail: zeroEquity.slice(0, 3).join("; ") || `${actions.length} actions`,
         },
         {
           name: "dry runs decided a step per ticket, sent nothing and locked nothing",

@@ -571,7 +571,10 @@ async function run(
     },
   ];
   const enforced = enforcement === null ? null : await enforcement.check();
-  if (enforced) invariants.push(...enforced.invariants);
+  if (enforced) {
+    invariants.push(...enforced.invariants);
+    for (const line of enforced.report.list) log(`action ${line}`);
+  }
   return {
     seed: opts.seed,
     seconds: opts.seconds,
