@@ -20,7 +20,9 @@
  *
  * `answers` keeps, per ticket, what each send was answered (`TIMEOUT_DONE` when a timeout
  * closed it); `sends_after_settled` counts sends that arrived after the ticket was closed by
- * OrderCloseSafe or answered `INVALID_TICKET` (a chaos run checks it stays 0).
+ * OrderCloseSafe or answered `INVALID_TICKET` (a chaos run checks it stays 0);
+ * `sends_while_in_flight` those that arrived while an earlier send to the ticket was
+ * unanswered (a close slower than the client's timeout).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AccountBook } from "./accounts.ts";
@@ -55,6 +57,9 @@ interface SessionClose {
    */
   sends_after_settled: number;
   settled: number[];
+  /** Sends that arrived while an earlier send to the same ticket was still unanswered. */
+  sends_while_in_flight: number;
+  in_flight: Record<string, number>;
 }
 
 export interface CloseHost {
@@ -83,6 +88,8 @@ export class CloseBook {
         answers: {},
         sends_after_settled: 0,
         settled: [],
+        sends_while_in_flight: 0,
+        in_flight: {},
       };
       this.bySession.set(sessionId, s);
     }
@@ -172,8 +179,14 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
   s.sends[ticket] = (s.sends[ticket] ?? 0) + 1;
   if (s.closed.includes(ticket)) s.sends_to_closed += 1;
   if (s.settled.includes(ticket)) s.sends_after_settled += 1;
+  if ((s.in_flight[ticket] ?? 0) > 0) s.sends_while_in_flight += 1;
+  s.in_flight[ticket] = (s.in_flight[ticket] ?? 0) + 1;
   const noted = (s.answers[ticket] ??= []);
+  const answered = () => {
+    s.in_flight[ticket] = (s.in_flight[ticket] ?? 1) - 1;
+  };
   const answerWith = (status: number, body: { code: string; message: string }, note?: string) => {
+    answered();
     noted.push(note ?? body.code);
     if (body.code === "INVALID_TICKET" && !s.settled.includes(ticket)) s.settled.push(ticket);
     sendJson(res, status, body);
@@ -249,6 +262,7 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
       if (answer === null)
         answerWith(201, errorBody("INVALID_TICKET", `Ticket ${ticket} not found`));
       else {
+        answered();
         noted.push(String(answer.state).toUpperCase());
         sendJson(res, 200, answer);
       }

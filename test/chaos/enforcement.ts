@@ -61,6 +61,8 @@ export interface EnforcementReport {
   /** Steps settled by each route (answer, opened_orders, already_closed). */
   settledBy: Record<string, number>;
   sendsAfterSettled: number;
+  /** Sends that arrived while an earlier one to the ticket was unanswered (a figure, not an invariant). */
+  sendsWhileInFlight: number;
   openedWhileLocked: number;
   /** Accounts meant to be flat and not flat at the end: id, role, open tickets, action. */
   notFlat: string[];
@@ -94,6 +96,7 @@ interface CloseCounters {
   sends: Record<string, number>;
   sends_to_closed: number;
   sends_after_settled?: number;
+  sends_while_in_flight?: number;
   answers?: Record<string, string[]>;
 }
 
@@ -333,6 +336,7 @@ export class EnforcementWatch {
     const breachedByRole = emptyRoles();
     let sends = 0;
     let sendsAfterSettled = 0;
+    let sendsWhileInFlight = 0;
     const answers: Record<string, number> = {};
     const afterSettled: string[] = [];
     const wrongActions: string[] = [];
@@ -351,6 +355,7 @@ export class EnforcementWatch {
       const n = Object.values(c.sends).reduce((a, b) => a + b, 0);
       sends += n;
       sendsAfterSettled += c.sends_after_settled ?? 0;
+      sendsWhileInFlight += c.sends_while_in_flight ?? 0;
       for (const list of Object.values(c.answers ?? {}))
         for (const code of list) answers[code] = (answers[code] ?? 0) + 1;
       if ((c.sends_after_settled ?? 0) > 0 || c.sends_to_closed > 0) {
@@ -423,6 +428,7 @@ export class EnforcementWatch {
       answers,
       settledBy,
       sendsAfterSettled,
+      sendsWhileInFlight,
       openedWhileLocked: [...this.plans.values()].filter((p) => p.openedWhileLocked).length,
       notFlat,
       list,
@@ -479,6 +485,6 @@ export function formatEnforcement(r: EnforcementReport): string {
   return [
     `enforcement: roles ${roles(r.roles)}; breached ${roles(r.breachedByRole)}`,
     `  actions: close_all ${r.actions.close_all}, lock_guard ${r.actions.lock_guard}; done ${r.actions.done}, failed ${r.actions.failed}, open ${r.actions.open}; opened while locked ${r.openedWhileLocked}`,
-    `  sends ${r.sends}, answers ${JSON.stringify(r.answers)}, settled by ${JSON.stringify(r.settledBy)}, sends after settled ${r.sendsAfterSettled}`,
+    `  sends ${r.sends}, answers ${JSON.stringify(r.answers)}, settled by ${JSON.stringify(r.settledBy)}, sends after settled ${r.sendsAfterSettled}, while one was in flight ${r.sendsWhileInFlight}`,
   ].join("\n");
 }

@@ -88,6 +88,19 @@ describe("simulator OrderCloseSafe", () => {
     });
   });
 
+  it("counts a send that arrives while an earlier one to the ticket is unanswered", async () => {
+    await control(sim, "/close/s1", { faults: ["hang"], delay_ms: 200 }, "PUT");
+    const first = closeSafe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await closeSafe(1)).body).toMatchObject({ code: "INVALID_TICKET" });
+    expect((await first).body).toMatchObject({ state: "Filled" });
+    expect((await control(sim, "/close/s1")).body).toMatchObject({
+      sends_while_in_flight: 1,
+      sends_after_settled: 0,
+      in_flight: { 1: 0 },
+    });
+  });
+
   it("refuses an investor session and an unknown one", async () => {
     await control(sim, "/close/s1", { investor: true }, "PUT");
     expect((await closeSafe(1)).body).toMatchObject({ code: "TRADE_DISABLED" });
