@@ -55,6 +55,11 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** Enforcement on, with its faults and invariants (default true). */
   enforce?: boolean;
+  /**
+   * Share of accounts whose figures stay inside the live band (default 0.5): they stay live and
+   * breach by event; the others cross the exit threshold, leave live and are polled.
+   */
+  liveShare?: number;
 }
 
 export interface Invariant {
@@ -91,7 +96,14 @@ export interface ChaosReport {
   seconds: number;
   accounts: number;
   faults: Record<FaultKind, number>;
-  breaches: { scripted: number; recorded: number; duplicated: number; false: number };
+  breaches: {
+    scripted: number;
+    recorded: number;
+    duplicated: number;
+    false: number;
+    /** Violations by the path that recorded them (`event`: the live monitor; `poll`). */
+    bySource: Record<string, number>;
+  };
   /** The largest `coverage.max_unwatched_s` seen, s. */
   maxUnwatchedS: number;
   /** The account behind `maxUnwatchedS` (null when no sample saw any account unwatched). */
@@ -133,6 +145,11 @@ const MAX_UNWATCHED_S = 120;
 /** Safe equities: inside the live band (daily usage 90-97%), above the 95,000 floor. */
 const SAFE_LOW = 95_150;
 const SAFE_HIGH = 95_600;
+/**
+ * The top of the range of accounts that stay live: daily usage 91-97%, inside the band, so they
+ * never fall below the 90% exit threshold (95,500) and breach by event, through the monitor.
+ */
+const LIVE_HIGH = 95_450;
 /** The settle phase ends with every breach recorded and nothing pending, or after this. */
 const SETTLE_MAX_MS = 150_000;
 
@@ -187,6 +204,11 @@ async function run(
   for (const a of accounts) if (rand() < 0.5) breachAt.set(a.id, between(0.1, 0.85) * durationMs);
   if (breachAt.size === 0) breachAt.set(accounts[0]!.id, 0.5 * durationMs);
   const equity = new Map<number, number>(accounts.map((a) => [a.id, BAND_EQUITY]));
+  // Which accounts stay live, from a generator of their own (the seed's other draws unchanged).
+  const liveRand = seeded(opts.seed ^ 0x11fe);
+  const liveShare = opts.liveShare ?? 0.5;
+  const staysLive = new Set(accounts.filter(() => liveRand() < liveShare).map((a) => a.id));
+  log(`stay live: ${[...staysLive].map((id) => `#${id}`).join(", ") || "none"}`);
   const breached = new Set<number>();
 
   const relay = `http://${stack.pg.wsProxy.split("/")[0]}/control`;
@@ -478,7 +500,8 @@ async function run(
     // Trading: a few accounts report new figures (breached ones keep their breach figures).
     for (let i = 0; i < 3; i++) {
       const a = pick(accounts);
-      const value = breached.has(a.id) ? BREACH_EQUITY : Math.round(between(SAFE_LOW, SAFE_HIGH));
+      const high = staysLive.has(a.id) ? LIVE_HIGH : SAFE_HIGH;
+      const value = breached.has(a.id) ? BREACH_EQUITY : Math.round(between(SAFE_LOW, high));
       equity.set(a.id, value);
       await setFigures(a, value);
     }
@@ -544,6 +567,10 @@ async function run(
     sql`select type, count(*)::int as n from webhook_messages where type like 'monitor.%' group by type`,
   );
   const alertCount = (t: string) => Number(alerts.rows.find((r) => r.type === t)?.n ?? 0);
+  const sources = await db.execute<{ source: string; n: number }>(
+    sql`select source, count(*)::int as n from violations group by source`,
+  );
+  const bySource = Object.fromEntries(sources.rows.map((r) => [r.source, Number(r.n)]));
 
   const recorded = [...breached].filter((id) => (counts.get(id) ?? 0) >= 1).length;
   const duplicated = [...counts.entries()].filter(([id, c]) => breached.has(id) && c > 1).length;
@@ -580,7 +607,7 @@ async function run(
     seconds: opts.seconds,
     accounts: n,
     faults,
-    breaches: { scripted: breached.size, recorded, duplicated, false: falsely },
+    breaches: { scripted: breached.size, recorded, duplicated, false: falsely, bySource },
     maxUnwatchedS: maxUnwatched,
     worst: worstGap(worst, timeline),
     samples,
@@ -623,7 +650,11 @@ export function formatReport(r: ChaosReport): string {
   const lines = [
     `chaos: seed ${r.seed}, ${r.seconds} s, ${r.accounts} live accounts, settled in ${r.settleS.toFixed(0)} s`,
     `faults: ${FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(", ")}`,
-    `breaches: scripted ${r.breaches.scripted}, recorded ${r.breaches.recorded}, duplicated ${r.breaches.duplicated}, false ${r.breaches.false}`,
+    `breaches: scripted ${r.breaches.scripted}, recorded ${r.breaches.recorded} (${Object.entries(
+      r.breaches.bySource,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}), duplicated ${r.breaches.duplicated}, false ${r.breaches.false}`,
     `monitor: max unwatched ${r.maxUnwatchedS} s; ${r.degradedSamples}/${r.samples} samples degraded; alerts degraded ${r.healthAlerts.degraded}, recovered ${r.healthAlerts.recovered}; dead letters ${r.deadLetters}`,
     ...(r.worst
       ? [
