@@ -303,6 +303,7 @@ async function run(
           { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
           "PATCH",
         );
+        mark(`token_expiry #${a.id}`);
         break;
       }
       case "unsynced_answers": {
@@ -310,8 +311,10 @@ async function run(
         const a = pick(accounts);
         const path = `/accounts/${encodeURIComponent(a.sessionId)}`;
         await stack.control(path, { synced: false, emit: true }, "PATCH");
+        const until = now + between(2_000, 8_000);
+        mark(`unsynced_answers #${a.id} for ${((until - now) / 1000).toFixed(1)} s`);
         restores.push({
-          at: now + between(2_000, 8_000),
+          at: until,
           undo: () => stack.control(path, { synced: true }, "PATCH"),
         });
         break;
@@ -333,8 +336,10 @@ async function run(
           { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
           "PATCH",
         );
+        const until = now + between(3_000, 10_000);
+        mark(`credential_rejection #${a.id} for ${((until - now) / 1000).toFixed(1)} s`);
         restores.push({
-          at: now + between(3_000, 10_000),
+          at: until,
           undo: async () => {
             await stack
               .admin(`/v1/accounts/${a.id}/credentials`, {
@@ -362,6 +367,7 @@ async function run(
             },
             session_id: a.sessionId,
           });
+        mark(`server_time_stamps #${a.id}`);
         break;
       }
       case "mtapi_stall": {
