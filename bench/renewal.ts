@@ -3,7 +3,9 @@
  * the MTAPI side, against the local simulator. N accounts whose tokens answer 201
  * INVALID_TOKEN are read, renewed and read again, 6 at a time (as the poller does):
  * - by token: ConnectByToken works;
- * - by credentials: ConnectByToken refused, ConnectEx with a password.
+ * - by credentials: ConnectByToken refused, ConnectEx with a password;
+ * - live: the live monitor's own re-read (src/live/reread.ts `readRenewing`, what a heartbeat
+ *   runs for a live account): the failed read, ConnectByToken and the read again in one call.
  * Figures: MTAPI calls per renewed account (the failed read included), and the time from the
  * failed read's answer to the next reading's answer, per account (p50, p99, max).
  *
@@ -13,6 +15,7 @@ import { startSimulator } from "../sim/simulator.ts";
 import { fetchAccountSummary } from "../src/mtapi/account-summary.ts";
 import { renewSession } from "../src/mtapi/renew.ts";
 import { mapWithConcurrency } from "../src/util/concurrency.ts";
+import { readRenewing } from "../src/live/reread.ts";
 
 const N = Number(process.argv[2] ?? 600);
 const INVALID_TOKEN = JSON.stringify({
@@ -26,7 +29,7 @@ function pct(sorted: number[], p: number): number {
 
 const sim = await startSimulator();
 try {
-  for (const mode of ["token", "credentials"] as const) {
+  for (const mode of ["token", "credentials", "live"] as const) {
     sim.reset();
     const ids = Array.from({ length: N }, (_, i) => ({
       session_id: `renew-${mode}-${i}`,
@@ -42,13 +45,32 @@ try {
         expired: true,
         expired_status: 201,
         expired_body: INVALID_TOKEN,
-        connect_by_token: mode === "token",
+        connect_by_token: mode !== "credentials",
       });
     const before = sim.state().rest;
     const waits: number[] = [];
     let renewed = 0;
     const started = performance.now();
     await mapWithConcurrency(ids, 6, async (a) => {
+      if (mode === "live") {
+        // The failed read's answer is stamped by the fetcher the monitor's read is given.
+        let expiredAt: number | undefined;
+        const stamping: typeof fetch = async (input, init) => {
+          const res = await fetch(input, init);
+          if (expiredAt === undefined) expiredAt = performance.now();
+          return res;
+        };
+        const r = await readRenewing(
+          sim.mtapiUrl,
+          { accountId: 0, sessionId: a.session_id },
+          undefined,
+          stamping,
+        );
+        if (!r.ok || expiredAt === undefined) return;
+        renewed++;
+        waits.push(performance.now() - expiredAt);
+        return;
+      }
       const first = await fetchAccountSummary(sim.mtapiUrl, a.session_id, 10_000);
       const expiredAt = performance.now();
       if (first.ok || first.problem !== "token_invalid") return;

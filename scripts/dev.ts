@@ -97,7 +97,7 @@ if (!databaseUrl) {
   databaseUrl = pg.databaseUrl;
   wsProxy = pg.wsProxy;
   say(
-    `embedded Postgres (PGlite, data in ${ownDataDir ? dataDir : ".data"}/pg) at ${databaseUrl}, relay ${wsProxy}`,
+    `embedded Postgres (PGlite, data in ${ownDataDir ? dataDir : ".data"}/pg) at ${redactUrl(databaseUrl)}, relay ${wsProxy}`,
   );
 } else {
   const own = await openOwnDatabase(databaseUrl, wsProxy);

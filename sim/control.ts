@@ -15,6 +15,27 @@ import type { Publisher } from "./publisher.ts";
 import type { SimState } from "./state.ts";
 import type { Waiters } from "./wait.ts";
 
+/**
+ * A session token as the control log and its errors show it: the first 4 characters, as the
+ * API masks it (the dev stack's log holds no token: test/demo/demo.test.ts).
+ */
+function masked(sessionId: string): string {
+  return sessionId.length > 8 ? `${sessionId.slice(0, 4)}...` : "...";
+}
+
+/** A control path as the log shows it: an account's session token in it masked. */
+function loggedPath(path: string): string {
+  return path.replace(/^(\/control\/accounts\/)([^/]+)/, (_, head: string, id: string) => {
+    let token = id;
+    try {
+      token = decodeURIComponent(id);
+    } catch {
+      // logged masked as it came
+    }
+    return `${head}${masked(token)}`;
+  });
+}
+
 /** What the routes drive. */
 export interface ControlHost {
   book: AccountBook;
@@ -56,7 +77,7 @@ function ok(body: unknown, note?: string): Answer {
 
 function account(host: ControlHost, id: string) {
   const a = host.book.get(id);
-  if (!a) throw new HttpError(404, `unknown session ${id}`);
+  if (!a) throw new HttpError(404, `unknown session ${masked(id)}`);
   return a;
 }
 
@@ -70,7 +91,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
       const input = parse(schemas.accountsBody, body);
       if (!Array.isArray(input) && !("accounts" in input)) {
         const a = host.book.upsert(input as SimAccountInput);
-        return ok(a, `upsert ${a.session_id}`);
+        return ok(a, `upsert ${masked(a.session_id)}`);
       }
       const list = Array.isArray(input) ? input : input.accounts;
       return ok(
@@ -91,12 +112,12 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
       const id = account(host, params[0] ?? "").session_id;
       const { emit, shape, ...patch } = parse(schemas.accountPatch, body);
       const a = host.book.patch(id, patch);
-      if (!a) throw new HttpError(404, `unknown session ${id}`);
+      if (!a) throw new HttpError(404, `unknown session ${masked(id)}`);
       // By default only a change of figures is announced (an `expired` flip is not an event).
       const figures = ["balance", "equity", "credit", "margin"].some((k) => k in patch);
       const sent = (emit ?? figures) ? host.publisher.publish([a], shape ?? "full") : 0;
       host.poke();
-      return ok({ ...a, sent }, `patch ${id} sent=${sent}`);
+      return ok({ ...a, sent }, `patch ${masked(id)} sent=${sent}`);
     },
   ],
   [
@@ -105,7 +126,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
     ({ host, params }) => {
       const id = account(host, params[0] ?? "").session_id;
       host.book.remove(id);
-      return ok({ deleted: id }, `delete ${id}`);
+      return ok({ deleted: id }, `delete ${masked(id)}`);
     },
   ],
   [
@@ -221,20 +242,21 @@ export async function handleControl(
     if (!isLoopback(req)) throw new HttpError(403, "control API is loopback only");
     const path = url.pathname.replace(/\/+$/, "");
     const matches = routes.filter(([, re]) => re.test(path));
-    if (matches.length === 0) throw new HttpError(404, `no route ${path}`);
+    if (matches.length === 0) throw new HttpError(404, `no route ${loggedPath(path)}`);
     const route = matches.find(([m]) => m === method);
-    if (!route) throw new HttpError(405, `${method} not allowed on ${path}`);
+    if (!route) throw new HttpError(405, `${method} not allowed on ${loggedPath(path)}`);
     const [, re, handler] = route;
     const params = (re.exec(path)?.slice(1) ?? []).map((p) => decodeURIComponent(p));
     const body = method === "GET" ? undefined : await readJson(req);
     const answer = await handler({ host, body, params });
-    if (answer.note !== undefined) host.log(`control ${method} ${path}: ${answer.note}`);
+    if (answer.note !== undefined)
+      host.log(`control ${method} ${loggedPath(path)}: ${answer.note}`);
     sendJson(res, answer.status, answer.body);
   } catch (err) {
     const status = err instanceof HttpError ? err.status : 500;
     const message = err instanceof Error ? err.message : String(err);
     const issues = err instanceof HttpError ? err.issues : undefined;
-    host.log(`control ${method} ${url.pathname}: ${status} ${message}`);
+    host.log(`control ${method} ${loggedPath(url.pathname)}: ${status} ${message}`);
     sendJson(res, status, issues === undefined ? { error: message } : { error: message, issues });
   }
   return true;

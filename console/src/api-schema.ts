@@ -65,7 +65,7 @@ export interface paths {
           q?: string;
           /** @description `id_desc` (default): newest first. `usage_desc`: highest overall usage first (accounts without a reading last), the console's at-risk listing. */
           sort?: "id_desc" | "usage_desc";
-          status?: "active" | "breached" | "disabled";
+          status?: "active" | "breached" | "disabled" | "deleted";
         };
         header?: never;
         path?: never;
@@ -221,7 +221,7 @@ export interface paths {
           q?: string;
           /** @description `id_desc` (default): newest first. `usage_desc`: highest overall usage first (accounts without a reading last), the console's at-risk listing. */
           sort?: "id_desc" | "usage_desc";
-          status?: "active" | "breached" | "disabled";
+          status?: "active" | "breached" | "disabled" | "deleted";
         };
         header?: never;
         path?: never;
@@ -347,7 +347,7 @@ export interface paths {
     put?: never;
     post?: never;
     /**
-     * Disable an account: unsubscribe it and stop polling it
+     * Delete (archive) an account: stop watching it, wipe its secrets, keep its history (readable by id; listed with status=deleted)
      * @description Least role: `admin`.
      */
     delete: {
@@ -364,7 +364,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Disabled */
+        /** @description Deleted (archived) */
         204: {
           headers: {
             [name: string]: unknown;
@@ -642,6 +642,15 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Body is not JSON */
         415: {
           headers: {
@@ -739,6 +748,15 @@ export interface paths {
         };
         /** @description Not found */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflict */
+        409: {
           headers: {
             [name: string]: unknown;
           };
@@ -1649,6 +1667,15 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Body is not JSON */
         415: {
           headers: {
@@ -1939,6 +1966,7 @@ export interface paths {
             | "account.created"
             | "account.updated"
             | "account.disabled"
+            | "account.deleted"
             | "account.reset"
             | "account.live_forced"
             | "account.live_released"
@@ -4404,7 +4432,7 @@ export interface components {
       /** @description Masked: first 4 characters, then ... */
       session_id: string;
       /** @enum {string} */
-      status: "active" | "breached" | "disabled";
+      status: "active" | "breached" | "disabled" | "deleted";
       /** Format: date-time */
       updated_at: string;
     };

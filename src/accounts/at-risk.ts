@@ -5,7 +5,7 @@
  * the index on (status, usage, id). Accounts without a
  * reading sort last (their usage counts as -1).
  */
-import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accounts, type AccountRow } from "../db/schema.ts";
 import type { AccountStatus } from "../db/schema.ts";
@@ -38,6 +38,15 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+/**
+ * The status condition of every account listing and export: the asked status, or, without
+ * one, every account but the deleted (archived) ones, which show only when asked for
+ * (`status=deleted`; docs/api.md, "Deleting an account").
+ */
+export function statusFilter(status: AccountStatus | undefined): SQL {
+  return status ? eq(accounts.status, status) : ne(accounts.status, "deleted");
+}
+
 /** The preset and text conditions shared by both account listings. */
 export function textFilters(f: { preset?: string | undefined; q?: string | undefined }): SQL[] {
   const where: SQL[] = [];
@@ -60,8 +69,7 @@ export async function listAtRisk(
   db: Db,
   f: AtRiskFilter,
 ): Promise<Array<AccountRow & { sortUsage: number }>> {
-  const where: SQL[] = [];
-  if (f.status) where.push(eq(accounts.status, f.status));
+  const where: SQL[] = [statusFilter(f.status)];
   if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
   where.push(...textFilters(f));
   if (f.after) {

@@ -1,13 +1,14 @@
 /**
- * The page queries behind the CSV exports: the same filters as the JSON lists, newest first
- * by id, one keyset page at a time (`id < beforeId`), only the columns the CSV shows.
+ * The page queries behind the CSV exports: the same filters and order as the JSON lists
+ * (newest first by id, or with `sort=usage_desc` highest overall usage first), one keyset
+ * page at a time, only the columns the CSV shows.
  */
 import type { InsertedViolation } from "../domain/account-alerts.ts";
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { AccountMetrics } from "../domain/metrics.ts";
 import { accounts, violations } from "../db/schema.ts";
-import { textFilters } from "./at-risk.ts";
+import { statusFilter, textFilters, usageExpr, type UsageKey } from "./at-risk.ts";
 import type { AccountFilter, ViolationFilter } from "./queries.ts";
 
 /** Rows per page of an export: large enough to keep round trips few, small enough to bound memory. */
@@ -27,6 +28,7 @@ const accountColumns = {
   problem: accounts.problem,
   createdAt: accounts.createdAt,
   updatedAt: accounts.updatedAt,
+  sortUsage: usageExpr,
 };
 
 export interface AccountExportRow {
@@ -43,22 +45,40 @@ export interface AccountExportRow {
   problem: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Overall usage as the `usage_desc` order sorts it (-1 without a reading): the keyset. */
+  sortUsage: number;
+}
+
+/** What an accounts export pages by: the list's order, and where the last page ended. */
+export interface AccountExportFilter extends Omit<AccountFilter, "beforeId"> {
+  sort?: "id_desc" | "usage_desc" | undefined;
+  /** The previous page's last row; undefined for the first page. */
+  after?: UsageKey | undefined;
 }
 
 /** One page of accounts for accounts.csv (`limit` rows, no look-ahead). */
-export async function exportAccountsPage(db: Db, f: AccountFilter): Promise<AccountExportRow[]> {
-  const where: SQL[] = [];
-  if (f.status) where.push(eq(accounts.status, f.status));
+export async function exportAccountsPage(
+  db: Db,
+  f: AccountExportFilter,
+): Promise<AccountExportRow[]> {
+  // Every filter and the order of the list (docs/api.md, "Exports"): status (deleted accounts
+  // only when asked), monitoring state, preset, text search, and sort.
+  const where: SQL[] = [statusFilter(f.status)];
   if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
-  // Every filter of the list (docs/api.md, "Exports"): preset and text search too.
   where.push(...textFilters(f));
-  if (f.beforeId !== undefined) where.push(lt(accounts.id, f.beforeId));
-  return db
+  const byUsage = f.sort === "usage_desc";
+  if (f.after && byUsage)
+    where.push(
+      sql`(${usageExpr}, ${accounts.id}) < (${f.after.usage}::double precision, ${f.after.id})`,
+    );
+  else if (f.after) where.push(lt(accounts.id, f.after.id));
+  const rows = await db
     .select(accountColumns)
     .from(accounts)
     .where(and(...where))
-    .orderBy(desc(accounts.id))
+    .orderBy(...(byUsage ? [desc(usageExpr), desc(accounts.id)] : [desc(accounts.id)]))
     .limit(f.limit);
+  return rows.map((r) => ({ ...r, sortUsage: Number(r.sortUsage) }));
 }
 
 const violationColumns = {

@@ -25,7 +25,7 @@ import {
   type RuleParams,
 } from "../risk/index.ts";
 import { auditValues, type Actor } from "../domain/audit.ts";
-import { textFilters } from "./at-risk.ts";
+import { statusFilter, textFilters } from "./at-risk.ts";
 import { floorsAndUsage } from "../domain/outcome.ts";
 import { maskSecret } from "../domain/redact.ts";
 import { writeFirstVersion, writeNextVersion } from "./rules-versions.ts";
@@ -115,8 +115,7 @@ export interface AccountFilter {
 
 /** Up to `limit + 1` accounts, newest first. */
 export async function listAccounts(db: Db, f: AccountFilter): Promise<AccountRow[]> {
-  const where: SQL[] = [];
-  if (f.status) where.push(eq(accounts.status, f.status));
+  const where: SQL[] = [statusFilter(f.status)];
   if (f.monitoringState) where.push(eq(accounts.monitoringState, f.monitoringState));
   where.push(...textFilters(f));
   if (f.beforeId !== undefined) where.push(lt(accounts.id, f.beforeId));

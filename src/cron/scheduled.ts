@@ -2,7 +2,8 @@
  * The cron handler, every minute: the live side (wake every shard and reconcile it with
  * Postgres, src/live/client/reconcile-shards.ts) then the alerts pass; the poll sweep over
  * every account that is not live (src/poll/sweep.ts) then the polled accounts' health,
- * announced when it changed (src/poll/poller-health.ts); and the thinning of aged readings
+ * announced when it changed (src/poll/poller-health.ts), and the `stale` problem of accounts
+ * past their window (src/accounts/stale.ts); and the thinning of aged readings
  * (src/accounts/retention.ts); enforcement actions that wait or were interrupted resume
  * (docs/enforcement.md, "Execution"). docs/architecture.md, "A cron tick to a written figure".
  */
@@ -21,6 +22,7 @@ import { renewLiveSessions } from "../poll/renew.ts";
 import { sealKeysOf } from "../accounts/credentials.ts";
 import { subscribeLive, toSubscribeInput } from "../live/client/handoff.ts";
 import { enforcementPass } from "../enforce/run.ts";
+import { markStaleAccounts } from "../accounts/stale.ts";
 
 export async function scheduled(
   _controller: ScheduledController,
@@ -41,6 +43,11 @@ export async function scheduled(
       .catch((err: unknown) => log("poll:sweep_failed", {}, err))
       .then(() => runPollerHealth(env))
       .catch((err: unknown) => log("poll:health_failed", {}, err))
+      // Accounts past their window with no reading get the problem `stale` (docs/api.md,
+      // "Problems"), judged after the sweep that may have just read them.
+      .then(() => withDb(env, (db) => markStaleAccounts(db, Date.now())))
+      .then((ids) => ids && ids.length > 0 && log("poll:stale_marked", { accounts: ids.length }))
+      .catch((err: unknown) => log("poll:stale_failed", {}, err))
       // Enforcement after the sweep, not beside it: one more pool beside the others made
       // their queries fail in the workerd tests (as with the alerts pass above).
       .then(() => withDb(env, (db) => enforcementPass(db, env)))

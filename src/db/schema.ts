@@ -46,7 +46,13 @@ export {
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 
-/** One funded MetaTrader account under watch. */
+/**
+ * One funded MetaTrader account under watch. A row is never deleted: `DELETE
+ * /v1/accounts/{id}` archives it (`status = 'deleted'`), and every table that refers to an
+ * account refuses a delete of its row (`on delete restrict`, drizzle/0016_archive_accounts.sql),
+ * so violations, evidence, the audit and enforcement actions outlive it. The audit is
+ * append-only (a trigger refuses update and delete).
+ */
 export const accounts = pgTable(
   "accounts",
   {
@@ -56,7 +62,7 @@ export const accounts = pgTable(
     /** MTAPI session token: a secret, masked in every API answer. */
     sessionId: text("session_id").notNull(),
     label: text("label"),
-    /** `active`, `breached` or `disabled`. */
+    /** `active`, `breached`, `disabled` or `deleted` (archived: docs/api.md, "Deleting an account"). */
     status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
     /** `polling` (cron over REST) or `live` (subscribed on the shared Events socket). */
     monitoringState: text("monitoring_state", { enum: MONITORING_STATES })
@@ -124,7 +130,10 @@ export const accounts = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("accounts_login_server_key").on(t.login, t.server),
+    /** One account per login and server, deleted (archived) ones aside: they may be created again. */
+    uniqueIndex("accounts_login_server_key")
+      .on(t.login, t.server)
+      .where(sql`${t.status} <> 'deleted'`),
     /** One active account per MTAPI session: a duplicate would misroute Events frames. */
     uniqueIndex("accounts_active_session_key")
       .on(t.sessionId)
@@ -139,7 +148,10 @@ export const accounts = pgTable(
       sql`coalesce((${t.metrics}->'usage'->>'overall')::double precision, -1)`,
       t.id,
     ),
-    check("accounts_status_check", sql`${t.status} in ('active', 'breached', 'disabled')`),
+    check(
+      "accounts_status_check",
+      sql`${t.status} in ('active', 'breached', 'disabled', 'deleted')`,
+    ),
     check("accounts_monitoring_check", sql`${t.monitoringState} in ('polling', 'live')`),
     check("accounts_enforcement_check", sql`${t.enforcement} in ('off', 'dry_run', 'on')`),
   ],
@@ -152,7 +164,7 @@ export const violations = pgTable(
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     /** `daily_loss` or `max_loss`. */
     rule: text("rule").notNull(),
     /** The trading day (`YYYY-MM-DD`) for the daily rule, `lifetime` for the max rule. */
@@ -204,7 +216,7 @@ export const trades = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     ticket: bigint("ticket", { mode: "number" }).notNull(),
     symbol: text("symbol").notNull(),
     /** The bridge's `orderType`: Buy, Sell, BuyLimit, ..., Balance. */
@@ -244,7 +256,7 @@ export const trades = pgTable(
 export const tradeSync = pgTable("trade_sync", {
   accountId: integer("account_id")
     .primaryKey()
-    .references(() => accounts.id, { onDelete: "cascade" }),
+    .references(() => accounts.id, { onDelete: "restrict" }),
   /** Order history is read from here (less an overlap) next time. */
   historyTo: timestamp("history_to", { withTimezone: true, mode: "date" }),
   /** Bad or odd input seen so far, by reason (counted, never fatal). */
@@ -286,7 +298,7 @@ export const readings = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
     balance: doublePrecision("balance").notNull(),
     equity: doublePrecision("equity").notNull(),
@@ -312,7 +324,7 @@ export const accountAudit = pgTable(
   "account_audit",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    accountId: integer("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: integer("account_id").references(() => accounts.id, { onDelete: "restrict" }),
     /** `monitoring_state` or `status` for state changes; null for other actions. */
     field: text("field"),
     fromValue: text("from_value"),
@@ -342,7 +354,7 @@ export const accountRules = pgTable(
   {
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     version: integer("version").notNull(),
     rules: jsonb("rules").$type<RuleParams>().notNull(),
     preset: text("preset"),
@@ -405,7 +417,7 @@ export const accountAdjustments = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     /** Account currency; never zero. */
     amount: doublePrecision("amount").notNull(),
     note: text("note"),
@@ -563,7 +575,7 @@ export const accountShares = pgTable(
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     /** SHA-256 of the token, lowercase hex. */
     tokenHash: text("token_hash").notNull(),
     /** Who made the link (a key's name or `admin-token`). */
@@ -614,7 +626,7 @@ export const enforcementActions = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     accountId: integer("account_id")
       .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "restrict" }),
     violationId: integer("violation_id").references(() => violations.id, { onDelete: "set null" }),
     /** `close_all` (a breach) or `lock_guard` (a position seen while locked). */
     kind: text("kind", { enum: ["close_all", "lock_guard"] }).notNull(),

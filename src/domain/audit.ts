@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   "account.created",
   "account.updated",
   "account.disabled",
+  "account.deleted",
   "account.reset",
   "account.live_forced",
   "account.live_released",

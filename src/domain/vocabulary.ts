@@ -4,8 +4,12 @@
  */
 import type { MonitoringState, ReadingSource } from "../risk/index.ts";
 
-/** An account's status: watched, breached (until an operator resets it), or switched off. */
-export const ACCOUNT_STATUSES = ["active", "breached", "disabled"] as const;
+/**
+ * An account's status: watched, breached (until an operator resets it), switched off (the
+ * version 1 `DELETE`; no longer made), or deleted: archived, unwatched, its secrets wiped, its
+ * history kept, hidden from lists unless asked for (docs/api.md, "Deleting an account").
+ */
+export const ACCOUNT_STATUSES = ["active", "breached", "disabled", "deleted"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 /**
  * Why an account is not judged normally (`problem`, with `problem_since`; null when it is),

@@ -5,6 +5,7 @@
  * the account's figures applies each exactly once: the poller on its next poll of a polled
  * account, the live monitor for a live one (src/risk/adjustment.ts).
  */
+import { changeableAccountOr409 } from "./accounts.ts";
 import { monitorFor, monitorOfShard } from "../live/client/address.ts";
 import { apiRoute } from "./routes.ts";
 import { log } from "../util/log.ts";
@@ -82,7 +83,7 @@ const create = apiRoute({
     params: IdParamSchema,
     body: { content: { "application/json": { schema: CreateAdjustmentSchema } }, required: true },
   },
-  errors: [400, 404, 415, 422],
+  errors: [400, 404, 409, 415, 422],
   responses: {
     201: {
       description: "The adjustment",
@@ -115,6 +116,7 @@ export const adjustmentsApi = newApi()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { actor, role } = c.var.principal;
+    await changeableAccountOr409(c.var.db, id);
     const recorded = await recordAdjustment(c.var.db, id, body.amount, body.note ?? null, {
       actor,
       admin: role === "admin",

@@ -150,11 +150,41 @@ const openApiConfig = {
   ],
 };
 
-/** The document, built once per isolate on first request (the routes do not change after load). */
-let openApiText: string | null = null;
+/** The document as served: its text and its strong ETag (SHA-256 of the text). */
+interface OpenApiDoc {
+  text: string;
+  etag: string;
+}
 
-// Built on first request, then served from memory, with each operation's role from the role table.
-app.get("/openapi.json", (c) => {
-  openApiText ??= JSON.stringify(roleTable.annotate(app.getOpenAPI31Document(openApiConfig)));
-  return c.body(openApiText, 200, { "content-type": "application/json" });
+/** The document, built once per isolate on first request (the routes do not change after load). */
+let openApiDoc: Promise<OpenApiDoc> | null = null;
+let openApiBuildCount = 0;
+
+/** How many times this isolate built the OpenAPI document (1 after any number of requests). */
+export function openApiBuilds(): number {
+  return openApiBuildCount;
+}
+
+async function buildOpenApi(): Promise<OpenApiDoc> {
+  openApiBuildCount++;
+  const text = JSON.stringify(roleTable.annotate(app.getOpenAPI31Document(openApiConfig)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const hex = [...new Uint8Array(digest).slice(0, 16)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  return { text, etag: `"${hex}"` };
+}
+
+// Built on first request, then served from memory, with each operation's role from the role
+// table. A client or cache may keep it for 5 minutes and revalidate by ETag (docs/api.md,
+// "Health and docs"); a deploy changes the text and so the ETag.
+app.get("/openapi.json", async (c) => {
+  openApiDoc ??= buildOpenApi().catch((err: unknown) => {
+    openApiDoc = null;
+    throw err;
+  });
+  const doc = await openApiDoc;
+  const headers = { etag: doc.etag, "cache-control": "public, max-age=300" };
+  if (c.req.header("if-none-match") === doc.etag) return c.body(null, 304, headers);
+  return c.body(doc.text, 200, { ...headers, "content-type": "application/json" });
 });

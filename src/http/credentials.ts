@@ -18,7 +18,7 @@ import { CREDENTIAL_KINDS } from "../domain/vocabulary.ts";
 import { newApi } from "./api-env.ts";
 import { AppError, found, sessionConflictOr } from "./errors.ts";
 import { presentAccount } from "./present.ts";
-import { accountOr404 } from "./accounts.ts";
+import { changeableAccountOr409 } from "./accounts.ts";
 import { AccountSchema, IdParamSchema, reasonField } from "./schemas.ts";
 
 const tags = ["accounts"];
@@ -63,7 +63,7 @@ const putCredentials = apiRoute({
   tags,
   summary: "Set or replace the password the system logs in with (sealed; never returned)",
   request: { params: IdParamSchema, body: { content: json(PutCredentialsSchema), required: true } },
-  errors: [400, 404, 415],
+  errors: [400, 404, 409, 415],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
   },
@@ -106,6 +106,7 @@ export const credentialsApi = newApi()
     const body = c.req.valid("json");
     const keys = await sealKeysOf(c.env);
     if (!keys?.current) throw misconfigured();
+    await changeableAccountOr409(c.var.db, id);
     const row = await setCredentials(
       c.var.db,
       keys,
@@ -123,7 +124,7 @@ export const credentialsApi = newApi()
   .openapi(putSession, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const before = await accountOr404(c.var.db, id);
+    const before = await changeableAccountOr409(c.var.db, id);
     const token = body.session_id.trim();
     const check = await checkConnect(c.env.MTAPI_URL, token, CHECK_TIMEOUT_MS);
     if (!check.ok) throw refused("session_id", `CheckConnect refused the token (${check.problem})`);

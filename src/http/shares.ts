@@ -6,7 +6,7 @@
  */
 import { apiRoute } from "./routes.ts";
 import { createShare, listShares, presentShare, revokeShare } from "../accounts/shares.ts";
-import { accountOr404 } from "./accounts.ts";
+import { accountOr404, changeableAccountOr409 } from "./accounts.ts";
 import { newApi } from "./api-env.ts";
 import { notFound } from "./errors.ts";
 import {
@@ -34,7 +34,7 @@ const create = apiRoute({
     params: IdParamSchema,
     body: { content: json(CreateShareSchema), required: true },
   },
-  errors: [400, 404, 415],
+  errors: [400, 404, 409, 415],
   responses: {
     201: { description: "The link, with its token", content: json(ShareCreatedSchema) },
   },
@@ -69,7 +69,7 @@ export const sharesApi = newApi()
   .openapi(create, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    await accountOr404(c.var.db, id);
+    await changeableAccountOr409(c.var.db, id);
     const token = generateShareToken();
     const expiresAt = new Date(Date.now() + body.expires_in_days * DAY_MS);
     const row = await createShare(

@@ -57,6 +57,8 @@ export const LOG_EVENTS = [
   "poll:batch_failed",
   "poll:enqueued",
   "poll:health_degraded",
+  "poll:stale_marked",
+  "poll:stale_failed",
   "poll:health_failed",
   "poll:health_recovered",
   "poll:lease_release_failed",

@@ -4,15 +4,19 @@
  * its own (`DEV_DATA_DIR`), watched through the API as the console watches it. Within
  * 4 minutes of the start: at least 3 accounts enter live monitoring, at least one breach is
  * recorded from an event, at least one account leaves live below its exit threshold, and the
- * Events link is open while accounts are live. The note of what to watch prints once.
+ * Events link is open while accounts are live. The note of what to watch prints once. And the
+ * whole log of that run (dev.ts, the simulator, wrangler, the Worker) holds no MTAPI session
+ * token, webhook secret, URL credentials or secret key (docs/security.md, "The dev log").
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { NARRATION_TITLE } from "../../dev/narrate.ts";
+import { calmAccounts, scriptedDemoAccounts } from "../../dev/seed.ts";
+import { TRADES_DEMO } from "../../dev/trades-demo.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** The issue's bound (docs/demo.md): everything shows within 4 minutes of the start. */
@@ -229,4 +233,36 @@ describe("the demo of npm run dev", () => {
     expect(text).toContain("At risk (");
     expect(text).toContain("Monitor (");
   }, 480_000);
+
+  it("leaves no session token, webhook secret, URL credentials or secret key in the dev stack's log", async () => {
+    // The same run as above (one stack per file): its output so far, every line of it.
+    expect(stack.output.length).toBeGreaterThan(0);
+    const text = stack.output.join("\n");
+    // Every session token the simulator knows (the demo accounts' and any renewed since),
+    // and the demo's own list of them.
+    const simUrl = /simulator at (http:\/\/\S+) /.exec(text)?.[1];
+    expect(simUrl, stack.tail()).toBeDefined();
+    const known = (await (await fetch(`${simUrl}/control/accounts`)).json()) as Array<{
+      session_id: string;
+    }>;
+    const tokens = new Set([
+      ...known.map((a) => a.session_id),
+      ...calmAccounts().map((a) => a.session_id),
+      ...scriptedDemoAccounts().map((a) => a.session_id),
+      TRADES_DEMO.session_id,
+    ]);
+    expect(tokens.size).toBeGreaterThanOrEqual(20);
+    // The keys dev.ts made for this run: the one sealing secrets at rest and the cookie key.
+    const keys = ["secrets-key", "session-secret"].map((f) => {
+      const path = `${stack.dataDir}/${f}`;
+      expect(existsSync(path), path).toBe(true);
+      return readFileSync(path, "utf8").trim();
+    });
+    const leaked = [...tokens, ...keys].filter((secret) => text.includes(secret));
+    expect(leaked).toEqual([]);
+    // A webhook signing secret (the dev sink's endpoint has one) and a URL carrying a
+    // password, in any line (a password shown as `***` is masked, not leaked).
+    expect(text).not.toMatch(/whsec_[A-Za-z0-9+/=]{8,}/);
+    expect(text).not.toMatch(/[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:(?!\*\*\*@)[^\s/@]+@/i);
+  });
 });

@@ -130,6 +130,7 @@ export function AtRisk() {
           <option value="active">active</option>
           <option value="breached">breached</option>
           <option value="disabled">disabled</option>
+          <option value="deleted">deleted</option>
           <option value="">any status</option>
         </select>
         <select aria-label="Monitoring state" value={filters.state} onChange={set("state")}>

@@ -4,16 +4,16 @@
  */
 import type { Subscription } from "./subscriptions.ts";
 
-/** A live account without a reading for this long is stale (s). */
-export const LIVE_STALE_S = 90;
 /**
- * A polled account without a reading for this long is stale (s). Under the promise that no
- * account goes unwatched past 120 s: the sweep reads every polled account each minute and, cut
- * short by an outage, again as soon as the database answers, so a polled account passes 110 s
- * only when that failed (an outage longer than the sweep's retry window), and the monitor says
- * so before the promise is broken (docs/never-blind.md).
+ * A live account without a reading for this long is stale (s); a polled one after
+ * POLLING_STALE_S, under the promise that no account goes unwatched past 120 s: the sweep reads
+ * every polled account each minute and, cut short by an outage, again as soon as the database
+ * answers, so a polled account passes 110 s only when that failed (an outage longer than the
+ * sweep's retry window), and the monitor says so before the promise is broken
+ * (docs/never-blind.md). The same windows judge the account's own `stale` problem.
  */
-export const POLLING_STALE_S = 110;
+import { LIVE_STALE_S, POLLING_STALE_S } from "../../domain/staleness.ts";
+export { LIVE_STALE_S, POLLING_STALE_S };
 /** A link not open for this long while it holds subscriptions is down (s). */
 export const LINK_DOWN_S = 60;
 /** A pending write older than this means writes are stalled (s). */

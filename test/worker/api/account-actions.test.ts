@@ -132,7 +132,7 @@ describe("forcing live monitoring", () => {
     expect((await api("DELETE", "/v1/accounts/2147483647/live")).status).toBe(404);
   });
 
-  it("hands a live account's new session id to the monitor, and unsubscribes it when disabled", async () => {
+  it("hands a live account's new session id to the monitor, and unsubscribes it when deleted", async () => {
     const { account } = await simAccount();
     expect((await api("POST", `/v1/accounts/${account.id}/live`)).status).toBe(200);
     await eventually(
@@ -159,7 +159,7 @@ describe("forcing live monitoring", () => {
 
     expect((await api("DELETE", `/v1/accounts/${account.id}`)).status).toBe(204);
     expect(await getAccount(account.id)).toMatchObject({
-      status: "disabled",
+      status: "deleted",
       monitoringState: "polling",
     });
     await eventually(
@@ -171,9 +171,9 @@ describe("forcing live monitoring", () => {
     expect(audit).toEqual(
       expect.arrayContaining([
         [
-          "account.disabled",
-          { status: "active", monitoring_state: "live" },
-          { status: "disabled", monitoring_state: "polling" },
+          "account.deleted",
+          { status: "active", monitoring_state: "live", credentials: "none" },
+          { status: "deleted", monitoring_state: "polling", credentials: "none" },
         ],
       ]),
     );

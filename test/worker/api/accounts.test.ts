@@ -113,7 +113,7 @@ describe("POST /v1/accounts", () => {
     expectError(patched.body, "conflict");
     expect((await getAccount(second.account.id)).sessionId).toBe(second.sessionId);
 
-    // A disabled account frees its session for a new one.
+    // A deleted account frees its session for a new one.
     expect((await api("DELETE", `/v1/accounts/${first.account.id}`)).status).toBe(204);
     const reuse = await api("POST", "/v1/accounts", {
       json: newAccountBody({ session_id: first.sessionId }),
@@ -142,14 +142,14 @@ describe("GET /v1/accounts", () => {
   it("filters by status and monitoring_state, and pages through the filtered list", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push((await createViaApi()).account.id);
-    const disabled = [ids[0]!, ids[2]!, ids[4]!];
-    for (const id of disabled) expect((await api("DELETE", `/v1/accounts/${id}`)).status).toBe(204);
-    const pages = await walk("status=disabled&limit=1", Math.min(...ids));
+    const deleted = [ids[0]!, ids[2]!, ids[4]!];
+    for (const id of deleted) expect((await api("DELETE", `/v1/accounts/${id}`)).status).toBe(204);
+    const pages = await walk("status=deleted&limit=1", Math.min(...ids));
     const seen = pages.flat();
-    expect(seen.filter((id) => ids.includes(id)).sort()).toEqual([...disabled].sort());
+    expect(seen.filter((id) => ids.includes(id)).sort()).toEqual([...deleted].sort());
     expect(new Set(seen).size).toBe(seen.length);
-    const res = await api("GET", "/v1/accounts?status=disabled&monitoring_state=polling&limit=500");
-    expect(res.body.items.every((a: { status: string }) => a.status === "disabled")).toBe(true);
+    const res = await api("GET", "/v1/accounts?status=deleted&monitoring_state=polling&limit=500");
+    expect(res.body.items.every((a: { status: string }) => a.status === "deleted")).toBe(true);
     const live = await api("GET", "/v1/accounts?monitoring_state=live&limit=500");
     expect(live.body.items.map((a: { id: number }) => a.id)).not.toContain(ids[1]);
   });
@@ -210,20 +210,20 @@ describe("GET, PATCH and DELETE /v1/accounts/{id}", () => {
     expectError(res.body, "not_found");
   });
 
-  it("disables an account on DELETE: 204, status disabled, audited, idempotent", async () => {
+  it("archives an account on DELETE: 204, status deleted, audited, idempotent", async () => {
     const { account } = await createViaApi();
     const res = await api("DELETE", `/v1/accounts/${account.id}`);
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
     const row = await getAccount(account.id);
-    expect(row).toMatchObject({ status: "disabled", monitoringState: "polling", stateVersion: 1 });
+    expect(row).toMatchObject({ status: "deleted", monitoringState: "polling", stateVersion: 1 });
     const audit = await auditOf(account.id, "status");
     expect(audit).toEqual([
       expect.objectContaining({
-        action: "account.disabled",
+        action: "account.deleted",
         actor: "admin-token",
         fromValue: "active",
-        toValue: "disabled",
+        toValue: "deleted",
         source: "api",
         reason: null,
       }),

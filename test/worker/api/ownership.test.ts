@@ -27,14 +27,14 @@ async function trailOf(id: number) {
 }
 
 describe("ownership guards under a real race", () => {
-  it("drops a held poll's write when the operator disables the account meanwhile", async () => {
+  it("drops a held poll's write when the operator deletes the account meanwhile", async () => {
     const { id, poll } = await heldPoll(100_000, 99_000);
     expect((await api("DELETE", `/v1/accounts/${id}`)).status).toBe(204);
     const report = await poll;
     expect(report.status).toBe(200);
     expect(report.body.polled).toBe(1);
     const row = await getAccount(id);
-    expect(row.status).toBe("disabled");
+    expect(row.status).toBe("deleted");
     // The stale figures did not land.
     expect(row.metrics).toBeNull();
     expect(row.riskState).toBeNull();

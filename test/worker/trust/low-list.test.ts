@@ -6,6 +6,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { exportSlot } from "../../../src/http/exports.ts";
+import { openApiBuilds } from "../../../src/http/app.ts";
+import { withTestDb } from "../helpers.ts";
+import { accounts } from "../../../src/db/schema.ts";
+import { eq } from "drizzle-orm";
 import { api, createKey, createViaApi } from "../api/helpers.ts";
 import { deleteAllEndpoints } from "../alerts/sink-helpers.ts";
 
@@ -69,6 +73,70 @@ describe("exports", () => {
     const byPreset = await api("GET", `/v1/accounts.csv?q=${tag}&preset=ftmo-1step`);
     const presetRows = (byPreset.body as string).trim().split("\r\n").slice(1);
     expect(presetRows.map((r) => Number(r.split(",")[0]))).toEqual([b.account.id]);
+  });
+});
+
+describe("accounts.csv order", () => {
+  it("honours sort=usage_desc like the list, across pages of the export", async () => {
+    const tag = `csvs${crypto.randomUUID().slice(0, 8)}`;
+    const usages = [12, 97, 40, 0, 63];
+    const ids: number[] = [];
+    for (const [i, usage] of usages.entries()) {
+      const { account } = await createViaApi({ label: `${tag} ${i}` });
+      ids.push(account.id);
+      const metrics = {
+        balance: 100_000,
+        equity: 100_000,
+        day_start: 100_000,
+        hwm: 100_000,
+        daily_floor: 95_000,
+        max_floor: 90_000,
+        usage: { daily: usage, max: usage, overall: usage },
+        trading_day: "2026-12-06",
+        updated_at: "2026-12-06T10:00:00.000Z",
+        source: "poll" as const,
+      };
+      await withTestDb((db) =>
+        db.update(accounts).set({ metrics }).where(eq(accounts.id, account.id)),
+      );
+    }
+    const list = await api("GET", `/v1/accounts?q=${tag}&sort=usage_desc`);
+    const listed = list.body.items.map((a: { id: number }) => a.id);
+    const csv = await api("GET", `/v1/accounts.csv?q=${tag}&sort=usage_desc`);
+    expect(csv.status).toBe(200);
+    const rows = (csv.body as string).trim().split("\r\n").slice(1);
+    const exported = rows.map((r) => Number(r.split(",")[0]));
+    expect(exported).toEqual(listed);
+    // Highest usage first (97, 63, 40, 12, 0): not the id order the export had before.
+    expect(exported).toEqual([ids[1], ids[4], ids[2], ids[0], ids[3]]);
+    const byId = await api("GET", `/v1/accounts.csv?q=${tag}`);
+    const idRows = (byId.body as string).trim().split("\r\n").slice(1);
+    expect(idRows.map((r) => Number(r.split(",")[0]))).toEqual([...ids].reverse());
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("is built once per isolate, served with an ETag, and revalidated with a 304", async () => {
+    const first = await api("GET", "/openapi.json", { token: null });
+    expect(first.status).toBe(200);
+    const builds = openApiBuilds();
+    expect(builds).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      const again = await api("GET", "/openapi.json", { token: null });
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+    }
+    expect(openApiBuilds()).toBe(builds);
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(first.headers.get("cache-control")).toContain("max-age=");
+    const revalidated = await api("GET", "/openapi.json", {
+      token: null,
+      headers: { "if-none-match": etag! },
+    });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.body).toBeNull();
+    expect(openApiBuilds()).toBe(builds);
   });
 });
 
