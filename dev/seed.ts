@@ -3,9 +3,11 @@
  * mixed presets that random-walk, and the scripted accounts of the demo's scenes
  * (sim/demo-script.ts) whose drawn paths show live monitoring in the first minutes.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { withDb, type DbConfig } from "../src/db/client.ts";
 import { accounts } from "../src/db/schema.ts";
+import type { SealKeys } from "../src/secrets/seal.ts";
+import { openSessionRows, storedSession } from "../src/secrets/session.ts";
 import {
   evaluate,
   isPresetName,
@@ -73,11 +75,16 @@ export function limitOf(a: ScriptedAccount): number {
   return usageLimit(rulesOf(a.preset, a.balance), a.balance);
 }
 
+/** An account's login and server as one key (unique in `accounts`). */
+const loginKey = (a: { login: string | number; server: string }) => `${a.login}\u0000${a.server}`;
+
 /**
- * Inserts every demo account the database lacks (by session id): all of them into an empty
- * database, the scripted ones into one from before they existed. Answers how many.
+ * Inserts every demo account the database lacks (by login and server): all of them into an
+ * empty database, the scripted ones into one from before they existed. Tokens are stored
+ * sealed under `keys` as the API stores them (docs/security.md, "Secrets at rest"); in clear
+ * without. Answers how many.
  */
-export async function seedDemo(config: DbConfig): Promise<number> {
+export async function seedDemo(config: DbConfig, keys: SealKeys | null = null): Promise<number> {
   const calm = calmAccounts().map((a, i) => {
     const preset = PRESET_MIX[i % PRESET_MIX.length]!;
     return { a, preset, label: `Demo #${i + 1} (${preset})` };
@@ -86,25 +93,27 @@ export async function seedDemo(config: DbConfig): Promise<number> {
   const all = [...calm, ...scripted];
   return withDb(config, async (db) => {
     const present = await db
-      .select({ sessionId: accounts.sessionId })
+      .select({ login: accounts.login, server: accounts.server })
       .from(accounts)
       .where(
         inArray(
-          accounts.sessionId,
-          all.map(({ a }) => a.session_id),
+          accounts.login,
+          all.map(({ a }) => String(a.login)),
         ),
       );
-    const have = new Set(present.map((r) => r.sessionId));
-    const values = all
-      .filter(({ a }) => !have.has(a.session_id))
-      .map(({ a, preset, label }) => ({
-        login: String(a.login),
-        server: a.server,
-        sessionId: a.session_id,
-        label,
-        preset,
-        rules: rulesOf(preset, a.balance),
-      }));
+    const have = new Set(present.map(loginKey));
+    const values = await Promise.all(
+      all
+        .filter(({ a }) => !have.has(loginKey(a)))
+        .map(async ({ a, preset, label }) => ({
+          login: String(a.login),
+          server: a.server,
+          ...(await storedSession(keys, a.session_id)),
+          label,
+          preset,
+          rules: rulesOf(preset, a.balance),
+        })),
+    );
     if (values.length === 0) return 0;
     const inserted = await db
       .insert(accounts)
@@ -134,8 +143,13 @@ async function control(sim: Simulator, path: string, body?: unknown): Promise<un
 export async function registerAccountsInSimulator(
   config: DbConfig,
   sim: Simulator,
+  keys: SealKeys | null = null,
 ): Promise<number> {
-  const rows = await withDb(config, (db) => db.select().from(accounts));
+  // The simulator knows accounts by their token in clear (stored sealed).
+  const rows = await openSessionRows(
+    keys,
+    await withDb(config, (db) => db.select().from(accounts)),
+  );
   const known = (await control(sim, "/accounts")) as Array<{ session_id: string }>;
   const knownIds = new Set(known.map((a) => a.session_id));
   const calm = new Map(calmAccounts().map((a) => [a.session_id, a]));
@@ -188,13 +202,15 @@ export async function replayDemo(
   base: string,
   adminToken: string,
 ): Promise<number> {
-  const ids = scriptedDemoAccounts().map((a) => a.session_id);
-  const breached = await withDb(config, (db) =>
-    db
-      .select({ id: accounts.id })
-      .from(accounts)
-      .where(and(inArray(accounts.sessionId, ids), eq(accounts.status, "breached"))),
-  );
+  const scripted = new Set(scriptedDemoAccounts().map(loginKey));
+  const breached = (
+    await withDb(config, (db) =>
+      db
+        .select({ id: accounts.id, login: accounts.login, server: accounts.server })
+        .from(accounts)
+        .where(eq(accounts.status, "breached")),
+    )
+  ).filter((r) => scripted.has(loginKey(r)));
   let reset = 0;
   for (const { id } of breached) {
     const res = await fetch(`${base}/v1/accounts/${id}/reset`, {

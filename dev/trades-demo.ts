@@ -7,12 +7,14 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { importCalendar } from "../src/accounts/calendar.ts";
 import { withDb, type DbConfig } from "../src/db/client.ts";
 import { accounts } from "../src/db/schema.ts";
 import { parseCalendarCsv } from "../src/domain/trades/calendar.ts";
 import { resolveRules } from "../src/risk/index.ts";
+import type { SealKeys } from "../src/secrets/seal.ts";
+import { storedSession } from "../src/secrets/session.ts";
 
 export const TRADES_DEMO = {
   login: "90024001",
@@ -58,7 +60,11 @@ export function tradesScript(
  * Seeds the demo account (if missing), the sample calendar and an event two minutes ahead;
  * returns the event's time (epoch ms).
  */
-export async function seedTradesDemo(config: DbConfig, nowMs: number): Promise<number> {
+export async function seedTradesDemo(
+  config: DbConfig,
+  nowMs: number,
+  keys: SealKeys | null = null,
+): Promise<number> {
   const resolved = resolveRules({
     preset: "ftmo-2step",
     initial_balance: TRADES_DEMO.balance,
@@ -72,14 +78,17 @@ export async function seedTradesDemo(config: DbConfig, nowMs: number): Promise<n
     const have = await db
       .select({ id: accounts.id })
       .from(accounts)
-      .where(eq(accounts.sessionId, TRADES_DEMO.session_id));
+      .where(
+        and(eq(accounts.login, String(TRADES_DEMO.login)), eq(accounts.server, TRADES_DEMO.server)),
+      );
     if (have.length === 0) {
       await db
         .insert(accounts)
         .values({
           login: TRADES_DEMO.login,
           server: TRADES_DEMO.server,
-          sessionId: TRADES_DEMO.session_id,
+          // Sealed as the API stores tokens (docs/security.md, "Secrets at rest").
+          ...(await storedSession(keys, TRADES_DEMO.session_id)),
           label: "Demo trades (soft, escalation, news)",
           preset: "ftmo-2step",
           rules: resolved.rules,

@@ -30,6 +30,7 @@ import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { narrate } from "../dev/narrate.ts";
 import { playDemo, registerAccountsInSimulator, replayDemo, seedDemo } from "../dev/seed.ts";
+import { loadSealKeys } from "../src/secrets/seal.ts";
 import { playTradesDemo, seedTradesDemo } from "../dev/trades-demo.ts";
 import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook-sink.ts";
 import { startWorker } from "../dev/wrangler.ts";
@@ -154,13 +155,18 @@ const secretsKey = devSecret(process.env.SECRETS_KEY, "secrets-key", () =>
 
 let demo: ReturnType<typeof playDemo> | undefined;
 if (sim) {
-  const seeded = await seedDemo(db);
+  // Demo tokens are stored sealed, as the API stores them (docs/security.md).
+  const sealKeys = await loadSealKeys({
+    SECRETS_KEY: secretsKey,
+    SECRETS_KEY_PREVIOUS: process.env.SECRETS_KEY_PREVIOUS,
+  });
+  const seeded = await seedDemo(db, sealKeys);
   if (seeded > 0) say(`seeded ${seeded} demo accounts`);
-  const registered = await registerAccountsInSimulator(db, sim);
+  const registered = await registerAccountsInSimulator(db, sim, sealKeys);
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
   // The trades demo (docs/trades.md, "Demo"): soft violations, an escalation, a news breach.
-  await seedTradesDemo(db, Date.now());
+  await seedTradesDemo(db, Date.now(), sealKeys);
   const stopTrades = await playTradesDemo(sim.url, say);
   cleanups.push(async () => stopTrades());
   const stopHabits = await startBridgeDemo(sim.url, { log: say });

@@ -782,7 +782,10 @@ export interface paths {
      */
     delete: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Why (1-500 characters); kept in the audit trail. */
+          reason?: string;
+        };
         header?: never;
         path: {
           id: number;
@@ -3425,6 +3428,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/shared/{token}/trades": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The trader page's trades: the newest, with the violations each caused */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Trades, newest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SharedTrades"];
+          };
+        };
+        /** @description Unknown, expired, revoked or malformed link (one answer for all) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests from this client or for this link */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/shared/{token}/violations/{id}/report": {
     parameters: {
       query?: never;
@@ -5907,6 +5966,10 @@ export interface components {
         equity: number;
         max_floor: number;
       }[];
+    };
+    /** @description The newest 100 trades, newest first. */
+    SharedTrades: {
+      items: components["schemas"]["Trade"][];
     };
     ShareList: {
       items: components["schemas"]["Share"][];

@@ -82,7 +82,7 @@ function App() {
         </button>
       </header>
       <main class="view">
-        {route.view === "at-risk" && <AtRisk />}
+        {route.view === "at-risk" && <AtRisk role={session.role} />}
         {route.view === "account" && <AccountView id={route.id} role={session.role} />}
         {route.view === "violations" && <Violations />}
         {route.view === "monitor" && <MonitorView role={session.role} />}

@@ -16,6 +16,25 @@ export type Account = Schemas["Account"];
 export type Metrics = NonNullable<Schemas["Metrics"]>;
 export type Rules = Schemas["RuleParams"];
 export type Violation = Schemas["Violation"];
+export type Severity = Violation["severity"];
+/** Stored credentials as answers show them (never the password). */
+export type Credentials = Schemas["AccountCredentials"];
+/** `POST /v1/accounts`. */
+export type CreateAccount = Schemas["CreateAccount"];
+/** One trade of `GET /v1/accounts/{id}/trades`. */
+export type Trade = Schemas["Trade"];
+/** `GET /v1/accounts/{id}/enforcement`: setting, lock, actions with their steps. */
+export type AccountEnforcement = Schemas["AccountEnforcement"];
+export type EnforcementAction = Schemas["EnforcementAction"];
+export type EnforcementMode = AccountEnforcement["enforcement"];
+/** `GET /v1/enforcement`: the deployment's ceiling and the halt switch. */
+export type EnforcementState = Schemas["EnforcementState"];
+/** A share link as `GET /v1/accounts/{id}/shares` lists it (never its token). */
+export type Share = Schemas["Share"];
+/** `POST /v1/accounts/{id}/shares`: the link, its token shown this once. */
+export type ShareCreated = Schemas["ShareCreated"];
+/** A rule preset of `GET /v1/presets`. */
+export type Preset = Schemas["PresetList"]["items"][number];
 export type ViolationDetail = Schemas["ViolationDetail"];
 /** One version of an account's rules (`GET /v1/accounts/{id}/rules`). */
 export type RulesVersion = Schemas["RulesVersionList"]["items"][number];

@@ -45,3 +45,8 @@ export const RULE_TITLE: Record<string, string> = {
   daily_loss: "Daily loss limit",
   max_loss: "Maximum loss limit",
 };
+
+/** A rule's title; a trade rule (docs/trades.md) by its name in words. */
+export function ruleTitle(rule: string): string {
+  return RULE_TITLE[rule] ?? rule.replaceAll("_", " ");
+}

@@ -1,8 +1,9 @@
 /**
  * The trader page (`/t/<token>`, docs/trader-page.md): what one trader may see of one account,
  * readable on a phone, light and dark. It polls `/v1/shared/<token>` every second (a breach
- * shows within 2 s), the equity chart every 15 s and at once when the account changes status,
- * and shows each violation's breach report on demand. No credentials are ever sent.
+ * shows within 2 s), the equity chart and the trades every 15 s and at once when the account
+ * changes status, and shows each violation's breach report on demand. No credentials are ever
+ * sent.
  */
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
@@ -11,9 +12,23 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { EquityChart } from "../src/components/equity-chart.tsx";
 import type { EquityPoint, Violation } from "../src/types.ts";
 import { SharedError, getShared, tokenOfLocation } from "./api.ts";
-import { RULE_TITLE, fmtCountdown, fmtMoney, fmtPct, fmtZoned, localZone } from "./format.ts";
+import {
+  RULE_TITLE,
+  fmtCountdown,
+  fmtMoney,
+  fmtPct,
+  fmtZoned,
+  localZone,
+  ruleTitle,
+} from "./format.ts";
 import { Report } from "./report.tsx";
-import type { FloorView, SharedAccount, SharedPoint, SharedViolation } from "./types.ts";
+import type {
+  FloorView,
+  SharedAccount,
+  SharedPoint,
+  SharedTrade,
+  SharedViolation,
+} from "./types.ts";
 
 /** How often the account's figures are read (ms). */
 const POLL_MS = 1_000;
@@ -110,7 +125,7 @@ function Objectives({ data }: { data: SharedAccount }) {
       ) : null}
       {o.consistency ? (
         <div class="row">
-          <span class="muted">Best day's share (at most {o.consistency.limit}%)</span>
+          <span class="muted">Best day's share (at most {o.consistency.max_share}%)</span>
           <span class="num">{fmtPct(o.consistency.best_day_share)}</span>
         </div>
       ) : null}
@@ -136,7 +151,7 @@ function Violations({
         {items.map((v) => (
           <li key={v.id} data-violation-id={v.id}>
             <div class="row">
-              <strong>{RULE_TITLE[v.rule]}</strong>
+              <strong>{ruleTitle(v.rule)}</strong>
               <span class="muted small">{fmtZoned(v.detected_at)}</span>
             </div>
             <div class="row small">
@@ -155,6 +170,60 @@ function Violations({
             {open === v.id ? <Report token={token} id={v.id} /> : null}
           </li>
         ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The newest trades, open first, each with the violations it caused. */
+function Trades({
+  items,
+  violations,
+  digits,
+}: {
+  items: SharedTrade[];
+  violations: SharedViolation[];
+  digits: number;
+}) {
+  const trades = items.filter((t) => t.kind !== "balance");
+  if (trades.length === 0) return null;
+  const byId = new Map(violations.map((v) => [v.id, v]));
+  const open = trades.filter((t) => t.state === "open");
+  const rest = trades.filter((t) => t.state !== "open");
+  return (
+    <section class="card" id="trades">
+      <h2>Trades</h2>
+      <ul class="violations">
+        {[...open, ...rest].map((t) => {
+          const net = t.profit + t.swap + t.commission;
+          return (
+            <li key={`${t.ticket}@${t.open_time}`} data-ticket={t.ticket} data-state={t.state}>
+              <div class="row">
+                <strong>
+                  {t.symbol} {t.side} {t.lots}
+                </strong>
+                <span class={`num ${net < 0 ? "bad" : ""}`}>{fmtMoney(net, digits)}</span>
+              </div>
+              <div class="row small muted">
+                <span>
+                  #{t.ticket} · {t.state === "open" ? "open since" : "opened"}{" "}
+                  {fmtZoned(t.open_time)}
+                  {t.close_time ? ` · closed ${fmtZoned(t.close_time)}` : ""}
+                </span>
+                <span>{t.stop_loss === 0 ? "no stop loss" : `SL ${t.stop_loss}`}</span>
+              </div>
+              {t.violations.length > 0 ? (
+                <div class="row small">
+                  {t.violations.map((id) => (
+                    <span key={id} class="badge bad">
+                      {byId.has(id) ? ruleTitle(byId.get(id)!.rule) : `violation ${id}`}
+                    </span>
+                  ))}
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
       </ul>
     </section>
   );
@@ -183,6 +252,7 @@ function App({ token }: { token: string }) {
     missingAtLoad ? { state: "missing" } : { state: "loading" },
   );
   const [points, setPoints] = useState<SharedPoint[]>([]);
+  const [trades, setTrades] = useState<SharedTrade[]>([]);
   const [now, setNow] = useState(Date.now());
   const offset = useRef(0);
   const status = useRef<string | null>(null);
@@ -196,8 +266,14 @@ function App({ token }: { token: string }) {
     const chart = async () => {
       clearTimeout(chartTimer);
       try {
-        const res = await getShared<{ items: SharedPoint[] }>(token, "/equity");
-        if (!stopped) setPoints(res.items);
+        const [res, list] = await Promise.all([
+          getShared<{ items: SharedPoint[] }>(token, "/equity"),
+          getShared<{ items: SharedTrade[] }>(token, "/trades"),
+        ]);
+        if (!stopped) {
+          setPoints(res.items);
+          setTrades(list.items);
+        }
       } catch {
         // The figures' poll reports a gone link; a chart that failed is tried again later.
       }
@@ -266,7 +342,7 @@ function App({ token }: { token: string }) {
       </header>
       {breached && last ? (
         <div class="banner bad" role="alert" id="breach-banner">
-          <strong>{RULE_TITLE[last.rule]} breached</strong> at {fmtZoned(last.detected_at)}: equity{" "}
+          <strong>{ruleTitle(last.rule)} breached</strong> at {fmtZoned(last.detected_at)}: equity{" "}
           {fmtMoney(last.equity, d)} against the floor {fmtMoney(last.floor, d)}.
         </div>
       ) : null}
@@ -306,6 +382,7 @@ function App({ token }: { token: string }) {
           <p class="muted small">No readings in the last 24 hours.</p>
         )}
       </section>
+      <Trades items={trades} violations={data.violations} digits={d} />
       <Violations token={token} items={data.violations} digits={d} />
       <footer class="muted small">
         This page shows one account, read-only. The link works until{" "}

@@ -35,6 +35,9 @@ export async function archiveAccount(db: Db, id: number, by: Actor): Promise<Arc
         riskState: before.riskState ? { ...before.riskState, monitoring: "polling" } : null,
         stateVersion: sql`${accounts.stateVersion} + 1`,
         sessionId: deletedSessionPlaceholder(id),
+        // The token's lookup hash and mask go with it (docs/security.md, "Secrets at rest").
+        sessionHash: null,
+        sessionMask: null,
         credentialsSealed: null,
         credentialsKind: null,
         credentialsSetAt: null,

@@ -10,7 +10,10 @@ import { accountAudit, accounts, type AccountRow } from "../db/schema.ts";
 import { auditValues, type Actor } from "../domain/audit.ts";
 import { maskSecret } from "../domain/redact.ts";
 import type { CredentialKind, CredentialStatus } from "../domain/vocabulary.ts";
-import { loadSealKeys, seal, unseal, type SealKeys } from "../secrets/seal.ts";
+import { seal, unseal, type SealKeys } from "../secrets/seal.ts";
+import { sealKeysOf as cachedSealKeys } from "../secrets/keys.ts";
+import { storedSession } from "../secrets/session.ts";
+import { holdsSession } from "./sessions.ts";
 import { renewBackoffMs } from "../mtapi/renew.ts";
 import { log } from "../util/log.ts";
 
@@ -39,7 +42,7 @@ export async function sealKeysOf(env: {
   SECRETS_KEY_PREVIOUS?: string;
 }): Promise<SealKeys | null> {
   try {
-    return await loadSealKeys(env);
+    return await cachedSealKeys(env);
   } catch (err) {
     log("credentials:keys_unusable", { reason: err instanceof Error ? err.message : "unknown" });
     return null;
@@ -134,12 +137,15 @@ export async function removeCredentials(db: Db, id: number, by: Actor): Promise<
 }
 
 /**
- * A renewed session: the new token replaces `oldToken` (unless an operator changed it
+ * A renewed session: the new token (sealed) replaces `oldToken` (unless an operator changed it
  * meanwhile), backoff reset, a login by credentials recorded. Audited when the token changed.
+ * Both tokens are given in clear; the row is matched by the old one's lookup hash (or value,
+ * on a row still in clear).
  * @returns false when the row no longer holds `oldToken`, or the token is another account's.
  */
 export async function recordRenewed(
   db: Db,
+  keys: SealKeys | null,
   id: number,
   oldToken: string,
   token: string,
@@ -147,12 +153,16 @@ export async function recordRenewed(
   actor: string,
 ): Promise<boolean> {
   const now = new Date();
+  const [stored, heldOld] = await Promise.all([
+    storedSession(keys, token),
+    holdsSession(keys, oldToken),
+  ]);
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx
         .update(accounts)
         .set({
-          sessionId: token,
+          ...stored,
           sessionRenewAfter: null,
           sessionRenewFailures: 0,
           ...(via === "credentials"
@@ -160,7 +170,7 @@ export async function recordRenewed(
             : {}),
           updatedAt: now,
         })
-        .where(and(eq(accounts.id, id), eq(accounts.sessionId, oldToken)))
+        .where(and(eq(accounts.id, id), heldOld))
         .returning({ id: accounts.id });
       if (!row) return false;
       await tx.insert(accountAudit).values(
@@ -181,7 +191,7 @@ export async function recordRenewed(
       return true;
     });
   } catch (err) {
-    // Another active account holds that token (accounts_active_session_key).
+    // Another active account holds that token (accounts_active_session_hash_key).
     log("session:renew_conflict", { account_id: id }, err);
     return false;
   }

@@ -19,6 +19,7 @@ const accountColumns = {
   login: accounts.login,
   server: accounts.server,
   sessionId: accounts.sessionId,
+  sessionMask: accounts.sessionMask,
   label: accounts.label,
   status: accounts.status,
   monitoringState: accounts.monitoringState,
@@ -36,6 +37,7 @@ export interface AccountExportRow {
   login: string;
   server: string;
   sessionId: string;
+  sessionMask: string | null;
   label: string | null;
   status: string;
   monitoringState: string;
@@ -107,6 +109,7 @@ export async function exportViolationsPage(
   const where: SQL[] = [];
   if (f.accountId !== undefined) where.push(eq(violations.accountId, f.accountId));
   if (f.since) where.push(gte(violations.detectedAt, f.since));
+  if (f.severity) where.push(eq(violations.severity, f.severity));
   if (f.beforeId !== undefined) where.push(lt(violations.id, f.beforeId));
   return db
     .select(violationColumns)

@@ -27,7 +27,9 @@ import {
 import { auditValues, type Actor } from "../domain/audit.ts";
 import { statusFilter, textFilters } from "./at-risk.ts";
 import { floorsAndUsage } from "../domain/outcome.ts";
-import { maskSecret } from "../domain/redact.ts";
+import { storedSession, openSession, sessionMaskOf } from "../secrets/session.ts";
+import type { SealKeys } from "../secrets/seal.ts";
+import { assertSessionFree, SessionInUseError } from "./sessions.ts";
 import { writeFirstVersion, writeNextVersion } from "./rules-versions.ts";
 
 /** What creating an account needs (rules already resolved by the risk engine). */
@@ -39,6 +41,8 @@ const ACCOUNT_KEYS = {
   accounts_login_server_key: "login_server",
   /** One active account per MTAPI session (a duplicate would misroute Events frames). */
   accounts_active_session_key: "active_session",
+  /** The same for sealed tokens, by their lookup hash (src/secrets/lookup.ts). */
+  accounts_active_session_hash_key: "active_session",
 } as const;
 
 /** Which unique rule of accounts a failed insert or update broke, if that is how it failed. */
@@ -46,6 +50,7 @@ export type AccountConflict = (typeof ACCOUNT_KEYS)[keyof typeof ACCOUNT_KEYS];
 
 /** The unique rule of accounts `err` broke, or null for any other failure. */
 export function accountConflict(err: unknown): AccountConflict | null {
+  if (err instanceof SessionInUseError) return "active_session";
   const key = uniqueViolation(err);
   return key !== undefined && key in ACCOUNT_KEYS
     ? ACCOUNT_KEYS[key as keyof typeof ACCOUNT_KEYS]
@@ -55,7 +60,8 @@ export function accountConflict(err: unknown): AccountConflict | null {
 export interface NewAccount {
   login: string;
   server: string;
-  sessionId: string;
+  /** The MTAPI session token in clear: stored sealed (src/secrets/session.ts). */
+  sessionToken: string;
   label: string | null;
   preset: string | null;
   rules: RuleParams;
@@ -66,9 +72,20 @@ export interface NewAccount {
  * transaction. A duplicate (login, server) or a session in use by another active account
  * fails with a unique violation; {@link accountConflict} tells which.
  */
-export async function insertAccount(db: Db, account: NewAccount, by: Actor): Promise<AccountRow> {
+export async function insertAccount(
+  db: Db,
+  keys: SealKeys | null,
+  account: NewAccount,
+  by: Actor,
+): Promise<AccountRow> {
+  const { sessionToken, ...fields } = account;
+  const session = await storedSession(keys, sessionToken);
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(accounts).values(account).returning();
+    await assertSessionFree(tx, keys, sessionToken);
+    const [row] = await tx
+      .insert(accounts)
+      .values({ ...fields, ...session })
+      .returning();
     await writeFirstVersion(tx, row!, by);
     await tx.insert(accountAudit).values(
       auditValues({
@@ -89,7 +106,7 @@ function auditedFields(row: AccountRow): Record<string, unknown> {
   return {
     login: row.login,
     server: row.server,
-    session_id: maskSecret(row.sessionId),
+    session_id: sessionMaskOf(row),
     label: row.label,
     rules_version: row.rulesVersion,
     rules: row.rules,
@@ -144,10 +161,14 @@ export function metricsUnderRules(
   return next;
 }
 
-/** The fields `PATCH /v1/accounts/{id}` may change; undefined leaves a field as it is. */
+/**
+ * The fields `PATCH /v1/accounts/{id}` (and `PUT .../session`) may change; undefined leaves a
+ * field as it is. A session given resets the renewal backoff, changed or not.
+ */
 export interface AccountEdit {
   label?: string | null | undefined;
-  sessionId?: string | undefined;
+  /** A new MTAPI session token in clear, and the keys it is sealed with. */
+  session?: { token: string; keys: SealKeys | null } | undefined;
   rules?: { rules: RuleParams; preset: string | null } | undefined;
 }
 
@@ -163,13 +184,26 @@ export async function updateAccount(
   edit: AccountEdit,
   by: Actor,
 ): Promise<AccountRow | null> {
+  const stored = edit.session ? await storedSession(edit.session.keys, edit.session.token) : null;
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
     if (!row) return null;
     const now = new Date();
     const set: Partial<typeof accounts.$inferInsert> = { updatedAt: now };
     if (edit.label !== undefined) set.label = edit.label;
-    if (edit.sessionId !== undefined) set.sessionId = edit.sessionId;
+    let sessionChanged = false;
+    if (edit.session && stored) {
+      // A token given by hand is used at once: the renewal backoff starts over
+      // (docs/mtapi-bridge.md, "Sessions").
+      set.sessionRenewAfter = null;
+      set.sessionRenewFailures = 0;
+      const { token, keys } = edit.session;
+      sessionChanged = (await openSession(keys, row.sessionId).catch(() => null)) !== token;
+      if (sessionChanged) {
+        await assertSessionFree(tx, keys, token, id);
+        Object.assign(set, stored);
+      }
+    }
     if (edit.rules) {
       set.rules = edit.rules.rules;
       set.preset = edit.rules.preset;
@@ -180,9 +214,7 @@ export async function updateAccount(
     const before = auditedFields(row);
     const after = auditedFields(updated!);
     const changed = Object.keys(after).filter((k) =>
-      k === "session_id"
-        ? row.sessionId !== updated!.sessionId
-        : JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+      k === "session_id" ? sessionChanged : JSON.stringify(before[k]) !== JSON.stringify(after[k]),
     );
     // An edit that changes nothing (an empty body) leaves no audit row.
     if (changed.length === 0) return updated ?? null;

@@ -15,17 +15,17 @@ import {
   webhookEndpoints,
   webhookMessages,
 } from "../db/schema.ts";
-import { openStored, workerSealKeys } from "../secrets/keys.ts";
+import { openCached, openStored, workerSealKeys } from "../secrets/keys.ts";
 import type { SealKeys } from "../secrets/seal.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { attemptDelivery, nextState, type AttemptResult, type Next } from "./attempt.ts";
 import type { MessagePayload } from "../domain/alert-events.ts";
-import { auditEndpoint } from "./endpoints.ts";
+import { auditEndpoint, urlMaskOf } from "./endpoints.ts";
 import { enqueueDeliveries, type AlertQueues, type Enqueue } from "./forward.ts";
 import { buildRequest, type EndpointFormat } from "./request.ts";
 import { ATTEMPT_TIMEOUT_MS, shouldDisable } from "./schedule.ts";
-import { checkWebhookUrl, maskUrl } from "./url-policy.ts";
+import { checkWebhookUrl } from "./url-policy.ts";
 
 export interface DeliverOptions {
   queues: AlertQueues;
@@ -54,7 +54,9 @@ interface Row {
   messageId: string;
   payload: MessagePayload;
   endpointId: number;
+  /** As stored: sealed (src/secrets/seal.ts), or in clear on a row from before sealing. */
   url: string;
+  urlMask: string | null;
   format: string;
   secret: string;
   previousSecret: string | null;
@@ -89,13 +91,25 @@ async function signingSecrets(row: Row, keys: SealKeys, at: number): Promise<str
   return secrets;
 }
 
+/** The URL in clear (opened once per isolate); null when it cannot be opened (logged). */
+async function openUrl(row: Row, opts: DeliverOptions): Promise<string | null> {
+  try {
+    return await openCached(opts.keys ?? (await workerSealKeys()), row.url);
+  } catch (err) {
+    log("alerts:secret_unopened", { endpoint_id: row.endpointId, what: "url" }, err);
+    return null;
+  }
+}
+
 async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Promise<Outcome> {
   const at = now();
   let result: AttemptResult;
-  const verdict = checkWebhookUrl(row.url, opts.allowLoopback);
+  const url = await openUrl(row, opts);
+  // A URL that cannot be opened (a key gone) is not a bad URL: retried like a secret.
+  const verdict = url === null ? null : checkWebhookUrl(url, opts.allowLoopback);
   if (!row.enabled) {
     result = { ok: false, statusCode: null, error: "endpoint disabled", durationMs: 0 };
-  } else if (!verdict.ok) {
+  } else if (verdict && !verdict.ok) {
     result = { ok: false, statusCode: null, error: `url ${verdict.reason}`, durationMs: 0 };
   } else {
     let secrets: string[];
@@ -107,7 +121,7 @@ async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Pr
       secrets = [];
     }
     const req =
-      secrets.length === 0
+      secrets.length === 0 || url === null
         ? null
         : buildRequest(row.format as EndpointFormat, row.messageId, row.payload, secrets, at);
     result =
@@ -120,7 +134,7 @@ async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Pr
           }
         : await attemptDelivery(
             opts.fetcher ?? fetch,
-            row.url,
+            url!,
             req.headers,
             req.body,
             opts.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
@@ -128,7 +142,7 @@ async function attemptOne(row: Row, opts: DeliverOptions, now: () => number): Pr
   }
   const attempts = row.attempts + 1;
   const next: Next =
-    !row.enabled || !verdict.ok
+    !row.enabled || (verdict && !verdict.ok)
       ? { status: "failed" }
       : nextState(result.ok, attempts, row.firstAttemptAt.getTime(), now());
   return { row, result, next, at };
@@ -151,6 +165,7 @@ export async function deliverBatch(
       payload: webhookMessages.payload,
       endpointId: webhookEndpoints.id,
       url: webhookEndpoints.url,
+      urlMask: webhookEndpoints.urlMask,
       format: webhookEndpoints.format,
       secret: webhookEndpoints.secret,
       previousSecret: webhookEndpoints.previousSecret,
@@ -174,12 +189,13 @@ export async function deliverBatch(
 
   // Per endpoint: any success ends its failure run; otherwise the run starts (or goes on).
   const byEndpoint = new Map<number, { ok: boolean; failingSince: Date | null; url: string }>();
+  // `url` here is what the audit shows: the stored mask (docs/security.md, "Secrets at rest").
   for (const o of outcomes) {
     const e = byEndpoint.get(o.row.endpointId);
     byEndpoint.set(o.row.endpointId, {
       ok: (e?.ok ?? false) || o.result.ok,
       failingSince: o.row.failingSince,
-      url: o.row.url,
+      url: urlMaskOf(o.row),
     });
   }
   const recovered = [...byEndpoint].filter(([, e]) => e.ok && e.failingSince).map(([id]) => id);
@@ -244,7 +260,7 @@ export async function deliverBatch(
             {
               reason: "failing for 3 days",
               failing_since: d.failingSince?.toISOString() ?? null,
-              url: maskUrl(byEndpoint.get(d.id)!.url),
+              url: byEndpoint.get(d.id)!.url,
             },
             "system",
             at,

@@ -1,7 +1,8 @@
 /**
  * Webhook endpoints in Postgres: create, read, change and delete them with an audit row in
  * the same transaction, list the deliveries log, and re-arm one delivery. Answers show the URL
- * masked and never the secret, except the create and rotate answers (shown once).
+ * masked and never the secret, except the create and rotate answers (shown once). The URL and
+ * the secret are stored sealed (docs/security.md, "Secrets at rest"), the URL's mask beside it.
  */
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import {
@@ -23,8 +24,8 @@ import {
 import type { Writer } from "./record.ts";
 import type { EndpointFormat } from "./request.ts";
 import { newSecret } from "./secret.ts";
-import { sealForStorage } from "../secrets/keys.ts";
-import type { SealKeys } from "../secrets/seal.ts";
+import { rememberOpened, sealForStorage } from "../secrets/keys.ts";
+import { isSealed, type SealKeys } from "../secrets/seal.ts";
 import { maskUrl } from "./url-policy.ts";
 
 /** An endpoint as the API shows it. */
@@ -42,10 +43,25 @@ export interface EndpointJson {
   updated_at: string;
 }
 
+/**
+ * The URL as answers and the audit show it: the mask stored beside the sealed URL, or on a
+ * row written before sealing (URL in clear, no mask) the URL masked.
+ */
+export function urlMaskOf(row: { url: string; urlMask: string | null }): string {
+  return row.urlMask ?? (isSealed(row.url) ? "***" : maskUrl(row.url));
+}
+
+/** A URL as it is stored: sealed (it may carry credentials), with its mask beside it. */
+async function storedUrl(keys: SealKeys, url: string): Promise<{ url: string; urlMask: string }> {
+  const sealed = await sealForStorage(keys, url);
+  rememberOpened(sealed, url);
+  return { url: sealed, urlMask: maskUrl(url) };
+}
+
 export function presentEndpoint(row: WebhookEndpointRow): EndpointJson {
   return {
     id: row.id,
-    url: maskUrl(row.url),
+    url: urlMaskOf(row),
     description: row.description,
     events: row.events,
     format: row.format as EndpointFormat,
@@ -129,10 +145,11 @@ export async function createEndpoint(
 ): Promise<{ row: WebhookEndpointRow; secret: string }> {
   const secret = newSecret();
   const sealed = await sealForStorage(keys, secret);
+  const url = await storedUrl(keys, input.url);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(webhookEndpoints)
-      .values({ ...input, secret: sealed })
+      .values({ ...input, ...url, secret: sealed })
       .returning();
     await audit(
       tx,
@@ -177,6 +194,7 @@ export async function updateEndpoint(
 ): Promise<{ row: WebhookEndpointRow; secret: string | null } | undefined> {
   const secret = patch.rotateSecret ? newSecret() : null;
   const sealed = secret === null ? null : await sealForStorage(keys, secret);
+  const url = patch.url === undefined ? null : await storedUrl(keys, patch.url);
   return db.transaction(async (tx) => {
     const [before] = await tx
       .select()
@@ -186,9 +204,9 @@ export async function updateEndpoint(
     if (!before) return undefined;
     const set: Partial<typeof webhookEndpoints.$inferInsert> = { updatedAt: new Date() };
     const detail: Record<string, unknown> = {};
-    if (patch.url !== undefined) {
-      set.url = patch.url;
-      detail.url = maskUrl(patch.url);
+    if (url !== null) {
+      Object.assign(set, url);
+      detail.url = url.urlMask;
     }
     if (patch.events !== undefined) set.events = detail.events = patch.events;
     if (patch.description !== undefined) set.description = detail.description = patch.description;
@@ -221,9 +239,9 @@ export async function deleteEndpoint(db: Db, id: number, actor: Actor): Promise<
     const gone = await tx
       .delete(webhookEndpoints)
       .where(eq(webhookEndpoints.id, id))
-      .returning({ url: webhookEndpoints.url });
+      .returning({ url: webhookEndpoints.url, urlMask: webhookEndpoints.urlMask });
     if (!gone.length) return false;
-    await audit(tx, id, "deleted", { url: maskUrl(gone[0]!.url) }, actor);
+    await audit(tx, id, "deleted", { url: urlMaskOf(gone[0]!) }, actor);
     return true;
   });
 }

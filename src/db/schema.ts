@@ -59,8 +59,15 @@ export const accounts = pgTable(
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
     login: text("login").notNull(),
     server: text("server").notNull(),
-    /** MTAPI session token: a secret, masked in every API answer. */
+    /**
+     * MTAPI session token, sealed (src/secrets/session.ts); a row written before sealing
+     * holds it in clear until `npm run secrets:reseal`. Open it only to call MTAPI.
+     */
     sessionId: text("session_id").notNull(),
+    /** The token's lookup hash (src/secrets/lookup.ts): uniqueness and lookups by token; null while in clear. */
+    sessionHash: text("session_hash"),
+    /** The token masked as answers show it (`abcd...`); null on rows written before sealing. */
+    sessionMask: text("session_mask"),
     label: text("label"),
     /** `active`, `breached`, `disabled` or `deleted` (archived: docs/api.md, "Deleting an account"). */
     status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
@@ -134,10 +141,16 @@ export const accounts = pgTable(
     uniqueIndex("accounts_login_server_key")
       .on(t.login, t.server)
       .where(sql`${t.status} <> 'deleted'`),
-    /** One active account per MTAPI session: a duplicate would misroute Events frames. */
+    /**
+     * One active account per MTAPI session: a duplicate would misroute Events frames. Sealed
+     * tokens are compared by their lookup hash; tokens still in clear by value.
+     */
+    uniqueIndex("accounts_active_session_hash_key")
+      .on(t.sessionHash)
+      .where(sql`${t.status} = 'active'`),
     uniqueIndex("accounts_active_session_key")
       .on(t.sessionId)
-      .where(sql`${t.status} = 'active'`),
+      .where(sql`${t.status} = 'active' and ${t.sessionHash} is null`),
     index("accounts_status_monitoring_idx").on(t.status, t.monitoringState, t.id),
     /**
      * The At risk listing (src/accounts/at-risk.ts `usageExpr`, the same expression): a page
@@ -435,7 +448,10 @@ export const webhookEndpoints = pgTable(
   "webhook_endpoints",
   {
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    /** The URL, sealed (src/secrets/seal.ts); in clear on rows written before sealing. */
     url: text("url").notNull(),
+    /** The URL masked as answers and the audit show it; null on rows written before sealing. */
+    urlMask: text("url_mask"),
     description: text("description"),
     /** Event types it receives; `["*"]` for all. */
     events: jsonb("events").$type<string[]>().notNull(),

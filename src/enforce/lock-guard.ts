@@ -23,6 +23,7 @@ import { mapWithConcurrency } from "../util/concurrency.ts";
 import { log } from "../util/log.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { readHalt } from "./store.ts";
+import { openSessionInWorker } from "../secrets/session.ts";
 
 /** After an action on the account failed, no guard starts for this long (ms). */
 export const GUARD_AFTER_FAILURE_MS = 15 * 60_000;
@@ -73,7 +74,8 @@ export async function guardLocks(
   await mapWithConcurrency(acting, 6, async (a) => {
     const open = await readOpenedOrders({
       mtapiUrl: opts.mtapiUrl,
-      sessionId: a.sessionId,
+      // Sealed at rest (docs/security.md); one that cannot be opened reads as unreadable.
+      sessionId: await openSessionInWorker(a.sessionId).catch(() => ""),
       fetcher: opts.fetcher,
     });
     // Unreadable: tried again on the next pass (nothing is decided on a failed read).

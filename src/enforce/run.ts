@@ -5,6 +5,7 @@
  * cron resumes due actions. A database outage stops the run before anything more is sent; a
  * later run resumes from the last state written, settling an unanswered close by reading.
  */
+import { openSessionInWorker } from "../secrets/session.ts";
 import type { Db } from "../db/client.ts";
 import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
 import { type ActionHost, drive } from "../domain/enforcement/drive.ts";
@@ -37,7 +38,8 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   if (claimed === null) return null;
   const trading: TradingOptions = {
     mtapiUrl: opts.mtapiUrl,
-    sessionId: claimed.sessionId,
+    // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
+    sessionId: await openSessionInWorker(claimed.sessionId),
     fetcher: opts.fetcher,
     timeoutMs: opts.timeoutMs ?? 10_000,
   };

@@ -18,9 +18,9 @@ import type { AccountRow } from "../db/schema.ts";
 import { subscribeLive, toSubscribeInput, unsubscribeLive } from "../live/client/handoff.ts";
 import { newApi } from "./api-env.ts";
 import { badRequest, conflict, found, notFound, sessionConflictOr } from "./errors.ts";
-import { sealKeysOf, setCredentials } from "../accounts/credentials.ts";
+import { setCredentials } from "../accounts/credentials.ts";
 import { connectEx } from "../mtapi/session.ts";
-import { misconfigured, refused } from "./credentials.ts";
+import { misconfigured, refused, sessionKeysOr503 } from "./credentials.ts";
 import { decodeCursor, pageOf } from "./pagination.ts";
 import {
   AccountListSchema,
@@ -128,7 +128,7 @@ export const accountsApi = newApi()
       throw badRequest("session_id or credentials is required", [
         { path: "session_id", message: "required without credentials" },
       ]);
-    const keys = body.credentials ? await sealKeysOf(c.env) : null;
+    const keys = await sessionKeysOr503(c.env);
     if (body.credentials && !keys?.current) throw misconfigured();
     // docs/mtapi-bridge.md: with credentials and no token the system logs in itself; a
     // password the broker rejects is refused here, a bridge that cannot be reached now leaves
@@ -149,10 +149,11 @@ export const accountsApi = newApi()
     try {
       let row = await insertAccount(
         c.var.db,
+        keys,
         {
           login: body.login,
           server: body.server,
-          sessionId: sessionId!,
+          sessionToken: sessionId!,
           label: body.label ?? null,
           preset: resolved.preset,
           rules: resolved.rules,
@@ -217,10 +218,14 @@ export const accountsApi = newApi()
     const body = c.req.valid("json");
     await changeableAccountOr409(c.var.db, id);
     const rules = body.rules === undefined ? undefined : resolveRulesOrThrow(body.rules);
+    const session =
+      body.session_id === undefined
+        ? undefined
+        : { token: body.session_id, keys: await sessionKeysOr503(c.env) };
     const updated = await updateAccount(
       c.var.db,
       id,
-      { label: body.label, sessionId: body.session_id, rules },
+      { label: body.label, session, rules },
       { actor: c.var.principal.actor, reason: body.reason },
     ).catch((err: unknown) => {
       throw sessionConflictOr(err);

@@ -16,10 +16,11 @@ import { checkConnect } from "../mtapi/session.ts";
 import { fetchAccountSummary, guardSummary } from "../mtapi/account-summary.ts";
 import { CREDENTIAL_KINDS } from "../domain/vocabulary.ts";
 import { newApi } from "./api-env.ts";
+import type { SealKeys } from "../secrets/seal.ts";
 import { AppError, found, sessionConflictOr } from "./errors.ts";
 import { presentAccount } from "./present.ts";
 import { changeableAccountOr409 } from "./accounts.ts";
-import { AccountSchema, IdParamSchema, reasonField } from "./schemas.ts";
+import { AccountSchema, IdParamSchema, ReasonQuerySchema, reasonField } from "./schemas.ts";
 
 const tags = ["accounts"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -47,8 +48,25 @@ const PutSessionSchema = z
   .openapi("PutSession");
 
 /** 503 when no key is configured to seal credentials with. */
-export function misconfigured(): AppError {
-  return new AppError(503, "misconfigured", "SECRETS_KEY is not set: credentials cannot be stored");
+export function misconfigured(
+  message = "SECRETS_KEY is not set: credentials cannot be stored",
+): AppError {
+  return new AppError(503, "misconfigured", message);
+}
+
+/**
+ * The keys session tokens are sealed with (docs/security.md, "Secrets at rest"): null without
+ * `SECRETS_KEY` (tokens then stay in clear, as before sealing); a key that is set but
+ * unusable answers 503 rather than store a token in clear.
+ */
+export async function sessionKeysOr503(env: {
+  SECRETS_KEY?: string;
+  SECRETS_KEY_PREVIOUS?: string;
+}): Promise<SealKeys | null> {
+  const keys = await sealKeysOf(env);
+  if (env.SECRETS_KEY && !keys?.current)
+    throw misconfigured("SECRETS_KEY is not usable: session tokens cannot be stored");
+  return keys;
 }
 
 /** 422 with the one field that was refused. */
@@ -75,7 +93,7 @@ const deleteCredentials = apiRoute({
   role: "admin",
   tags,
   summary: "Remove the stored credentials",
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, query: ReasonQuerySchema },
   errors: [400, 404],
   responses: {
     200: { description: "The account", content: json(AccountSchema) },
@@ -118,7 +136,8 @@ export const credentialsApi = newApi()
   })
   .openapi(deleteCredentials, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await removeCredentials(c.var.db, id, { actor: c.var.principal.actor });
+    const { reason } = c.req.valid("query");
+    const row = await removeCredentials(c.var.db, id, { actor: c.var.principal.actor, reason });
     return c.json(presentAccount(found(row, "account", id)), 200);
   })
   .openapi(putSession, async (c) => {
@@ -136,7 +155,7 @@ export const credentialsApi = newApi()
     const updated = await updateAccount(
       c.var.db,
       id,
-      { sessionId: token },
+      { session: { token, keys: await sessionKeysOr503(c.env) } },
       { actor: c.var.principal.actor, reason: body.reason },
     ).catch((err: unknown) => {
       throw sessionConflictOr(err);

@@ -4,9 +4,9 @@
  * handler, so it opens its own database pool and closes it when the stream ends rather than
  * using the request's (which closes when the handler returns).
  */
+import { sessionMaskOf } from "../secrets/session.ts";
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "./routes.ts";
-import { maskSecret } from "../domain/redact.ts";
 import { exportAccountsPage, exportViolationsPage, EXPORT_PAGE } from "../accounts/exports.ts";
 import type { AccountExportRow, ViolationExportRow } from "../accounts/exports.ts";
 import { openDb } from "../db/client.ts";
@@ -79,7 +79,7 @@ export const ACCOUNTS_CSV: CsvTable<AccountExportRow> = {
       r.id,
       r.login,
       r.server,
-      maskSecret(r.sessionId),
+      sessionMaskOf(r),
       r.label,
       r.status,
       r.monitoringState,
@@ -198,6 +198,7 @@ export const exportsApi = newApi()
         exportViolationsPage(handle.db, {
           accountId: q.account_id,
           since: q.since,
+          severity: q.severity,
           beforeId: after?.id,
           limit: EXPORT_PAGE,
         }),

@@ -2,11 +2,11 @@
  * Rows as the admin API shows them (docs/api.md): snake_case, ISO-8601 times, and MTAPI
  * session tokens masked, since they are secrets.
  */
+import { sessionMaskOf } from "../secrets/session.ts";
 import type { z } from "@hono/zod-openapi";
 import type { AccountMetrics } from "../domain/metrics.ts";
 import type { AccountRow, ViolationRow } from "../db/schema.ts";
 import { DEFAULT_CURRENCY_DIGITS, roundMoney, type RuleParams } from "../risk/index.ts";
-import { maskSecret } from "../domain/redact.ts";
 import { presentCredentials } from "../accounts/credentials.ts";
 import type { AccountSchema, ViolationSchema } from "./schemas.ts";
 
@@ -37,7 +37,7 @@ export function presentAccount(row: AccountRow): AccountJson {
     id: row.id,
     login: row.login,
     server: row.server,
-    session_id: maskSecret(row.sessionId),
+    session_id: sessionMaskOf(row),
     label: row.label,
     status: row.status,
     monitoring_state: row.monitoringState,

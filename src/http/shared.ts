@@ -1,8 +1,9 @@
 /**
  * The trader's side of a share link (docs/trader-page.md): `GET /v1/shared/{token}` (this one
  * account's floors, usage, distance to each floor, the next daily reset, objectives and
- * violations), `.../equity` (the chart with the floors over time), `.../violations/{id}/report`
- * (the breach report, JSON or printable), and the page itself, `GET /t/{token}`.
+ * violations), `.../equity` (the chart with the floors over time), `.../trades` (the newest
+ * trades with the violations each caused), `.../violations/{id}/report` (the breach report,
+ * JSON or printable), and the page itself, `GET /t/{token}`.
  *
  * No bearer and no session: the token is the only credential, and these routes never read or
  * set the console's session cookie. A guessed, expired, revoked or malformed token gets the
@@ -10,9 +11,11 @@
  * per token (shared-limit.ts). Nothing of the desk is in an answer: no session token, no
  * audit, no keys, no other account, no monitoring internals.
  */
+import { z } from "@hono/zod-openapi";
 import { apiRoute } from "./routes.ts";
 import type { Context } from "hono";
 import { listFloorHistory } from "../accounts/floor-history.ts";
+import { listTrades, presentTrade, violationsOfTrades } from "../accounts/trades.ts";
 import { findAccount, findViolation, listReadings, listViolations } from "../accounts/queries.ts";
 import type { Db } from "../db/client.ts";
 import type { AccountRow, AccountShareRow } from "../db/schema.ts";
@@ -33,12 +36,19 @@ import {
 } from "./report-schemas.ts";
 import { ErrorSchema } from "./schemas.ts";
 import { resolveShare } from "./share-token.ts";
+import { TradeSchema } from "./trades.ts";
 
 /** The violations a trader page lists (the newest). */
 export const SHARED_VIOLATIONS = 50;
 /** The trader's equity chart: the last 24 hours. */
 export const SHARED_EQUITY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const SHARED_EQUITY_POINTS = 5_000;
+/** The trades a trader page lists (the newest, open and closed). */
+export const SHARED_TRADES = 100;
+
+const SharedTradesSchema = z
+  .object({ items: z.array(TradeSchema) })
+  .openapi("SharedTrades", { description: `The newest ${SHARED_TRADES} trades, newest first.` });
 
 /** Headers of every shared answer: never cached, never sent on as a referrer. */
 const PRIVATE_HEADERS: Record<string, string> = {
@@ -106,6 +116,24 @@ const equity = apiRoute({
     200: {
       description: "Readings, oldest first",
       content: { "application/json": { schema: SharedEquitySchema } },
+    },
+    ...errors,
+  },
+});
+
+const tradesRoute = apiRoute({
+  method: "get",
+  path: "/{token}/trades",
+  role: "self",
+  tags: ["shared"],
+  security: [],
+  summary: "The trader page's trades: the newest, with the violations each caused",
+  request: { params: TokenParamSchema },
+  errors: null,
+  responses: {
+    200: {
+      description: "Trades, newest first",
+      content: { "application/json": { schema: SharedTradesSchema } },
     },
     ...errors,
   },
@@ -211,6 +239,15 @@ export const sharedApi = newApi()
         max_floor: p.max_floor,
       }),
     );
+    return c.json({ items }, 200);
+  })
+  .openapi(tradesRoute, async (c) => {
+    const { account } = await shareOr404(c, c.req.valid("param").token);
+    const rows = (
+      await listTrades(c.var.db, { accountId: account.id, limit: SHARED_TRADES })
+    ).slice(0, SHARED_TRADES);
+    const caused = await violationsOfTrades(c.var.db, account.id, rows);
+    const items = rows.map((r) => ({ ...presentTrade(r), violations: caused.get(r.id) ?? [] }));
     return c.json({ items }, 200);
   })
   .openapi(report, async (c) => {

@@ -21,13 +21,17 @@ import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
 import { withDbDeadline } from "../db/client.ts";
-import { recordRenewed } from "../accounts/credentials.ts";
+import { recordRenewed, sealKeysOf } from "../accounts/credentials.ts";
+import { isSealed } from "../secrets/seal.ts";
+import { SessionSeals } from "./session-seals.ts";
 
 /** A renewed token's write to Postgres that has not committed by then is abandoned (ms). */
 const RENEW_DEADLINE_MS = 20_000;
 
 export class LiveMonitor extends DurableObject<Env> {
   private readonly store: MonitorStore;
+  /** Session tokens: in clear in memory, sealed in storage (session-seals.ts). */
+  private readonly seals: SessionSeals;
   private readonly subs = new core.SubscriptionTable();
   private readonly link: EventsLink;
   private readonly writer: PostgresWriter;
@@ -54,8 +58,8 @@ export class LiveMonitor extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // SQLite storage is synchronous: the state is loaded before any event can run.
-    this.store = new MonitorStore(ctx.storage);
-    for (const sub of this.store.loadSubscriptions()) this.subs.put(sub);
+    this.seals = new SessionSeals(() => sealKeysOf(env));
+    this.store = new MonitorStore(ctx.storage, this.seals);
     this.counters = {
       ...core.newCounters(),
       ...this.store.getMeta<core.MonitorCounters>("counters"),
@@ -108,19 +112,45 @@ export class LiveMonitor extends DurableObject<Env> {
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
     this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
     this.orders = new OrderHandoff(env.POLL_QUEUE as Queue<TradeEventMessage> | undefined);
-    // No network I/O inside blockConcurrencyWhile (docs/platform.md).
+    // No network I/O inside blockConcurrencyWhile (docs/platform.md). The subscriptions are
+    // loaded here, before any event runs: their tokens are stored sealed and open
+    // asynchronously (WebCrypto), once each.
     void ctx.blockConcurrencyWhile(async () => {
+      await this.loadSubscriptions();
       this.scheduler.restoreAlarm(await ctx.storage.getAlarm());
     });
   }
 
+  /**
+   * Loads the stored subscriptions with their tokens opened (docs/security.md, "Secrets at
+   * rest"); one stored in clear from before sealing is written back sealed.
+   */
+  private async loadSubscriptions(): Promise<void> {
+    const keys = await this.seals.loadKeys();
+    const clear: core.Subscription[] = [];
+    for (const sub of this.store.loadSubscriptions()) {
+      const stored = sub.sessionId;
+      const token = await this.seals.open(keys, sub.accountId, stored);
+      // Not openable (logged): left to reconciliation, never subscribed under a sealed value.
+      if (token === null) continue;
+      const opened = { ...sub, sessionId: token };
+      this.subs.put(opened);
+      if (keys?.current && !isSealed(stored)) clear.push(opened);
+    }
+    if (clear.length)
+      this.store.atomically(() => clear.forEach((s) => this.store.saveSubscription(s)));
+  }
+
   // ---- RPC -----------------------------------------------------------------------------
 
-  /** Subscribes accounts (or refreshes their rules and keys); returns how many are new. */
+  /**
+   * Subscribes accounts (or refreshes their rules and keys); returns how many are new. Each
+   * `session_id` may come sealed (as Postgres stores it) or in clear.
+   */
   async subscribe(
     inputs: core.SubscribeInput[],
   ): Promise<{ added: number; subscriptions: number }> {
-    const added = this.holdings.subscribe(inputs, this.clock());
+    const added = this.holdings.subscribe(await this.seals.prepare(inputs), this.clock());
     this.scheduler.armAlarm();
     return { added, subscriptions: this.subs.size };
   }
@@ -253,8 +283,9 @@ export class LiveMonitor extends DurableObject<Env> {
    */
   private sessionRenewed(sub: core.Subscription, token: string): void {
     const old = sub.sessionId;
-    this.holdings.subscribe(
-      [
+    void (async () => {
+      // Sealed for storage first (docs/security.md), then subscribed as before.
+      const ready = await this.seals.prepare([
         {
           account_id: sub.accountId,
           login: sub.login,
@@ -264,12 +295,13 @@ export class LiveMonitor extends DurableObject<Env> {
           rules_version: sub.rulesVersion,
           risk_state: sub.risk,
         },
-      ],
-      Date.now(),
-    );
-    void withDbDeadline(this.env, RENEW_DEADLINE_MS, "session", (db) =>
-      recordRenewed(db, sub.accountId, old, token, "token", "monitor"),
-    ).catch((err: unknown) =>
+      ]);
+      this.holdings.subscribe(ready, Date.now());
+      const keys = await this.seals.loadKeys();
+      await withDbDeadline(this.env, RENEW_DEADLINE_MS, "session", (db) =>
+        recordRenewed(db, keys, sub.accountId, old, token, "token", "monitor"),
+      );
+    })().catch((err: unknown) =>
       log("monitor:renew_record_failed", { account_id: sub.accountId }, err),
     );
   }

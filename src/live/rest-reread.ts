@@ -12,6 +12,8 @@ import { log } from "../util/log.ts";
 import type { SummaryResult } from "../mtapi/account-summary.ts";
 import { readRenewing } from "./reread.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
+import { sealKeysOf } from "../accounts/credentials.ts";
+import { openSessionRows } from "../secrets/session.ts";
 
 /** MTAPI calls in flight at once, as the monitor's own (the per-call timeout is reread.ts's). */
 const CONCURRENCY = 6;
@@ -28,7 +30,7 @@ export async function rereadForMonitor(
   env: Env,
   message: LiveRereadMessage,
 ): Promise<{ read: number }> {
-  const rows = await db
+  const stored = await db
     .select({ id: accounts.id, sessionId: accounts.sessionId })
     .from(accounts)
     .where(
@@ -38,6 +40,7 @@ export async function rereadForMonitor(
         eq(accounts.monitoringState, "live"),
       ),
     );
+  const rows = await openSessionRows(await sealKeysOf(env), stored);
   const readings = await mapWithConcurrency(rows, CONCURRENCY, async (r) => ({
     account_id: r.id,
     // An expired token is reconnected by ConnectByToken (docs/mtapi-bridge.md, "Sessions").

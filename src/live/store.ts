@@ -3,7 +3,8 @@
  * shape in one place. What is here survives eviction, deploys and restarts; a fresh instance
  * rebuilds everything from it.
  *
- * - `subs`: the subscriptions, with the risk state as last persisted.
+ * - `subs`: the subscriptions, with the risk state as last persisted; `session_id` holds the
+ *   token sealed (src/live/session-seals.ts; docs/security.md, "Secrets at rest").
  * - `outbox`: account changes (violations, state changes) waiting to reach Postgres.
  * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
  * - `meta`: counters and small settings.
@@ -14,6 +15,7 @@ import type { RiskState, RuleParams } from "../risk/index.ts";
 import type { OutboxEntry } from "./writer.ts";
 import { RulesInterner } from "./core/rules-interner.ts";
 import { newSubscription, type Subscription } from "./core/subscriptions.ts";
+import type { SessionSeals } from "./session-seals.ts";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS subs (
@@ -76,6 +78,7 @@ export class MonitorStore {
 
   constructor(
     private readonly storage: DurableObjectStorage,
+    private readonly seals: SessionSeals,
     private readonly sql: SqlStorage = storage.sql,
   ) {
     for (const statement of SCHEMA) sql.exec(statement);
@@ -91,7 +94,10 @@ export class MonitorStore {
     return this.rules.intern(rules);
   }
 
-  /** The stored subscriptions, as a fresh instance starts from (not heard of since). */
+  /**
+   * The stored subscriptions, as a fresh instance starts from (not heard of since), each
+   * `sessionId` as stored (sealed, or in clear from before sealing): the caller opens it.
+   */
   loadSubscriptions(): Subscription[] {
     // An account with a change still in the outbox was leaving live monitoring.
     const pending = this.outboxAccounts();
@@ -127,7 +133,7 @@ export class MonitorStore {
       s.accountId,
       s.login,
       s.server,
-      s.sessionId,
+      this.seals.sealedFor(s.sessionId),
       JSON.stringify(s.rules),
       s.risk ? JSON.stringify(s.risk) : null,
       s.subscribedAt,

@@ -19,6 +19,7 @@ import { fetchAccountSummary, guardSummary, type SummaryResult } from "../mtapi/
 import { streamingRules } from "../live/client/stream-all.ts";
 import { log } from "../util/log.ts";
 import type { SealKeys } from "../secrets/seal.ts";
+import { openSessionRows } from "../secrets/session.ts";
 import { renewExpired } from "./renew.ts";
 import { mapWithConcurrency } from "../util/concurrency.ts";
 import type { BrokerClock } from "../domain/trades/broker-time.ts";
@@ -81,9 +82,14 @@ export function addReport(total: PollReport, r: PollReport): void {
  * gets all six of an invocation's simultaneous connections for them.
  */
 export async function readSummaries(
-  rows: readonly AccountRow[],
-  opts: Pick<PollOptions, "mtapiUrl" | "timeoutMs" | "concurrency" | "fetcher" | "unsyncedRetryMs">,
+  stored: readonly AccountRow[],
+  opts: Pick<
+    PollOptions,
+    "mtapiUrl" | "timeoutMs" | "concurrency" | "fetcher" | "unsyncedRetryMs" | "sealKeys"
+  >,
 ): Promise<SummaryResult[]> {
+  // Tokens are sealed at rest (docs/security.md): opened once per isolate, kept in memory.
+  const rows = await openSessionRows(opts.sealKeys ?? null, stored);
   // docs/mtapi-bridge.md: an unsynced answer, or zeros where the last balance was not zero,
   // is no reading; such an account is read once more shortly (the bridge syncs in seconds).
   const read = (row: AccountRow) =>
@@ -112,11 +118,14 @@ export const UNSYNCED_RETRY_MS = 2_000;
  */
 export async function pollAccounts(
   db: Db,
-  rows: readonly AccountRow[],
+  stored: readonly AccountRow[],
   opts: PollOptions,
   summaries?: readonly SummaryResult[],
 ): Promise<PollReport> {
   const now = opts.now ?? Date.now;
+  // From here on `sessionId` is the token in clear (src/secrets/session.ts), for MTAPI calls,
+  // masking the evidence, renewal and the live hand-off; never written back as it is.
+  const rows = await openSessionRows(opts.sealKeys ?? null, stored);
   const started = now();
   // docs/mtapi-bridge.md "Sessions": expired tokens are renewed and read again here.
   const results = await renewExpired(

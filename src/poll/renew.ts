@@ -11,6 +11,7 @@ import { accounts, type AccountRow } from "../db/schema.ts";
 import { and, asc, eq, inArray, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
 import { markProblems } from "../accounts/write-changes.ts";
 import type { SealKeys } from "../secrets/seal.ts";
+import { openSessionRows } from "../secrets/session.ts";
 import {
   fetchAccountSummary,
   guardSummary,
@@ -35,7 +36,8 @@ export interface RenewOptions {
 const KEPT = new Set(["session_expired", "upstream_unavailable", "mtapi_unreachable"]);
 
 /**
- * Renews the sessions of the accounts whose answer was `token_invalid` and reads them again;
+ * Renews the sessions of the accounts whose answer was `token_invalid` and reads them again
+ * (`rows` with their tokens opened: src/secrets/session.ts);
  * returns the results with those answers replaced. Never throws for one account.
  */
 export async function renewExpired(
@@ -87,6 +89,7 @@ export async function renewExpired(
       }
       const kept = await recordRenewed(
         db,
+        opts.sealKeys ?? null,
         row.id,
         row.sessionId,
         renewed.token,
@@ -128,7 +131,7 @@ export async function renewLiveSessions(
   opts: RenewOptions & { resubscribe: (rows: AccountRow[]) => Promise<void> },
 ): Promise<number> {
   const now = (opts.now ?? Date.now)();
-  const rows = await db
+  const stored = await db
     .select()
     .from(accounts)
     .where(
@@ -143,7 +146,8 @@ export async function renewLiveSessions(
     )
     .orderBy(asc(accounts.id))
     .limit(LIVE_RENEW_MAX);
-  if (rows.length === 0) return 0;
+  if (stored.length === 0) return 0;
+  const rows = await openSessionRows(opts.sealKeys ?? null, stored);
   const open = credentialOpener(opts.sealKeys ?? null);
   const renewedRows: AccountRow[] = [];
   await mapWithConcurrency(rows, opts.concurrency ?? 6, async (row) => {
@@ -161,7 +165,10 @@ export async function renewLiveSessions(
         log("session:renew_failed", { account_id: row.id, problem: renewed.problem, live: true });
         return;
       }
-      if (await recordRenewed(db, row.id, row.sessionId, renewed.token, renewed.via, "poller"))
+      const keys = opts.sealKeys ?? null;
+      if (
+        await recordRenewed(db, keys, row.id, row.sessionId, renewed.token, renewed.via, "poller")
+      )
         renewedRows.push({ ...row, sessionId: renewed.token });
       log("session:renewed", { account_id: row.id, via: renewed.via, live: true });
     } catch (err) {

@@ -19,11 +19,19 @@ const IV_BYTES = 12;
 /** AES-256: the raw key length, in bytes. */
 const KEY_BYTES = 32;
 
-/** One usable key: its id and the imported AES-GCM key. */
+/** One usable key: its id, the imported AES-GCM key and the lookup key derived from it. */
 interface SealKey {
   readonly id: string;
   readonly key: CryptoKey;
+  /**
+   * HMAC-SHA-256 key for lookup hashes (src/secrets/lookup.ts), derived from the same raw
+   * key by HKDF-SHA-256 (info {@link LOOKUP_INFO}), so the AES key itself never hashes.
+   */
+  readonly lookup: CryptoKey;
 }
+
+/** HKDF `info` of the lookup key: a new purpose gets a new label, never this one. */
+const LOOKUP_INFO = "drawdown-sentinel lookup hash v1";
 
 /** The keys of a deployment: the current one seals, every one unseals. */
 export interface SealKeys {
@@ -45,7 +53,7 @@ export function isSealed(value: string): boolean {
   return SEALED.test(value);
 }
 
-function toBase64Url(bytes: Uint8Array): string {
+export function toBase64Url(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -86,7 +94,20 @@ async function importKey(text: string, name: string): Promise<SealKey> {
   const raw = rawKey(text, name);
   const id = hex(await crypto.subtle.digest("SHA-256", raw)).slice(0, 8);
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { id, key };
+  const base = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
+  const lookup = await crypto.subtle.deriveKey(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(0),
+      info: new TextEncoder().encode(LOOKUP_INFO),
+    },
+    base,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign"],
+  );
+  return { id, key, lookup };
 }
 
 /**

@@ -75,6 +75,7 @@ export const LOG_EVENTS = [
   // sessions and credentials (docs/mtapi-bridge.md), the sweep's retries (docs/never-blind.md)
   "credentials:keys_unusable",
   "credentials:unseal_failed",
+  "secrets:session_unopened",
   "monitor:flush_abandoned",
   "monitor:renew_failed",
   "monitor:renew_record_failed",

@@ -60,8 +60,13 @@ async function call<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Starts Postgres, the simulator and wrangler dev (dist/console must be built). */
-export async function startConsoleStack(opts: { verbose?: boolean } = {}): Promise<ConsoleStack> {
+/**
+ * Starts Postgres, the simulator and wrangler dev (dist/console must be built); `vars` adds
+ * Worker vars (e.g. `ENFORCEMENT`).
+ */
+export async function startConsoleStack(
+  opts: { verbose?: boolean; vars?: Record<string, string> } = {},
+): Promise<ConsoleStack> {
   mkdirSync(`${root}.wrangler`, { recursive: true });
   const stateDir = mkdtempSync(`${root}.wrangler/console-`);
   const stops: Array<() => Promise<void>> = [];
@@ -92,6 +97,7 @@ export async function startConsoleStack(opts: { verbose?: boolean } = {}): Promi
         // The console's cookie key and the key sealing secrets at rest (docs/security.md).
         SESSION_SECRET: newSealKey(),
         SECRETS_KEY: newSealKey(),
+        ...opts.vars,
       },
       stdio: opts.verbose ? "inherit" : "ignore",
       args: ["--persist-to", `${stateDir}/state`, "--inspector-port", String(inspector)],

@@ -22,7 +22,10 @@ interface Created {
 
 let seq = 0;
 /** An account in the simulator and the monitor (ftmo-2step, 100,000): daily floor 95,000. */
-async function createAccount(equity: number): Promise<Created> {
+async function createAccount(
+  equity: number,
+  rules: Record<string, unknown> = {},
+): Promise<Created> {
   seq++;
   const session = `trader-${seq}-${Math.random().toString(36).slice(2)}`;
   const login = String(8_100_000 + seq);
@@ -40,7 +43,7 @@ async function createAccount(equity: number): Promise<Created> {
     server: "Sim-Trader",
     session_id: session,
     label,
-    rules: { preset: "ftmo-2step", initial_balance: 100_000 },
+    rules: { preset: "ftmo-2step", initial_balance: 100_000, ...rules },
   });
   await stack.admin("POST", "/v1/poll", { account_ids: [account.id] });
   return { id: account.id, label, login, session };
@@ -188,6 +191,30 @@ describe("trader page", () => {
     await page.waitForSelector("#account-title", { timeout: 20_000 });
     expect(await page.textContent("#account-title")).toBe(mine.label);
     await trader.close();
+  });
+
+  it("lists the account's trades with the violation each caused", async () => {
+    const mine = await createAccount(99_800, {
+      trade_rules: { stop_loss_required: { grace_s: 60 } },
+    });
+    const openTime = new Date(Date.now() - 600_000).toISOString().slice(0, 19);
+    await stack.control("PUT", `/orders/${mine.session}`, {
+      opened: [
+        { ticket: 4401, symbol: "XAUUSD", orderType: "Sell", lots: 0.5, openPrice: 2400, openTime },
+      ],
+    });
+    await stack.admin("POST", "/v1/poll", { account_ids: [mine.id] });
+    const link = await stack.admin<{ url: string }>("POST", `/v1/accounts/${mine.id}/shares`, {});
+    const context = await freshContext();
+    const page = await context.newPage();
+    await page.goto(link.url.replace(/^https?:\/\/[^/]+/, stack.base));
+    const row = await page.waitForSelector('#trades li[data-ticket="4401"]', { timeout: 20_000 });
+    const text = (await row.textContent())!;
+    expect(text).toContain("XAUUSD Sell 0.5");
+    expect(text).toContain("no stop loss");
+    expect(text).toContain("stop loss required");
+    expect(await row.getAttribute("data-state")).toBe("open");
+    await context.close();
   });
 
   it("answers a guessed link with the same 404 page, and asks for no key", async () => {

@@ -11,6 +11,8 @@ import worker from "../../src/index.ts";
 import { accounts, violations, type AccountRow } from "../../src/db/schema.ts";
 import { resolveRules } from "../../src/risk/index.ts";
 import type { LiveMonitor } from "../../src/live/monitor.ts";
+import { sealKeysOf } from "../../src/secrets/keys.ts";
+import { openSession } from "../../src/secrets/session.ts";
 
 /** The simulator's base URL: a test-only binding set in vitest.config.ts. */
 export const SIM_URL = (env as Env & { SIM_URL: string }).SIM_URL;
@@ -114,6 +116,14 @@ export async function createTestAccounts(
 export async function createTestAccount(opts: TestAccountOptions = {}): Promise<AccountRow> {
   const [row] = await createTestAccounts(1, opts);
   return row!;
+}
+
+/**
+ * The MTAPI session token a row holds, in clear: `session_id` is stored sealed
+ * (docs/security.md, "Secrets at rest"); a row inserted in clear reads as it is.
+ */
+export async function tokenOf(row: Pick<AccountRow, "sessionId">): Promise<string> {
+  return openSession(await sealKeysOf(env), row.sessionId);
 }
 
 export async function getAccount(id: number): Promise<AccountRow> {

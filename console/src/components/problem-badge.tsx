@@ -5,7 +5,7 @@
 import { fmtAge, fmtTime } from "../format.ts";
 
 /** What each problem means, for the tooltip. */
-const MEANING: Record<string, string> = {
+export const MEANING: Record<string, string> = {
   token_invalid: "MTAPI does not know the session token; it is being renewed",
   session_expired:
     "the session expired and cannot be renewed: paste a new token or set credentials",

@@ -7,17 +7,9 @@ import { useState } from "preact/hooks";
 import { api, get } from "../api.ts";
 import { fmtTime } from "../format.ts";
 import { usePoll } from "../poll.ts";
+import type { Share, ShareCreated } from "../types.ts";
 import { Grid } from "./grid.tsx";
 import { ReasonDialog } from "./reason-dialog.tsx";
-
-interface Share {
-  id: number;
-  state: "active" | "expired" | "revoked";
-  created_at: string;
-  created_by: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
 
 type Pending = { kind: "create" } | { kind: "revoke"; id: number };
 
@@ -31,7 +23,7 @@ export function ShareLinks({ accountId, operate }: { accountId: number; operate:
 
   const run = async (reason: string) => {
     if (pending?.kind === "create") {
-      const res = await api<{ url: string }>("POST", `/v1/accounts/${accountId}/shares`, {
+      const res = await api<ShareCreated>("POST", `/v1/accounts/${accountId}/shares`, {
         expires_in_days: Number(days),
         reason,
       });

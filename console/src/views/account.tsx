@@ -1,14 +1,14 @@
 /**
  * Account (docs/console.md, "Account"): figures, the equity curve of the period with its floors and
- * violations, rules (with versions where the server has them), objectives, adjustments,
- * audit, share links, and the actions the role may take, each asking for a reason. The view reads the
+ * violations, trades, violations, enforcement, access (session token, credentials, problem),
+ * rules (with versions where the server has them), objectives, adjustments, audit, share links, and the actions the role may take, each asking for a reason. The view reads the
  * API and holds the state; each section is its own component (views/account/).
  */
 import { useState } from "preact/hooks";
 import { api, get, getOptional, query } from "../api.ts";
 import { ShareLinks } from "../components/share-links.tsx";
 import { useNow, usePoll } from "../poll.ts";
-import { canOperate } from "../roles.ts";
+import { canAdminister, canOperate } from "../roles.ts";
 import type {
   Account,
   Adjustment,
@@ -21,10 +21,13 @@ import type {
 } from "../types.ts";
 import { ActionDialog, type Action } from "./account/action-dialog.tsx";
 import { EquitySection, PERIODS, type Period } from "./account/equity.tsx";
+import { AccessSection } from "./account/access.tsx";
+import { EnforcementSection } from "./account/enforcement.tsx";
 import { AccountFigures } from "./account/figures.tsx";
 import { AccountHeader, ActionsBar } from "./account/header.tsx";
 import { AuditSection, ViolationsSection } from "./account/history.tsx";
 import { AdjustmentsSection, ObjectivesSection, RulesSection } from "./account/rules.tsx";
+import { TradesSection } from "./account/trades.tsx";
 
 export function AccountView({ id, role }: { id: number; role: Role }) {
   const [period, setPeriod] = useState<Period>("day");
@@ -103,14 +106,26 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
         points={equity.data?.items ?? null}
         violations={violations.data?.items ?? []}
       />
+      <TradesSection accountId={a.id} violations={violations.data?.items ?? []} />
       <div class="columns">
         <div>
           <ViolationsSection violations={violations.data?.items ?? null} />
+          <EnforcementSection accountId={a.id} administer={canAdminister(role)} />
           <h2>Share links</h2>
           <ShareLinks accountId={a.id} operate={canOperate(role)} />
           <AuditSection audit={part(extras.data?.audit)} />
         </div>
         <div>
+          <AccessSection
+            account={a}
+            now={now}
+            operate={canOperate(role)}
+            administer={canAdminister(role)}
+            onChanged={() => {
+              account.reload();
+              extras.reload();
+            }}
+          />
           <RulesSection account={a} versions={part(extras.data?.rules)} />
           <ObjectivesSection account={a} />
           <AdjustmentsSection adjustments={part(extras.data?.adjustments)} />

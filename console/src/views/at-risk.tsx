@@ -2,7 +2,7 @@
  * At risk (docs/console.md, "At risk"): active accounts by usage, highest first, from the server's
  * sorted listing (`sort=usage_desc`), one page of at most 100 rows at a time. Refreshes every
  * 1.5 s without a reload; says when its figures are stale. Keys: `/` search, j/k move,
- * Enter opens.
+ * Enter opens. Admins add accounts here (at-risk/new-account.tsx).
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { get, getOptional, query, takeBoot } from "../api.ts";
@@ -14,7 +14,9 @@ import { AccountsTable } from "./at-risk/table.tsx";
 import { fmtAge, fmtMoney } from "../format.ts";
 import { useNow, usePoll } from "../poll.ts";
 import { go } from "../router.ts";
-import type { Account, MonitorStatus, Page, Violation } from "../types.ts";
+import { canAdminister } from "../roles.ts";
+import type { Account, MonitorStatus, Page, Role, Violation } from "../types.ts";
+import { NewAccount } from "./at-risk/new-account.tsx";
 
 const PAGE = 100;
 const REFRESH_MS = 1500;
@@ -33,7 +35,8 @@ interface Filters {
   q: string;
 }
 
-export function AtRisk() {
+export function AtRisk({ role }: { role: Role }) {
+  const [adding, setAdding] = useState(false);
   const [filters, setFilters] = useState<Filters>({
     status: "active",
     state: "",
@@ -152,6 +155,11 @@ export function AtRisk() {
           value={text}
           onInput={(e) => setText((e.target as HTMLInputElement).value)}
         />
+        {canAdminister(role) && (
+          <button type="button" onClick={() => setAdding(true)}>
+            Add account
+          </button>
+        )}
         <span class={`freshness ${stale || list.error ? "stale" : ""}`} aria-live="polite">
           {list.error
             ? `update failed: ${list.error.message}`
@@ -163,6 +171,7 @@ export function AtRisk() {
       <BreachStrip breaches={breaches.data?.items ?? []} now={now} />
       <AccountsTable rows={rows} selected={selected} loaded={list.data !== null} now={now} />
       <Pager pages={pages} nextCursor={list.data?.next_cursor} note={`${rows.length} rows`} />
+      {adding && <NewAccount onClose={() => setAdding(false)} />}
     </section>
   );
 }

@@ -9,20 +9,23 @@ import { fmtTime } from "../format.ts";
 import { VIOLATION_COLUMNS, ViolationCells } from "../components/violation-cells.tsx";
 import { Grid, Pager, useCursorPages } from "../components/grid.tsx";
 import { usePoll } from "../poll.ts";
-import type { Page, Violation } from "../types.ts";
+import type { Page, Severity, Violation } from "../types.ts";
 
 export function Violations() {
   const pages = useCursorPages();
   const [accountId, setAccountId] = useState("");
+  const [severity, setSeverity] = useState<Severity | "">("");
   const [open, setOpen] = useState<number | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
   const cursor = pages.cursor;
   const account = /^[1-9][0-9]*$/.test(accountId) ? accountId : undefined;
   const feed = usePoll(
     () =>
-      get<Page<Violation>>(`/v1/violations${query({ limit: 100, cursor, account_id: account })}`),
+      get<Page<Violation>>(
+        `/v1/violations${query({ limit: 100, cursor, account_id: account, severity })}`,
+      ),
     cursor === null ? 5000 : null,
-    [cursor, account],
+    [cursor, account, severity],
   );
   const evidence = usePoll(
     () =>
@@ -34,7 +37,7 @@ export function Violations() {
   const exportCsv = async () => {
     setExporting("exporting...");
     try {
-      const blob = await fetchViolationsCsv({ account_id: account });
+      const blob = await fetchViolationsCsv({ account_id: account, severity });
       saveBlob(blob, `violations-${new Date().toISOString().slice(0, 10)}.csv`);
       setExporting(null);
     } catch (err) {
@@ -59,6 +62,18 @@ export function Violations() {
             pages.reset();
           }}
         />
+        <select
+          aria-label="Severity"
+          value={severity}
+          onChange={(e) => {
+            setSeverity((e.target as HTMLSelectElement).value as Severity | "");
+            pages.reset();
+          }}
+        >
+          <option value="">any severity</option>
+          <option value="hard">hard</option>
+          <option value="soft">soft</option>
+        </select>
         <button type="button" onClick={exportCsv}>
           Export CSV
         </button>

@@ -158,6 +158,11 @@ describe("a simulator playing the demo script", () => {
     await c.subscribe(actor.session_id, actor.login, actor.server);
     expect(sim.tick()).toEqual({ moved: 1, sent: 1 });
     await c.next();
+    // The script's clock is the wall clock in whole milliseconds: the finale (1 ms long) has
+    // played out only once a millisecond has passed since the tick that started it. Without
+    // this wait a fast machine ticked twice in one millisecond and saw the finale's start.
+    const started = Date.now();
+    while (Date.now() - started < 2) await new Promise((r) => setTimeout(r, 1));
     sim.tick();
     expect(sim.book.get(actor.session_id)!.equity).toBeLessThan(floorEquity);
     // The account's equity reached the client in an event (any shape names it).

@@ -2,7 +2,7 @@ import { and } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditOf } from "../fixtures.ts";
 import { PRESETS } from "../../../src/risk/index.ts";
-import { getAccount } from "../helpers.ts";
+import { getAccount, tokenOf } from "../helpers.ts";
 import { api, type ApiAnswer, createViaApi, expectError, newAccountBody } from "./helpers.ts";
 
 const FULL_RULES = {
@@ -58,7 +58,7 @@ describe("POST /v1/accounts", () => {
     });
     const row = await getAccount(account.id);
     expect(row.preset).toBe("ftmo-2step");
-    expect(row.sessionId).toBe(input.session_id);
+    expect(await tokenOf(row)).toBe(input.session_id);
   });
 
   it("deep-merges preset overrides and accepts the full parameter set", async () => {
@@ -111,7 +111,7 @@ describe("POST /v1/accounts", () => {
     });
     expect(patched.status).toBe(409);
     expectError(patched.body, "conflict");
-    expect((await getAccount(second.account.id)).sessionId).toBe(second.sessionId);
+    expect(await tokenOf(await getAccount(second.account.id))).toBe(second.sessionId);
 
     // A deleted account frees its session for a new one.
     expect((await api("DELETE", `/v1/accounts/${first.account.id}`)).status).toBe(204);
@@ -197,7 +197,7 @@ describe("GET, PATCH and DELETE /v1/accounts/{id}", () => {
       rules: { ...PRESETS["topstep-style"], initial_balance: 50_000 },
     });
     const row = await getAccount(account.id);
-    expect(row.sessionId).toBe(session);
+    expect(await tokenOf(row)).toBe(session);
     expect(row.preset).toBe("topstep-style");
     // Fields not sent stay; null clears the label.
     const cleared = await api("PATCH", `/v1/accounts/${account.id}`, { json: { label: null } });

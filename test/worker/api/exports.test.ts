@@ -108,6 +108,7 @@ describe("GET /v1/violations.csv", () => {
           source: "poll",
           detectedAt: new Date(`${period}T10:00:00Z`),
           rulesVersion: 1,
+          severity: i === 2 ? ("soft" as const) : ("hard" as const),
         })),
       ),
     );
@@ -131,6 +132,20 @@ describe("GET /v1/violations.csv", () => {
       [String(account.id), "2026-11-03", "93998", "2026-11-03T10:00:00.000Z", "1"],
       [String(account.id), "2026-11-02", "93999", "2026-11-02T10:00:00.000Z", "1"],
     ]);
+    // The list's severity filter too (docs/api.md: exports honour every filter of their list).
+    for (const [severity, period] of [
+      ["hard", "2026-11-02"],
+      ["soft", "2026-11-03"],
+    ]) {
+      const only = await getCsv(
+        `/v1/violations.csv?account_id=${account.id}&since=2026-11-02&severity=${severity}`,
+      );
+      expect(
+        parseCsv(only.text)
+          .slice(1)
+          .map((r) => r[3]),
+      ).toEqual([period]);
+    }
     const none = await getCsv("/v1/violations.csv?account_id=2147483647");
     expect(none.text).toBe(`${rows[0]!.join(",")}\r\n`);
     const bad = await api("GET", "/v1/violations.csv?since=yesterday");

@@ -68,6 +68,7 @@ describe("the route table", () => {
       "GET /v1/session",
       "GET /v1/shared/:token",
       "GET /v1/shared/:token/equity",
+      "GET /v1/shared/:token/trades",
       "GET /v1/shared/:token/violations/:id/report",
       "POST /v1/session",
     ]);

@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accountShares } from "../../../src/db/schema.ts";
 import { missesPerClient } from "../../../src/http/shared-limit.ts";
-import { withTestDb } from "../helpers.ts";
+import { sim, withTestDb } from "../helpers.ts";
 import { addToSim, api, createKey, createViaApi, expectError } from "./helpers.ts";
 
 /** An account the simulator knows, polled once at the given figures. */
@@ -126,6 +126,7 @@ describe("share links", () => {
     });
     expect((await shared(`/t/${link.token}`)).status).toBe(404);
     expect((await shared(`/v1/shared/${link.token}/equity`)).status).toBe(404);
+    expect((await shared(`/v1/shared/${link.token}/trades`)).status).toBe(404);
 
     const list = await api("GET", `/v1/accounts/${account.id}/shares`);
     expect(list.body.items.map((s: { state: string }) => s.state)).toEqual(["expired", "revoked"]);
@@ -193,11 +194,56 @@ describe("GET /v1/shared/{token}", () => {
     expect(missing.body).toContain('data-missing="1"');
   });
 
+  it("lists this account's newest trades as the desk sees them, with the violations each caused, and no other account's", async () => {
+    const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    const now = Date.now();
+    const order = (ticket: number, openMs: number) => ({
+      ticket,
+      symbol: "EURUSD",
+      orderType: "Buy",
+      lots: 1,
+      openPrice: 1.08,
+      openTime: iso(openMs),
+      stopLoss: 0,
+      takeProfit: 0,
+      profit: -12.5,
+      swap: 0,
+      commission: -3,
+    });
+    const created = await createViaApi({
+      rules: {
+        preset: "ftmo-2step",
+        initial_balance: 100_000,
+        trade_rules: { stop_loss_required: { grace_s: 60 } },
+      },
+    });
+    await addToSim(created, { balance: 100_000 });
+    const other = await createViaApi();
+    await addToSim(other, { balance: 100_000 });
+    await sim(`/orders/${created.sessionId}`, { opened: [order(9101, now - 600_000)] }, "PUT");
+    await sim(`/orders/${other.sessionId}`, { opened: [order(9201, now - 600_000)] }, "PUT");
+    for (const a of [created, other])
+      expect(
+        (await api("POST", "/v1/poll", { json: { account_ids: [a.account.id] } })).status,
+      ).toBe(200);
+    const link = await share(created.account.id);
+    const res = await shared(`/v1/shared/${link.token}/trades`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const desk = await api("GET", `/v1/accounts/${created.account.id}/trades`);
+    expect(res.body.items).toEqual(desk.body.items);
+    expect(res.body.items.map((t: { ticket: number }) => t.ticket)).toEqual([9101]);
+    expect(res.body.items[0].violations).toHaveLength(1);
+    expect(JSON.stringify(res.body)).not.toContain("9201");
+    expect(JSON.stringify(res.body)).not.toContain(created.sessionId);
+  });
+
   it("is documented as public (no bearer, no role) and the share routes with their roles", async () => {
     const doc = (await api("GET", "/openapi.json", { token: null })).body;
     for (const path of [
       "/v1/shared/{token}",
       "/v1/shared/{token}/equity",
+      "/v1/shared/{token}/trades",
       "/v1/shared/{token}/violations/{id}/report",
     ]) {
       expect(doc.paths[path].get.security, path).toEqual([]);

@@ -14,6 +14,7 @@ import {
   createTestAccount,
   eventually,
   getAccount,
+  tokenOf,
   runCron,
   sim,
   uniqueIds,
@@ -95,7 +96,7 @@ describe("session renewal", () => {
     expect(text).not.toContain(password);
     expect(text).not.toContain(ids.session_id);
     const row = await getAccount(res.body.id);
-    expect(row.sessionId).toBe(ids.session_id);
+    expect(await tokenOf(row)).toBe(ids.session_id);
     expect(row.credentialsSealed).toMatch(/^v1\.[0-9a-f]{8}\./);
     expect(row.credentialsSealed).not.toContain(password);
     const audit = await withTestDb((db) =>
@@ -273,7 +274,7 @@ describe("session renewal", () => {
     expect(ok.body.problem).toBeNull();
     expect(JSON.stringify(ok.body)).not.toContain(fresh);
     const row = await getAccount(a.id);
-    expect(row.sessionId).toBe(fresh);
+    expect(await tokenOf(row)).toBe(fresh);
     expect(row.problem).toBeNull();
   });
 

@@ -135,6 +135,8 @@ describe("deleting an account", () => {
     expect(row).toMatchObject({
       status: "deleted",
       sessionId: `deleted-${id}`,
+      sessionHash: null,
+      sessionMask: null,
       credentialsSealed: null,
       credentialsKind: null,
       credentialsStatus: null,

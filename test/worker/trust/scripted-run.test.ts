@@ -2,10 +2,11 @@
  * "Trust", done when (docs/security.md): a scripted run with breaches, bad stamps, refused
  * sessions, a refused adjustment and webhooks whose URLs carry secrets; then every answer a
  * viewer may read, every export and the log are searched for each token, password and secret
- * of the run, and none is found. The database (the endpoints but their URL column, the alerts,
- * attempts, audit and evidence) is searched too: session tokens and webhook URLs are still
- * stored in clear in their own columns (docs/security.md, "Secrets at rest").
+ * of the run, and none is found. The database (accounts, webhook endpoints, the alerts,
+ * attempts, audit and evidence) and the live monitor's storage are searched too: session
+ * tokens, webhook secrets and URLs are stored sealed (docs/security.md, "Secrets at rest").
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -150,20 +151,25 @@ describe("a scripted run", () => {
       }
       expect(everything).not.toMatch(/whsec_[A-Za-z0-9+/]{8}/);
 
-      // The database: webhook secrets only sealed (URL credentials and session tokens are
-      // still stored in clear in their own columns, which no answer shows).
+      // The database and the monitor's storage: tokens, secrets and URLs only sealed.
+      const stored = await runInDurableObject(monitor, (_i, ctx: DurableObjectState) =>
+        JSON.stringify(ctx.storage.sql.exec("SELECT * FROM subs").toArray()),
+      );
       const dump = await withTestDb(async (db) => {
         const rows = await db.execute(sql`
-          select (select jsonb_agg(to_jsonb(w) - 'url') from webhook_endpoints w) as hooks,
+          select (select jsonb_agg(to_jsonb(w)) from webhook_endpoints w) as hooks,
+                 (select jsonb_agg(to_jsonb(a)) from accounts a) as accounts,
                  (select jsonb_agg(to_jsonb(m)) from webhook_messages m) as messages,
                  (select jsonb_agg(to_jsonb(a)) from webhook_attempts a) as attempts,
                  (select jsonb_agg(to_jsonb(a)) from account_audit a) as audit,
                  (select jsonb_agg(to_jsonb(v)) from violations v) as violations`);
-        return JSON.stringify(rows.rows);
+        return JSON.stringify(rows.rows) + stored;
       });
+      expect(stored).toContain(`"account_id":${live.account.id}`);
       for (const h of [...hooks, rotated.body])
         if (h.secret) expect(dump.includes(h.secret.slice(6))).toBe(false);
-      for (const s of [breached.sessionId, refused.sessionId, live.sessionId, password, apiKey])
+      const atRest = [breached.sessionId, refused.sessionId, live.sessionId, password, pathToken];
+      for (const s of [...atRest, apiKey])
         expect(dump.includes(s), `the audit, alerts or evidence hold ${s.slice(0, 4)}...`).toBe(
           false,
         );
