@@ -166,8 +166,9 @@ if (sim) {
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
   // The trades demo (docs/trades.md, "Demo"): soft violations, an escalation, a news breach.
-  await seedTradesDemo(db, Date.now(), sealKeys);
-  const stopTrades = await playTradesDemo(sim.url, say);
+  const tradesStart = Date.now();
+  await seedTradesDemo(db, tradesStart, sealKeys);
+  const stopTrades = await playTradesDemo(sim.url, say, tradesStart);
   cleanups.push(async () => stopTrades());
   const stopHabits = await startBridgeDemo(sim.url, { log: say });
   cleanups.push(async () => stopHabits());

@@ -677,6 +677,300 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/accounts/{id}/adjustments/proposed": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the balance operations offered as adjustments, newest first
+     * @description Deposits, withdrawals and credits read from the account's order history (booked after the account was added) are offered here once each; none moves the figures until an operator confirms it. `state=` filters.
+     *
+     *     Least role: `viewer`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          state?: "proposed" | "confirmed" | "dismissed";
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The account's proposals */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AdjustmentProposalList"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/accounts/{id}/adjustments/proposed/{proposal_id}/confirm": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirm a proposed adjustment: record it as an adjustment
+     * @description Records the operation's amount through the bounded adjustment path (as POST /adjustments: 422 out of bounds, the proposal stays proposed) and marks the proposal confirmed, in one transaction. 409 when it was already confirmed or dismissed.
+     *
+     *     Least role: `operator`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          proposal_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["ConfirmAdjustmentProposal"];
+        };
+      };
+      responses: {
+        /** @description The proposal and the adjustment recorded */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ConfirmedAdjustmentProposal"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Rules that cannot be resolved */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/accounts/{id}/adjustments/proposed/{proposal_id}/dismiss": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dismiss a proposed adjustment (kept, audited, never applied)
+     * @description 409 when it was already confirmed or dismissed.
+     *
+     *     Least role: `operator`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          proposal_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["DismissAdjustmentProposal"];
+        };
+      };
+      responses: {
+        /** @description The proposal */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AdjustmentProposal"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing, wrong or revoked bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description The key's role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Body is not JSON */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/accounts/{id}/credentials": {
     parameters: {
       query?: never;
@@ -1974,6 +2268,8 @@ export interface paths {
             | "account.live_forced"
             | "account.live_released"
             | "account.adjusted"
+            | "account.adjustment_proposed"
+            | "account.adjustment_dismissed"
             | "account.breached"
             | "account.live_entered"
             | "account.live_exited"
@@ -4532,6 +4828,32 @@ export interface components {
     AdjustmentList: {
       items: components["schemas"]["Adjustment"][];
     };
+    AdjustmentProposal: {
+      account_id: number;
+      /** @description The adjustment recorded when confirmed. */
+      adjustment_id: number | null;
+      /** @description Account currency: > 0 deposit or credit, < 0 withdrawal. */
+      amount: number;
+      /**
+       * Format: date-time
+       * @description When the broker booked it (UTC).
+       */
+      at: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      decided_at: string | null;
+      decided_by: string | null;
+      id: number;
+      /** @example Balance */
+      order_type: string;
+      /** @enum {string} */
+      state: "proposed" | "confirmed" | "dismissed";
+      ticket: number;
+    };
+    AdjustmentProposalList: {
+      items: components["schemas"]["AdjustmentProposal"][];
+    };
     AuditEntry: {
       account_id: number | null;
       action: string;
@@ -4640,6 +4962,16 @@ export interface components {
     CalendarImported: {
       added: number;
       symbols: number;
+    };
+    ConfirmAdjustmentProposal: {
+      /** @description The adjustment's note; by default the operation's type, ticket and time. */
+      note?: string;
+      /** @description Why (audit). */
+      reason?: string;
+    };
+    ConfirmedAdjustmentProposal: {
+      adjustment: components["schemas"]["Adjustment"];
+      proposal: components["schemas"]["AdjustmentProposal"];
     };
     /**
      * @example {
@@ -4789,6 +5121,10 @@ export interface components {
       id: number;
       landed: boolean;
       shard: number;
+    };
+    DismissAdjustmentProposal: {
+      /** @description Why (audit). */
+      reason?: string;
     };
     EnforcementAction: {
       dry_run: boolean;
@@ -5221,6 +5557,11 @@ export interface components {
          * @enum {string}
          */
         mode?: "fixed" | "trailing_intraday_high";
+        /**
+         * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+         * @enum {string}
+         */
+        severity?: "hard" | "soft";
         /** @enum {string} */
         unit: "percent" | "amount";
       };
@@ -5276,6 +5617,11 @@ export interface components {
          * @enum {string}
          */
         mode: "static" | "trailing" | "eod_trailing" | "balance_trailing";
+        /**
+         * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+         * @enum {string}
+         */
+        severity?: "hard" | "soft";
         /**
          * @description fixed (default): the allowance is computed once; percent_of_peak: limit% of the high-water mark (trailing modes, percent unit).
          * @enum {string}
@@ -5446,6 +5792,11 @@ export interface components {
              * @enum {string}
              */
             mode?: "fixed" | "trailing_intraday_high";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /** @enum {string} */
             unit?: "percent" | "amount";
           };
@@ -5483,6 +5834,11 @@ export interface components {
              * @enum {string}
              */
             mode?: "static" | "trailing" | "eod_trailing" | "balance_trailing";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /**
              * @description fixed (default): the allowance is computed once; percent_of_peak: limit% of the high-water mark (trailing modes, percent unit).
              * @enum {string}
@@ -5665,6 +6021,11 @@ export interface components {
              * @enum {string}
              */
             mode?: "fixed" | "trailing_intraday_high";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /** @enum {string} */
             unit: "percent" | "amount";
           };
@@ -5720,6 +6081,11 @@ export interface components {
              * @enum {string}
              */
             mode: "static" | "trailing" | "eod_trailing" | "balance_trailing";
+            /**
+             * @description hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").
+             * @enum {string}
+             */
+            severity?: "hard" | "soft";
             /**
              * @description fixed (default): the allowance is computed once; percent_of_peak: limit% of the high-water mark (trailing modes, percent unit).
              * @enum {string}

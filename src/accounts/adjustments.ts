@@ -72,48 +72,61 @@ export async function recordAdjustment(
   by: { actor: string; admin: boolean; reason?: string | null },
   source: "api" = "api",
 ): Promise<RecordedAdjustment> {
-  return db.transaction(async (tx): Promise<RecordedAdjustment> => {
-    const [account] = await tx
-      .select()
-      .from(accounts)
-      .where(eq(accounts.id, accountId))
-      .for("update");
-    if (!account) return { kind: "not_found" };
-    const refusal = refuseAdjustment(amount, {
-      balance: account.riskState?.balance ?? account.rules.initial_balance,
-      pending: await pendingSum(tx, account),
-      initialBalance: account.rules.initial_balance,
-      admin: by.admin,
-    });
-    if (refusal) return { kind: "refused", refusal };
-    const [adjustment] = await tx
-      .insert(accountAdjustments)
-      .values({ accountId, amount, note })
-      .returning();
-    const why = by.reason ?? note;
-    await tx.insert(accountAudit).values(
-      auditValues({
-        action: "account.adjusted",
-        actor: by.actor,
-        accountId,
-        reason: `adjustment ${adjustment!.id}${why === null ? "" : `: ${why}`}`,
-        source,
-        field: "adjustment",
-        to: String(amount),
-      }),
-    );
-    const alerted = await recordAlert(tx, "account.adjusted", {
-      account: accountRef(account),
-      adjustment: {
-        id: Number(adjustment!.id),
-        amount,
-        note,
-        actor: by.actor,
-        created_at: adjustment!.createdAt.toISOString(),
-      },
-    });
-    return { kind: "recorded", adjustment: adjustment!, account, alerted };
+  return db.transaction((tx) => recordAdjustmentIn(tx, accountId, amount, note, by, source));
+}
+
+/**
+ * {@link recordAdjustment} inside a transaction the caller holds (a confirmed proposal,
+ * src/accounts/adjustment-proposals.ts, is marked in the same one).
+ */
+export async function recordAdjustmentIn(
+  tx: Writer,
+  accountId: number,
+  amount: number,
+  note: string | null,
+  by: { actor: string; admin: boolean; reason?: string | null },
+  source: "api" = "api",
+): Promise<RecordedAdjustment> {
+  const [account] = await tx
+    .select()
+    .from(accounts)
+    .where(eq(accounts.id, accountId))
+    .for("update");
+  if (!account) return { kind: "not_found" };
+  const refusal = refuseAdjustment(amount, {
+    balance: account.riskState?.balance ?? account.rules.initial_balance,
+    pending: await pendingSum(tx, account),
+    initialBalance: account.rules.initial_balance,
+    admin: by.admin,
   });
+  if (refusal) return { kind: "refused", refusal };
+  const [adjustment] = await tx
+    .insert(accountAdjustments)
+    .values({ accountId, amount, note })
+    .returning();
+  const why = by.reason ?? note;
+  await tx.insert(accountAudit).values(
+    auditValues({
+      action: "account.adjusted",
+      actor: by.actor,
+      accountId,
+      reason: `adjustment ${adjustment!.id}${why === null ? "" : `: ${why}`}`,
+      source,
+      field: "adjustment",
+      to: String(amount),
+    }),
+  );
+  const alerted = await recordAlert(tx, "account.adjusted", {
+    account: accountRef(account),
+    adjustment: {
+      id: Number(adjustment!.id),
+      amount,
+      note,
+      actor: by.actor,
+      created_at: adjustment!.createdAt.toISOString(),
+    },
+  });
+  return { kind: "recorded", adjustment: adjustment!, account, alerted };
 }
 
 /** True when account `id` exists. */

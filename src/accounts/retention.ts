@@ -8,6 +8,12 @@
  * and there is caught up), and deletes in batches of at most `batch` rows, at most
  * `maxBatches` statements per tier, so one call's work is bounded whatever the table's size.
  * In each (account, bucket) the earliest reading stays.
+ *
+ * Trades (docs/trades.md, "Retention") are kept whole for {@link TRADE_RETENTION_DAYS} days
+ * after they closed, then deleted by {@link thinTrades}, except what a record still needs:
+ * a trade whose ticket a violation of its account names (the violation's evidence carries its
+ * own copy of the trade too), and each account's latest-opened position (the inactivity
+ * rule's clock). Trading days are kept apart (`trade_sync.trade_days`), so none is lost.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -96,4 +102,52 @@ export async function thinReadings(
     report.deleted.push(deleted);
   }
   return report;
+}
+
+/** Closed trades are kept whole this long after they closed. */
+export const TRADE_RETENTION_DAYS = 90;
+
+export interface ThinTradesOptions {
+  /** Rows per delete statement. */
+  batch?: number;
+  /** Delete statements per call. */
+  maxBatches?: number;
+  retentionDays?: number;
+}
+
+/**
+ * Deletes closed (or vanished) trades older than the retention, in bounded batches, keeping
+ * those a violation names and each account's latest-opened position. Returns how many.
+ */
+export async function thinTrades(
+  db: Db,
+  now: number = Date.now(),
+  opts: ThinTradesOptions = {},
+): Promise<{ deleted: number; statements: number }> {
+  const batch = opts.batch ?? 5000;
+  const maxBatches = opts.maxBatches ?? 10;
+  const before = new Date(now - (opts.retentionDays ?? TRADE_RETENTION_DAYS) * DAY);
+  let deleted = 0;
+  let statements = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const result = await db.execute(sql`
+      delete from trades where id in (
+        select t.id from trades t
+        where t.state <> 'open'
+          and coalesce(t.close_time, t.updated_at) < ${before.toISOString()}::timestamptz
+          and not exists (
+            select 1 from violations v where v.account_id = t.account_id and v.ticket = t.ticket)
+          and t.id <> coalesce((
+            select l.id from trades l
+            where l.account_id = t.account_id and l.kind = 'position'
+            order by l.open_time desc, l.id desc limit 1), 0)
+        order by t.id
+        limit ${batch}
+      )`);
+    statements++;
+    const n = result.rowCount ?? 0;
+    deleted += n;
+    if (n < batch) break;
+  }
+  return { deleted, statements };
 }

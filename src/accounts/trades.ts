@@ -13,10 +13,14 @@ import {
   tradeSync,
   trades,
   violations,
+  type AccountRow,
   type TradeRow,
 } from "../db/schema.ts";
 import type { TradeJson } from "../domain/evidence.ts";
 import type { OrderBatch } from "../domain/trades/batch.ts";
+import type { ReadingSource, RuleParams } from "../risk/index.ts";
+import { objectivesOf, tradeDayLabels, tradeDaysIn } from "../risk/index.ts";
+import { proposeBalanceOperations } from "./adjustment-proposals.ts";
 import {
   TRADE_RULE_NAMES,
   tradeKey,
@@ -36,6 +40,8 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export interface IngestResult {
   upserted: number;
   vanished: number;
+  /** Balance operations newly offered as adjustments. */
+  proposed: number;
 }
 
 /**
@@ -47,13 +53,72 @@ export async function ingestBatch(
   accountId: number,
   batch: OrderBatch,
   historyTo?: Date,
+  extra: IngestExtra = {},
 ): Promise<IngestResult> {
   return db.transaction(async (tx) => {
     const upserted = await upsertTrades(tx, accountId, batch);
     const vanished = batch.openKeys === null ? 0 : await markVanished(tx, accountId, batch);
-    await bumpSync(tx, accountId, batch.counts, historyTo);
-    return { upserted, vanished };
+    await bumpSync(tx, accountId, batch.counts, historyTo, extra.tradeDays ?? []);
+    let proposed = 0;
+    if (extra.proposeSinceMs !== undefined) {
+      const ops = batch.upserts
+        .filter((u) => u.kind === "balance" && u.openMs >= extra.proposeSinceMs!)
+        .map((u) => ({
+          ticket: u.ticket,
+          atMs: u.openMs,
+          orderType: u.orderType,
+          amount: u.profit,
+        }));
+      proposed = await proposeBalanceOperations(tx, accountId, ops, extra.source ?? "poll");
+    }
+    return { upserted, vanished, proposed };
   });
+}
+
+/** What an ingest adds beside the trades themselves. */
+export interface IngestExtra {
+  /**
+   * Balance operations booked at or after this instant (the account's creation: earlier ones
+   * made its initial balance) are offered as adjustments (docs/trades.md, "Balance
+   * operations"); undefined offers none.
+   */
+  proposeSinceMs?: number;
+  source?: ReadingSource;
+  /** Trading-day labels of the batch's positions (`tradeDayLabels`), added to `trade_sync`. */
+  tradeDays?: readonly string[];
+}
+
+/**
+ * The trading-day labels of a batch's positions (opened, and closed when closed), in the
+ * firm's trading-day zone of `rules` (docs/trades.md, "Trading days").
+ */
+export function batchTradeDays(
+  batch: OrderBatch,
+  rules: Pick<RuleParams, "daily_reset">,
+  resetEpoch: number,
+): string[] {
+  const instants: number[] = [];
+  for (const u of batch.upserts) {
+    if (u.kind !== "position") continue;
+    instants.push(u.openMs);
+    if (u.state === "closed" && u.closeMs !== null) instants.push(u.closeMs);
+  }
+  return tradeDayLabels(instants, rules, resetEpoch);
+}
+
+/** The trading-day labels stored for each account, by id (none read yet: absent). */
+export async function storedTradeDays(
+  db: Db,
+  accountIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (accountIds.length === 0) return out;
+  const rows = await db
+    .select({ accountId: tradeSync.accountId, tradeDays: tradeSync.tradeDays })
+    .from(tradeSync)
+    .where(inArray(tradeSync.accountId, [...accountIds]));
+  for (const r of rows) if (r.tradeDays.length > 0) out.set(r.accountId, r.tradeDays);
+  return out;
 }
 
 async function upsertTrades(tx: Tx, accountId: number, batch: OrderBatch): Promise<number> {
@@ -126,14 +191,19 @@ async function bumpSync(
   accountId: number,
   counts: OrderBatch["counts"],
   historyTo: Date | undefined,
+  tradeDays: readonly string[],
 ): Promise<void> {
   const hasCounts = Object.keys(counts).length > 0;
-  if (!hasCounts && historyTo === undefined) return;
+  if (!hasCounts && historyTo === undefined && tradeDays.length === 0) return;
   await tx.execute(sql`
-    insert into ${tradeSync} (account_id, history_to, counts)
-    values (${accountId}, ${historyTo?.toISOString() ?? null}, ${JSON.stringify(counts)}::jsonb)
+    insert into ${tradeSync} (account_id, history_to, counts, trade_days)
+    values (${accountId}, ${historyTo?.toISOString() ?? null}, ${JSON.stringify(counts)}::jsonb,
+      ${JSON.stringify(tradeDays)}::jsonb)
     on conflict (account_id) do update set
       history_to = greatest(${tradeSync.historyTo}, excluded.history_to),
+      trade_days = (
+        select coalesce(jsonb_agg(d order by d), '[]'::jsonb)
+        from (select distinct jsonb_array_elements_text(${tradeSync.tradeDays} || excluded.trade_days) as d) days),
       counts = (
         select coalesce(jsonb_object_agg(k, coalesce((${tradeSync.counts}->>k)::int, 0)
           + coalesce((excluded.counts->>k)::int, 0)), '{}'::jsonb)
@@ -343,4 +413,32 @@ export async function liveAccountsWithTradeRules(db: Db, limit = 1000) {
     )
     .orderBy(accounts.id)
     .limit(limit);
+}
+
+/**
+ * Rows whose objectives count trading days from trades (docs/trades.md, "Trading days"): once
+ * an account's trades are read, `metrics.objectives` is recomputed with the days on which a
+ * position opened or closed (in the current reset epoch) instead of the days the balance
+ * changed. One query for the whole page; rows without `min_trading_days` are as they were.
+ */
+export async function withTradeDays<T extends AccountRow>(
+  db: Db,
+  rows: readonly T[],
+): Promise<T[]> {
+  const wanted = rows.filter(
+    (r) => r.rules.objectives?.min_trading_days !== undefined && r.riskState !== null && r.metrics,
+  );
+  if (wanted.length === 0) return [...rows];
+  const days = await storedTradeDays(
+    db,
+    wanted.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const labels = days.get(r.id);
+    if (labels === undefined || !r.metrics || r.riskState === null) return r;
+    if (r.rules.objectives?.min_trading_days === undefined) return r;
+    const objectives = objectivesOf(r.rules, r.riskState, tradeDaysIn(labels, r.resetEpoch));
+    if (objectives === null) return r;
+    return { ...r, metrics: { ...r.metrics, objectives } };
+  });
 }

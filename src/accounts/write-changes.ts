@@ -101,7 +101,9 @@ export async function writeChanges(
       ...breachAuditRows(marked, violated, new Date()),
     ]);
     // The action commits with its violation: a breach is never recorded without it, nor twice.
-    const actions = await createActions(tx, recorded, violated, options.enforcement);
+    // A soft loss violation fails nothing, so it starts no enforcement either.
+    const hard = recorded.filter((v) => v.severity !== "soft");
+    const actions = await createActions(tx, hard, violated, options.enforcement);
     await insertReadings(tx, readingRows(batch, readingsFor));
     // Alerts commit with the change: violation.recorded once per new violation, live
     // enter/exit per applied move, account.problem when a reading clears a problem.
@@ -223,6 +225,7 @@ async function insertViolations(
       rule: violations.rule,
       period: violations.period,
       resetEpoch: violations.resetEpoch,
+      severity: violations.severity,
     });
 }
 

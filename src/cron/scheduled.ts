@@ -9,7 +9,7 @@
  */
 import { runAlertsPass } from "../alerts/consumer.ts";
 import { lt } from "drizzle-orm";
-import { thinReadings } from "../accounts/retention.ts";
+import { thinReadings, thinTrades } from "../accounts/retention.ts";
 import { consoleSessionRevocations } from "../db/schema.ts";
 import { withDb } from "../db/client.ts";
 import { reconcileLive } from "../live/client/reconcile-shards.ts";
@@ -87,6 +87,11 @@ export async function scheduled(
     withDb(env, (db) => thinReadings(db))
       .then((r) => r.deleted.some((n) => n > 0) && log("retention:thinned", { ...r }))
       .catch((err: unknown) => log("retention:failed", {}, err)),
+  );
+  ctx.waitUntil(
+    withDb(env, (db) => thinTrades(db))
+      .then((r) => r.deleted > 0 && log("retention:trades_thinned", { ...r }))
+      .catch((err: unknown) => log("retention:failed", { table: "trades" }, err)),
   );
   // Revoked console sessions past their expiry: their cookies are refused as expired anyway.
   ctx.waitUntil(

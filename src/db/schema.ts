@@ -274,8 +274,68 @@ export const tradeSync = pgTable("trade_sync", {
   historyTo: timestamp("history_to", { withTimezone: true, mode: "date" }),
   /** Bad or odd input seen so far, by reason (counted, never fatal). */
   counts: jsonb("counts").$type<Record<string, number>>().notNull().default({}),
+  /**
+   * The trading days (firm's trading-day zone, as `reset epoch:YYYY-MM-DD`) on which a
+   * position opened or closed: what `min_trading_days` counts once trades are read
+   * (docs/trades.md, "Trading days"). Kept here so thinning old trades loses no day.
+   */
+  tradeDays: jsonb("trade_days").$type<string[]>().notNull().default([]),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
+
+/**
+ * The UTC offset of a broker server's clock, as the live monitor learnt it (docs/trades.md,
+ * "Broker time"): read by the poll path before the configured `BROKER_UTC_OFFSETS`.
+ */
+export const serverClocks = pgTable(
+  "server_clocks",
+  {
+    server: text("server").primaryKey(),
+    /** Minutes east of UTC. */
+    offsetMinutes: integer("offset_minutes").notNull(),
+    learntAt: timestamp("learnt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [check("server_clocks_offset_check", sql`${t.offsetMinutes} between -1440 and 1440`)],
+);
+
+export const PROPOSAL_STATES = ["proposed", "confirmed", "dismissed"] as const;
+
+/**
+ * A balance operation seen in order history (deposit, withdrawal, credit), offered to an
+ * operator as an adjustment (docs/trades.md, "Balance operations"): never applied until one
+ * confirms it, then through the bounded adjustment path. One per (account, ticket, time).
+ */
+export const adjustmentProposals = pgTable(
+  "adjustment_proposals",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "restrict" }),
+    ticket: bigint("ticket", { mode: "number" }).notNull(),
+    /** When the broker booked it (UTC). */
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+    /** The bridge's `orderType`: `Balance` or `Credit`. */
+    orderType: text("order_type").notNull(),
+    /** Account currency: > 0 a deposit (or credit), < 0 a withdrawal. */
+    amount: doublePrecision("amount").notNull(),
+    state: text("state", { enum: PROPOSAL_STATES }).notNull().default("proposed"),
+    /** The adjustment recorded when confirmed. */
+    adjustmentId: bigint("adjustment_id", { mode: "number" }),
+    decidedBy: text("decided_by"),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("adjustment_proposals_account_ticket_at_key").on(t.accountId, t.ticket, t.at),
+    index("adjustment_proposals_state_idx").on(t.state, t.accountId, t.id),
+    check(
+      "adjustment_proposals_state_check",
+      sql`${t.state} in ('proposed', 'confirmed', 'dismissed')`,
+    ),
+  ],
+);
+export type AdjustmentProposalRow = typeof adjustmentProposals.$inferSelect;
 
 /** The firm's economic calendar (docs/trades.md, "Calendar"). */
 export const calendarEvents = pgTable(

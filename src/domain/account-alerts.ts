@@ -25,6 +25,8 @@ export interface RecordedViolation {
   period: string;
   /** The account's reset epoch the breach happened in (0 before any reset). */
   resetEpoch?: number;
+  /** `soft` leaves the account active (docs/rules.md, "Severity of the loss rules"). */
+  severity?: "hard" | "soft";
 }
 
 export interface InsertedViolation {
@@ -38,6 +40,8 @@ export interface InsertedViolation {
   detectedAt: Date;
   /** The account's reset epoch the breach happened in (0 before any reset). */
   resetEpoch?: number;
+  /** `hard` (the default) fails the account; `soft` is recorded only. */
+  severity?: "hard" | "soft";
 }
 
 /** `account.problem` for an account whose problem went from `prev_problem` to `problem`. */
@@ -94,6 +98,8 @@ export function accountEventAlerts(
           source: row.source,
           detected_at: row.detectedAt.toISOString(),
           reset_epoch: row.resetEpoch ?? 0,
+          // A soft loss violation says so; hard ones read as before.
+          ...(row.severity === "soft" ? { severity: "soft" as const } : {}),
         },
       },
     });

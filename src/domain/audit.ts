@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   "account.live_forced",
   "account.live_released",
   "account.adjusted",
+  "account.adjustment_proposed",
+  "account.adjustment_dismissed",
   "account.breached",
   "account.live_entered",
   "account.live_exited",

@@ -229,6 +229,18 @@ export function newDecision(): Decision {
 }
 
 /**
+ * True when one of `violations` is of a hard loss rule (docs/rules.md, "Severity of the loss
+ * rules"): a soft one is recorded and fails nothing.
+ */
+export function failsAccount(
+  c: Pick<CompiledRules, "dailySoft" | "maxSoft">,
+  violations: readonly { rule: string }[],
+): boolean {
+  for (const v of violations) if (v.rule === "daily_loss" ? !c.dailySoft : !c.maxSoft) return true;
+  return false;
+}
+
+/**
  * Applies a reading in place to a state the caller holds, through the risk engine, and
  * decides what it means for the account (the one decision of the poller and the live
  * monitor). Returns false, with the state unchanged, when the reading is stale or invalid
@@ -261,7 +273,7 @@ export function decideInPlace(
     }
   }
   if (!applied) return false;
-  const breached = step.violations.length > 0;
+  const breached = step.violations.length > 0 && failsAccount(c, step.violations);
   out.breached = breached;
   out.from = monitoring;
   out.enterLive = false;
@@ -400,7 +412,8 @@ export function toChange(
       at: o.objectivesMetAt,
     });
   }
-  if (o.breached) {
+  // Every violation, soft ones too, carries the rules that judged it (its evidence and severity).
+  if (o.violations.length > 0) {
     change.rules = rules;
     if (ctx.rulesVersion !== undefined) change.rulesVersion = ctx.rulesVersion;
     if (ctx.cause) change.cause = ctx.cause;

@@ -4,7 +4,7 @@
  * The transaction script that sends them is src/accounts/write-changes.ts; the rules it keeps
  * (compare-and-set, guarded updates, violations as facts) are in docs/architecture.md.
  */
-import type { MonitoringState, ReadingSource } from "../risk/index.ts";
+import type { MonitoringState, ReadingSource, RuleParams } from "../risk/index.ts";
 import type { ChangedAccount, InsertedViolation, RecordedViolation } from "./account-alerts.ts";
 import { auditValues, systemAction, systemActor, type AuditValues } from "./audit.ts";
 import { buildEvidence } from "./breach-evidence.ts";
@@ -150,8 +150,16 @@ export function violationRows(
       usage: v.usage,
       source: v.source,
       detectedAt: new Date(v.at),
+      severity: lossSeverity(change.rules, v.rule),
     })),
   );
+}
+
+/** A loss rule's severity under `rules` (docs/rules.md, "Severity of the loss rules"): hard unless it says soft. */
+export function lossSeverity(rules: RuleParams | undefined, rule: string): "hard" | "soft" {
+  const r =
+    rule === "daily_loss" ? rules?.daily_loss : rule === "max_loss" ? rules?.max_loss : undefined;
+  return r?.severity === "soft" ? "soft" : "hard";
 }
 
 /** An account's reset epoch and when it opened (null before any reset). */
@@ -186,9 +194,9 @@ export function currentEpochRows(
   return rows.filter((v) => (v.resetEpoch ?? 0) === (epochs.get(v.accountId)?.epoch ?? 0));
 }
 
-/** The accounts a batch's violations breach, each once. */
+/** The accounts a batch's violations breach, each once: a soft violation breaches none. */
 export function breachedAccountIds(rows: readonly ViolationRow[]): number[] {
-  return [...new Set(rows.map((v) => v.accountId))];
+  return [...new Set(rows.filter((v) => v.severity !== "soft").map((v) => v.accountId))];
 }
 
 /**

@@ -2,6 +2,7 @@
  * `/v1/accounts`: create, list, read, edit and disable accounts (docs/api.md, "Accounts").
  * Postgres is the record; the live monitor is only told about changes to live accounts.
  */
+import { withTradeDays } from "../accounts/trades.ts";
 import { listAtRisk } from "../accounts/at-risk.ts";
 import { apiRoute } from "./routes.ts";
 import { presentAccount } from "./present.ts";
@@ -196,7 +197,8 @@ export const accountsApi = newApi()
         rows.length > q.limit && last
           ? encodeUsageCursor({ usage: last.sortUsage, id: last.id })
           : null;
-      return c.json({ items: items.map(presentAccount), next_cursor: nextCursor }, 200);
+      const shown = await withTradeDays(c.var.db, items);
+      return c.json({ items: shown.map(presentAccount), next_cursor: nextCursor }, 200);
     }
     const rows = await listAccounts(c.var.db, {
       status: q.status,
@@ -207,11 +209,13 @@ export const accountsApi = newApi()
       limit: q.limit,
     });
     const page = pageOf("accounts", rows, q.limit);
-    return c.json({ items: page.items.map(presentAccount), next_cursor: page.nextCursor }, 200);
+    const shown = await withTradeDays(c.var.db, page.items);
+    return c.json({ items: shown.map(presentAccount), next_cursor: page.nextCursor }, 200);
   })
   .openapi(get, async (c) => {
     const row = await accountOr404(c.var.db, c.req.valid("param").id);
-    return c.json(presentAccount(row), 200);
+    const [shown] = await withTradeDays(c.var.db, [row]);
+    return c.json(presentAccount(shown!), 200);
   })
   .openapi(patch, async (c) => {
     const { id } = c.req.valid("param");

@@ -11,6 +11,7 @@
  * per token (shared-limit.ts). Nothing of the desk is in an answer: no session token, no
  * audit, no keys, no other account, no monitoring internals.
  */
+import { withTradeDays } from "../accounts/trades.ts";
 import { z } from "@hono/zod-openapi";
 import { apiRoute } from "./routes.ts";
 import type { Context } from "hono";
@@ -71,7 +72,9 @@ async function shareOr404(
   const share = await resolveShare(c.var.db, token, Date.now());
   const account = share ? await findAccount(c.var.db, share.accountId) : null;
   if (!share || !account) throw linkNotFound();
-  return { share, account };
+  // Trading days counted from trades once they are read (docs/trades.md, "Trading days").
+  const [shown] = await withTradeDays(c.var.db, [account]);
+  return { share, account: shown! };
 }
 
 const errors = {

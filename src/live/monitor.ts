@@ -98,7 +98,8 @@ export class LiveMonitor extends DurableObject<Env> {
       writer: this.writer,
       counters: this.counters,
       soon: (at) => this.scheduler.soon(at),
-      onOrders: (accountId, orders, now) => this.orders.add(accountId, orders, now),
+      onOrders: (accountId, orders, now, learntOffsetMs) =>
+        this.orders.add(accountId, orders, now, learntOffsetMs),
       now,
     });
     this.holdings = new Holdings({

@@ -15,6 +15,11 @@ export interface TradeEventMessage {
   received_at: number;
   update?: unknown;
   opened_orders?: unknown;
+  /**
+   * The account's server clock offset the monitor learnt (minutes east of UTC), when it has
+   * learnt one: stored and used before the configured one (docs/trades.md, "Broker time").
+   */
+  learnt_offset_min?: number;
 }
 
 /** True for a `trade_event` message. */
@@ -47,7 +52,7 @@ export class OrderHandoff {
   }
 
   /** Queues one event's orders; the send happens after the current frame (one batch). */
-  add(accountId: number, orders: OrderPayload, now: number): void {
+  add(accountId: number, orders: OrderPayload, now: number, learntOffsetMs = 0): void {
     if (!this.queue) {
       this.counts.dropped++;
       return;
@@ -55,6 +60,7 @@ export class OrderHandoff {
     const body: TradeEventMessage = { trade_event: true, account_id: accountId, received_at: now };
     if (orders.update !== undefined) body.update = orders.update;
     if (orders.openedOrders !== undefined) body.opened_orders = orders.openedOrders;
+    if (learntOffsetMs !== 0) body.learnt_offset_min = learntOffsetMs / 60_000;
     // Sized by count, not by serializing on the event path: ~300 chars an order.
     if (Array.isArray(body.opened_orders) && body.opened_orders.length > MAX_OPEN_ORDERS) {
       delete body.opened_orders;

@@ -28,7 +28,13 @@ export interface ReadingsHost {
   /** Wants the in-memory timer at `at` (epoch ms) or earlier (scheduler.ts). */
   soon(at: number | undefined): void;
   /** Order data of a routed account, handed to the trades side (order-handoff.ts). */
-  onOrders?(accountId: number, orders: core.OrderPayload, now: number): void;
+  onOrders?(
+    accountId: number,
+    orders: core.OrderPayload,
+    now: number,
+    /** The server's offset learnt from its stamps (ms; 0 when none): docs/trades.md, "Broker time". */
+    learntOffsetMs: number,
+  ): void;
   /** The monitor's clock (epoch ms). */
   now(): number;
 }
@@ -69,7 +75,8 @@ export class Readings {
     if (!this.h.onOrders) return;
     // An item the event path set aside (stale, invalid) names no subscription: route it again.
     const held = sub ?? this.h.subs.find(keys);
-    if (typeof held !== "string") this.h.onOrders(held.accountId, orders, now);
+    if (typeof held !== "string")
+      this.h.onOrders(held.accountId, orders, now, this.clocks.offsetOf(held.server));
   }
 
   private onItem(item: core.FrameItem, now: number): void {

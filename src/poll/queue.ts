@@ -131,6 +131,9 @@ async function runTradeEvents(messages: readonly Message<TradeEventMessage>[], e
             update: m.body.update,
             openedOrders: m.body.opened_orders,
             receivedAt: m.body.received_at,
+            ...(typeof m.body.learnt_offset_min === "number"
+              ? { learntOffsetMinutes: m.body.learnt_offset_min }
+              : {}),
           },
           { clock },
         );

@@ -5,12 +5,24 @@
  * from what is stored. One account's failure never stops the others; nothing here touches
  * the equity path.
  */
-import { historyCursor, ingestBatch, judgementInputs, presentTrade } from "../accounts/trades.ts";
+import {
+  batchTradeDays,
+  historyCursor,
+  ingestBatch,
+  judgementInputs,
+  presentTrade,
+} from "../accounts/trades.ts";
 import { recordTradeViolations } from "../accounts/trade-violations.ts";
 import type { Db } from "../db/client.ts";
 import type { AccountRow } from "../db/schema.ts";
 import { orderBatch } from "../domain/trades/batch.ts";
-import { configuredClock, parseOffsets, type BrokerClock } from "../domain/trades/broker-time.ts";
+import {
+  configuredClock,
+  learntClock,
+  parseOffsets,
+  type BrokerClock,
+} from "../domain/trades/broker-time.ts";
+import { learntOffsets, rememberOffset } from "../accounts/server-clocks.ts";
 import { tradeViolationRows } from "../domain/trades/violation-rows.ts";
 import { fetchOpenedOrders, fetchOrderHistory } from "../mtapi/orders.ts";
 import type { ReadingSource } from "../risk/index.ts";
@@ -28,6 +40,8 @@ export interface TradesReport {
   accounts: number;
   upserted: number;
   vanished: number;
+  /** Balance operations newly offered as adjustments. */
+  proposed: number;
   violations: number;
   breached: number;
   errors: number;
@@ -49,7 +63,15 @@ export function brokerClockOf(env: { BROKER_UTC_OFFSETS?: string }): BrokerClock
 }
 
 export function emptyTradesReport(): TradesReport {
-  return { accounts: 0, upserted: 0, vanished: 0, violations: 0, breached: 0, errors: 0 };
+  return {
+    accounts: 0,
+    upserted: 0,
+    vanished: 0,
+    proposed: 0,
+    violations: 0,
+    breached: 0,
+    errors: 0,
+  };
 }
 
 /** Accounts whose rules have trade rules. */
@@ -73,10 +95,18 @@ export async function pollTrades(
 ): Promise<TradesReport> {
   const report = emptyTradesReport();
   const now = opts.now ?? Date.now;
-  const clock = opts.clock ?? configuredClock({});
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const targets = withTradeRules(rows);
   report.accounts = targets.length;
+  if (targets.length === 0) return report;
+  // The live monitor's learnt offsets first, then the configured ones (docs/trades.md).
+  const clock = learntClock(
+    await learntOffsets(
+      db,
+      targets.map((r) => r.server),
+    ),
+    opts.clock ?? configuredClock({}),
+  );
   await mapWithConcurrency(targets, 2, async (row) => {
     try {
       const offset = clock.offsetMinutes(row.server);
@@ -120,7 +150,12 @@ export async function pollTrades(
         if (closes.length > 0) historyTo = new Date(Math.max(...closes));
         log("trades:history_partial", { account_id: row.id, orders: batch.upserts.length });
       }
-      const ingested = await ingestBatch(db, row.id, batch, historyTo);
+      const ingested = await ingestBatch(db, row.id, batch, historyTo, {
+        proposeSinceMs: row.createdAt.getTime(),
+        source: "poll",
+        tradeDays: batchTradeDays(batch, row.rules, row.resetEpoch),
+      });
+      report.proposed += ingested.proposed;
       report.upserted += ingested.upserted;
       report.vanished += ingested.vanished;
       await judgeInto(db, row, nowMs, "poll", report);
@@ -139,11 +174,26 @@ export async function pollTrades(
 export async function ingestOrderEvent(
   db: Db,
   row: AccountRow,
-  event: { update?: unknown; openedOrders?: unknown; receivedAt: number },
+  event: {
+    update?: unknown;
+    openedOrders?: unknown;
+    receivedAt: number;
+    /** The server offset the monitor learnt (minutes), when it has. */
+    learntOffsetMinutes?: number;
+  },
   opts: { clock?: BrokerClock; now?: () => number },
 ): Promise<TradesReport> {
   const report = { ...emptyTradesReport(), accounts: 1 };
-  const clock = opts.clock ?? configuredClock({});
+  // The offset learnt with this event is stored (for the poll path) and used; else the one
+  // stored earlier; else the configured one (docs/trades.md, "Broker time").
+  const learnt = event.learntOffsetMinutes;
+  if (learnt !== undefined) await rememberOffset(db, row.server, learnt);
+  const clock = learntClock(
+    learnt !== undefined && Number.isInteger(learnt)
+      ? { [row.server]: learnt }
+      : await learntOffsets(db, [row.server]),
+    opts.clock ?? configuredClock({}),
+  );
   const update = event.update as { type?: unknown; order?: unknown } | null | undefined;
   const batch = orderBatch({
     openOrders: event.openedOrders,
@@ -156,7 +206,12 @@ export async function ingestOrderEvent(
     offsetMinutes: clock.offsetMinutes(row.server),
     nowMs: event.receivedAt,
   });
-  const ingested = await ingestBatch(db, row.id, batch);
+  const ingested = await ingestBatch(db, row.id, batch, undefined, {
+    proposeSinceMs: row.createdAt.getTime(),
+    source: "event",
+    tradeDays: batchTradeDays(batch, row.rules, row.resetEpoch),
+  });
+  report.proposed = ingested.proposed;
   report.upserted = ingested.upserted;
   report.vanished = ingested.vanished;
   if (row.rules.trade_rules !== undefined && row.status === "active") {

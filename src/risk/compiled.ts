@@ -68,6 +68,10 @@ export interface CompiledRules {
   readonly plain: boolean;
   readonly enter: number;
   readonly exit: number;
+  /** `daily_loss.severity: soft`: its breach is recorded and fails nothing. */
+  readonly dailySoft: boolean;
+  /** `max_loss.severity: soft`. */
+  readonly maxSoft: boolean;
 }
 
 const cache = new WeakMap<RuleParams, CompiledRules>();
@@ -165,6 +169,8 @@ function build(params: RuleParams): CompiledRules {
       compiledObjectives === null,
     enter: params.live_enter_pct,
     exit: params.live_exit_pct,
+    dailySoft: daily.severity === "soft",
+    maxSoft: max.severity === "soft",
     // As maxFloorOf computes it: rounded, never above its reference (initial_balance).
     staticMaxFloor:
       maxMode === MAX_STATIC

@@ -81,7 +81,12 @@ export {
   type AdjustmentBounds,
   type AdjustmentRefusal,
 } from "./adjustment.ts";
-export { objectivesOf, type ObjectivesProgress } from "./objectives.ts";
+export {
+  objectivesOf,
+  tradeDayLabels,
+  tradeDaysIn,
+  type ObjectivesProgress,
+} from "./objectives.ts";
 export { warningsOf, type WarningLevels } from "./warnings.ts";
 export { MAX_AHEAD_MS, MAX_BEHIND_MS, readingTimeVerdict, toEpochMs } from "./reading-time.ts";
 export {

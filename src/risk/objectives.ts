@@ -3,7 +3,9 @@
  * consistency share. They never fail an account; the engine carries what they need from one
  * reading to the next and reports the moment all of them are first met.
  *
- * - A trading day counts when the balance changed during it (a trade closed).
+ * - A trading day counts when a position opened or closed during it, once the account's
+ *   trades are read (docs/trades.md, "Trading days": {@link tradeDayLabels}, counted through
+ *   {@link objectivesOf}'s `tradeDays`); before that, when the balance changed during it.
  * - A day's profit is its closing balance minus its opening balance; the best day is the
  *   largest, the day in progress included.
  * - Consistency: best day <= consistency_pct % of the total profit (balance - initial).
@@ -11,8 +13,37 @@
 import type { CompiledObjectives, CompiledRules } from "./compiled.ts";
 import { compileRules } from "./compiled.ts";
 import type { RuleParams } from "./params.ts";
+import { tradingDayAt } from "./trading-day.ts";
 import { makeObjectives } from "./state-shape.ts";
 import type { ObjectivesState, RiskState } from "./types.ts";
+
+/**
+ * The trading days (in the firm's trading-day zone: the daily reset's `timezone`, `hour`,
+ * `minute` and `label`) of the instants a position opened or closed, as
+ * `<reset epoch>:<YYYY-MM-DD>`, each once, sorted. An instant that is not a finite number is
+ * left out. Only the ingest of trades calls this, never the per-reading path.
+ */
+export function tradeDayLabels(
+  instantsMs: readonly number[],
+  params: Pick<RuleParams, "daily_reset">,
+  resetEpoch = 0,
+): string[] {
+  const r = params.daily_reset;
+  const days = new Set<string>();
+  for (const at of instantsMs) {
+    if (!Number.isFinite(at)) continue;
+    days.add(`${resetEpoch}:${tradingDayAt(at, r.timezone, r.hour, r.minute ?? 0, r.label).day}`);
+  }
+  return [...days].sort();
+}
+
+/** How many of `labels` ({@link tradeDayLabels}) belong to reset epoch `resetEpoch`. */
+export function tradeDaysIn(labels: readonly string[], resetEpoch: number): number {
+  const prefix = `${resetEpoch}:`;
+  let n = 0;
+  for (const l of labels) if (l.startsWith(prefix)) n++;
+  return n;
+}
 
 /** The bookkeeping of a day that opens at `openBalance`. */
 export function openObjectives(openBalance: number, prior?: ObjectivesState): ObjectivesState {
@@ -79,10 +110,11 @@ export function objectivesProgressOf(
   balance: number,
   equity: number,
   effectiveInitial: number,
+  tradeDays: number | null = null,
 ): ObjectivesProgress {
   const todayProfit = balance - o.open_balance;
   const bestDay = todayProfit > o.best_day ? todayProfit : o.best_day;
-  const counted = o.days + (o.traded ? 1 : 0);
+  const counted = tradeDays ?? o.days + (o.traded ? 1 : 0);
   const totalProfit = balance - effectiveInitial;
   let met = true;
   let profit_target: ObjectivesProgress["profit_target"] = null;
@@ -146,8 +178,16 @@ export function objectivesMet(
   return true;
 }
 
-/** The objectives' progress for an account's state, or null when its rules have none. */
-export function objectivesOf(params: RuleParams, state: RiskState): ObjectivesProgress | null {
+/**
+ * The objectives' progress for an account's state, or null when its rules have none.
+ * `tradeDays`: the trading days counted from its trades once they are read (docs/trades.md,
+ * "Trading days"); null counts the days the balance changed, as the engine does.
+ */
+export function objectivesOf(
+  params: RuleParams,
+  state: RiskState,
+  tradeDays: number | null = null,
+): ObjectivesProgress | null {
   const c: CompiledRules = compileRules(params);
   if (c.objectives === null) return null;
   const o = state.objectives ?? openObjectives(state.balance);
@@ -157,5 +197,6 @@ export function objectivesOf(params: RuleParams, state: RiskState): ObjectivesPr
     state.balance,
     state.equity,
     c.initial + (state.adjustment ?? 0),
+    tradeDays,
   );
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ConsequencesSchema } from "./consequences.ts";
 import { isIanaTimeZone } from "./time-zone.ts";
-import { TradeRulesSchema } from "./trade-rules/params.ts";
+import { SEVERITIES, TradeRulesSchema } from "./trade-rules/params.ts";
 
 export const LIMIT_UNITS = ["percent", "amount"] as const;
 export const DAILY_LOSS_BASES = ["initial_balance", "day_start"] as const;
@@ -99,6 +99,9 @@ export const ruleFields = {
     "Loss allowance: % (unit percent, below 100) or account currency.",
   ),
   unit: choiceField(LIMIT_UNITS),
+  severity: choiceField(SEVERITIES).describe(
+    'hard (the default for loss rules): a breach fails the account; soft: the breach is recorded (severity soft) and the account stays active (docs/rules.md, "Severity of the loss rules").',
+  ),
   basis: choiceField(DAILY_LOSS_BASES).describe(
     "What a percent daily limit is a percent of: initial_balance or the day's start level.",
   ),
@@ -252,6 +255,7 @@ export const RuleParamsSchema = strictGroup({
     unit: ruleFields.unit,
     basis: ruleFields.basis.default("initial_balance"),
     mode: ruleFields.daily_mode.optional(),
+    severity: ruleFields.severity.optional(),
   }),
   daily_reference: ruleFields.daily_reference.default("balance"),
   daily_reset: strictGroup({
@@ -266,6 +270,7 @@ export const RuleParamsSchema = strictGroup({
     mode: ruleFields.mode.default("static"),
     lock_at_initial: ruleFields.lock_at_initial.default(false),
     trail: ruleFields.trail.optional(),
+    severity: ruleFields.severity.optional(),
   }),
   breach_at: ruleFields.breach_at.optional(),
   currency_digits: ruleFields.currency_digits.optional(),

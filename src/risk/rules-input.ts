@@ -48,6 +48,7 @@ export const PresetRulesInputSchema = strictGroup({
     unit: ruleFields.unit.optional(),
     basis: ruleFields.basis.optional(),
     mode: ruleFields.daily_mode.optional(),
+    severity: ruleFields.severity.optional(),
   }).optional(),
   daily_reference: ruleFields.daily_reference.optional(),
   daily_reset: strictGroup({
@@ -62,6 +63,7 @@ export const PresetRulesInputSchema = strictGroup({
     mode: ruleFields.mode.optional(),
     lock_at_initial: ruleFields.lock_at_initial.optional(),
     trail: ruleFields.trail.optional(),
+    severity: ruleFields.severity.optional(),
   }).optional(),
   breach_at: ruleFields.breach_at.optional(),
   currency_digits: ruleFields.currency_digits.optional(),

@@ -71,6 +71,7 @@ export const LOG_EVENTS = [
   "poll:sweep_skipped",
   "retention:failed",
   "retention:thinned",
+  "retention:trades_thinned",
   "sessions:prune_failed",
   // sessions and credentials (docs/mtapi-bridge.md), the sweep's retries (docs/never-blind.md)
   "credentials:keys_unusable",

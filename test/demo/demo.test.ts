@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { NARRATION_TITLE } from "../../dev/narrate.ts";
 import { calmAccounts, scriptedDemoAccounts } from "../../dev/seed.ts";
-import { TRADES_DEMO } from "../../dev/trades-demo.ts";
+import { TRADES_DEMO, TRADES_DEMO_LABEL } from "../../dev/trades-demo.ts";
+import { TRADE_RULE_NAMES } from "../../src/risk/trade-rules/index.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** The issue's bound (docs/demo.md): everything shows within 4 minutes of the start. */
@@ -54,6 +55,9 @@ interface Violation {
   account_id: number;
   source: "poll" | "event";
   usage: number;
+  rule: string;
+  ticket: number | null;
+  severity: "hard" | "soft";
 }
 interface Monitor {
   connection: { state: string };
@@ -205,7 +209,10 @@ describe("the demo of npm run dev", () => {
           exitedBelow.set(e.account_id!, e.reason!);
       }
       eventViolations = violations.items.filter((v) => v.source === "event");
-      pollViolations = violations.items.filter((v) => v.source === "poll");
+      // The trades scene's violations are the poll's by design (its account is polled).
+      pollViolations = violations.items.filter(
+        (v) => v.source === "poll" && !(TRADE_RULE_NAMES as readonly string[]).includes(v.rule),
+      );
       mark("link open while live", openWhileLive !== null);
       mark("1st live", entered.size >= 1);
       mark("3 live", entered.size >= 3);
@@ -233,6 +240,66 @@ describe("the demo of npm run dev", () => {
     expect(text).toContain("At risk (");
     expect(text).toContain("Monitor (");
   }, 480_000);
+
+  // The trades scene (docs/trades.md, "Demo"), on the same running stack.
+  it("shows the trades scene: no stop loss, a 10 s hold, positions over the cutoff, a news open, each recorded once, and an escalation failing the account", async () => {
+    const seconds = () => Math.round((Date.now() - stack.startedAt) / 1000);
+    const deadline = stack.startedAt + 300_000;
+    const expected = [
+      "min_hold_s 24003 soft",
+      "min_hold_s 24004 soft",
+      "min_hold_s 24005 hard",
+      "news 24002 soft",
+      "stop_loss_required 24001 soft",
+      "weekend_flat 24001 soft",
+      "weekend_flat 24002 soft",
+    ];
+    let account: Account | undefined;
+    let found: Violation[] = [];
+    const errors: string[] = [];
+    const firstAt: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      try {
+        account ??= (await stack.get<{ items: Account[] }>("/v1/accounts?limit=100")).items.find(
+          (a) => a.label === TRADES_DEMO_LABEL,
+        );
+        if (account) {
+          account = await stack.get<Account>(`/v1/accounts/${account.id}`);
+          found = (
+            await stack.get<{ items: Violation[] }>(
+              `/v1/accounts/${account.id}/violations?limit=100`,
+            )
+          ).items;
+          for (const v of found) firstAt[`${v.rule} ${v.ticket}`] ??= seconds();
+          if (account.status === "breached") firstAt.failed ??= seconds();
+          if (account.status === "breached" && found.length >= expected.length) break;
+        }
+      } catch (err) {
+        errors.push(`${seconds()} s: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await sleep(2_000);
+    }
+    process.stderr.write(
+      `demo trades: first seen at (s since the start): ${JSON.stringify(firstAt)}; API errors ${errors.length}\n`,
+    );
+    expect(account, stack.tail()).toBeDefined();
+    // Each recorded once, the escalated one hard, and the account failed by it.
+    expect(found.map((v) => `${v.rule} ${v.ticket} ${v.severity}`).sort(), stack.tail()).toEqual(
+      expected,
+    );
+    expect(found.every((v) => v.source === "poll")).toBe(true);
+    expect(account!.status).toBe("breached");
+    // The trades, through the API: each closed short hold names the violation it caused.
+    const closed = await stack.get<{ items: Array<{ ticket: number; violations: number[] }> }>(
+      `/v1/accounts/${account!.id}/trades?state=closed`,
+    );
+    const byTicket = new Map(closed.items.map((t) => [t.ticket, t.violations.length]));
+    expect([24003, 24004, 24005].map((t) => byTicket.get(t))).toEqual([1, 1, 1]);
+    const soft = await stack.get<{ items: Violation[] }>(
+      `/v1/accounts/${account!.id}/violations?severity=soft&limit=100`,
+    );
+    expect(soft.items).toHaveLength(6);
+  }, 360_000);
 
   it("leaves no session token, webhook secret, URL credentials or secret key in the dev stack's log", async () => {
     // The same run as above (one stack per file): its output so far, every line of it.

@@ -1,7 +1,7 @@
 /**
  * Broker server time to UTC (docs/trades.md, "Broker time"). Order times arrive in the broker
  * server's wall clock with no zone; a per-server offset turns them into UTC. The offset comes
- * from one interface, so the live monitor's learnt offset can replace the configured one.
+ * from one interface: the live monitor's learnt offset before the configured one.
  */
 
 /** Where a server's offset comes from: minutes to add to UTC to get the server's clock. */
@@ -9,9 +9,31 @@ export interface BrokerClock {
   offsetMinutes(server: string): number;
 }
 
+/**
+ * The precedence of docs/trades.md, "Broker time": the offset the live monitor learnt for the
+ * server (`learnt`, minutes by server, as stored in `server_clocks`) first, else `fallback`
+ * (the configured `BROKER_UTC_OFFSETS`: the server's own, then `*`, then 0). An entry that
+ * is not whole minutes within ±14 h is not taken.
+ */
+export function learntClock(
+  learnt: Readonly<Record<string, number>>,
+  fallback: BrokerClock,
+): BrokerClock {
+  return {
+    offsetMinutes: (server) => {
+      const m = Object.hasOwn(learnt, server) ? learnt[server] : undefined;
+      return m !== undefined && Number.isInteger(m) && Math.abs(m) <= 14 * 60
+        ? m
+        : fallback.offsetMinutes(server);
+    },
+  };
+}
+
 /** Offsets configured per server (`BROKER_UTC_OFFSETS`), 0 for any other server. */
 export function configuredClock(offsets: Readonly<Record<string, number>>): BrokerClock {
-  return { offsetMinutes: (server) => offsets[server] ?? offsets["*"] ?? 0 };
+  // Own keys only: a server named `toString` is not Object.prototype's.
+  const own = (key: string) => (Object.hasOwn(offsets, key) ? offsets[key] : undefined);
+  return { offsetMinutes: (server) => own(server) ?? own("*") ?? 0 };
 }
 
 /**

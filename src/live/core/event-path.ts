@@ -108,7 +108,8 @@ function judge(
   if (opened) sub.risk = state;
   return commitAction(
     decision,
-    step.warnings.length > 0 || step.objectives_met_at !== null,
+    // A soft loss violation (no breach) is recorded at once too.
+    step.warnings.length > 0 || step.objectives_met_at !== null || step.violations.length > 0,
     opened || decision.memoryMoved,
     sub.leaving,
   );

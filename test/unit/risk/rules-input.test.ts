@@ -242,7 +242,7 @@ describe("invalid rules", () => {
       ),
     ).toEqual({
       max_loss:
-        'unknown field "lock"; expected "limit", "unit", "mode", "lock_at_initial", "trail"',
+        'unknown field "lock"; expected "limit", "unit", "mode", "lock_at_initial", "trail", "severity"',
     });
   });
 

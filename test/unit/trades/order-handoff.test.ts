@@ -66,4 +66,16 @@ describe("OrderHandoff", () => {
     none.add(1, { update: {} }, 1);
     expect(none.counts.dropped).toBe(1);
   });
+
+  it("carries the server offset the monitor learnt, in minutes, when it has learnt one", async () => {
+    const sent: TradeEventMessage[] = [];
+    const handoff = new OrderHandoff({
+      sendBatch: async (m) => void sent.push(...m.map((x) => x.body)),
+    });
+    handoff.add(1, { update: {} }, 10, 3 * 3_600_000);
+    handoff.add(2, { update: {} }, 11, 0);
+    handoff.add(3, { update: {} }, 12);
+    await handoff.flush();
+    expect(sent.map((b) => b.learnt_offset_min)).toEqual([180, undefined, undefined]);
+  });
 });

@@ -1,7 +1,12 @@
 /** Orders from MTAPI parsed and batched (docs/trades.md, "Ingest"): bad input counted, never thrown. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { orderTimeMs, parseOffsets } from "../../../src/domain/trades/broker-time.ts";
+import {
+  configuredClock,
+  learntClock,
+  orderTimeMs,
+  parseOffsets,
+} from "../../../src/domain/trades/broker-time.ts";
 import { orderBatch } from "../../../src/domain/trades/batch.ts";
 import { parseOrder } from "../../../src/domain/trades/orders.ts";
 import { utc } from "./fixtures.ts";
@@ -38,6 +43,18 @@ describe("broker time", () => {
       errors: [expect.stringContaining("bad"), expect.stringContaining("far")],
     });
     expect(parseOffsets("nope").errors).toHaveLength(1);
+  });
+
+  it("takes the learnt offset of a server before the configured one, which stays the fallback", () => {
+    const configured = configuredClock({ "ICM-Live": 120, "*": 60 });
+    const clock = learntClock({ "ICM-Live": 180, Other: 0, Odd: 1.5, Far: 2000 }, configured);
+    expect(clock.offsetMinutes("ICM-Live")).toBe(180); // learnt beats configured
+    expect(clock.offsetMinutes("Other")).toBe(0); // a learnt 0 is an offset too
+    expect(clock.offsetMinutes("Odd")).toBe(60); // not whole minutes: not taken
+    expect(clock.offsetMinutes("Far")).toBe(60); // beyond 14 h: not taken
+    expect(clock.offsetMinutes("Unknown")).toBe(60); // configured "*"
+    expect(learntClock({}, configuredClock({})).offsetMinutes("x")).toBe(0);
+    expect(learntClock({}, configured).offsetMinutes("toString")).toBe(60);
   });
 });
 

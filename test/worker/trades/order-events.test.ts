@@ -8,12 +8,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { accounts, tradeSync, trades } from "../../../src/db/schema.ts";
+import { accounts, serverClocks, tradeSync, trades } from "../../../src/db/schema.ts";
 import type { PollQueueMessage } from "../../../src/poll/dispatch.ts";
 import { judgeStoredTrades } from "../../../src/poll/trades.ts";
 import worker from "../../../src/index.ts";
-import { violationsOf, withTestDb } from "../helpers.ts";
-import { api, createViaApi } from "../api/helpers.ts";
+import { sim, violationsOf, withTestDb } from "../helpers.ts";
+import { addToSim, api, createViaApi } from "../api/helpers.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 
@@ -113,5 +113,78 @@ describe("order events of live accounts", () => {
       (await api("GET", `/v1/accounts/${id}/violations?severity=hard`)).body.items,
     ).toHaveLength(0);
     expect((await api("GET", `/v1/accounts/${id}/trades?state=sideways`)).status).toBe(400);
+  });
+});
+
+describe("the broker offset the monitor learnt", () => {
+  it("is stored with an order event and converts that server's order times, polled ones too", async () => {
+    const server = `Learnt-${crypto.randomUUID().slice(0, 8)}`;
+    const rules = {
+      preset: "ftmo-2step",
+      initial_balance: 100_000,
+      trade_rules: { max_open_positions: { limit: 50 } },
+    };
+    const live = await createViaApi({ server, rules });
+    const polled = await createViaApi({ server, rules });
+    const now = Date.now();
+    // Broker time is UTC+3 on this server: an order stamped 3 h ahead of UTC.
+    const ahead = (ms: number) => iso(ms + 180 * 60_000);
+    const liveId = live.account.id as number;
+    const result = await deliver([
+      {
+        trade_event: true,
+        account_id: liveId,
+        received_at: now,
+        update: {
+          type: "MarketOpen",
+          order: {
+            ticket: 8101,
+            symbol: "EURUSD",
+            orderType: "Buy",
+            lots: 1,
+            openTime: ahead(now - 60_000),
+          },
+        },
+        learnt_offset_min: 180,
+      },
+    ]);
+    expect(result.explicitAcks).toEqual(["m-0"]);
+    const openOf = async (accountId: number, ticket: number) => {
+      const [t] = await withTestDb((db) =>
+        db.select().from(trades).where(eq(trades.accountId, accountId)),
+      );
+      expect(Number(t!.ticket)).toBe(ticket);
+      return t!.openTime.getTime();
+    };
+    expect(await openOf(liveId, 8101)).toBe(Math.floor((now - 60_000) / 1000) * 1000);
+    const clocks = await withTestDb((db) =>
+      db.select().from(serverClocks).where(eq(serverClocks.server, server)),
+    );
+    expect(clocks.map((c) => c.offsetMinutes)).toEqual([180]);
+
+    // The poll path of another account on that server takes the learnt offset (none is
+    // configured for it: without it the time would be read as UTC, 3 h in the future).
+    await addToSim(polled, { balance: 100_000 });
+    await sim(
+      `/orders/${polled.sessionId}`,
+      {
+        opened: [
+          {
+            ticket: 8201,
+            symbol: "EURUSD",
+            orderType: "Buy",
+            lots: 1,
+            openTime: ahead(now - 120_000),
+          },
+        ],
+        history: [],
+      },
+      "PUT",
+    );
+    const res = await api("POST", "/v1/poll", { json: { account_ids: [polled.account.id] } });
+    expect(res.status).toBe(200);
+    expect(await openOf(polled.account.id as number, 8201)).toBe(
+      Math.floor((now - 120_000) / 1000) * 1000,
+    );
   });
 });
