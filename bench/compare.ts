@@ -13,6 +13,10 @@
  *    - `risk-v1`, `risk-v2`: the risk engine on the version 1 and version 2 mixes
  *      (risk-mix.ts, compare-micro.ts), evaluations/s;
  *    - `bare`: parse + route + risk engine, 1 event per frame, 10,000 accounts, events/s;
+ *    - `live`: the monitor's whole reading path (`Readings.onFrame`), the same frames, events/s;
+ *      `orders`: with 1 frame in 10 an `OrderUpdate`, orders handed over, and beside it
+ *      `orders.off` (orders ignored) and `orders.on_off`, their ratio in one process
+ *      (live-path.ts; trees from version 3 on);
  *    - `flood.single`, `flood.batched`: the monitor at 10,000 live accounts, 1 and 20 events
  *      per frame, events/s; `flood.half_lag_p99`: the lag p99 at half the single rate, ms
  *      (compare-flood.ts; each round starts a stack per tree; a failed flood is run once more).
@@ -48,13 +52,19 @@ const ROUNDS = flag("no-micro") ? 0 : option("rounds", 5);
 const FLOOD_ROUNDS = flag("no-flood") ? 0 : option("flood-rounds", 2);
 const FLOOD_SECONDS = option("flood-seconds", 10);
 
-const MICRO = ["risk-v1", "risk-v2", "bare"] as const;
+const MICRO = ["risk-v1", "risk-v2", "bare", "live", "orders"] as const;
+/** Figures a micro run reports beside its own (`orders`: the orders ignored, and the ratio). */
+const EXTRA = ["orders.off", "orders.on_off"] as const;
 const FLOOD = ["flood.single", "flood.batched", "flood.half_lag_p99"] as const;
-type Figure = (typeof MICRO)[number] | (typeof FLOOD)[number];
+type Figure = (typeof MICRO)[number] | (typeof EXTRA)[number] | (typeof FLOOD)[number];
 const UNITS: Record<Figure, string> = {
   "risk-v1": "evaluations/s",
   "risk-v2": "evaluations/s",
   bare: "events/s",
+  live: "events/s",
+  orders: "events/s",
+  "orders.off": "events/s",
+  "orders.on_off": "ratio",
   "flood.single": "events/s",
   "flood.batched": "events/s",
   "flood.half_lag_p99": "ms",
@@ -139,6 +149,7 @@ interface Sample {
   value: number | null;
   cpu_value?: number | null;
   error?: string;
+  extra?: Partial<Record<(typeof EXTRA)[number], Sample>>;
 }
 type Tree = "base" | "head";
 const samples: Record<Tree, Partial<Record<Figure, Sample[]>>> = { base: {}, head: {} };
@@ -155,8 +166,12 @@ async function micro(tree: Tree, figure: (typeof MICRO)[number]): Promise<void> 
     );
     const r = JSON.parse(out.trim().split("\n").at(-1)!) as Sample;
     push(tree, figure, r);
+    if (figure === "orders")
+      for (const f of EXTRA) push(tree, f, r.extra?.[f] ?? { value: null, error: r.error });
   } catch (err) {
     push(tree, figure, { value: null, error: String(err) });
+    if (figure === "orders")
+      for (const f of EXTRA) push(tree, f, { value: null, error: String(err) });
   }
 }
 
@@ -230,7 +245,10 @@ function summarize(): Record<string, unknown> {
     `figure | ${ref} (${sha.slice(0, 7)}) median [range] | this tree (${headSha.slice(0, 7)}${dirty ? "+changes" : ""}) median [range] | ratio median [spread] | per CPU second: ratio [spread]`,
   );
   lines.push("---|---|---|---|---");
-  for (const figure of [...(ROUNDS ? MICRO : []), ...(FLOOD_ROUNDS ? FLOOD : [])] as Figure[]) {
+  for (const figure of [
+    ...(ROUNDS ? [...MICRO, ...EXTRA] : []),
+    ...(FLOOD_ROUNDS ? FLOOD : []),
+  ] as Figure[]) {
     const vals = (t: Tree) =>
       (samples[t][figure] ?? []).map((s) => s.value).filter((v): v is number => v !== null);
     const b = vals("base");

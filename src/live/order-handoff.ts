@@ -43,7 +43,9 @@ export interface TradeEventSender {
 export class OrderHandoff {
   private readonly queue: TradeEventSender | undefined;
   private pending: Array<{ body: TradeEventMessage }> = [];
-  private flushing: Promise<void> | null = null;
+  /** A send is scheduled for the end of the current frame (one microtask, not one per event). */
+  private scheduled = false;
+  private readonly sendPending = (): void => void this.flush();
   /** Handed over, dropped (no queue, or a failed send), and open lists left out for size. */
   readonly counts = { handed: 0, dropped: 0, trimmed: 0 };
 
@@ -59,22 +61,23 @@ export class OrderHandoff {
     }
     const body: TradeEventMessage = { trade_event: true, account_id: accountId, received_at: now };
     if (orders.update !== undefined) body.update = orders.update;
-    if (orders.openedOrders !== undefined) body.opened_orders = orders.openedOrders;
-    if (learntOffsetMs !== 0) body.learnt_offset_min = learntOffsetMs / 60_000;
+    const open = orders.openedOrders;
     // Sized by count, not by serializing on the event path: ~300 chars an order.
-    if (Array.isArray(body.opened_orders) && body.opened_orders.length > MAX_OPEN_ORDERS) {
-      delete body.opened_orders;
-      this.counts.trimmed++;
-    }
+    if (Array.isArray(open) && open.length > MAX_OPEN_ORDERS) this.counts.trimmed++;
+    else if (open !== undefined) body.opened_orders = open;
+    if (learntOffsetMs !== 0) body.learnt_offset_min = learntOffsetMs / 60_000;
     this.pending.push({ body });
-    this.flushing ??= Promise.resolve().then(() => this.flush());
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.sendPending);
+    }
   }
 
   /** Takes what is pending (the send's synchronous part; the benchmark's per-frame drain). */
   drain(): Array<{ body: TradeEventMessage }> {
     const batch = this.pending;
     this.pending = [];
-    this.flushing = null;
+    this.scheduled = false;
     return batch;
   }
 

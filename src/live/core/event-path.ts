@@ -18,7 +18,7 @@ import type { FrameItem } from "./parse-frame.ts";
 import type { CounterName } from "./status.ts";
 import type { Subscription, SubscriptionTable } from "./subscriptions.ts";
 import { STALE_MS } from "./watchdog.ts";
-import type { ServerClocks } from "./server-time.ts";
+import { LEARNING, type ServerClocks } from "./server-time.ts";
 
 /**
  * What the shell does with an applied reading:
@@ -218,11 +218,11 @@ export function applyEvent(
   // server's stamps is learnt and taken off; the corrected time dates the reading (its day).
   let serverTime = false;
   if (ts !== undefined && clocks) {
-    const verdict = clocks.judge(sub.server, ts, now);
-    if (verdict.kind === "corrected") {
-      ts = verdict.ts;
+    const offset = clocks.correction(sub.server, ts, now);
+    if (offset > 0) {
+      ts -= offset;
       serverTime = true;
-    } else if (verdict.kind === "learning")
+    } else if (offset === LEARNING)
       return { counts: INVALID, action: "none", subscription: sub, sample: true };
   }
   // docs/rules.md "Reading times": a stamp far ahead or far behind our clock is not a reading.
@@ -231,7 +231,11 @@ export function applyEvent(
   if (ts !== undefined && ts < sub.lastEventTs)
     return { counts: STALE, action: "none", subscription: sub };
   // docs/mtapi-bridge.md "Unsynced answers": figures that are not yet the account's move nothing.
-  if (unsyncedReason(item, sub.risk?.balance) !== null) {
+  // Cheap checks first: the guard can only refuse `synced: false` or an equity of exactly 0.
+  if (
+    (item.synced === false || item.equity === 0) &&
+    unsyncedReason(item, sub.risk?.balance) !== null
+  ) {
     markUnsynced(sub, now);
     return { counts: UNSYNCED, action: "none", subscription: sub, problem: "unsynced" };
   }

@@ -28,16 +28,27 @@ interface ServerClock {
 
 export type StampVerdict =
   /** UTC as it is (offset 0): use the stamp unchanged. */
-  | { kind: "utc" }
+  | { readonly kind: "utc" }
   /** Server time at a learnt offset: use `ts`, the stamp in UTC. */
-  | { kind: "corrected"; ts: number; offsetMs: number }
+  | { readonly kind: "corrected"; readonly ts: number; readonly offsetMs: number }
   /** A quarter-hour offset seen, not yet steady: set aside (`invalid`) while it is learnt. */
-  | { kind: "learning"; offsetMs: number }
+  | { readonly kind: "learning"; readonly offsetMs: number }
   /** Off in no steady way: the stamp stays as it is, and is judged as such. */
-  | { kind: "unsteady" };
+  | { readonly kind: "unsteady" };
+
+const UTC: StampVerdict = Object.freeze({ kind: "utc" });
+const UNSTEADY: StampVerdict = Object.freeze({ kind: "unsteady" });
+/** `read`'s answer for a stamp off in no steady way (an offset is never negative). */
+const UNSTEADY_CODE = -1;
+/** `read`'s answer for a stamp at an offset still being learnt (`learningMs` holds it). */
+const LEARNING_CODE = -2;
+/** `correction`'s answer while the stamp's offset is being learnt. */
+export const LEARNING = -1;
 
 export class ServerClocks {
   private readonly byServer = new Map<string, ServerClock>();
+  /** The offset of the last `read` that answered LEARNING_CODE. */
+  private learningMs = 0;
 
   /** The learnt offset of a server (ms), 0 when none. */
   offsetOf(server: string): number {
@@ -48,8 +59,41 @@ export class ServerClocks {
    * Reads one stamp of `server` received at `now` (both epoch ms) and learns from it.
    */
   judge(server: string, ts: number, now: number): StampVerdict {
-    if (!Number.isFinite(ts)) return { kind: "unsteady" };
+    const code = this.read(server, ts, now);
+    if (code === UNSTEADY_CODE) return UNSTEADY;
+    if (code === LEARNING_CODE) return { kind: "learning", offsetMs: this.learningMs };
+    if (code === 0) return UTC;
+    return { kind: "corrected", ts: ts - code, offsetMs: code };
+  }
+
+  /**
+   * The event path's form of `judge` (same reading, same learning), without a verdict object
+   * per event: the offset to take off the stamp (ms; 0 for a UTC or unsteady stamp, which
+   * stays as it is), or LEARNING while the stamp's offset is being learnt (set it aside).
+   */
+  correction(server: string, ts: number, now: number): number {
+    const code = this.read(server, ts, now);
+    if (code === LEARNING_CODE) return LEARNING;
+    return code === UNSTEADY_CODE ? 0 : code;
+  }
+
+  /**
+   * The judgement: the learnt offset by which the stamp is corrected (ms, > 0), 0 for a UTC
+   * stamp, UNSTEADY_CODE or LEARNING_CODE.
+   */
+  private read(server: string, ts: number, now: number): number {
     const raw = ts - now;
+    // The common case first: a UTC stamp within SLACK_MS of the receive time is offset 0 (the
+    // nearest quarter hour is 0, the residual within the slack). NaN fails both comparisons.
+    if (raw <= SLACK_MS && raw >= -SLACK_MS) {
+      // Nothing to learn; a candidate in progress is broken off.
+      if (this.byServer.size !== 0) {
+        const clock = this.byServer.get(server);
+        if (clock) clock.seen = 0;
+      }
+      return 0;
+    }
+    if (!Number.isFinite(ts)) return UNSTEADY_CODE;
     const quarters = Math.round(raw / QUARTER_MS);
     const offset = quarters * QUARTER_MS;
     const residual = raw - offset;
@@ -58,26 +102,29 @@ export class ServerClocks {
     // a genuine late event (applied by the reading-time rules), one ahead never is.
     if (Math.abs(residual) > SLACK_MS || offset < 0 || offset > MAX_OFFSET_MS) {
       if (clock) clock.seen = 0;
-      return { kind: "unsteady" };
+      return UNSTEADY_CODE;
     }
     if (offset === 0) {
       // A UTC stamp: nothing to learn; a candidate in progress is broken off.
       if (clock) clock.seen = 0;
-      return { kind: "utc" };
+      return 0;
     }
     const c = clock ?? { offsetMs: 0, candidateMs: 0, seen: 0 };
     if (!clock) this.byServer.set(server, c);
     if (c.offsetMs === offset) {
       c.seen = 0;
-      return { kind: "corrected", ts: ts - offset, offsetMs: offset };
+      return offset;
     }
     c.seen = c.candidateMs === offset ? c.seen + 1 : 1;
     c.candidateMs = offset;
-    if (c.seen < STEADY_SAMPLES) return { kind: "learning", offsetMs: offset };
+    if (c.seen < STEADY_SAMPLES) {
+      this.learningMs = offset;
+      return LEARNING_CODE;
+    }
     // Steady: learnt (or re-learnt after a daylight-saving change).
     c.offsetMs = offset;
     c.seen = 0;
-    return { kind: "corrected", ts: ts - offset, offsetMs: offset };
+    return offset;
   }
 
   /** The learnt offsets, for the monitor's status (minutes by server). */

@@ -24,9 +24,13 @@ export interface DirtyFigures {
 }
 
 export class WriteBacklog {
-  /** Accounts whose figures changed since the last write, oldest mark first. */
-  private readonly dirty = new Set<number>();
-  /** Where each live account's latest applied figures came from. */
+  /**
+   * Accounts whose figures changed since the last write, oldest mark first, each with the
+   * source of its latest figures given since (undefined: none given, `lastSource` stands).
+   * One map write per event: the source is folded into `lastSource` when the figures are taken.
+   */
+  private readonly dirty = new Map<number, ReadingSource | undefined>();
+  /** Where each live account's applied figures came from, as of their last take. */
   private readonly lastSource = new Map<number, ReadingSource>();
   /** Epoch ms the oldest entry of `dirty` was marked; null when it is empty. */
   private dirtySince: number | null = null;
@@ -44,8 +48,8 @@ export class WriteBacklog {
    * @param source where the new figures came from; omitted, the last one stands.
    */
   markDirty(accountId: number, now: number, source?: ReadingSource): number {
-    this.dirty.add(accountId);
-    if (source) this.lastSource.set(accountId, source);
+    if (source) this.dirty.set(accountId, source);
+    else if (!this.dirty.has(accountId)) this.dirty.set(accountId, undefined);
     if (this.dirtySince === null) this.dirtySince = now;
     return this.dirtySince + METRICS_FLUSH_MS;
   }
@@ -59,7 +63,7 @@ export class WriteBacklog {
   }
 
   dirtyIds(): IterableIterator<number> {
-    return this.dirty.values();
+    return this.dirty.keys();
   }
 
   /** Epoch ms the oldest dirty figures were marked, or null. */
@@ -94,9 +98,10 @@ export class WriteBacklog {
   /** Takes up to `limit` dirty accounts, oldest first (the rest stay dirty). */
   takeDirty(limit: number): DirtyFigures[] {
     const out: DirtyFigures[] = [];
-    for (const accountId of this.dirty) {
+    for (const [accountId, given] of this.dirty) {
       if (out.length >= limit) break;
-      out.push({ accountId, source: this.lastSource.get(accountId) ?? "poll" });
+      if (given) this.lastSource.set(accountId, given);
+      out.push({ accountId, source: given ?? this.lastSource.get(accountId) ?? "poll" });
     }
     for (const d of out) this.dirty.delete(d.accountId);
     if (this.dirty.size === 0) this.dirtySince = null;
@@ -119,7 +124,7 @@ export class WriteBacklog {
 
   /** Puts back what a failed batch took, without overwriting what changed meanwhile. */
   restore(accountIds: Iterable<number>, since: number, problems: readonly ProblemMark[]): void {
-    for (const id of accountIds) this.dirty.add(id);
+    for (const id of accountIds) if (!this.dirty.has(id)) this.dirty.set(id, undefined);
     if (this.dirty.size > 0) this.dirtySince = Math.min(this.dirtySince ?? since, since);
     for (const p of problems)
       if (!this.problems.has(p.accountId)) this.problems.set(p.accountId, p.problem);

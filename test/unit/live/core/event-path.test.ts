@@ -42,6 +42,39 @@ describe("the event path", () => {
     expect(table.get(1)!.risk).toBe(before);
   });
 
+  it("moves nothing for unsynced figures (docs/mtapi-bridge.md), and applies the figures the guard lets through", () => {
+    const table = tableOf(liveSub(1), liveSub(2));
+    const held = structuredClone(table.get(1)!.risk);
+    // `synced: false`, whatever the figures.
+    const notSynced = applyEvent(
+      table,
+      { ...event("s1", 90_000, T0 + 1_000), synced: false },
+      T0 + 1_000,
+    );
+    expect(notSynced).toMatchObject({ counts: ["received", "unsynced"], problem: "unsynced" });
+    // Balance and equity both 0 (or equity 0 with no balance) where the last balance was not 0.
+    for (const zeros of [
+      { ...event("s1", 0, T0 + 1_100), balance: 0 },
+      event("s1", 0, T0 + 1_200),
+    ]) {
+      expect(applyEvent(table, zeros, T0 + 1_300).counts).toEqual(["received", "unsynced"]);
+    }
+    expect(table.get(1)!.risk).toEqual(held);
+    // An equity of 0 beside a balance is a reading (a real, breaching one), as is `synced: true`.
+    const zeroEquity = applyEvent(
+      table,
+      { ...event("s1", 0, T0 + 1_400), balance: 100_000 },
+      T0 + 1_400,
+    );
+    expect(zeroEquity.counts).toEqual(["received", "applied"]);
+    const synced = applyEvent(
+      table,
+      { ...event("s2", 95_100, T0 + 1_500), synced: true },
+      T0 + 1_500,
+    );
+    expect(synced.counts).toEqual(["received", "applied"]);
+  });
+
   it("applies a routed event, moves the subscription's state in place and its clocks, and measures its lag", () => {
     const table = tableOf(liveSub(1));
     const held = table.get(1)!.risk;

@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseFrame, parseItem, type FrameItem } from "../../../../src/live/core/parse-frame.ts";
+import {
+  parseFrame as referenceParseFrame,
+  parseItem as referenceParseItem,
+} from "./reference/parse-frame.ts";
 
 const KINDS = ["event", "no_equity", "ack", "service_error", "invalid"];
 
@@ -350,5 +354,69 @@ describe("the `id` key", () => {
     const byNumber = parseFrame('{"equity":1,"id":12345}')[0]!;
     expect(byString.kind === "event" && byString.keys).toEqual({ sessionId: "sess-9" });
     expect(byNumber.kind === "event" && byNumber.keys).toEqual({});
+  });
+});
+
+describe("parseItem agrees with the reference (field reads written out per spelling)", () => {
+  // reference/parse-frame.ts is the parser before its reads were written out per spelling:
+  // every item must come out the same, whatever spellings, values and nesting a frame has.
+  const value = fc.oneof(
+    fc.integer({ min: -2_000_000_000, max: 2_000_000_000 }),
+    fc.double(),
+    fc.constantFrom(0, 1_733_000_000, 1_733_000_000_123, Number.NaN, Number.POSITIVE_INFINITY),
+    fc.constantFrom("", " ", "12.5", " 7 ", "abc", "true", "FALSE", " true ", "yes"),
+    fc.constantFrom("2026-12-06T10:00:00Z", "2026-12-06 10:00:00", "1733000000"),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant({ nested: 1 }),
+    fc.constant([1, 2]),
+    fc.string({ maxLength: 6 }),
+  );
+  const FIELDS = [
+    ...["equity", "Equity", "balance", "Balance", "sessionId", "SessionId", "session_id"],
+    ...["id", "Id", "login", "Login", "server", "Server", "accountId", "AccountId", "account_id"],
+    ...["synced", "Synced", "timestampUTC", "TimestampUTC", "timestamp_u_t_c", "timestamp_utc"],
+    ...["ts", "timestamp", "Timestamp", "time", "Time", "update", "Update", "openedOrders"],
+    ...["OpenedOrders", "opened_orders", "message", "profit"],
+  ];
+  const type = fc.oneof(
+    fc.constantFrom("OrderProfit", "OrderUpdate", "subscribed", "SUBSCRIBED", "Unsubscribed"),
+    fc.constantFrom("error", "ERROR", "eRRor", "errors", "K", "subscribe", "\u212Aelvin"),
+    fc.string({ maxLength: 12 }),
+    fc.integer(),
+  );
+  const fields = fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 8 });
+  const typeKey = fc.constantFrom("type", "Type", "event", "Event");
+  const message = fc
+    .record({
+      top: fields,
+      data: fc.option(fc.oneof(fields, value), { nil: undefined }),
+      dataKey: fc.constantFrom("data", "Data"),
+      type: fc.option(fc.tuple(typeKey, type), { nil: undefined }),
+    })
+    .map(({ top, data, dataKey, type: t }) => {
+      const o: Record<string, unknown> = { ...top };
+      if (data !== undefined) o[dataKey] = data;
+      if (t) o[t[0]] = t[1];
+      return o;
+    });
+
+  it("gives the same item for any message", () => {
+    fc.assert(
+      fc.property(fc.oneof(message, value), (m) => {
+        expect(parseItem(m)).toEqual(referenceParseItem(m));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("gives the same items for any frame text", () => {
+    fc.assert(
+      fc.property(fc.oneof(message, fc.array(message, { maxLength: 3 })), (m) => {
+        const text = JSON.stringify(m);
+        expect(parseFrame(text)).toEqual(referenceParseFrame(text));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

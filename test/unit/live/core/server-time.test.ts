@@ -1,7 +1,14 @@
 /** Server-time stamps (docs/mtapi-bridge.md, "Server-time stamps"): learnt, applied, re-learnt. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QUARTER_MS, ServerClocks, STEADY_SAMPLES } from "../../../../src/live/core/server-time.ts";
+import {
+  LEARNING,
+  QUARTER_MS,
+  ServerClocks,
+  SLACK_MS,
+  STEADY_SAMPLES,
+} from "../../../../src/live/core/server-time.ts";
+import { ServerClocks as ReferenceClocks } from "./reference/server-time.ts";
 import { applyEvent } from "../../../../src/live/core/event-path.ts";
 import { SubscriptionTable, newSubscription } from "../../../../src/live/core/subscriptions.ts";
 import { resolveRules } from "../../../../src/risk/index.ts";
@@ -62,6 +69,69 @@ describe("ServerClocks", () => {
           if (q < 0) expect(last!.kind).toBe("unsteady");
         },
       ),
+    );
+  });
+});
+
+describe("the event path's judgement agrees with the reference", () => {
+  // The judgement before the event path's form was added (reference/server-time.ts, kept for
+  // this test only): `judge` and `correction` must answer and learn exactly as it did.
+  const stamp = fc.oneof(
+    // Near the receive time: the common UTC case and its edges.
+    { weight: 3, arbitrary: fc.integer({ min: -SLACK_MS - 2, max: SLACK_MS + 2 }) },
+    // Whole quarter hours ahead or behind, with jitter around the slack.
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.integer({ min: -60, max: 60 }),
+          fc.integer({ min: -SLACK_MS - 2, max: SLACK_MS + 2 }),
+        )
+        .map(([q, j]) => q * QUARTER_MS + j),
+    },
+    // A few steady offsets, so that learning and re-learning happen.
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(2 * H, 3 * H, 14 * H, 14 * H + QUARTER_MS, SLACK_MS),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+    },
+  );
+  const reading = fc.record({
+    server: fc.constantFrom("A", "B"),
+    off: stamp,
+    now: fc.oneof(
+      { weight: 19, arbitrary: fc.integer({ min: 0, max: 10 * H }) },
+      { weight: 1, arbitrary: fc.constant(Number.NaN) },
+    ),
+  });
+
+  it("gives the same verdicts, corrections, learnt offsets and snapshots on any sequence", () => {
+    fc.assert(
+      fc.property(fc.array(reading, { maxLength: 60 }), (readings) => {
+        const ref = new ReferenceClocks();
+        const judged = new ServerClocks();
+        const corrected = new ServerClocks();
+        for (const r of readings) {
+          const now = T0 + r.now;
+          const ts = now + r.off;
+          const want = ref.judge(r.server, ts, now);
+          expect(judged.judge(r.server, ts, now)).toEqual(want);
+          const offset = corrected.correction(r.server, ts, now);
+          if (want.kind === "corrected") expect(offset).toBe(want.offsetMs);
+          else if (want.kind === "learning") expect(offset).toBe(LEARNING);
+          else expect(offset).toBe(0);
+          for (const s of ["A", "B"]) {
+            expect(judged.offsetOf(s)).toBe(ref.offsetOf(s));
+            expect(corrected.offsetOf(s)).toBe(ref.offsetOf(s));
+          }
+        }
+        expect(judged.snapshot()).toEqual(ref.snapshot());
+        expect(corrected.snapshot()).toEqual(ref.snapshot());
+      }),
+      { numRuns: 500 },
     );
   });
 });

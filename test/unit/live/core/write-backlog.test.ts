@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   METRICS_FLUSH_MS,
@@ -5,6 +6,7 @@ import {
   WriteBacklog,
 } from "../../../../src/live/core/write-backlog.ts";
 import { T0 } from "../../fixtures.ts";
+import { WriteBacklog as ReferenceBacklog } from "./reference/write-backlog.ts";
 
 describe("the writer's backlog", () => {
   it("is due METRICS_FLUSH_MS after the oldest dirty mark, and hands out the oldest accounts first with their source", () => {
@@ -72,5 +74,52 @@ describe("the writer's backlog", () => {
     b.restore([], T0, taken);
     b.problem(2, null);
     expect(b.takeProblems()).toEqual([{ accountId: 2, problem: null }]);
+  });
+});
+
+describe("the backlog agrees with the reference (the sources folded into the dirty map)", () => {
+  // reference/write-backlog.ts is the bookkeeping before one map carried the dirty accounts and
+  // their sources: every answer must be the same on any sequence of operations.
+  const id = fc.integer({ min: 1, max: 6 });
+  const source = fc.constantFrom("event" as const, "poll" as const, undefined);
+  const op = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ k: fc.constant("mark" as const), id, source }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant("forget" as const), id }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant("take" as const),
+        limit: fc.integer({ min: 0, max: 4 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant("restore" as const), ids: fc.array(id) }) },
+  );
+
+  it("hands out the same accounts, sources, ids and due times", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 50 }), (ops) => {
+        const ref = new ReferenceBacklog();
+        const b = new WriteBacklog();
+        let now = T0;
+        for (const o of ops) {
+          now += 100;
+          if (o.k === "mark")
+            expect(b.markDirty(o.id, now, o.source)).toBe(ref.markDirty(o.id, now, o.source));
+          else if (o.k === "forget") {
+            b.forget(o.id);
+            ref.forget(o.id);
+          } else if (o.k === "take") expect(b.takeDirty(o.limit)).toEqual(ref.takeDirty(o.limit));
+          else {
+            b.restore(o.ids, now, []);
+            ref.restore(o.ids, now, []);
+          }
+          expect([...b.dirtyIds()]).toEqual([...ref.dirtyIds()]);
+          expect(b.since).toBe(ref.since);
+          expect(b.figuresDueAt()).toBe(ref.figuresDueAt());
+        }
+        expect(b.takeDirty(100)).toEqual(ref.takeDirty(100));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
