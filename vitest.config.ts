@@ -35,6 +35,9 @@ export default defineConfig({
                 ADMIN_TOKEN,
                 SECRETS_KEY,
                 SESSION_SECRET,
+                // The ceiling for the live shard's enforcement tests; every account's own
+                // `enforcement` is off by default, so nothing else acts.
+                ENFORCEMENT: "on",
                 // The shared test database holds many accounts: cron tests poll inline;
                 // test/worker/queue.test.ts drives the queue path itself.
                 POLL_INLINE_MAX: "1000000",

@@ -1,7 +1,7 @@
 /**
  * Enforcement latency (docs/enforcement.md, "Benchmark"): from the start of an action to the
  * last position closed at the simulator, through the real core (`drive`), the real MTAPI
- * client (src/mtapi/trading.ts) and the project's simulator over loopback HTTP. Each account
+ * client (src/enforce/broker.ts over src/mtapi) and the project's simulator over loopback HTTP. Each account
  * holds two positions and one pending order (E18). The state is persisted to memory (a
  * structured clone per command), not Postgres: add the database's write latency once per
  * command (6 commands for E18: summary, plan, 3 sends, summary after).
@@ -10,12 +10,7 @@
  */
 import { newAction, type ActionState } from "../src/domain/enforcement/action.ts";
 import { drive } from "../src/domain/enforcement/drive.ts";
-import {
-  orderCloseSafe,
-  readOpenedOrders,
-  readSummary,
-  renewSession,
-} from "../src/mtapi/trading.ts";
+import { brokerCalls } from "../src/enforce/broker.ts";
 import { startSimulator, type Simulator } from "../sim/simulator.ts";
 
 const singles = Number(process.argv[2] ?? 200);
@@ -78,7 +73,7 @@ async function seed(sim: Simulator, n: number, prefix: string): Promise<string[]
 
 /** ms from the action's start to its last send answered. */
 async function enforce(mtapiUrl: string, sessionId: string): Promise<number> {
-  const t = { mtapiUrl, sessionId, timeoutMs: 30_000 };
+  const t = brokerCalls({ mtapiUrl, sessionId, login: "", server: "", timeoutMs: 30_000 });
   const start = performance.now();
   let lastClose = start;
   let kept: ActionState | null = null;
@@ -88,14 +83,14 @@ async function enforce(mtapiUrl: string, sessionId: string): Promise<number> {
     persist: async (s) => {
       kept = structuredClone(s);
     },
-    readSummary: () => readSummary(t),
-    readOpened: () => readOpenedOrders(t),
+    readSummary: t.readSummary,
+    readOpened: t.readOpened,
     send: async (ticket) => {
-      const a = await orderCloseSafe(t, ticket);
+      const a = await t.send(ticket);
       lastClose = performance.now();
       return a;
     },
-    renew: () => renewSession(t),
+    renew: t.renew,
     wait: async () => true,
   });
   if (state.phase !== "done" || state.steps.length !== 3 || kept === null) {

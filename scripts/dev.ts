@@ -9,6 +9,8 @@
  * - The demo (docs/demo.md) when the bundled simulator is in use: calm accounts on mixed
  *   presets plus the scripted ones of sim/demo-script.ts (seeded when the database lacks them;
  *   those a previous start left breached are reset), and a note of what to watch, printed once.
+ * - `ENFORCEMENT`: `on` with the bundled simulator (the demo's enforced account; every other
+ *   account's own setting is off), otherwise from the environment (default off).
  * - `LIVE_SHARDS` and `STREAM_ALL` from the environment when set (wrangler.toml's otherwise).
  * - `wrangler dev` on `PORT` (default 8787), with the cron fired every minute through
  *   `/__scheduled` (wrangler dev does not run cron triggers by itself).
@@ -32,6 +34,11 @@ import { narrate } from "../dev/narrate.ts";
 import { playDemo, registerAccountsInSimulator, replayDemo, seedDemo } from "../dev/seed.ts";
 import { loadSealKeys } from "../src/secrets/seal.ts";
 import { playTradesDemo, seedTradesDemo } from "../dev/trades-demo.ts";
+import {
+  clearEnforcementDemo,
+  enforceDemoAccount,
+  playEnforcementDemo,
+} from "../dev/enforcement-demo.ts";
 import { registerSink, startWebhookSink, type WebhookSink } from "../dev/webhook-sink.ts";
 import { startWorker } from "../dev/wrangler.ts";
 import type { DbConfig } from "../src/db/client.ts";
@@ -160,8 +167,11 @@ if (sim) {
     SECRETS_KEY: secretsKey,
     SECRETS_KEY_PREVIOUS: process.env.SECRETS_KEY_PREVIOUS,
   });
+  // The enforcement scene plays on every start: its account is made anew (docs/enforcement.md).
+  await clearEnforcementDemo(db);
   const seeded = await seedDemo(db, sealKeys);
   if (seeded > 0) say(`seeded ${seeded} demo accounts`);
+  await enforceDemoAccount(db);
   const registered = await registerAccountsInSimulator(db, sim, sealKeys);
   say(`${registered} accounts known to the simulator`);
   demo = playDemo(sim);
@@ -170,6 +180,8 @@ if (sim) {
   await seedTradesDemo(db, tradesStart, sealKeys);
   const stopTrades = await playTradesDemo(sim.url, say, tradesStart);
   cleanups.push(async () => stopTrades());
+  const stopEnforcement = await playEnforcementDemo(sim.url, say);
+  cleanups.push(async () => stopEnforcement());
   const stopHabits = await startBridgeDemo(sim.url, { log: say });
   cleanups.push(async () => stopHabits());
 }
@@ -201,6 +213,10 @@ const worker = await startWorker({
     SECRETS_KEY_PREVIOUS: process.env.SECRETS_KEY_PREVIOUS,
     // A local run: webhooks may call http:// receivers on loopback (never set in production).
     ALLOW_LOOPBACK_WEBHOOKS: "1",
+    // Enforcement (docs/enforcement.md): with the bundled simulator the demo's ceiling is `on`
+    // (only the enforcement scene's account has its own `enforcement` on: every other demo
+    // account stays `off`); against a real bridge only what the environment says (default off).
+    ENFORCEMENT: process.env.ENFORCEMENT ?? (sim ? "on" : undefined),
     // From the environment when set (the env file overrides wrangler.toml's [vars]).
     LIVE_SHARDS: process.env.LIVE_SHARDS,
     STREAM_ALL: process.env.STREAM_ALL,

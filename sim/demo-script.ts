@@ -291,7 +291,7 @@ export function liveScene(firstNumber = 1): DemoScene {
  * feature adds its scene here: a constructor taking the number of its first label.
  */
 export function demoScenes(firstNumber = 1): DemoScene[] {
-  const makers: Array<(first: number) => DemoScene> = [liveScene];
+  const makers: Array<(first: number) => DemoScene> = [liveScene, enforcementScene];
   const scenes: DemoScene[] = [];
   let next = firstNumber;
   for (const make of makers) {
@@ -300,4 +300,46 @@ export function demoScenes(firstNumber = 1): DemoScene[] {
     next += scene.accounts.length;
   }
   return scenes;
+}
+
+/**
+ * The enforcement scene's account (docs/enforcement.md, "Demo"): live at the first poll, it
+ * breaches by an event ~20 s after it goes live; its enforcement is `on` (dev/enforcement-demo.ts),
+ * so the breach closes its two positions and cancels its pending order, and a position opened
+ * while it is locked is closed at once.
+ */
+export const ENFORCEMENT_DEMO = {
+  session_id: "demo-enforce-session-0001",
+  login: "80018001",
+  server: SERVER,
+  balance: 100_000,
+  preset: "ftmo-2step",
+};
+
+/** The enforcement scene (one account, labelled `Demo #firstNumber`). */
+export function enforcementScene(firstNumber = 1): DemoScene {
+  const account: ScriptedAccount = {
+    ...ENFORCEMENT_DEMO,
+    label: `Demo #${firstNumber} (${ENFORCEMENT_DEMO.preset}, enforced)`,
+    walk: false,
+    plan: {
+      role: "breach",
+      startUsage: 98.4,
+      enterS: 0,
+      bandUsage: 98.5,
+      holdS: 15,
+      moveS: 6,
+      endUsage: 106,
+    },
+  };
+  const name = `Demo #${firstNumber}`;
+  return {
+    name: "enforcement",
+    accounts: [account],
+    script: (limitOf) => ({ ...liveScript([account], limitOf), name: "demo: enforcement" }),
+    narration: () => [
+      `${name} has enforcement on (close all and lock): ~20 s after it goes live it breaches by an event, and its monitor shard closes its two positions and cancels its pending order, each once (Account > Enforcement)`,
+      `${name}: a position opened a few seconds after, while it is locked, is closed at once from its order event`,
+    ],
+  };
 }

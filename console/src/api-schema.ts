@@ -5136,6 +5136,8 @@ export interface components {
       id: number;
       /** @enum {string} */
       kind: "close_all" | "lock_guard";
+      /** @description The consequence locks the account (close_all_and_lock). Recorded in a dry run too, where the account itself is never locked. */
+      lock: boolean;
       positions_before: {
         [key: string]: unknown;
       }[];

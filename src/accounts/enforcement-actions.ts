@@ -21,6 +21,8 @@ export interface CreatedAction {
   id: number;
   accountId: number;
   dryRun: boolean;
+  /** The consequence locks the account (recorded in a dry run too; the lock only when acting). */
+  lock: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function createActions(
       id: enforcementActions.id,
       accountId: enforcementActions.accountId,
       dryRun: enforcementActions.dryRun,
+      lock: enforcementActions.lock,
     });
   if (locks.length > 0) {
     await recordAlerts(

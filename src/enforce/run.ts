@@ -9,14 +9,11 @@ import { openSessionInWorker } from "../secrets/session.ts";
 import type { Db } from "../db/client.ts";
 import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
 import { type ActionHost, drive } from "../domain/enforcement/drive.ts";
-import {
-  orderCloseSafe,
-  readOpenedOrders,
-  readSummary,
-  renewSession,
-  type TradingOptions,
-} from "../mtapi/trading.ts";
+import { credentialOpener, recordRenewed, sealKeysOf } from "../accounts/credentials.ts";
+import { findAccount } from "../accounts/queries.ts";
+import type { SealKeys } from "../secrets/seal.ts";
 import { log } from "../util/log.ts";
+import { brokerCalls } from "./broker.ts";
 import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
 import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
@@ -29,6 +26,12 @@ export interface RunOptions {
   /** Per MTAPI call (ms). */
   timeoutMs?: number;
   owner?: string;
+  /** The clock the core decides by (epoch ms); Date.now when absent (the monitor's in tests). */
+  now?: () => number;
+  /** The run let the action go to wait until `until` (epoch ms): the caller resumes it then. */
+  onRelease?: (until: number) => void;
+  /** The seal keys a stored password opens with (a renewal by `ConnectEx`); null: none. */
+  sealKeys?: SealKeys | null;
 }
 
 /** Runs one action; null when another runner holds it or it is finished already. */
@@ -36,43 +39,85 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   const owner = opts.owner ?? crypto.randomUUID();
   const claimed = await claimAction(db, id, owner);
   if (claimed === null) return null;
-  const trading: TradingOptions = {
+  const account = await findAccount(db, claimed.accountId);
+  if (account === null) {
+    // The row references the account (on delete cascade): gone means the action is gone too.
+    await releaseAction(db, id, owner, Date.now());
+    return null;
+  }
+  const open = credentialOpener(opts.sealKeys ?? null);
+  const broker = brokerCalls({
     mtapiUrl: opts.mtapiUrl,
     // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
-    sessionId: await openSessionInWorker(claimed.sessionId),
+    sessionId: await openSessionInWorker(account.sessionId),
+    login: account.login,
+    server: account.server,
+    password: () => open(account),
     fetcher: opts.fetcher,
     timeoutMs: opts.timeoutMs ?? 10_000,
-  };
+    onRenewed: async (old, token, via) => {
+      // Not recorded (a database error, an operator's change): the next run renews again.
+      await recordRenewed(
+        db,
+        opts.sealKeys ?? null,
+        account.id,
+        old,
+        token,
+        via,
+        "enforcement",
+      ).catch((err: unknown) =>
+        log("session:renew_record_failed", { account_id: account.id }, err),
+      );
+    },
+  });
   const inlineWait = opts.inlineWaitMs ?? 2_000;
+  const clock = opts.now ?? Date.now;
   let resumeAt: number | null = null;
   const host: ActionHost = {
-    now: Date.now,
+    now: clock,
     halted: async () => (await readHalt(db)).halted,
     persist: (s) => persistAction(db, id, owner, s, resumeAt),
-    readSummary: () => readSummary(trading),
-    readOpened: () => readOpenedOrders(trading),
-    send: (ticket) => orderCloseSafe(trading, ticket),
-    renew: () => renewSession(trading),
+    readSummary: broker.readSummary,
+    readOpened: broker.readOpened,
+    send: (ticket) => broker.send(ticket),
+    renew: broker.renew,
     wait: async (until) => {
-      const ms = until - Date.now();
+      const ms = until - clock();
       if (ms <= inlineWait) {
         if (ms > 0) await new Promise((r) => setTimeout(r, ms));
         return true;
       }
       resumeAt = until;
       await releaseAction(db, id, owner, until);
+      opts.onRelease?.(until);
       return false;
     },
   };
-  await announceAction(
-    db,
-    "enforcement.started",
-    claimed.accountId,
-    id,
-    claimed.machine,
-    claimed.floor,
+  // Announced beside the first commands, not before them: the closes are what is waited for.
+  // Not recorded (the database down): tried again once the action finishes, or by a resumed run.
+  const announceStart = () =>
+    announceAction(
+      db,
+      "enforcement.started",
+      claimed.accountId,
+      id,
+      claimed.machine,
+      claimed.floor,
+    );
+  const started = announceStart().then(
+    () => true,
+    () => false,
   );
-  const state = await drive(claimed.machine, host);
+  let state: ActionState;
+  try {
+    state = await drive(claimed.machine, host);
+  } finally {
+    await started;
+  }
+  if (isFinished(state) && !(await started))
+    await announceStart().catch((err: unknown) =>
+      log("enforcement:alert_failed", { action_id: id }, err),
+    );
   if (isFinished(state)) {
     // An investor session, a halt, an unreadable account: the failure is alerted with its reason.
     await announceAction(
@@ -110,16 +155,24 @@ export async function runDueActions(db: Db, opts: RunOptions): Promise<number> {
   return ran;
 }
 
+/** What a runner needs of the Worker's env. */
+export interface RunEnv {
+  MTAPI_URL: string;
+  SECRETS_KEY?: string;
+  SECRETS_KEY_PREVIOUS?: string;
+}
+
 /** The poll paths' `onActions`: runs the new actions at once, each on its own (after commit). */
 export function runCreated(
   db: Db,
-  env: { MTAPI_URL: string },
+  env: RunEnv,
 ): (actions: ReadonlyArray<{ id: number }>) => Promise<void> {
   return async (actions) => {
+    const sealKeys = await sealKeysOf(env);
     await Promise.all(
       actions.map(async (a) => {
         try {
-          await runAction(db, a.id, { mtapiUrl: env.MTAPI_URL });
+          await runAction(db, a.id, { mtapiUrl: env.MTAPI_URL, sealKeys });
         } catch (err) {
           // Left to the cron's pass over due actions, from the last state written.
           log("enforcement:run_failed", { action_id: a.id }, err);
@@ -135,10 +188,10 @@ export function runCreated(
  */
 export async function enforcementPass(
   db: Db,
-  env: { MTAPI_URL: string; ENFORCEMENT?: string | undefined },
+  env: RunEnv & { ENFORCEMENT?: string | undefined },
 ): Promise<number> {
   await guardLocks(db, { mtapiUrl: env.MTAPI_URL, deployment: env.ENFORCEMENT }).catch(
     (err: unknown) => log("enforcement:guard_failed", {}, err),
   );
-  return runDueActions(db, { mtapiUrl: env.MTAPI_URL });
+  return runDueActions(db, { mtapiUrl: env.MTAPI_URL, sealKeys: await sealKeysOf(env) });
 }

@@ -16,7 +16,6 @@ export const LEASE_MS = 30_000;
 export interface ClaimedAction {
   id: number;
   accountId: number;
-  sessionId: string;
   machine: ActionState;
   floor: number | null;
   lock: boolean;
@@ -32,7 +31,6 @@ export async function claimAction(
   const rows = await db.execute<{
     id: number;
     account_id: number;
-    session_id: string;
     machine: ActionState;
     floor: number | null;
     lock: boolean;
@@ -40,16 +38,14 @@ export async function claimAction(
   }>(sql`
     update ${enforcementActions} e set lease_owner = ${owner},
       lease_until = now() + make_interval(secs => ${LEASE_MS / 1000}), updated_at = now()
-    from ${accounts} a
-    where e.id = ${id} and a.id = e.account_id and e.state in ('pending', 'running')
+    where e.id = ${id} and e.state in ('pending', 'running')
       and (e.lease_until is null or e.lease_until < now() or e.lease_owner = ${owner})
-    returning e.id, e.account_id, a.session_id, e.machine, e.floor, e.lock, e.rule`);
+    returning e.id, e.account_id, e.machine, e.floor, e.lock, e.rule`);
   const r = rows.rows[0];
   if (!r) return null;
   return {
     id: Number(r.id),
     accountId: r.account_id,
-    sessionId: r.session_id,
     machine: r.machine,
     floor: r.floor,
     lock: r.lock,
@@ -137,6 +133,22 @@ export async function readHalt(db: Db): Promise<HaltState> {
   return r
     ? { halted: r.halted, reason: r.reason, actor: r.actor, at: r.at }
     : { halted: false, reason: null, actor: null, at: null };
+}
+
+/** Whether an action is finished, and until when a lease holds it; null when it is gone. */
+export async function actionStatus(
+  db: Db,
+  id: number,
+): Promise<{ finished: boolean; leaseUntil: number | null } | null> {
+  const [r] = await db
+    .select({ state: enforcementActions.state, leaseUntil: enforcementActions.leaseUntil })
+    .from(enforcementActions)
+    .where(eq(enforcementActions.id, id));
+  if (!r) return null;
+  return {
+    finished: r.state !== "pending" && r.state !== "running",
+    leaseUntil: r.leaseUntil?.getTime() ?? null,
+  };
 }
 
 /** Unfinished actions due to run (waits over, no live lease), oldest first. */

@@ -45,6 +45,10 @@ const ActionSchema = z
     rule: z.string().nullable(),
     kind: z.enum(["close_all", "lock_guard"]),
     dry_run: z.boolean(),
+    lock: z.boolean().openapi({
+      description:
+        "The consequence locks the account (close_all_and_lock). Recorded in a dry run too, where the account itself is never locked.",
+    }),
     state: z.enum(["pending", "running", "done", "failed"]),
     positions_before: z.array(z.record(z.string(), z.unknown())),
     equity_before: z.number().nullable(),
@@ -285,6 +289,7 @@ async function accountEnforcement(db: Db, id: number, deployment: unknown) {
         id: a.id,
         violation_id: a.violationId,
         rule: a.rule,
+        lock: a.lock,
         ...ev,
         positions_before: ev.positions_before.map((o) => ({ ...o })),
         floor: a.floor,

@@ -8,6 +8,7 @@ import { log } from "../util/log.ts";
 import * as core from "./core/index.ts";
 import type { PersistBacklog } from "./core/persist-backlog.ts";
 import type { EventsLink } from "./events-link.ts";
+import type { LockWatch } from "./lock-watch.ts";
 import type { MonitorStore } from "./store.ts";
 import type { PostgresWriter } from "./writer.ts";
 
@@ -18,6 +19,11 @@ export interface HoldingsParts {
   link: Pick<EventsLink, "send" | "demand">;
   writer: Pick<PostgresWriter, "forget">;
   backlog: Pick<PersistBacklog, "forget">;
+  /**
+   * Locked accounts watched for their order events (lock-watch.ts): a released one keeps its
+   * Events subscription; a subscribed one is no longer watched.
+   */
+  locks?: Pick<LockWatch, "has" | "heldAgain" | "unheld" | "size">;
 }
 
 export class Holdings {
@@ -35,6 +41,7 @@ export class Holdings {
         const sub = core.mergeSubscription(existing, input, store.intern(input.rules), now);
         if (existing && core.keysChanged(existing, sub)) replaced.push(existing);
         if (!existing) added++;
+        this.p.locks?.heldAgain(input.account_id);
         store.saveSubscription(sub);
         subs.put(sub);
         changed.push(sub);
@@ -49,7 +56,7 @@ export class Holdings {
       added,
       account_ids: changed.slice(0, 20).map((s) => s.accountId),
     });
-    link.demand(subs.size);
+    link.demand(this.linked());
     return added;
   }
 
@@ -58,7 +65,7 @@ export class Holdings {
     const removed = this.p.store.atomically(() =>
       accountIds.filter((id) => this.release(id, now, reason)),
     );
-    this.p.link.demand(this.p.subs.size);
+    this.p.link.demand(this.linked());
     return removed.length;
   }
 
@@ -69,13 +76,20 @@ export class Holdings {
     const done = accountIds.filter((id) => subs.get(id)?.leaving && !pending.has(id));
     if (done.length === 0) return;
     store.atomically(() => done.forEach((id) => this.release(id, now, "left live")));
-    this.p.link.demand(subs.size);
+    this.p.link.demand(this.linked());
   }
 
-  /** Sends every held subscription on a link that just opened. */
+  /** Subscriptions the link carries: the held ones and the watched locked ones. */
+  linked(): number {
+    return this.p.subs.size + (this.p.locks?.size ?? 0);
+  }
+
+  /** Sends every held subscription (and every watched locked account) on a link that just opened. */
   resubscribeAll(send: (frame: string) => void): void {
     const started = Date.now();
     for (const sub of this.p.subs.values()) send(core.subscribeFrame("subscribe", sub));
+    if (this.p.locks)
+      for (const w of this.p.locks.unheld()) send(core.subscribeFrame("subscribe", w));
     log("events:resubscribed", { count: this.p.subs.size, ms: Date.now() - started });
   }
 
@@ -87,7 +101,8 @@ export class Holdings {
     this.p.subs.delete(accountId);
     this.p.writer.forget(accountId);
     this.p.backlog.forget(accountId);
-    this.p.link.send(core.subscribeFrame("unsubscribe", sub));
+    // A locked account stays on the link: its order events keep it flat (lock-watch.ts).
+    if (!this.p.locks?.has(accountId)) this.p.link.send(core.subscribeFrame("unsubscribe", sub));
     log("monitor:unsubscribed", { account_id: accountId, reason });
     return true;
   }

@@ -20,6 +20,11 @@ import { OrderHandoff, type TradeEventMessage } from "./order-handoff.ts";
 import type { RestReading } from "./rest-reread.ts";
 import { postgresWrite } from "./postgres-write.ts";
 import { PostgresWriter, WRITER_RETRY } from "./writer.ts";
+import { LiveEnforcer, shardRunner } from "./enforcer.ts";
+import { LockWatch } from "./lock-watch.ts";
+import type { LockWatchRow } from "./store.ts";
+import { guardFromEvent } from "../enforce/lock-guard.ts";
+import { withDb } from "../db/client.ts";
 import { withDbDeadline } from "../db/client.ts";
 import { recordRenewed, sealKeysOf } from "../accounts/credentials.ts";
 import { isSealed } from "../secrets/seal.ts";
@@ -42,6 +47,10 @@ export class LiveMonitor extends DurableObject<Env> {
   private readonly healthAlerts: HealthAlerts;
   private readonly handoff: RereadHandoff;
   private readonly orders: OrderHandoff;
+  private readonly enforcer: LiveEnforcer;
+  private readonly locks: LockWatch;
+  /** Accounts of the actions this instance runs (action id -> account id). */
+  private readonly acting = new Map<number, number>();
   /**
    * The monitor's clock (epoch ms): the reading path, the writer, the scheduler and the RPCs
    * all read time through it, so a test can move it through `runInDurableObject`.
@@ -72,8 +81,8 @@ export class LiveMonitor extends DurableObject<Env> {
       now,
       setAlarm: (at) => void ctx.storage.setAlarm(at),
       onTimer: () => this.onTimer(),
-      durableDue: () => [this.link.nextWake(), this.writer.retryDue()],
-      idle: () => this.subs.size === 0 && this.store.outboxSize() === 0,
+      durableDue: () => [this.link.nextWake(), this.writer.retryDue(), this.enforcer.nextDue()],
+      idle: () => this.subs.size === 0 && this.store.outboxSize() === 0 && this.enforcer.size === 0,
       heartbeatMs: () => this.settings.heartbeatMs,
     });
     this.link = new EventsLink({
@@ -90,7 +99,23 @@ export class LiveMonitor extends DurableObject<Env> {
       write: postgresWrite(env),
       wakeAt: (at) => this.scheduler.wakeAt(at),
       onAcked: (ids) => this.holdings.acked(ids, this.clock()),
+      onActions: (actions) => this.onActions(actions),
       retry: () => this.settings.writerRetry,
+    });
+    this.locks = new LockWatch({
+      store: this.store,
+      send: (frame) => this.link.send(frame),
+      held: (id) => this.subs.get(id) !== undefined,
+      heldSession: (sessionId) => typeof this.subs.find({ sessionId }) !== "string",
+      start: (w) =>
+        withDb(env, (db) =>
+          guardFromEvent(db, w.accountId, env.ENFORCEMENT, {
+            mtapiUrl: env.MTAPI_URL,
+            sessionId: w.sessionId,
+          }),
+        ),
+      run: (id) => void this.enforcer.add([id]),
+      acting: (accountId) => [...this.acting.values()].includes(accountId),
     });
     this.readings = new Readings({
       store: this.store,
@@ -100,6 +125,7 @@ export class LiveMonitor extends DurableObject<Env> {
       soon: (at) => this.scheduler.soon(at),
       onOrders: (accountId, orders, now, learntOffsetMs) =>
         this.orders.add(accountId, orders, now, learntOffsetMs),
+      locks: this.locks,
       now,
     });
     this.holdings = new Holdings({
@@ -108,11 +134,29 @@ export class LiveMonitor extends DurableObject<Env> {
       link: this.link,
       writer: this.writer,
       backlog: this.readings.backlog,
+      locks: this.locks,
     });
     const name = monitorName(ctx.id, this.store);
     this.healthAlerts = new HealthAlerts(this.store, postgresNotices(env, name));
     this.handoff = new RereadHandoff(env.POLL_QUEUE as Queue<LiveRereadMessage>, name);
     this.orders = new OrderHandoff(env.POLL_QUEUE as Queue<TradeEventMessage> | undefined);
+    // Enforcement of held accounts' breaches runs here (enforcer.ts); the owner names this
+    // instance, so a copy after an eviction waits for the old one's lease to expire.
+    this.enforcer = new LiveEnforcer({
+      now,
+      queue: this.store,
+      run: shardRunner(
+        env,
+        `monitor:${ctx.id.toString().slice(0, 16)}:${crypto.randomUUID()}`,
+        now,
+      ),
+      wakeAt: (at) => this.scheduler.wakeAt(at),
+      onFinished: (actionId) => {
+        const accountId = this.acting.get(actionId);
+        this.acting.delete(actionId);
+        if (accountId !== undefined) this.locks.actionEnded(accountId);
+      },
+    });
     // No network I/O inside blockConcurrencyWhile (docs/platform.md). The subscriptions are
     // loaded here, before any event runs: their tokens are stored sealed and open
     // asynchronously (WebCrypto), once each.
@@ -140,6 +184,13 @@ export class LiveMonitor extends DurableObject<Env> {
     }
     if (clear.length)
       this.store.atomically(() => clear.forEach((s) => this.store.saveSubscription(s)));
+    // Locked accounts watched for their order events (lock-watch.ts), tokens opened likewise.
+    const watches: LockWatchRow[] = [];
+    for (const w of this.store.lockWatches()) {
+      const token = await this.seals.open(keys, w.accountId, w.sessionId);
+      if (token !== null) watches.push({ ...w, sessionId: token });
+    }
+    this.locks.restore(watches);
   }
 
   // ---- RPC -----------------------------------------------------------------------------
@@ -197,7 +248,7 @@ export class LiveMonitor extends DurableObject<Env> {
 
   /** Wakes the monitor: connection as needed, alarm armed. The cron calls it every minute. */
   async ensureRunning(): Promise<core.MonitorStatus> {
-    this.link.demand(this.subs.size);
+    this.link.demand(this.holdings.linked());
     this.scheduler.armAlarm();
     return this.status();
   }
@@ -253,6 +304,13 @@ export class LiveMonitor extends DurableObject<Env> {
     return { pending_writes: this.store.outboxSize() };
   }
 
+  /** Runs held enforcement actions that are due and waits for every run (tests, operators). */
+  async enforceNow(): Promise<{ held: number }> {
+    await this.enforcer.kick();
+    await this.enforcer.idle();
+    return { held: this.enforcer.size };
+  }
+
   // ---- alarm and timer ------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
@@ -260,7 +318,7 @@ export class LiveMonitor extends DurableObject<Env> {
     const now = this.clock();
     try {
       this.link.tick();
-      this.link.demand(this.subs.size);
+      this.link.demand(this.holdings.linked());
       this.readings.rollDays(now);
       const { staleMs, maxRereads } = this.settings;
       const quiet = core.quietSubscriptions(this.subs.values(), now, staleMs, Infinity);
@@ -271,6 +329,9 @@ export class LiveMonitor extends DurableObject<Env> {
       );
       this.readings.persistTick();
       await this.writer.flushIfDue(this.clock());
+      // Held actions due again (an eviction mid-run, a wait over, a retry): not awaited, a
+      // long action never holds up the alarm.
+      void this.enforcer.kick();
       await this.healthAlerts.tick(await this.status(), this.clock());
     } finally {
       this.scheduler.armAlarm();
@@ -305,6 +366,27 @@ export class LiveMonitor extends DurableObject<Env> {
     })().catch((err: unknown) =>
       log("monitor:renew_record_failed", { account_id: sub.accountId }, err),
     );
+  }
+
+  /**
+   * A committed batch's enforcement actions (writer.ts), before the accounts are released: a
+   * locked account is watched for its order events (lock-watch.ts), and every action runs here.
+   */
+  private onActions(
+    actions: ReadonlyArray<{ id: number; accountId: number; dryRun: boolean; lock: boolean }>,
+  ): void {
+    for (const a of actions) {
+      const sub = a.lock && !a.dryRun ? this.subs.get(a.accountId) : undefined;
+      if (sub)
+        this.locks.watch({
+          accountId: sub.accountId,
+          login: sub.login,
+          server: sub.server,
+          sessionId: sub.sessionId,
+        });
+    }
+    for (const a of actions) this.acting.set(a.id, a.accountId);
+    void this.enforcer.add(actions.map((a) => a.id));
   }
 
   private onTimer(): void {

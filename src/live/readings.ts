@@ -18,6 +18,7 @@ import * as core from "./core/index.ts";
 import { rereadOverRest } from "./reread.ts";
 import type { MonitorStore } from "./store.ts";
 import type { PostgresWriter } from "./writer.ts";
+import type { LockWatch } from "./lock-watch.ts";
 
 /** What the reading path works on; the monitor owns each part. */
 export interface ReadingsHost {
@@ -37,6 +38,8 @@ export interface ReadingsHost {
   ): void;
   /** The monitor's clock (epoch ms). */
   now(): number;
+  /** Locked accounts watched for their order events (lock-watch.ts). */
+  locks?: Pick<LockWatch, "size" | "find" | "onItem">;
 }
 
 export class Readings {
@@ -80,7 +83,12 @@ export class Readings {
   }
 
   private onItem(item: core.FrameItem, now: number): void {
-    const { counters } = this.h;
+    const { counters, locks } = this.h;
+    // A watched locked account (not held): its orders may start a guard; nothing is judged.
+    if (locks !== undefined && locks.size > 0 && "keys" in item) {
+      const w = locks.find(item.keys);
+      if (w) return locks.onItem(w, item.orders);
+    }
     const r = core.applyEvent(this.h.subs, item, now, this.clocks);
     core.addCounts(counters, r.counts);
     // Orders never touch the equity path: routed and handed over as received (docs/trades.md).

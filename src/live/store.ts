@@ -9,6 +9,10 @@
  * - `tombstones`: accounts the monitor let go recently, so reconciliation does not undo it.
  * - `meta`: counters and small settings.
  * - `dead_letters`: outbox entries that failed on their own, kept for an operator to retry.
+ * - `lock_watch`: locked accounts (docs/enforcement.md, "Lock") whose order events this shard
+ *   still receives after they left live monitoring (lock-watch.ts).
+ * - `enforce`: enforcement actions of held accounts this shard runs (enforcer.ts), each with
+ *   when it is due again; a resumed instance picks them up from its alarm.
  */
 import type { AccountChange } from "../domain/outcome.ts";
 import type { RiskState, RuleParams } from "../risk/index.ts";
@@ -28,6 +32,10 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS dead_letters (
      id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT NULL, change TEXT NOT NULL,
      error TEXT NOT NULL, created_at INTEGER NOT NULL, failed_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS lock_watch (
+     account_id INTEGER PRIMARY KEY, login TEXT NOT NULL, server TEXT NOT NULL, session_id TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS enforce (
+     action_id INTEGER PRIMARY KEY, due_at INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0)`,
 ];
 
 /** An outbox entry set aside after failing on its own (not for a database outage). */
@@ -296,4 +304,91 @@ export class MonitorStore {
       JSON.stringify(value),
     );
   }
+
+  // ---- enforcement actions this shard runs (enforcer.ts) --------------------------------
+
+  /** Takes actions to run, due at `at` (an action already held keeps its own time). */
+  enforceAdd(ids: readonly number[], at: number): void {
+    for (const id of ids)
+      this.sql.exec(
+        "INSERT INTO enforce (action_id, due_at) VALUES (?, ?) ON CONFLICT (action_id) DO NOTHING",
+        id,
+        at,
+      );
+  }
+
+  /** Actions due by `now`, oldest first, with their failures so far. */
+  enforceDue(now: number, limit: number): Array<{ id: number; failures: number }> {
+    return this.sql
+      .exec<Row>(
+        "SELECT action_id, failures FROM enforce WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ id: Number(r.action_id), failures: Number(r.failures) }));
+  }
+
+  enforceSet(id: number, dueAt: number, failures: number): void {
+    this.sql.exec(
+      "UPDATE enforce SET due_at = ?, failures = ? WHERE action_id = ?",
+      dueAt,
+      failures,
+      id,
+    );
+  }
+
+  enforceDrop(id: number): void {
+    this.sql.exec("DELETE FROM enforce WHERE action_id = ?", id);
+  }
+
+  /** The earliest time an action is due; undefined when none is held. */
+  enforceNext(): number | undefined {
+    const row = this.sql.exec<Row>("SELECT min(due_at) AS at FROM enforce").toArray()[0];
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+
+  enforceCount(): number {
+    return Number(this.sql.exec<Row>("SELECT count(*) AS n FROM enforce").one().n);
+  }
+
+  // ---- locked accounts watched for order events (lock-watch.ts) -------------------------
+
+  watchLock(w: LockWatchRow): void {
+    this.sql.exec(
+      `INSERT INTO lock_watch (account_id, login, server, session_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET login = excluded.login, server = excluded.server,
+         session_id = excluded.session_id`,
+      w.accountId,
+      w.login,
+      w.server,
+      // Sealed like the subscriptions' (session-seals.ts): the token is a held account's.
+      this.seals.sealedFor(w.sessionId),
+    );
+  }
+
+  unwatchLock(accountId: number): void {
+    this.sql.exec("DELETE FROM lock_watch WHERE account_id = ?", accountId);
+  }
+
+  /** The watched accounts, `sessionId` as stored (sealed): the caller opens it. */
+  lockWatches(): LockWatchRow[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM lock_watch")
+      .toArray()
+      .map((r) => ({
+        accountId: Number(r.account_id),
+        login: String(r.login),
+        server: String(r.server),
+        sessionId: String(r.session_id),
+      }));
+  }
+}
+
+/** A locked account watched for its order events. */
+export interface LockWatchRow {
+  accountId: number;
+  login: string;
+  server: string;
+  sessionId: string;
 }

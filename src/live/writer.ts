@@ -62,6 +62,11 @@ export interface WriterHost {
   wakeAt(at: number): void;
   /** Outbox entries of these accounts are done (landed, account gone, or set aside). */
   onAcked?(accountIds: number[]): void;
+  /**
+   * Enforcement actions a committed batch created (docs/enforcement.md, "Execution"): the
+   * shard runs them at once (enforcer.ts).
+   */
+  onActions?(actions: WriteResult["actions"]): void;
   /** Retry delays after a failed batch (ms); WRITER_RETRY when absent (tests lengthen it). */
   retry?(): typeof WRITER_RETRY;
 }
@@ -235,6 +240,8 @@ export class PostgresWriter {
       });
       this.backlog.written(problems);
       this.markLater(later, t);
+      // Before the accounts are released: a locked one stays watched (lock-watch.ts).
+      this.actionsOf(result);
       if (queued.length) {
         outbox.ackOutbox(queued[queued.length - 1]!.seq);
         this.host.onAcked?.(queued.map((e) => e.accountId));
@@ -285,11 +292,13 @@ export class PostgresWriter {
     );
     if (rest.length === 0 && problems.length === 0) return this.recovered();
     try {
-      await this.host.write({
-        changes: rest.map((change) => ({ change, expectMonitoring: "live" as const })),
-        readingsFor: (c) => this.readingDue(c.accountId, t),
-        problems,
-      });
+      this.actionsOf(
+        await this.host.write({
+          changes: rest.map((change) => ({ change, expectMonitoring: "live" as const })),
+          readingsFor: (c) => this.readingDue(c.accountId, t),
+          problems,
+        }),
+      );
       this.backlog.written(problems);
       return this.recovered();
     } catch (err) {
@@ -309,9 +318,21 @@ export class PostgresWriter {
         problems: [],
       });
       logRecorded(result.recorded, "event");
+      this.actionsOf(result);
       return { ok: true };
     } catch (error) {
       return { ok: false, error };
+    }
+  }
+
+  /** Hands a committed write's enforcement actions on (never failing the write). */
+  private actionsOf(result: WriteResult): void {
+    if (!result.actions?.length || !this.host.onActions) return;
+    try {
+      this.host.onActions(result.actions);
+    } catch (err) {
+      // Left to the cron's pass over due actions (the rows are committed).
+      log("enforcement:run_failed", { actions: result.actions.length }, err);
     }
   }
 

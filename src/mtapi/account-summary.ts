@@ -95,7 +95,7 @@ function errorMessage(text: string, body: unknown): string {
 }
 
 /** Text that speaks of an unknown session or token (MTAPI's code-less answers). */
-const TOKEN_TEXT = /session|token|client with id|invalid id/i;
+export const TOKEN_TEXT = /session|token|client with id|invalid id/i;
 
 /**
  * Classifies an MTAPI answer (docs/mtapi-bridge.md, "Errors"). MTAPI reports errors as HTTP 201

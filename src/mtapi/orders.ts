@@ -5,9 +5,11 @@
  */
 import { redactText } from "../domain/redact.ts";
 import { isRecord } from "../domain/wire-fields.ts";
+import { TOKEN_TEXT, errorOfBody } from "./account-summary.ts";
 
+/** A failure's `code` is the bridge's error code when it named one (`INVALID_TOKEN`...). */
 export type OrdersAnswer =
-  { ok: true; orders: unknown; partial: boolean } | { ok: false; detail: string };
+  { ok: true; orders: unknown; partial: boolean } | { ok: false; detail: string; code?: string };
 
 function base(mtapiUrl: string): string {
   return mtapiUrl.replace(/\/+$/, "");
@@ -59,7 +61,13 @@ export async function fetchOpenedOrders(
   );
   if (!got.ok) return got;
   const error = errorOf(got.status, got.body);
-  if (error !== null) return { ok: false, detail: error };
+  if (error !== null) {
+    // The bridge's classification (account-summary.ts): a code, or code-less text about the session.
+    const code =
+      errorOfBody(got.body)?.code ??
+      (got.status >= 300 && TOKEN_TEXT.test(error) ? "INVALID_TOKEN" : undefined);
+    return code === undefined ? { ok: false, detail: error } : { ok: false, detail: error, code };
+  }
   if (!Array.isArray(got.body)) return { ok: false, detail: "OpenedOrders answer is not a list" };
   return { ok: true, orders: got.body, partial: false };
 }

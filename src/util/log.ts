@@ -80,6 +80,7 @@ export const LOG_EVENTS = [
   "monitor:flush_abandoned",
   "monitor:renew_failed",
   "monitor:renew_record_failed",
+  "session:renew_record_failed",
   "monitor:session_renewed",
   "poll:sweep_retried",
   "session:live_renew_failed",
@@ -123,6 +124,7 @@ export const LOG_EVENTS = [
   "enforcement:pass_failed",
   "enforcement:resumed",
   "enforcement:run_failed",
+  "enforcement:shard_retry",
   "enforcement:unlocked",
   // The HTTP API (src/http/).
   "http:error",

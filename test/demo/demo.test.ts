@@ -15,6 +15,8 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { NARRATION_TITLE } from "../../dev/narrate.ts";
+import { ENFORCEMENT_DEMO_ORDERS, LOCKED_TICKET } from "../../dev/enforcement-demo.ts";
+import { ENFORCEMENT_DEMO } from "../../sim/demo-script.ts";
 import { calmAccounts, scriptedDemoAccounts } from "../../dev/seed.ts";
 import { TRADES_DEMO, TRADES_DEMO_LABEL } from "../../dev/trades-demo.ts";
 import { TRADE_RULE_NAMES } from "../../src/risk/trade-rules/index.ts";
@@ -241,6 +243,93 @@ describe("the demo of npm run dev", () => {
     expect(text).toContain("Monitor (");
   }, 480_000);
 
+  // E18 (docs/enforcement.md, "Demo"), on the same running stack.
+  it("E18: the enforced account's breach by event closes both positions and cancels the order, each once; a position opened while locked is closed from its order event", async () => {
+    if (!stack.base) await stack.start();
+    const simUrl = readFileSync(`${stack.dataDir}/sim-url`, "utf8").trim();
+    const sid = ENFORCEMENT_DEMO.session_id;
+    interface Step {
+      ticket: number;
+      action: string;
+      state: string;
+      sends: number;
+    }
+    interface Action {
+      kind: string;
+      dry_run: boolean;
+      lock: boolean;
+      state: string;
+      steps: Step[];
+    }
+    let id: number | undefined;
+    let actions: Action[] = [];
+    let counts: { sends: Record<string, number>; sends_to_closed: number } | undefined;
+    const settled = () =>
+      actions.some((a) => a.kind === "close_all" && a.state === "done") &&
+      actions.some((a) => a.kind === "lock_guard" && a.state === "done") &&
+      (counts?.sends[String(LOCKED_TICKET)] ?? 0) > 0;
+    while (!settled() && Date.now() - stack.startedAt < WITHIN_MS + 60_000) {
+      try {
+        if (id === undefined) {
+          const list = await stack.get<{ items: Account[] }>("/v1/accounts?limit=100");
+          id = list.items.find((a) => a.label?.includes("enforced"))?.id;
+        }
+        if (id !== undefined)
+          actions = (await stack.get<{ actions: Action[] }>(`/v1/accounts/${id}/enforcement`))
+            .actions;
+        counts = (await (await fetch(`${simUrl}/control/close/${sid}`)).json()) as typeof counts;
+      } catch {
+        // The embedded Postgres serves one query at a time: tried again.
+      }
+      if (!settled()) await sleep(2_000);
+    }
+    process.stderr.write(
+      `demo E18: account ${id}, actions ${JSON.stringify(actions.map((a) => [a.kind, a.state, a.steps.map((s) => [s.ticket, s.state, s.sends])]))}, closes ${JSON.stringify(counts)}\n`,
+    );
+    const closeAll = actions.find((a) => a.kind === "close_all");
+    expect(closeAll, stack.tail()).toMatchObject({ dry_run: false, lock: true, state: "done" });
+    expect(
+      closeAll!.steps
+        .map((s) => [s.ticket, s.action, s.state, s.sends])
+        .sort((x, y) => Number(x[0]) - Number(y[0])),
+    ).toEqual(
+      ENFORCEMENT_DEMO_ORDERS.map((o) => [
+        o.ticket,
+        o.orderType === "BuyLimit" ? "cancel" : "close",
+        "done",
+        1,
+      ]),
+    );
+    // One guard, for the position opened while locked (none started on a stale event).
+    const guards = actions.filter((a) => a.kind === "lock_guard");
+    expect(
+      guards.map((g) => [g.state, g.steps.map((s) => [s.ticket, s.state, s.sends])]),
+      stack.tail(),
+    ).toEqual([["done", [[LOCKED_TICKET, "done", 1]]]]);
+    // Each ticket received one OrderCloseSafe at the simulator, none after it was closed.
+    expect(counts).toEqual({
+      ...counts,
+      sends: Object.fromEntries(
+        [...ENFORCEMENT_DEMO_ORDERS.map((o) => o.ticket), LOCKED_TICKET].map((t) => [String(t), 1]),
+      ),
+      sends_to_closed: 0,
+    });
+    // The breach was caught by an event, and the guard started from the order event (not the
+    // cron's pass over locked accounts).
+    const violations = await stack.get<{ items: Violation[] }>(
+      `/v1/violations?account_id=${id}&limit=10`,
+    );
+    expect(violations.items.map((v) => v.source)).toContain("event");
+    expect(
+      stack.output.some(
+        (l) =>
+          l.includes('"event":"enforcement:lock_guard"') &&
+          l.includes(`"account_id":${id}`) &&
+          l.includes('"from":"event"'),
+      ),
+      stack.tail(),
+    ).toBe(true);
+  }, 480_000);
   // The trades scene (docs/trades.md, "Demo"), on the same running stack.
   it("shows the trades scene: no stop loss, a 10 s hold, positions over the cutoff, a news open, each recorded once, and an escalation failing the account", async () => {
     const seconds = () => Math.round((Date.now() - stack.startedAt) / 1000);

@@ -8,7 +8,9 @@ import { env } from "cloudflare:workers";
 import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../../src/db/client.ts";
+import { sealKeysOf, setCredentials } from "../../../src/accounts/credentials.ts";
 import {
+  accountAudit,
   accounts,
   enforcementActions,
   webhookMessages,
@@ -144,7 +146,8 @@ describe("acting on a breach", () => {
     await withTestDb(async (db) => {
       await poll(db, a.id);
       const [action] = await actionsOf(db, a.id);
-      expect(action).toMatchObject({ state: "done", dryRun: true });
+      // The lock is a decision too: recorded on the action, never on the account.
+      expect(action).toMatchObject({ state: "done", dryRun: true, lock: true });
       const steps = await stepsOf(db, action!.id);
       expect(steps.map((s) => [s.ticket, s.action, s.state, s.sends])).toEqual([
         [5001, "close", "decided", 0],
@@ -181,6 +184,37 @@ describe("acting on a breach", () => {
       });
     });
     expect(await counts(a.sessionId)).toMatchObject({ sends: { 5001: 1 }, sends_to_closed: 0 });
+    expect(await openTickets(a.sessionId)).toEqual([]);
+  });
+
+  it("INVALID_TOKEN mid-action renews through ConnectEx with the stored password, then goes on: each ticket closed once", async () => {
+    const a = await breachable("on", { faults: ["invalid_token"] });
+    // ConnectByToken refuses this token; ConnectEx accepts the stored (sealed) password.
+    await sim(`/accounts/${a.sessionId}`, { connect_by_token: false, password: "pw-9" }, "PATCH");
+    const keys = await sealKeysOf(env);
+    await withTestDb(async (db) => {
+      await setCredentials(db, keys!, a.id, { password: "pw-9", kind: "master" }, { actor: "t" });
+      await poll(db, a.id);
+      const [action] = await actionsOf(db, a.id);
+      expect(action!.state).toBe("done");
+      const audit = await db
+        .select({
+          action: accountAudit.action,
+          actor: accountAudit.actor,
+          reason: accountAudit.reason,
+        })
+        .from(accountAudit)
+        .where(eq(accountAudit.accountId, a.id));
+      expect(audit).toContainEqual({
+        action: "account.session_renewed",
+        actor: "enforcement",
+        reason: "ConnectEx with stored credentials",
+      });
+    });
+    expect(await counts(a.sessionId)).toMatchObject({
+      sends: { 5001: 2, 5002: 1, 5003: 1 },
+      sends_to_closed: 0,
+    });
     expect(await openTickets(a.sessionId)).toEqual([]);
   });
 
