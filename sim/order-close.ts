@@ -14,7 +14,15 @@
  *
  * Faults: `fill`, `timeout_done` (closes, answers TIMEOUT), `timeout_not_done` (answers
  * TIMEOUT, closes nothing), `market_closed`, `invalid_token`, `hang` (holds the answer
- * `delay_ms`, then closes and answers).
+ * `delay_ms`, then closes and answers), `closed_elsewhere` (the trader or a stop-out closed
+ * the ticket just before this send arrived: it leaves the open list, the answer is
+ * `INVALID_TICKET`).
+ *
+ * `answers` keeps, per ticket, what each send was answered (`TIMEOUT_DONE` when a timeout
+ * closed it); `sends_after_settled` counts sends that arrived after the ticket was closed by
+ * OrderCloseSafe or answered `INVALID_TICKET` (a chaos run checks it stays 0);
+ * `sends_while_in_flight` those that arrived while an earlier send to the ticket was
+ * unanswered (a close slower than the client's timeout).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AccountBook } from "./accounts.ts";
@@ -28,6 +36,7 @@ export const CLOSE_FAULTS = [
   "market_closed",
   "invalid_token",
   "hang",
+  "closed_elsewhere",
 ] as const;
 export type CloseFault = (typeof CLOSE_FAULTS)[number];
 
@@ -40,6 +49,17 @@ interface SessionClose {
   /** Sends to a ticket this session had already closed. */
   sends_to_closed: number;
   closed: number[];
+  /** Per ticket, the answer to each send in order (`TIMEOUT_DONE`: a timeout that closed it). */
+  answers: Record<string, string[]>;
+  /**
+   * Sends that arrived after the ticket was settled: closed by OrderCloseSafe (a fill, a
+   * cancel, a timeout that closed it) or already answered `INVALID_TICKET`. Must stay 0.
+   */
+  sends_after_settled: number;
+  settled: number[];
+  /** Sends that arrived while an earlier send to the same ticket was still unanswered. */
+  sends_while_in_flight: number;
+  in_flight: Record<string, number>;
 }
 
 export interface CloseHost {
@@ -58,7 +78,19 @@ export class CloseBook {
   of(sessionId: string): SessionClose {
     let s = this.bySession.get(sessionId);
     if (s === undefined) {
-      s = { faults: [], investor: false, delay_ms: 0, sends: {}, sends_to_closed: 0, closed: [] };
+      s = {
+        faults: [],
+        investor: false,
+        delay_ms: 0,
+        sends: {},
+        sends_to_closed: 0,
+        closed: [],
+        answers: {},
+        sends_after_settled: 0,
+        settled: [],
+        sends_while_in_flight: 0,
+        in_flight: {},
+      };
       this.bySession.set(sessionId, s);
     }
     return s;
@@ -146,8 +178,21 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
   const s = closes.of(id);
   s.sends[ticket] = (s.sends[ticket] ?? 0) + 1;
   if (s.closed.includes(ticket)) s.sends_to_closed += 1;
+  if (s.settled.includes(ticket)) s.sends_after_settled += 1;
+  if ((s.in_flight[ticket] ?? 0) > 0) s.sends_while_in_flight += 1;
+  s.in_flight[ticket] = (s.in_flight[ticket] ?? 0) + 1;
+  const noted = (s.answers[ticket] ??= []);
+  const answered = () => {
+    s.in_flight[ticket] = (s.in_flight[ticket] ?? 1) - 1;
+  };
+  const answerWith = (status: number, body: { code: string; message: string }, note?: string) => {
+    answered();
+    noted.push(note ?? body.code);
+    if (body.code === "INVALID_TICKET" && !s.settled.includes(ticket)) s.settled.push(ticket);
+    sendJson(res, status, body);
+  };
   if (s.investor || host.book.get(id)?.is_investor === true) {
-    sendJson(res, 201, errorBody("TRADE_DISABLED", "Investor session cannot trade"));
+    answerWith(201, errorBody("TRADE_DISABLED", "Investor session cannot trade"));
     return;
   }
   const book = host.orders.of(id);
@@ -156,7 +201,7 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
       (o) => typeof o === "object" && o !== null && (o as { ticket?: unknown }).ticket === ticket,
     );
   if (indexOf() < 0) {
-    sendJson(res, 201, errorBody("INVALID_TICKET", `Ticket ${ticket} not found`));
+    answerWith(201, errorBody("INVALID_TICKET", `Ticket ${ticket} not found`));
     return;
   }
   const fault = s.faults.shift() ?? "fill";
@@ -174,6 +219,7 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
     };
     if (!pending) book.history.push(closed);
     s.closed.push(ticket);
+    if (!s.settled.includes(ticket)) s.settled.push(ticket);
     host.closed(id, closed, pending);
     return {
       ticket,
@@ -186,29 +232,40 @@ async function closeSafe(res: ServerResponse, url: URL, host: CloseHost, closes:
   };
   switch (fault) {
     case "market_closed":
-      sendJson(res, 201, errorBody("MARKET_CLOSED", "Market is closed"));
+      answerWith(201, errorBody("MARKET_CLOSED", "Market is closed"));
       return;
     case "invalid_token":
-      sendJson(
-        res,
-        201,
-        errorBody("INVALID_TOKEN", `Client with id ${id.slice(0, 4)}... not found`),
-      );
+      answerWith(201, errorBody("INVALID_TOKEN", `Client with id ${id.slice(0, 4)}... not found`));
       return;
     case "timeout_not_done":
-      sendJson(res, 201, errorBody("TIMEOUT", "Trade timeout"));
+      answerWith(201, errorBody("TIMEOUT", "Trade timeout"));
       return;
     case "timeout_done":
       close();
-      sendJson(res, 201, errorBody("TIMEOUT", "Trade timeout"));
+      answerWith(201, errorBody("TIMEOUT", "Trade timeout"), "TIMEOUT_DONE");
       return;
+    case "closed_elsewhere": {
+      // Gone before the send arrived (not by OrderCloseSafe: not in `closed`).
+      const at = indexOf();
+      const gone = book.opened.splice(at, 1)[0] as Record<string, unknown>;
+      const pending = PENDING.test(String(gone.orderType ?? ""));
+      const closed = { ...gone, closeTime: brokerTime(host.now()) };
+      if (!pending) book.history.push(closed);
+      host.closed(id, closed, pending);
+      answerWith(201, errorBody("INVALID_TICKET", `Ticket ${ticket} not found`));
+      return;
+    }
     default: {
       // `hang` and a configured delay hold the answer; the ticket may close meanwhile.
       if (fault === "hang" || s.delay_ms > 0) await host.sleep(s.delay_ms);
       const answer = close();
       if (answer === null)
-        sendJson(res, 201, errorBody("INVALID_TICKET", `Ticket ${ticket} not found`));
-      else sendJson(res, 200, answer);
+        answerWith(201, errorBody("INVALID_TICKET", `Ticket ${ticket} not found`));
+      else {
+        answered();
+        noted.push(String(answer.state).toUpperCase());
+        sendJson(res, 200, answer);
+      }
     }
   }
 }

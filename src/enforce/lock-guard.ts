@@ -5,6 +5,13 @@
  * guard per account, by a unique key). A lock past its `locked_until` (a daily lock at the
  * next trading day) is lifted; any other lock ends with an operator's reset
  * (src/accounts/state-change.ts).
+ *
+ * No guard starts while another action on the account is unfinished (the breach's own
+ * `close_all` waiting for the market, or interrupted and not yet resumed): it holds the plan
+ * for those tickets, and a second sender would close them twice. Nor within
+ * `GUARD_AFTER_FAILURE_MS` of an action on the account that failed (an investor session, a
+ * session that cannot be renewed): it was alerted with its reason, and a guard every pass
+ * would fail and alert again each minute.
  */
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -18,6 +25,9 @@ import { log } from "../util/log.ts";
 import { recordAlerts, sendAlerts } from "../alerts/record.ts";
 import { readHalt } from "./store.ts";
 import { openSessionInWorker } from "../secrets/session.ts";
+
+/** After an action on the account failed, no guard starts for this long (ms). */
+export const GUARD_AFTER_FAILURE_MS = 15 * 60_000;
 
 /** Lifts expired locks, then starts a guard for each locked account found not flat; their ids. */
 export async function guardLocks(
@@ -51,7 +61,8 @@ export async function guardLocks(
       and(
         isNotNull(accounts.lockedAt),
         sql`not exists (select 1 from ${enforcementActions} e where e.account_id = ${accounts.id}
-          and e.state in ('pending', 'running'))`,
+          and (e.state in ('pending', 'running') or (e.state = 'failed'
+            and e.finished_at > now() - make_interval(secs => ${GUARD_AFTER_FAILURE_MS / 1000}))))`,
       ),
     );
   const acting = locked.filter(

@@ -9,7 +9,11 @@
  * - every breach the simulator caused is recorded exactly once in Postgres, and none falsely;
  * - no account went unwatched past its window (live 90 s, polled 110 s) without the monitor
  *   reporting degraded (sampled every second from `GET /v1/monitor`), and none past 120 s;
- * - no dead letter lost: the outbox drains, and every dead letter counted is listed.
+ * - no dead letter lost: the outbox drains, and every dead letter counted is listed;
+ * - enforcement (`ENFORCEMENT=on`, test/chaos/enforcement.ts): every account breached with a
+ *   closing consequence is flat unless its session is investor or its market closed (its
+ *   action says so), no ticket is sent a close after it was closed, no action where none is
+ *   due, dry runs send nothing.
  *
  * Used by `npm run chaos` (scripts/chaos.ts) and, in a short form, by test/chaos/chaos.test.ts.
  */
@@ -18,6 +22,12 @@ import { BAND_EQUITY, BREACH_EQUITY, goLive, type BenchAccount } from "../../ben
 import { startStack, type Stack } from "../../bench/stack.ts";
 // The windows of the monitor's health (live, polled), as the monitor itself judges them.
 import { LIVE_STALE_S, POLLING_STALE_S } from "../../src/live/core/health.ts";
+import {
+  EnforcementWatch,
+  formatEnforcement,
+  setupEnforcement,
+  type EnforcementReport,
+} from "./enforcement.ts";
 
 /** The faults, by kind. */
 export const FAULT_KINDS = [
@@ -43,6 +53,13 @@ export interface ChaosOptions {
   accounts?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Enforcement on, with its faults and invariants (default true). */
+  enforce?: boolean;
+  /**
+   * Share of accounts whose figures stay inside the live band (default 0.5): they stay live and
+   * breach by event; the others cross the exit threshold, leave live and are polled.
+   */
+  liveShare?: number;
 }
 
 export interface Invariant {
@@ -79,7 +96,14 @@ export interface ChaosReport {
   seconds: number;
   accounts: number;
   faults: Record<FaultKind, number>;
-  breaches: { scripted: number; recorded: number; duplicated: number; false: number };
+  breaches: {
+    scripted: number;
+    recorded: number;
+    duplicated: number;
+    false: number;
+    /** Violations by the path that recorded them (`event`: the live monitor; `poll`). */
+    bySource: Record<string, number>;
+  };
   /** The largest `coverage.max_unwatched_s` seen, s. */
   maxUnwatchedS: number;
   /** The account behind `maxUnwatchedS` (null when no sample saw any account unwatched). */
@@ -90,6 +114,8 @@ export interface ChaosReport {
   /** `monitor.degraded` / `monitor.recovered` messages stored. */
   healthAlerts: { degraded: number; recovered: number };
   deadLetters: number;
+  /** Null when the run had enforcement off. */
+  enforcement: EnforcementReport | null;
   settleS: number;
   invariants: Invariant[];
   ok: boolean;
@@ -119,6 +145,11 @@ const MAX_UNWATCHED_S = 120;
 /** Safe equities: inside the live band (daily usage 90-97%), above the 95,000 floor. */
 const SAFE_LOW = 95_150;
 const SAFE_HIGH = 95_600;
+/**
+ * The top of the range of accounts that stay live: daily usage 91-97%, inside the band, so they
+ * never fall below the 90% exit threshold (95,500) and breach by event, through the monitor.
+ */
+const LIVE_HIGH = 95_450;
 /** The settle phase ends with every breach recorded and nothing pending, or after this. */
 const SETTLE_MAX_MS = 150_000;
 
@@ -138,7 +169,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const stack = await startStack("chaos", {
     // A key to seal stored credentials with (the credential_rejection fault stores some).
-    vars: { ALLOW_LOOPBACK_WEBHOOKS: "1", SECRETS_KEY: "c4a05".padEnd(64, "0") },
+    vars: {
+      ALLOW_LOOPBACK_WEBHOOKS: "1",
+      SECRETS_KEY: "c4a05".padEnd(64, "0"),
+      ENFORCEMENT: opts.enforce === false ? "off" : "on",
+    },
   });
   try {
     return await run(stack, opts, log, rand, pick, between);
@@ -169,6 +204,11 @@ async function run(
   for (const a of accounts) if (rand() < 0.5) breachAt.set(a.id, between(0.1, 0.85) * durationMs);
   if (breachAt.size === 0) breachAt.set(accounts[0]!.id, 0.5 * durationMs);
   const equity = new Map<number, number>(accounts.map((a) => [a.id, BAND_EQUITY]));
+  // Which accounts stay live, from a generator of their own (the seed's other draws unchanged).
+  const liveRand = seeded(opts.seed ^ 0x11fe);
+  const liveShare = opts.liveShare ?? 0.5;
+  const staysLive = new Set(accounts.filter(() => liveRand() < liveShare).map((a) => a.id));
+  log(`stay live: ${[...staysLive].map((id) => `#${id}`).join(", ") || "none"}`);
   const breached = new Set<number>();
 
   const relay = `http://${stack.pg.wsProxy.split("/")[0]}/control`;
@@ -187,6 +227,23 @@ async function run(
   let t0 = Date.now();
   const timeline: TimelineEntry[] = [];
   const mark = (what: string) => timeline.push({ atS: (Date.now() - t0) / 1000, what });
+  // Enforcement's policies, orders and close scripts from a generator of their own, so the
+  // fault schedule of a seed stays what it was without them.
+  const plans =
+    opts.enforce === false
+      ? null
+      : await setupEnforcement(
+          stack,
+          accounts,
+          new Set(breachAt.keys()),
+          seeded(opts.seed ^ 0x5eed),
+          opts.seconds >= 120,
+        );
+  const enforcement = plans === null ? null : new EnforcementWatch(stack, plans, mark);
+  if (plans !== null)
+    log(
+      `enforcement: ${[...plans.values()].map((p) => `#${p.id} ${p.role}${p.lock ? "+lock" : ""}`).join(", ")}`,
+    );
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const restores: Array<{ at: number; undo: () => Promise<unknown> }> = [];
   let dbDownUntil = 0;
@@ -246,6 +303,7 @@ async function run(
           { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
           "PATCH",
         );
+        mark(`token_expiry #${a.id}`);
         break;
       }
       case "unsynced_answers": {
@@ -253,8 +311,10 @@ async function run(
         const a = pick(accounts);
         const path = `/accounts/${encodeURIComponent(a.sessionId)}`;
         await stack.control(path, { synced: false, emit: true }, "PATCH");
+        const until = now + between(2_000, 8_000);
+        mark(`unsynced_answers #${a.id} for ${((until - now) / 1000).toFixed(1)} s`);
         restores.push({
-          at: now + between(2_000, 8_000),
+          at: until,
           undo: () => stack.control(path, { synced: true }, "PATCH"),
         });
         break;
@@ -276,8 +336,10 @@ async function run(
           { expired: true, expired_status: 201, expired_body: INVALID_TOKEN_BODY },
           "PATCH",
         );
+        const until = now + between(3_000, 10_000);
+        mark(`credential_rejection #${a.id} for ${((until - now) / 1000).toFixed(1)} s`);
         restores.push({
-          at: now + between(3_000, 10_000),
+          at: until,
           undo: async () => {
             await stack
               .admin(`/v1/accounts/${a.id}/credentials`, {
@@ -305,6 +367,7 @@ async function run(
             },
             session_id: a.sessionId,
           });
+        mark(`server_time_stamps #${a.id}`);
         break;
       }
       case "mtapi_stall": {
@@ -426,6 +489,7 @@ async function run(
   let nextFault = started + between(1_000, 4_000);
   let nextSample = started;
   let nextCron = started + 20_000;
+  let nextTrader = started;
   while (Date.now() - started < durationMs) {
     const now = Date.now();
     const elapsed = now - started;
@@ -442,7 +506,8 @@ async function run(
     // Trading: a few accounts report new figures (breached ones keep their breach figures).
     for (let i = 0; i < 3; i++) {
       const a = pick(accounts);
-      const value = breached.has(a.id) ? BREACH_EQUITY : Math.round(between(SAFE_LOW, SAFE_HIGH));
+      const high = staysLive.has(a.id) ? LIVE_HIGH : SAFE_HIGH;
+      const value = breached.has(a.id) ? BREACH_EQUITY : Math.round(between(SAFE_LOW, high));
       equity.set(a.id, value);
       await setFigures(a, value);
     }
@@ -464,6 +529,11 @@ async function run(
       mark("cron");
       void stack.worker.fireCron().catch(() => mark("cron failed"));
       nextCron = now + 20_000;
+    }
+    if (enforcement && now >= nextTrader) {
+      // Locked accounts' traders open a position once their breach's action is done.
+      await enforcement.traderOpens().catch(() => {});
+      nextTrader = now + 3_000;
     }
     await runDue(restores);
     await sleep(250);
@@ -488,7 +558,10 @@ async function run(
     counts = await violationCounts();
     last = await sample();
     const allRecorded = [...breached].every((id) => (counts.get(id) ?? 0) >= 1);
-    if (allRecorded && last && last.pending_writes === 0) break;
+    await enforcement?.traderOpens().catch(() => {});
+    const acted =
+      enforcement === null || (await enforcement.pending().catch(() => ["?"])).length === 0;
+    if (allRecorded && acted && last && last.pending_writes === 0) break;
     for (const a of accounts) await setFigures(a, equity.get(a.id)!);
     await stack.worker.fireCron().catch(() => {});
     await sleep(2_000);
@@ -500,6 +573,10 @@ async function run(
     sql`select type, count(*)::int as n from webhook_messages where type like 'monitor.%' group by type`,
   );
   const alertCount = (t: string) => Number(alerts.rows.find((r) => r.type === t)?.n ?? 0);
+  const sources = await db.execute<{ source: string; n: number }>(
+    sql`select source, count(*)::int as n from violations group by source`,
+  );
+  const bySource = Object.fromEntries(sources.rows.map((r) => [r.source, Number(r.n)]));
 
   const recorded = [...breached].filter((id) => (counts.get(id) ?? 0) >= 1).length;
   const duplicated = [...counts.entries()].filter(([id, c]) => breached.has(id) && c > 1).length;
@@ -526,12 +603,17 @@ async function run(
       detail: `pending ${last?.pending_writes ?? "?"}, dead letters ${last?.dead_letters ?? "?"} counted / ${listed.items.length} listed`,
     },
   ];
+  const enforced = enforcement === null ? null : await enforcement.check();
+  if (enforced) {
+    invariants.push(...enforced.invariants);
+    for (const line of enforced.report.list) log(`action ${line}`);
+  }
   return {
     seed: opts.seed,
     seconds: opts.seconds,
     accounts: n,
     faults,
-    breaches: { scripted: breached.size, recorded, duplicated, false: falsely },
+    breaches: { scripted: breached.size, recorded, duplicated, false: falsely, bySource },
     maxUnwatchedS: maxUnwatched,
     worst: worstGap(worst, timeline),
     samples,
@@ -541,6 +623,7 @@ async function run(
       recovered: alertCount("monitor.recovered"),
     },
     deadLetters: listed.items.length,
+    enforcement: enforced?.report ?? null,
     settleS,
     invariants,
     ok: invariants.every((i) => i.held),
@@ -573,7 +656,11 @@ export function formatReport(r: ChaosReport): string {
   const lines = [
     `chaos: seed ${r.seed}, ${r.seconds} s, ${r.accounts} live accounts, settled in ${r.settleS.toFixed(0)} s`,
     `faults: ${FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(", ")}`,
-    `breaches: scripted ${r.breaches.scripted}, recorded ${r.breaches.recorded}, duplicated ${r.breaches.duplicated}, false ${r.breaches.false}`,
+    `breaches: scripted ${r.breaches.scripted}, recorded ${r.breaches.recorded} (${Object.entries(
+      r.breaches.bySource,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}), duplicated ${r.breaches.duplicated}, false ${r.breaches.false}`,
     `monitor: max unwatched ${r.maxUnwatchedS} s; ${r.degradedSamples}/${r.samples} samples degraded; alerts degraded ${r.healthAlerts.degraded}, recovered ${r.healthAlerts.recovered}; dead letters ${r.deadLetters}`,
     ...(r.worst
       ? [
@@ -582,6 +669,7 @@ export function formatReport(r: ChaosReport): string {
           }`,
         ]
       : []),
+    ...(r.enforcement ? [formatEnforcement(r.enforcement)] : []),
     ...r.invariants.map((i) => `${i.held ? "HELD  " : "BROKEN"} ${i.name} (${i.detail})`),
   ];
   return lines.join("\n");

@@ -85,8 +85,12 @@ const REFUSED = new Set(["NULL_ARGUMENT", "INVALID_ACCOUNT", "TRADE_DISABLED", "
 export const LIMITS = {
   /** Consecutive failed reads before the action fails. */
   readFailures: 8,
-  /** Failed renewals before the action fails. */
-  renewFailures: 3,
+  /**
+   * Failed renewals before the action fails: with the read backoff (250 ms doubling) about
+   * 30 s, so a session refused for a few seconds (credentials being fixed, a bridge restart)
+   * does not fail the action for good.
+   */
+  renewFailures: 8,
   /** Sends per ticket (market-closed refusals not counted) before its step fails. */
   sendsPerTicket: 3,
   /** ms, first wait after a failed read; doubles, capped. */
@@ -217,8 +221,9 @@ export function next(state: ActionState, ctx: Ctx): { state: ActionState; comman
       return done(fail(s, "halted by an operator", now));
     }
   }
-  if (s.needs_renew) return { state: s, command: { type: "renew" } };
+  // A backoff first: a failed renewal waits before the next try.
   if (s.not_before > now) return { state: s, command: { type: "wait", until: s.not_before } };
+  if (s.needs_renew) return { state: s, command: { type: "renew" } };
   switch (s.phase) {
     case "session":
       return { state: s, command: { type: "read_summary", purpose: "before" } };
@@ -284,7 +289,8 @@ export function answer(
       return {
         ...s,
         renew_failures: s.renew_failures + 1,
-        not_before: now + LIMITS.readBackoffMs * 2 ** s.renew_failures,
+        not_before:
+          now + Math.min(LIMITS.readBackoffCapMs, LIMITS.readBackoffMs * 2 ** s.renew_failures),
       };
     case "read_summary": {
       const r = result as SummaryAnswer;

@@ -113,6 +113,26 @@ describe("enforcement action", () => {
     expect(broker.open.size).toBe(0);
   });
 
+  it("a session refused for a few seconds (credentials being fixed) is renewed and the action goes on", async () => {
+    const broker = new FakeBroker(E18());
+    broker.sendFaults = ["invalid_token"];
+    const { state } = await runToEnd(broker, { renewRefusedUntil: 1_000_000 + 10_000 });
+    expect(state.phase).toBe("done");
+    expect(broker.open.size).toBe(0);
+    expect(broker.renewals).toBeGreaterThan(3);
+  });
+
+  it("a session that stays unrenewable fails with the reason after about half a minute, sending nothing more", async () => {
+    const broker = new FakeBroker(E18());
+    broker.sendFaults = ["invalid_token"];
+    const { state, host } = await runToEnd(broker, { renewRefusedUntil: Infinity });
+    expect(state.phase).toBe("failed");
+    expect(state.failure).toMatch(/session could not be renewed \(INVALID_TOKEN\)/);
+    expect(broker.renewals).toBe(8);
+    expect(host.clock - 1_000_000).toBeGreaterThan(20_000);
+    expect(broker.sendLog).toHaveLength(1);
+  });
+
   it("an investor session fails at once with a reason and sends nothing", async () => {
     const broker = new FakeBroker(E18());
     broker.isInvestor = true;

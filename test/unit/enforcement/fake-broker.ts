@@ -7,6 +7,7 @@ import type {
   ActionState,
   OpenOrder,
   OpenedAnswer,
+  RenewAnswer,
   SendAnswer,
   SummaryAnswer,
 } from "../../../src/domain/enforcement/action.ts";
@@ -127,6 +128,8 @@ export interface HostOptions {
   haltFrom?: number;
   /** The persist fails (database down) on these persist numbers: nothing after it happens. */
   persistFails?: Set<number>;
+  /** The session cannot be renewed until the clock reaches this (ms; a rejected login fixed later). */
+  renewRefusedUntil?: number;
 }
 
 /** A host over the broker; `persisted` is what survives an eviction. */
@@ -178,9 +181,11 @@ export class FakeHost implements ActionHost {
     if (this.opts.evictAfterSend?.has(this.sendCalls)) this.dying = true;
     return this.broker.send(ticket);
   }
-  async renew() {
+  async renew(): Promise<RenewAnswer> {
     this.clock += 5;
     this.broker.renewals += 1;
+    if (this.opts.renewRefusedUntil !== undefined && this.clock < this.opts.renewRefusedUntil)
+      return { ok: false, code: "INVALID_TOKEN" };
     this.broker.tokenValid = true;
     return { ok: true as const };
   }

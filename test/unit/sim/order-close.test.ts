@@ -46,7 +46,11 @@ describe("simulator OrderCloseSafe", () => {
     expect(await opened()).toEqual([]);
     expect(await closeSafe(1)).toMatchObject({ status: 201, body: { code: "INVALID_TICKET" } });
     const counts = await control(sim, "/close/s1");
-    expect(counts.body).toMatchObject({ sends: { 1: 2, 2: 1 }, sends_to_closed: 1 });
+    expect(counts.body).toMatchObject({
+      sends: { 1: 2, 2: 1 },
+      sends_to_closed: 1,
+      sends_after_settled: 1,
+    });
   });
 
   it("times out with the close done, and with it not done", async () => {
@@ -63,6 +67,38 @@ describe("simulator OrderCloseSafe", () => {
     expect((await closeSafe(1)).body).toMatchObject({ code: "INVALID_TOKEN" });
     expect(await opened()).toEqual([1, 2]);
     expect((await closeSafe(1)).status).toBe(200);
+  });
+
+  it("closed elsewhere: the ticket leaves the open list and the send is told INVALID_TICKET", async () => {
+    await control(sim, "/close/s1", { faults: ["closed_elsewhere", "timeout_done"] }, "PUT");
+    expect((await closeSafe(1)).body).toMatchObject({ code: "INVALID_TICKET" });
+    expect(await opened()).toEqual([2]);
+    expect((await closeSafe(2)).body).toMatchObject({ code: "TIMEOUT" });
+    expect(await opened()).toEqual([]);
+    expect((await closeSafe(2)).body).toMatchObject({ code: "INVALID_TICKET" });
+    const counts = await control(sim, "/close/s1");
+    // Closed by the trader, not by OrderCloseSafe: not a send to a closed ticket; the timeout
+    // that closed ticket 2 is told apart in the answers, and the send after it counted.
+    expect(counts.body).toMatchObject({
+      sends_to_closed: 1,
+      sends_after_settled: 1,
+      settled: [1, 2],
+      closed: [2],
+      answers: { 1: ["INVALID_TICKET"], 2: ["TIMEOUT_DONE", "INVALID_TICKET"] },
+    });
+  });
+
+  it("counts a send that arrives while an earlier one to the ticket is unanswered", async () => {
+    await control(sim, "/close/s1", { faults: ["hang"], delay_ms: 200 }, "PUT");
+    const first = closeSafe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await closeSafe(1)).body).toMatchObject({ code: "INVALID_TICKET" });
+    expect((await first).body).toMatchObject({ state: "Filled" });
+    expect((await control(sim, "/close/s1")).body).toMatchObject({
+      sends_while_in_flight: 1,
+      sends_after_settled: 0,
+      in_flight: { 1: 0 },
+    });
   });
 
   it("refuses an investor session and an unknown one", async () => {

@@ -374,6 +374,53 @@ describe("acting on a breach", () => {
     expect((await counts(a.sessionId)).sends_to_closed).toBe(0);
   });
 
+  it("starts no guard beside the breach's own unfinished action: each ticket has one sender", async () => {
+    // The breach's action waits for the market with 5001 still open; the cron's pass must
+    // leave 5001 to it (a guard would plan it too, and both would close it).
+    const a = await breachable("on", { faults: ["market_closed"] });
+    await withTestDb(async (db) => {
+      await poll(db, a.id);
+      expect(await openTickets(a.sessionId)).toEqual([5001]);
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      expect((await actionsOf(db, a.id)).map((x) => [x.kind, x.state])).toEqual([
+        ["close_all", "running"],
+      ]);
+      // The market opens: the breach's action closes 5001, once.
+      const [waiting] = await actionsOf(db, a.id);
+      await db.execute(
+        sql`update enforcement_actions set resume_at = now(), machine = jsonb_set(machine, '{steps,0,not_before}', '0') where id = ${waiting!.id}`,
+      );
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      expect((await actionsOf(db, a.id)).map((x) => [x.kind, x.state])).toEqual([
+        ["close_all", "done"],
+      ]);
+    });
+    expect(await openTickets(a.sessionId)).toEqual([]);
+    expect(await counts(a.sessionId)).toMatchObject({
+      sends: { 5001: 2, 5002: 1, 5003: 1 },
+      sends_to_closed: 0,
+    });
+  });
+
+  it("after a failed action (investor session) the guard waits instead of failing every pass", async () => {
+    const a = await breachable("on", { investor: true });
+    await withTestDb(async (db) => {
+      await poll(db, a.id);
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      expect((await actionsOf(db, a.id)).map((x) => [x.kind, x.state])).toEqual([
+        ["close_all", "failed"],
+      ]);
+      // Once the wait is over, a guard tries again (the session may have been fixed).
+      await db.execute(
+        sql`update enforcement_actions set finished_at = now() - interval '16 minutes' where account_id = ${a.id}`,
+      );
+      await enforcementPass(db, { MTAPI_URL: env.MTAPI_URL, ENFORCEMENT: "on" });
+      expect((await actionsOf(db, a.id)).map((x) => x.kind)).toEqual(["close_all", "lock_guard"]);
+    });
+    expect((await counts(a.sessionId)).sends).toEqual({});
+  });
+
   it("an expired daily lock is lifted; a locked account with enforcement off is left alone", async () => {
     const a = await breachable("on");
     await withTestDb(async (db) => {
