@@ -50,7 +50,7 @@ export function closeAnswer(status: number, text: string, secrets: string[] = []
 /**
  * Closes (a position) or cancels (a pending order) `ticket`. Never throws: a call that passes
  * `timeoutMs` is `TIMEOUT`, one that fails otherwise `NETWORK` (both unknown outcomes, settled
- * by reading `OpenedOrders`). A token is never sent over plain http to anything but a local
+ * by reading `OpenedOrders` once the request cannot be executing any more: `inFlight`). A token is never sent over plain http to anything but a local
  * simulator (`UPSTREAM_REFUSED`: nothing sent).
  */
 export async function orderCloseSafe(
@@ -71,6 +71,7 @@ export async function orderCloseSafe(
   } catch (err) {
     const message = redactText(err instanceof Error ? err.message : String(err), [sessionId]);
     const timeout = err instanceof Error && /timeout|abort/i.test(`${err.name} ${err.message}`);
-    return { ok: false, code: timeout ? "TIMEOUT" : "NETWORK", message };
+    // No answer came back: the close may still be executing at the bridge (`inFlight`).
+    return { ok: false, code: timeout ? "TIMEOUT" : "NETWORK", message, inFlight: true };
   }
 }

@@ -458,6 +458,14 @@ export class EnforcementWatch {
             `${actions.length} actions, all on breached acting accounts`,
         },
         {
+          name: "no close sent to a ticket while an earlier close to it may still be executing (a close slower than the client's timeout)",
+          held: sendsWhileInFlight === 0,
+          detail:
+            sendsWhileInFlight > 0
+              ? `${sendsWhileInFlight} sends while in flight`
+              : `${sends} sends`,
+        },
+        {
           name: "the evidence's equity before and after is a reading, never an unsynced 0",
           held: zeroEquity.length === 0,
           detail: zeroEquity.slice(0, 3).join("; ") || `${actions.length} actions`,

@@ -9,6 +9,9 @@
  * A ticket is sent again only after proof that the earlier send did not close it: a refusal
  * that executes nothing (`MARKET_CLOSED`, `INVALID_TOKEN`), or an `OpenedOrders` read taken
  * after the unknown answer that still lists it. `INVALID_TICKET` means closed already: done.
+ * A send that may still be executing (no answer came back: the client's own timeout, a dropped
+ * connection, an answer lost to an eviction) is not proven by a read until `LIMITS.inFlightMs`
+ * after it left: until then a listed ticket may be one the close has not reached yet.
  */
 
 /** An open position or pending order as the action needs it (parsed from `OpenedOrders`). */
@@ -51,8 +54,15 @@ export interface Step {
   error: string | null;
   /** ms, the last change. */
   at: number;
-  /** ms, not to be sent before (market closed). */
+  /** ms, not to be sent before (market closed); for an `unknown` step, not to be read before. */
   not_before: number;
+  /** ms, when the last send left (absent in states persisted before it was kept). */
+  sent_at?: number;
+  /**
+   * ms: the last send may still be executing at the bridge until then (no answer came back),
+   * so a read before it that lists the ticket proves nothing. 0 or absent: the bridge answered.
+   */
+  in_flight_until?: number;
 }
 
 export type ActionKind = "close_all" | "lock_guard";
@@ -99,6 +109,12 @@ export const LIMITS = {
   /** ms, wait after `MARKET_CLOSED`; doubles per refusal, capped. */
   marketWaitMs: 60_000,
   marketWaitCapMs: 15 * 60_000,
+  /**
+   * ms a send without an answer (the client gave up after its 10 s, the connection dropped, the
+   * answer was lost to an eviction) may still be executing at the bridge: a ticket still listed
+   * by a read before then is read again then, not sent again.
+   */
+  inFlightMs: 30_000,
 } as const;
 
 export type Command =
@@ -109,7 +125,11 @@ export type Command =
   | { type: "wait"; until: number }
   | { type: "finished"; state: "done" | "failed" };
 
-export type Failure = { ok: false; code: string; message?: string };
+/**
+ * `inFlight`: no answer came back (the client's timeout, a dropped connection): the request may
+ * still be executing at the bridge. A bridge's own error answer (its `TIMEOUT` included) is not.
+ */
+export type Failure = { ok: false; code: string; message?: string; inFlight?: boolean };
 export type SummaryAnswer = { ok: true; equity: number; isInvestor: boolean | null } | Failure;
 export type OpenedAnswer = { ok: true; orders: OpenOrder[] } | Failure;
 export type SendAnswer =
@@ -195,7 +215,15 @@ export function next(state: ActionState, ctx: Ctx): { state: ActionState; comman
     s = {
       ...s,
       steps: s.steps.map((st) =>
-        st.state === "sending" ? { ...st, state: "unknown" as const, at: now } : st,
+        st.state === "sending"
+          ? {
+              ...st,
+              state: "unknown" as const,
+              not_before: 0,
+              in_flight_until: (st.sent_at ?? st.at) + LIMITS.inFlightMs,
+              at: now,
+            }
+          : st,
       ),
     };
   }
@@ -232,7 +260,7 @@ export function next(state: ActionState, ctx: Ctx): { state: ActionState; comman
     case "after":
       return { state: s, command: { type: "read_summary", purpose: "after" } };
     case "run": {
-      if (s.steps.some((st) => st.state === "unknown")) {
+      if (s.steps.some((st) => st.state === "unknown" && st.not_before <= now)) {
         return { state: s, command: { type: "read_opened", purpose: "settle" } };
       }
       const i = s.steps.findIndex(
@@ -240,10 +268,13 @@ export function next(state: ActionState, ctx: Ctx): { state: ActionState; comman
       );
       if (i >= 0) {
         const st = s.steps[i]!;
-        s = setStep(s, i, { state: "sending", sends: st.sends + 1, at: now });
+        s = setStep(s, i, { state: "sending", sends: st.sends + 1, sent_at: now, at: now });
         return { state: s, command: { type: "send", ticket: st.ticket, action: st.action } };
       }
-      const waiting = s.steps.filter((st) => st.state === "planned" || st.state === "retry");
+      // Closes that may still be executing are read again once they cannot be any more.
+      const waiting = s.steps.filter(
+        (st) => st.state === "planned" || st.state === "retry" || st.state === "unknown",
+      );
       if (waiting.length > 0) {
         return {
           state: s,
@@ -342,6 +373,9 @@ export function answer(
         if (st.state !== "unknown") return st;
         if (!open.has(st.ticket))
           return { ...st, state: "done", settled_by: "opened_orders", at: now };
+        // Listed, but the send may still be executing: proof only from a read after it cannot.
+        const inFlightUntil = st.in_flight_until ?? 0;
+        if (inFlightUntil > now) return { ...st, not_before: inFlightUntil, at: now };
         // Proven still open: the earlier send closed nothing; one more send is not blind.
         if (st.sends - st.market_closed >= LIMITS.sendsPerTicket) {
           return { ...st, state: "failed", error: `still open after ${st.sends} sends`, at: now };
@@ -391,7 +425,13 @@ export function answer(
       }
       if (REFUSED.has(r.code)) return setStep(s, i, { state: "failed", error: r.code, at: now });
       // TIMEOUT, a lost connection, anything else: the close may or may not have happened.
-      return setStep(s, i, { state: "unknown", error: r.code, at: now });
+      return setStep(s, i, {
+        state: "unknown",
+        error: r.code,
+        not_before: 0,
+        in_flight_until: r.inFlight ? (st.sent_at ?? st.at) + LIMITS.inFlightMs : 0,
+        at: now,
+      });
     }
     default:
       return s;

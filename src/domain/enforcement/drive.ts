@@ -83,6 +83,7 @@ async function carryOut(command: Command, host: ActionHost): Promise<Answer> {
       ok: false,
       code: "NETWORK",
       message: err instanceof Error ? err.message : String(err),
+      inFlight: true,
     };
   }
 }

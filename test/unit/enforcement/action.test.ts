@@ -94,6 +94,32 @@ describe("enforcement action", () => {
     expect(broker.sendsToClosed).toBe(0);
   });
 
+  it("a close slower than the client's timeout is read again once it cannot be in flight, never sent twice", async () => {
+    const broker = new FakeBroker(E18());
+    broker.sendFaults = ["slow_fill"];
+    const { state, host } = await runToEnd(broker);
+    expect(state.phase).toBe("done");
+    // The read right after the client gave up still listed 1001 (the close had 12 s to go);
+    // the next read, 30 s after the send, found it closed.
+    expect(broker.sends.get(1001)).toBe(1);
+    expect(state.steps[0]).toMatchObject({ state: "done", settled_by: "opened_orders", sends: 1 });
+    expect(broker.open.size).toBe(0);
+    expect(broker.sendsToClosed).toBe(0);
+    // The other tickets did not wait for it.
+    expect(broker.sendLog).toEqual([1001, 1002, 1003]);
+    expect(host.clock).toBeGreaterThanOrEqual(1_000_000 + 30_000);
+  });
+
+  it("a send without an answer whose ticket is still listed after the window is sent once more", async () => {
+    const broker = new FakeBroker(E18());
+    broker.sendFaults = ["throw"];
+    const { state } = await runToEnd(broker);
+    expect(state.phase).toBe("done");
+    expect(broker.sends.get(1001)).toBe(2);
+    expect(broker.open.size).toBe(0);
+    expect(broker.sendsToClosed).toBe(0);
+  });
+
   it("MARKET_CLOSED waits for the market and tries again", async () => {
     const broker = new FakeBroker([order(7)]);
     broker.sendFaults = ["market_closed", "market_closed"];

@@ -17,7 +17,8 @@ import type { ActionHost } from "../../../src/domain/enforcement/drive.ts";
  * What the broker does with one send: `fill` (closes, answers), `timeout_done` (closes, answer
  * lost as TIMEOUT), `timeout_not_done` (TIMEOUT, nothing closed), `market_closed`,
  * `invalid_token`, `throw` (network error, nothing closed), `throw_done` (closed, then the
- * connection dropped).
+ * connection dropped), `slow_fill` (the client gives up after its timeout, answered as an
+ * in-flight TIMEOUT, and the close executes 12 s after the send).
  */
 export type SendFault =
   | "fill"
@@ -26,7 +27,8 @@ export type SendFault =
   | "market_closed"
   | "invalid_token"
   | "throw"
-  | "throw_done";
+  | "throw_done"
+  | "slow_fill";
 export type ReadFault = "ok" | "fail" | "invalid_token";
 
 export class Evicted extends Error {}
@@ -48,12 +50,27 @@ export class FakeBroker {
   isInvestor: boolean | null = false;
   equity = 90_000;
   sendLog: number[] = [];
+  /** The host's clock (set by FakeHost): when slow closes execute. */
+  now: () => number = () => 0;
+  /** Closes still executing: ticket -> when they execute. */
+  slow = new Map<number, number>();
 
   constructor(orders: OpenOrder[]) {
     for (const o of orders) this.open.set(o.ticket, o);
   }
 
+  private executeDue(): void {
+    for (const [ticket, at] of this.slow) {
+      if (at > this.now()) continue;
+      this.slow.delete(ticket);
+      this.open.delete(ticket);
+      this.closed.add(ticket);
+      this.equity += 1;
+    }
+  }
+
   private readFault(): ReadFault {
+    this.executeDue();
     const f = this.readFaults.shift() ?? "ok";
     if (f === "invalid_token") this.tokenValid = false;
     return this.tokenValid ? f : "invalid_token";
@@ -73,6 +90,7 @@ export class FakeBroker {
   }
 
   send(ticket: number): SendAnswer {
+    this.executeDue();
     this.sendLog.push(ticket);
     this.sends.set(ticket, (this.sends.get(ticket) ?? 0) + 1);
     if (this.closed.has(ticket)) {
@@ -115,6 +133,9 @@ export class FakeBroker {
       case "throw_done":
         close();
         throw new Error("socket hang up");
+      case "slow_fill":
+        this.slow.set(ticket, this.now() + 12_000);
+        return { ok: false, code: "TIMEOUT", inFlight: true };
     }
   }
 }
@@ -147,6 +168,7 @@ export class FakeHost implements ActionHost {
   constructor(broker: FakeBroker, opts: HostOptions = {}) {
     this.broker = broker;
     this.opts = opts;
+    broker.now = () => this.clock;
   }
 
   now(): number {
