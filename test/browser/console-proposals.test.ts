@@ -42,7 +42,8 @@ async function signedIn(role: "viewer" | "operator"): Promise<Page> {
   const page = await context.newPage();
   page.on("pageerror", (e) => troubles.push(`${role}: page error ${String(e)}`));
   page.on("response", (r) => {
-    if (r.status() === 401) troubles.push(`${role}: 401 ${r.request().method()} ${r.url()}`);
+    if (r.status() === 401 || r.status() >= 500)
+      troubles.push(`${role}: ${r.status()} ${r.request().method()} ${r.url()}`);
   });
   await page.goto(`${stack.base}/`);
   await page.fill("#key", key);

@@ -94,7 +94,7 @@ export function ProposalsSection(props: {
         <Grid
           compact
           label="Balance operations from order history, newest first"
-          columns={["Booked", "Ticket", "Kind", num("Amount"), "State", ...(operate ? [""] : [])]}
+          columns={["Booked", "Ticket", "Kind", num("Amount"), "State"]}
           empty={rows.length === 0}
           emptyText="No balance operations read."
         >
@@ -112,32 +112,28 @@ export function ProposalsSection(props: {
                 }
               >
                 <span class={`badge ${STATE_BADGE[p.state]}`}>{p.state}</span>
+                {operate && p.state === "proposed" && (
+                  <>
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => {
+                        setNote("");
+                        setPending({ decision: "confirm", p });
+                      }}
+                    >
+                      Confirm
+                    </button>{" "}
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => setPending({ decision: "dismiss", p })}
+                    >
+                      Dismiss
+                    </button>
+                  </>
+                )}
               </td>
-              {operate && (
-                <td>
-                  {p.state === "proposed" && (
-                    <>
-                      <button
-                        type="button"
-                        class="link"
-                        onClick={() => {
-                          setNote("");
-                          setPending({ decision: "confirm", p });
-                        }}
-                      >
-                        Confirm
-                      </button>{" "}
-                      <button
-                        type="button"
-                        class="link"
-                        onClick={() => setPending({ decision: "dismiss", p })}
-                      >
-                        Dismiss
-                      </button>
-                    </>
-                  )}
-                </td>
-              )}
             </tr>
           ))}
         </Grid>
