@@ -4,9 +4,11 @@
  * vanished positions marked; bad-input counters and the history cursor in `trade_sync`; and
  * what a judgement of an account's trades reads.
  */
-import { and, desc, eq, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { recordAlerts, sendAlerts, type Recorded } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import {
+  accountAudit,
   accounts,
   calendarEvents,
   calendarSymbols,
@@ -16,10 +18,18 @@ import {
   type AccountRow,
   type TradeRow,
 } from "../db/schema.ts";
+import { accountRef } from "../domain/alert-events.ts";
+import { auditValues, systemActor } from "../domain/audit.ts";
 import type { TradeJson } from "../domain/evidence.ts";
 import type { OrderBatch } from "../domain/trades/batch.ts";
 import type { ReadingSource, RuleParams } from "../risk/index.ts";
-import { objectivesOf, tradeDayLabels, tradeDaysIn } from "../risk/index.ts";
+import {
+  compileRules,
+  objectivesMetByTrades,
+  objectivesOf,
+  tradeDayLabels,
+  tradeDaysIn,
+} from "../risk/index.ts";
 import { proposeBalanceOperations } from "./adjustment-proposals.ts";
 import {
   TRADE_RULE_NAMES,
@@ -42,6 +52,8 @@ export interface IngestResult {
   vanished: number;
   /** Balance operations newly offered as adjustments. */
   proposed: number;
+  /** This ingest met every objective (`objectives_met_at` set now). */
+  objectivesMet: boolean;
 }
 
 /**
@@ -55,7 +67,7 @@ export async function ingestBatch(
   historyTo?: Date,
   extra: IngestExtra = {},
 ): Promise<IngestResult> {
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const upserted = await upsertTrades(tx, accountId, batch);
     const vanished = batch.openKeys === null ? 0 : await markVanished(tx, accountId, batch);
     await bumpSync(tx, accountId, batch.counts, historyTo, extra.tradeDays ?? []);
@@ -71,8 +83,113 @@ export async function ingestBatch(
         }));
       proposed = await proposeBalanceOperations(tx, accountId, ops, extra.source ?? "poll");
     }
-    return { upserted, vanished, proposed };
+    const met =
+      extra.objectivesAtMs === undefined
+        ? null
+        : await meetObjectivesByTrades(tx, accountId, extra.objectivesAtMs, extra.source ?? "poll");
+    return { upserted, vanished, proposed, met };
   });
+  if (result.met !== null) await sendAlerts(result.met);
+  return {
+    upserted: result.upserted,
+    vanished: result.vanished,
+    proposed: result.proposed,
+    objectivesMet: result.met !== null,
+  };
+}
+
+/**
+ * True when the objectives of rules like these are judged at the ingest of trades: a minimum
+ * of trading days on an account whose trades are read (docs/trades.md, "Trading days").
+ */
+export function judgesObjectivesOnIngest(rules: RuleParams): boolean {
+  return compileRules(rules).objectives?.daysFromTrades ?? false;
+}
+
+/**
+ * The same judgement outside an ingest (the cron's timer pass over live accounts, whose
+ * equity may reach a target between order events); true when it met the objectives now.
+ */
+export async function meetObjectivesFromTrades(
+  db: Db,
+  accountId: number,
+  atMs: number,
+  source: ReadingSource,
+): Promise<boolean> {
+  const met = await db.transaction((tx) => meetObjectivesByTrades(tx, accountId, atMs, source));
+  if (met !== null) await sendAlerts(met);
+  return met !== null;
+}
+
+/**
+ * Within an ingest's transaction: when the account (active, not yet met) meets every
+ * objective with the trading days counted from its trades (`objectivesMetByTrades`, on its
+ * stored figures), records `objectives_met_at` at `atMs`, its audit row and the
+ * `account.objectives_met` alert, once: the account row is locked, and the update lands only
+ * while `objectives_met_at` is still null. Returns the alerts to send, or null.
+ */
+async function meetObjectivesByTrades(
+  tx: Tx,
+  accountId: number,
+  atMs: number,
+  source: ReadingSource,
+): Promise<Recorded | null> {
+  const [row] = await tx
+    .select({
+      id: accounts.id,
+      login: accounts.login,
+      server: accounts.server,
+      label: accounts.label,
+      rules: accounts.rules,
+      riskState: accounts.riskState,
+      status: accounts.status,
+      resetEpoch: accounts.resetEpoch,
+      metAt: accounts.objectivesMetAt,
+      tradeDays: tradeSync.tradeDays,
+    })
+    .from(accounts)
+    .leftJoin(tradeSync, eq(tradeSync.accountId, accounts.id))
+    .where(eq(accounts.id, accountId))
+    .for("update", { of: accounts });
+  if (row === undefined || row.status !== "active" || row.metAt !== null) return null;
+  const days = tradeDaysIn(row.tradeDays ?? [], row.resetEpoch);
+  if (!objectivesMetByTrades(row.rules, row.riskState, days)) return null;
+  const at = new Date(atMs);
+  const marked = await tx
+    .update(accounts)
+    .set({ objectivesMetAt: at })
+    .where(
+      and(
+        eq(accounts.id, accountId),
+        isNull(accounts.objectivesMetAt),
+        eq(accounts.status, "active"),
+      ),
+    )
+    .returning({ id: accounts.id });
+  if (marked.length === 0) return null;
+  await tx.insert(accountAudit).values(
+    auditValues({
+      action: "account.objectives_met",
+      actor: systemActor(source),
+      accountId,
+      reason: "every objective met (trading days counted from trades)",
+      source,
+      field: "objectives",
+      from: null,
+      to: "met",
+      at,
+    }),
+  );
+  const progress = objectivesOf(row.rules, row.riskState!, days);
+  return recordAlerts(tx, [
+    {
+      type: "account.objectives_met",
+      data: {
+        account: accountRef(row),
+        objectives: progress === null ? null : { ...progress, met_at: at.toISOString() },
+      },
+    },
+  ]);
 }
 
 /** What an ingest adds beside the trades themselves. */
@@ -86,6 +203,11 @@ export interface IngestExtra {
   source?: ReadingSource;
   /** Trading-day labels of the batch's positions (`tradeDayLabels`), added to `trade_sync`. */
   tradeDays?: readonly string[];
+  /**
+   * Judge the objectives with the trading days counted from trades after this batch, meeting
+   * them at this instant (`judgesObjectivesOnIngest` rules only); undefined judges nothing.
+   */
+  objectivesAtMs?: number;
 }
 
 /**
@@ -416,17 +538,18 @@ export async function liveAccountsWithTradeRules(db: Db, limit = 1000) {
 }
 
 /**
- * Rows whose objectives count trading days from trades (docs/trades.md, "Trading days"): once
- * an account's trades are read, `metrics.objectives` is recomputed with the days on which a
- * position opened or closed (in the current reset epoch) instead of the days the balance
- * changed. One query for the whole page; rows without `min_trading_days` are as they were.
+ * Rows whose objectives count trading days from trades (docs/trades.md, "Trading days"): for
+ * accounts whose trades are read (`judgesObjectivesOnIngest`), `metrics.objectives` is
+ * recomputed with the days on which a position opened or closed (in the current reset epoch)
+ * instead of the days the balance changed, and `met_at` is the account's
+ * `objectives_met_at`. One query for the whole page; other rows are as they were.
  */
 export async function withTradeDays<T extends AccountRow>(
   db: Db,
   rows: readonly T[],
 ): Promise<T[]> {
   const wanted = rows.filter(
-    (r) => r.rules.objectives?.min_trading_days !== undefined && r.riskState !== null && r.metrics,
+    (r) => judgesObjectivesOnIngest(r.rules) && r.riskState !== null && r.metrics,
   );
   if (wanted.length === 0) return [...rows];
   const days = await storedTradeDays(
@@ -436,9 +559,11 @@ export async function withTradeDays<T extends AccountRow>(
   return rows.map((r) => {
     const labels = days.get(r.id);
     if (labels === undefined || !r.metrics || r.riskState === null) return r;
-    if (r.rules.objectives?.min_trading_days === undefined) return r;
+    if (!judgesObjectivesOnIngest(r.rules)) return r;
     const objectives = objectivesOf(r.rules, r.riskState, tradeDaysIn(labels, r.resetEpoch));
     if (objectives === null) return r;
+    // The moment is the account's, set at an ingest (the engine's state never holds it).
+    objectives.met_at = r.objectivesMetAt?.toISOString() ?? null;
     return { ...r, metrics: { ...r.metrics, objectives } };
   });
 }

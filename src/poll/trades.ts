@@ -10,6 +10,8 @@ import {
   historyCursor,
   ingestBatch,
   judgementInputs,
+  judgesObjectivesOnIngest,
+  meetObjectivesFromTrades,
   presentTrade,
 } from "../accounts/trades.ts";
 import { recordTradeViolations } from "../accounts/trade-violations.ts";
@@ -154,7 +156,9 @@ export async function pollTrades(
         proposeSinceMs: row.createdAt.getTime(),
         source: "poll",
         tradeDays: batchTradeDays(batch, row.rules, row.resetEpoch),
+        ...(judgesObjectivesOnIngest(row.rules) ? { objectivesAtMs: nowMs } : {}),
       });
+      if (ingested.objectivesMet) log("objectives:met", { account_id: row.id });
       report.proposed += ingested.proposed;
       report.upserted += ingested.upserted;
       report.vanished += ingested.vanished;
@@ -210,7 +214,9 @@ export async function ingestOrderEvent(
     proposeSinceMs: row.createdAt.getTime(),
     source: "event",
     tradeDays: batchTradeDays(batch, row.rules, row.resetEpoch),
+    ...(judgesObjectivesOnIngest(row.rules) ? { objectivesAtMs: event.receivedAt } : {}),
   });
+  if (ingested.objectivesMet) log("objectives:met", { account_id: row.id });
   report.proposed = ingested.proposed;
   report.upserted = ingested.upserted;
   report.vanished = ingested.vanished;
@@ -288,7 +294,14 @@ export async function judgeStoredTrades(
   for (const row of withTradeRules(rows)) {
     report.accounts++;
     try {
-      await judgeInto(db, row, nowMs, row.monitoringState === "live" ? "event" : "poll", report);
+      const source = row.monitoringState === "live" ? "event" : "poll";
+      await judgeInto(db, row, nowMs, source, report);
+      // A live account's equity may meet a target between order events (docs/trades.md,
+      // "Trading days").
+      if (row.objectivesMetAt === null && judgesObjectivesOnIngest(row.rules)) {
+        if (await meetObjectivesFromTrades(db, row.id, nowMs, source))
+          log("objectives:met", { account_id: row.id });
+      }
     } catch (err) {
       report.errors++;
       log("trades:judge_failed", { account_id: row.id }, err);

@@ -26,6 +26,12 @@ export interface CompiledObjectives {
   readonly targetOnEquity: boolean;
   /** Trading days required, or null. */
   readonly minDays: number | null;
+  /**
+   * The minimum of trading days is judged from trades, not per reading: the rules have
+   * `min_trading_days` and `trade_rules` (the accounts whose trades are read, docs/trades.md,
+   * "Trading days"), so the engine never sets `objectives_met_at`; the ingest of trades does.
+   */
+  readonly daysFromTrades: boolean;
   /** Largest share (0-1) of the total profit the best day may hold, or null. */
   readonly consistency: number | null;
 }
@@ -138,6 +144,7 @@ function build(params: RuleParams): CompiledRules {
             : (target.limit * initial) / 100,
       targetOnEquity: target?.on === "equity",
       minDays: objectives.min_trading_days ?? null,
+      daysFromTrades: objectives.min_trading_days !== undefined && params.trade_rules !== undefined,
       consistency:
         objectives.consistency_pct === undefined ? null : objectives.consistency_pct / 100,
     };

@@ -83,6 +83,7 @@ export {
 } from "./adjustment.ts";
 export {
   objectivesOf,
+  objectivesMetByTrades,
   tradeDayLabels,
   tradeDaysIn,
   type ObjectivesProgress,

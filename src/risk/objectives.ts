@@ -156,19 +156,23 @@ export function objectivesProgressOf(
   };
 }
 
-/** True when every objective is met for these figures (the hot-path form of the above). */
+/**
+ * True when every objective is met for these figures (the hot-path form of the above).
+ * `tradeDays`: the trading days counted from trades; null counts the days the balance changed.
+ */
 export function objectivesMet(
   oc: CompiledObjectives,
   o: ObjectivesState,
   balance: number,
   equity: number,
   effectiveInitial: number,
+  tradeDays: number | null = null,
 ): boolean {
   if (oc.target !== null) {
     const profit = (oc.targetOnEquity ? equity : balance) - effectiveInitial;
     if (!(profit >= oc.target - 1e-9)) return false;
   }
-  if (oc.minDays !== null && o.days + (o.traded ? 1 : 0) < oc.minDays) return false;
+  if (oc.minDays !== null && (tradeDays ?? o.days + (o.traded ? 1 : 0)) < oc.minDays) return false;
   if (oc.consistency !== null) {
     const total = balance - effectiveInitial;
     const today = balance - o.open_balance;
@@ -193,6 +197,35 @@ export function objectivesOf(
   const o = state.objectives ?? openObjectives(state.balance);
   return objectivesProgressOf(
     c.objectives,
+    o,
+    state.balance,
+    state.equity,
+    c.initial + (state.adjustment ?? 0),
+    tradeDays,
+  );
+}
+
+/**
+ * Whether an ingest of trades meets the objectives now (docs/trades.md, "Trading days"): for
+ * rules whose minimum of trading days is judged from trades (`daysFromTrades`), an account not
+ * yet met whose stored state has nothing breached in its current periods, and whose stored
+ * figures with `tradeDays` (the days counted from trades in the current reset epoch) meet
+ * every objective. The caller records the moment once (`objectives_met_at` still null).
+ */
+export function objectivesMetByTrades(
+  params: RuleParams,
+  state: RiskState | null,
+  tradeDays: number,
+): boolean {
+  if (state === null) return false;
+  const c = compileRules(params);
+  const oc = c.objectives;
+  if (oc === null || !oc.daysFromTrades) return false;
+  const o = state.objectives ?? openObjectives(state.balance);
+  if (o.met_at !== null) return false;
+  if (state.breached.daily_loss !== null || state.breached.max_loss !== null) return false;
+  return objectivesMet(
+    oc,
     o,
     state.balance,
     state.equity,

@@ -534,6 +534,7 @@ function fullKernel(
     }
     if (
       o.met_at === null &&
+      !oc.daysFromTrades &&
       breached.daily_loss === null &&
       breached.max_loss === null &&
       objectivesMet(oc, o, balance, equity, c.initial + adjustment)

@@ -345,6 +345,7 @@ export function evaluateCompiled(
     }
     if (
       o.met_at === null &&
+      !oc.daysFromTrades &&
       breached.daily_loss === null &&
       breached.max_loss === null &&
       objectivesMet(oc, o, balance, equity, c.initial + adjustment)
