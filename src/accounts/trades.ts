@@ -557,9 +557,9 @@ export async function withTradeDays<T extends AccountRow>(
     wanted.map((r) => r.id),
   );
   return rows.map((r) => {
-    const labels = days.get(r.id);
-    if (labels === undefined || !r.metrics || r.riskState === null) return r;
-    if (!judgesObjectivesOnIngest(r.rules)) return r;
+    // Before any trading day is stored, none is counted (a balance change is none).
+    const labels = days.get(r.id) ?? [];
+    if (!r.metrics || r.riskState === null || !judgesObjectivesOnIngest(r.rules)) return r;
     const objectives = objectivesOf(r.rules, r.riskState, tradeDaysIn(labels, r.resetEpoch));
     if (objectives === null) return r;
     // The moment is the account's, set at an ingest (the engine's state never holds it).
