@@ -2,11 +2,17 @@
  * Objectives met on trading days counted from trades (docs/trades.md, "Trading days"): for an
  * account whose trades are read, `objectives_met_at` is set by the ingest on which the N-th
  * trading day arrives (the profit target already reached), not before, and never twice; a
- * balance change is no trading day.
+ * balance change is no trading day. The same through an order event of a live account, and
+ * through the cron's pass over live accounts (a target reached between order events).
  */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
-import { accountAudit, webhookMessages } from "../../../src/db/schema.ts";
+import { accountAudit, accounts, webhookMessages } from "../../../src/db/schema.ts";
+import type { PollQueueMessage } from "../../../src/poll/dispatch.ts";
+import { judgeStoredTrades } from "../../../src/poll/trades.ts";
+import worker from "../../../src/index.ts";
 import { getAccount, sim, withTestDb } from "../helpers.ts";
 import { addToSim, api, createViaApi } from "../api/helpers.ts";
 
@@ -145,6 +151,80 @@ describe("objectives met on trading days from trades", () => {
     await poll(a.id);
     m = await metRecord(a.id);
     expect(m.metAt).not.toBeNull();
+    expect(m.audits).toBe(1);
+    expect(m.alerts).toBe(1);
+  });
+});
+
+async function deliver(bodies: PollQueueMessage[]) {
+  const batch = createMessageBatch<PollQueueMessage>(
+    "drawdown-sentinel-poll",
+    bodies.map((body, i) => ({ id: `o-${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+describe("objectives met on trading days from order events and the timer", () => {
+  it("meets them at the order event that brings the N-th trading day, once on a replay", async () => {
+    const a = await account(1, 101_500);
+    await poll(a.id); // the figures, the target reached; no trade yet
+    expect((await metRecord(a.id)).metAt).toBeNull();
+    const receivedAt = Date.now();
+    const open = {
+      ticket: 801,
+      symbol: "EURUSD",
+      orderType: "Buy",
+      lots: 1,
+      openTime: `${iso(receivedAt - 2_000)}Z`,
+      stopLoss: 1.07,
+    };
+    const message: PollQueueMessage = {
+      trade_event: true,
+      account_id: a.id,
+      received_at: receivedAt,
+      update: { type: "MarketOpen", order: open },
+      opened_orders: [open],
+    };
+    expect((await deliver([message])).explicitAcks).toEqual(["o-0"]);
+    let m = await metRecord(a.id);
+    expect(m.metAt).toBe(receivedAt);
+    expect(m.audits).toBe(1);
+    expect(m.alerts).toBe(1);
+    await deliver([{ ...message, received_at: receivedAt + 1_000 }]);
+    m = await metRecord(a.id);
+    expect(m.metAt).toBe(receivedAt);
+    expect(m.audits).toBe(1);
+    expect(m.alerts).toBe(1);
+  });
+
+  it("the cron's pass meets them when a live account's figures reach the target later", async () => {
+    const a = await account(1, 100_000);
+    await setHistory(a.sessionId, [closedAt(901, Date.now() - 60_000)]);
+    await poll(a.id); // one trading day, no profit yet
+    let m = await metRecord(a.id);
+    expect(m.objectives.trading_days.counted).toBe(1);
+    expect(m.metAt).toBeNull();
+    // The live writer stores figures past the target (no order event, no ingest).
+    await withTestDb((db) =>
+      db
+        .update(accounts)
+        .set({
+          monitoringState: "live",
+          riskState: sql`${accounts.riskState} || '{"balance": 101500, "equity": 101500}'::jsonb`,
+        })
+        .where(eq(accounts.id, a.id)),
+    );
+    const row = await getAccount(a.id);
+    const at = Date.now();
+    await withTestDb((db) => judgeStoredTrades(db, [row], at));
+    m = await metRecord(a.id);
+    expect(m.metAt).toBe(at);
+    const again = await getAccount(a.id);
+    await withTestDb((db) => judgeStoredTrades(db, [again], at + 60_000));
+    m = await metRecord(a.id);
+    expect(m.metAt).toBe(at);
     expect(m.audits).toBe(1);
     expect(m.alerts).toBe(1);
   });
