@@ -221,7 +221,8 @@ function refuse(
  *   whose current period is not yet marked in `breached`, yields one violation and is marked.
  * - Each `warn_at_pct` level a rule's usage reaches yields one warning per rule and period.
  * - The first reading at which every objective is met (with nothing breached) sets
- *   `objectives_met_at`.
+ *   `objectives_met_at`, unless the trading days are counted from trades (`daysFromTrades`:
+ *   the ingest of trades sets it then, docs/trades.md, "Trading days").
  * - Monitoring: polling -> live when overall usage >= live_enter_pct, live -> polling when
  *   it is < live_exit_pct, otherwise unchanged.
  * @param balance the reading's balance; when null or undefined the last known one stays.
