@@ -7,7 +7,7 @@
  */
 import { openSessionInWorker } from "../secrets/session.ts";
 import type { Db } from "../db/client.ts";
-import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
+import { ACCOUNT_DELETED, type ActionState, isFinished } from "../domain/enforcement/action.ts";
 import { type ActionHost, drive } from "../domain/enforcement/drive.ts";
 import { credentialOpener, recordRenewed, sealKeysOf } from "../accounts/credentials.ts";
 import { findAccount } from "../accounts/queries.ts";
@@ -16,7 +16,8 @@ import { log } from "../util/log.ts";
 import { brokerCalls } from "./broker.ts";
 import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
-import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
+import { claimAction, dueActions, persistAction, readHaltFor, releaseAction } from "./store.ts";
+import { brokerOfDeleted } from "./broker.ts";
 
 export interface RunOptions {
   mtapiUrl: string;
@@ -46,36 +47,43 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
     return null;
   }
   const open = credentialOpener(opts.sealKeys ?? null);
-  const broker = brokerCalls({
-    mtapiUrl: opts.mtapiUrl,
-    // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
-    sessionId: await openSessionInWorker(account.sessionId),
-    login: account.login,
-    server: account.server,
-    password: () => open(account),
-    fetcher: opts.fetcher,
-    timeoutMs: opts.timeoutMs ?? 10_000,
-    onRenewed: async (old, token, via) => {
-      // Not recorded (a database error, an operator's change): the next run renews again.
-      await recordRenewed(
-        db,
-        opts.sealKeys ?? null,
-        account.id,
-        old,
-        token,
-        via,
-        "enforcement",
-      ).catch((err: unknown) =>
-        log("session:renew_record_failed", { account_id: account.id }, err),
-      );
-    },
-  });
+  // A deleted account's session is wiped (its token a placeholder): nothing is called with it,
+  // every call answers ACCOUNT_DELETED at once (docs/enforcement.md, "Deleted accounts").
+  const broker =
+    account.status === "deleted"
+      ? brokerOfDeleted()
+      : brokerCalls({
+          mtapiUrl: opts.mtapiUrl,
+          // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
+          sessionId: await openSessionInWorker(account.sessionId),
+          login: account.login,
+          server: account.server,
+          password: () => open(account),
+          fetcher: opts.fetcher,
+          timeoutMs: opts.timeoutMs ?? 10_000,
+          onRenewed: async (old, token, via) => {
+            // Not recorded (a database error, an operator's change): the next run renews again.
+            await recordRenewed(
+              db,
+              opts.sealKeys ?? null,
+              account.id,
+              old,
+              token,
+              via,
+              "enforcement",
+            ).catch((err: unknown) =>
+              log("session:renew_record_failed", { account_id: account.id }, err),
+            );
+          },
+        });
   const inlineWait = opts.inlineWaitMs ?? 2_000;
   const clock = opts.now ?? Date.now;
   let resumeAt: number | null = null;
   const host: ActionHost = {
     now: clock,
-    halted: async () => (await readHalt(db)).halted,
+    // An operator's halt, or the account deleted since the run began: either stops every step
+    // not yet sent; steps already sent are settled by reading (with the token still held here).
+    halted: () => readHaltFor(db, claimed.accountId),
     persist: (s) => persistAction(db, id, owner, s, resumeAt),
     readSummary: broker.readSummary,
     readOpened: broker.readOpened,

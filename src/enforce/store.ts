@@ -135,6 +135,19 @@ export async function readHalt(db: Db): Promise<HaltState> {
     : { halted: false, reason: null, actor: null, at: null };
 }
 
+/**
+ * The halt as an action of `accountId` sees it, in one read: "account deleted" when its account
+ * was deleted (archived), else true while an operator's halt holds, else false.
+ */
+export async function readHaltFor(db: Db, accountId: number): Promise<boolean | string> {
+  const rows = await db.execute<{ halted: boolean | null; status: string | null }>(sql`
+    select (select h.halted from ${enforcementHalt} h where h.id = 1) as halted,
+      (select a.status from ${accounts} a where a.id = ${accountId}) as status`);
+  const r = rows.rows[0];
+  if (r?.status === "deleted") return "account deleted";
+  return r?.halted === true;
+}
+
 /** Whether an action is finished, and until when a lease holds it; null when it is gone. */
 export async function actionStatus(
   db: Db,

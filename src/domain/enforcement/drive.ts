@@ -22,7 +22,8 @@ import {
 /** What an action needs from its shell: a clock, storage, the MTAPI calls, the halt switch. */
 export interface ActionHost {
   now(): number;
-  halted(): boolean | Promise<boolean>;
+  /** True (an operator's halt) or the reason it is halted (say, "account deleted"); false. */
+  halted(): boolean | string | Promise<boolean | string>;
   /** Durably keeps the state; resolves only once it is kept. */
   persist(state: ActionState): Promise<void>;
   readSummary(): Promise<SummaryAnswer>;
@@ -44,7 +45,12 @@ export async function drive(
 ): Promise<ActionState> {
   let state = start;
   for (let i = 0; i < maxCommands; i++) {
-    const planned = next(state, { now: host.now(), halted: await host.halted() });
+    const halt = await host.halted();
+    const planned = next(state, {
+      now: host.now(),
+      halted: halt !== false,
+      ...(typeof halt === "string" ? { haltReason: halt } : {}),
+    });
     state = planned.state;
     await host.persist(state);
     const command: Command = planned.command;
