@@ -202,6 +202,26 @@ function fail(s: ActionState, reason: string, now: number): ActionState {
   return { ...s, steps, phase: "failed", failure: s.failure ?? reason, finished_at: now };
 }
 
+/**
+ * The account was deleted and its session wiped: nothing can be read or sent any more. A step
+ * whose send left without an answer stays `unknown` (it can no longer be settled by reading),
+ * and says so; it is never sent again.
+ */
+function failDeleted(s: ActionState, now: number): ActionState {
+  const failed = fail(s, "account deleted", now);
+  const steps = failed.steps.map((st) =>
+    st.state === "unknown" || st.state === "sending"
+      ? {
+          ...st,
+          state: "unknown" as const,
+          error: "not settled: account deleted (its session wiped)",
+          at: now,
+        }
+      : st,
+  );
+  return { ...failed, steps };
+}
+
 function finish(s: ActionState, now: number): ActionState {
   const bad = s.steps.find((st) => st.state === "failed" || st.state === "halted");
   if (s.failure !== null || bad !== undefined) {
@@ -303,7 +323,7 @@ function done(s: ActionState): { state: ActionState; command: Command } {
 
 function readFailed(s: ActionState, a: Failure, now: number, what: string): ActionState {
   if (a.code === "INVALID_TOKEN") return { ...s, needs_renew: true };
-  if (a.code === ACCOUNT_DELETED) return fail(s, "account deleted", now);
+  if (a.code === ACCOUNT_DELETED) return failDeleted(s, now);
   const failures = s.read_failures + 1;
   if (failures >= LIMITS.readFailures) {
     return fail(s, `${what} unreadable after ${failures} tries (${a.code})`, now);
@@ -324,7 +344,7 @@ export function answer(
   switch (command.type) {
     case "renew":
       if (result.ok) return { ...s, needs_renew: false, renew_failures: 0 };
-      if (result.code === ACCOUNT_DELETED) return fail(s, "account deleted", now);
+      if (result.code === ACCOUNT_DELETED) return failDeleted(s, now);
       if (s.renew_failures + 1 >= LIMITS.renewFailures) {
         return fail(s, `session could not be renewed (${(result as Failure).code})`, now);
       }
