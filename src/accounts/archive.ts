@@ -6,6 +6,10 @@
  * placeholder, stored credentials are removed), clears its problem, revokes its share links
  * and records one `account.deleted` audit row. Its violations, evidence, readings, trades,
  * adjustments, rules versions, audit and enforcement actions stay, readable by its id.
+ * Its unfinished enforcement actions stop at their runner's next command, as under a halt
+ * ("account deleted", docs/enforcement.md, "Deleted accounts"); the delete only makes those no
+ * runner holds due now. Every change of an account locks the same row and refuses a deleted
+ * one ({@link lockChangeable}), so a change racing the delete lands before it or gets 409.
  */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";

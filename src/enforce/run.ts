@@ -42,7 +42,7 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   if (claimed === null) return null;
   const account = await findAccount(db, claimed.accountId);
   if (account === null) {
-    // The row references the account (on delete cascade): gone means the action is gone too.
+    // Accounts are archived, never removed (on delete restrict): not reached in practice.
     await releaseAction(db, id, owner, Date.now());
     return null;
   }
