@@ -14,6 +14,7 @@
  *
  *   node bench/enforcement-stack.ts [--quick] [singles=30] [burst=1000]
  */
+import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
 import { fmt, note, percentile, quick, runBench, sleep } from "./common.ts";
 import { BAND_EQUITY, BREACH_EQUITY, INITIAL_BALANCE, createAccounts } from "./fixtures.ts";
@@ -108,6 +109,8 @@ const breachItem = (a: BenchAccount) => ({
 
 await runBench(BENCH, async (report) => {
   const stack = await startStack(BENCH, { vars: { ENFORCEMENT: "on" } });
+  report.data.engine = stack.pg.engine;
+  const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
   const singles = await enforcedLive(stack, "enf1", SINGLES, 0);
   const burst = await enforcedLive(stack, "enfN", BURST, SINGLES);
   await sleep(1_000);
@@ -124,7 +127,8 @@ await runBench(BENCH, async (report) => {
     one.push(Math.max(t.get(1)!, t.get(2)!) - sentAt);
     oneAll.push(Math.max(...t.values()) - sentAt);
   }
-  note(BENCH, `one at a time: ${one.length} accounts closed`);
+  note(BENCH, `one at a time: ${one.length} accounts closed (load average ${load().join(" ")})`);
+  report.data.load_singles = load();
 
   // A burst: every account breaching in one frame.
   // A locked account stays subscribed (its order events keep it flat): every one is still held.
@@ -144,6 +148,8 @@ await runBench(BENCH, async (report) => {
     `burst: ${done}/${BURST} actions done, ${many.length} accounts with both positions closed; last seen finished ${flatAfter} ms after the frame`,
   );
   report.data.one = one;
+  report.data.load_burst = load();
+  note(BENCH, `load average after the burst ${load().join(" ")}`);
   report.data.burst_done = done;
   report.data.sends_to_closed_sample = counts.sends_to_closed ?? null;
 
