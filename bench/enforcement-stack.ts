@@ -14,11 +14,18 @@
  *
  *   node bench/enforcement-stack.ts [--quick] [singles=30] [burst=1000]
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
 import { fmt, note, percentile, quick, runBench, sleep } from "./common.ts";
 import { BAND_EQUITY, BREACH_EQUITY, INITIAL_BALANCE, createAccounts } from "./fixtures.ts";
-import { startStack, waitForSubscriptions, type Stack } from "./stack.ts";
+import {
+  cpuSeconds,
+  machineBusySeconds,
+  startStack,
+  waitForSubscriptions,
+  type Stack,
+} from "./stack.ts";
 import type { BenchAccount } from "./fixtures.ts";
 
 const BENCH = "enforcement-stack";
@@ -101,6 +108,47 @@ async function finished(stack: Stack, tag: string, count: number, timeoutMs: num
   }
 }
 
+/** CPU seconds used so far by every process named `postgres` (the server's backends). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")) !== "postgres") continue;
+      const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(rest[11]) + Number(rest[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
+
+/** CPU used during the burst, seconds: where the time went, process by process. */
+function cpuMeter(stack: Stack) {
+  const pid = stack.workerdPid();
+  const w0 = pid === null ? null : cpuSeconds(pid);
+  const n0 = process.cpuUsage();
+  const m0 = machineBusySeconds();
+  const p0 = postgresCpuSeconds();
+  const s0 = stack.sim.cpuSeconds();
+  return async () => {
+    const w1 = pid === null ? null : cpuSeconds(pid);
+    const n1 = process.cpuUsage(n0);
+    const sim = (await stack.sim.cpuSeconds()) - (await s0);
+    const r = (v: number) => Math.round(v * 100) / 100;
+    return {
+      workerd: w0 === null || w1 === null ? null : r(w1 - w0),
+      // The benchmark's process: the relay, PGlite when it is the engine, the simulator's thread.
+      bench_process: r((n1.user + n1.system) / 1e6),
+      simulator_thread: r(sim),
+      postgres_server: r(postgresCpuSeconds() - p0),
+      machine: r(machineBusySeconds() - m0),
+    };
+  };
+}
+
 const breachItem = (a: BenchAccount) => ({
   type: "OrderProfit",
   session_id: a.sessionId,
@@ -133,10 +181,15 @@ await runBench(BENCH, async (report) => {
   // A burst: every account breaching in one frame.
   // A locked account stays subscribed (its order events keep it flat): every one is still held.
   await waitForSubscriptions(stack.sim, SINGLES + BURST, 60_000, 20);
+  const meter = cpuMeter(stack);
   const sentAt = Date.now();
   await stack.control("/emit", { frame: burst.map(breachItem) });
   const done = await finished(stack, "enfN", BURST, 300_000);
   const flatAfter = Date.now() - sentAt;
+  const cpu = await meter();
+  report.data.burst_cpu_s = cpu;
+  report.data.burst_wall_ms = flatAfter;
+  note(BENCH, `burst CPU seconds over ${flatAfter} ms: ${JSON.stringify(cpu)}`);
   const many: number[] = [];
   for (const a of burst) {
     const t = await closeTimes(stack, a.sessionId);
