@@ -16,7 +16,7 @@ import { log } from "../util/log.ts";
 import { brokerCalls } from "./broker.ts";
 import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
-import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
+import { claimAction, dueActions, persistAction, releaseAction } from "./store.ts";
 
 export interface RunOptions {
   mtapiUrl: string;
@@ -73,10 +73,17 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   const inlineWait = opts.inlineWaitMs ?? 2_000;
   const clock = opts.now ?? Date.now;
   let resumeAt: number | null = null;
+  // The halt is checked by each write of a state that can lead to a command (not by a read
+  // before it): a refused write is planned again, halted (src/domain/enforcement/drive.ts).
+  let haltFound = false;
   const host: ActionHost = {
     now: clock,
-    halted: async () => (await readHalt(db)).halted,
-    persist: (s) => persistAction(db, id, owner, s, resumeAt),
+    halted: () => haltFound,
+    persist: async (s) => {
+      const kept = await persistAction(db, id, owner, s, resumeAt, !haltFound && !isFinished(s));
+      if (kept === "halted") haltFound = true;
+      return kept;
+    },
     readSummary: broker.readSummary,
     readOpened: broker.readOpened,
     send: (ticket) => broker.send(ticket),

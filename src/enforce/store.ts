@@ -61,6 +61,10 @@ export async function claimAction(
  * steps only when the lease-guarded update matched (a data-modifying CTE sees the update's
  * `RETURNING`). Two statements before; the burst's time goes to round trips
  * (docs/benchmarks/2026-12-06-enforcement-burst-pm.md).
+ *
+ * `haltGuard`: the state was planned without a halt, so the same statement refuses it when the
+ * halt is set (returns `"halted"`, writes nothing): the halt is checked as the state is kept,
+ * right before the command, instead of by a read before it (docs/enforcement.md, "Halt").
  */
 export async function persistAction(
   db: Db,
@@ -68,7 +72,8 @@ export async function persistAction(
   owner: string,
   state: ActionState,
   resumeAt: number | null,
-): Promise<void> {
+  haltGuard = false,
+): Promise<void | "halted"> {
   const finished = isFinished(state);
   const steps = state.steps.map((s) => ({
     action_id: id,
@@ -85,7 +90,7 @@ export async function persistAction(
     at: new Date(s.at).toISOString(),
   }));
   const finishedAt = finished ? new Date(state.finished_at ?? Date.now()).toISOString() : null;
-  const rows = await db.execute<{ written: number }>(sql`
+  const rows = await db.execute<{ written: number; halted: boolean }>(sql`
     with written as (
       update ${enforcementActions} set machine = ${JSON.stringify(state)}::jsonb,
         state = ${apiState(state)}, failure = ${state.failure},
@@ -93,7 +98,11 @@ export async function persistAction(
         resume_at = ${new Date(resumeAt ?? Date.now()).toISOString()}::timestamptz,
         lease_until = ${finished ? null : sql`now() + make_interval(secs => ${LEASE_MS / 1000})`},
         lease_owner = ${finished ? null : owner}, updated_at = now()
-      where id = ${id} and lease_owner = ${owner}
+      where id = ${id} and lease_owner = ${owner}${
+        haltGuard
+          ? sql` and not exists (select 1 from ${enforcementHalt} h where h.id = 1 and h.halted)`
+          : sql``
+      }
       returning id
     ), steps as (
       insert into ${enforcementSteps} (action_id, ticket, action, symbol, state, sends,
@@ -107,9 +116,12 @@ export async function persistAction(
         close_time = excluded.close_time, profit = excluded.profit,
         settled_by = excluded.settled_by, error = excluded.error, at = excluded.at
     )
-    select count(*)::int as written from written`);
-  if (Number(rows.rows[0]?.written ?? 0) === 0)
-    throw new Error(`enforcement action ${id}: lease lost`);
+    select (select count(*) from written)::int as written,
+      ${haltGuard ? sql`exists (select 1 from ${enforcementHalt} h where h.id = 1 and h.halted)` : sql`false`} as halted`);
+  const r = rows.rows[0];
+  if (Number(r?.written ?? 0) > 0) return;
+  if (r?.halted) return "halted";
+  throw new Error(`enforcement action ${id}: lease lost`);
 }
 
 /** Lets the action go (it waits for `resumeAt`); another runner may claim it from then. */

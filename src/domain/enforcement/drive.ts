@@ -23,8 +23,12 @@ import {
 export interface ActionHost {
   now(): number;
   halted(): boolean | Promise<boolean>;
-  /** Durably keeps the state; resolves only once it is kept. */
-  persist(state: ActionState): Promise<void>;
+  /**
+   * Durably keeps the state; resolves only once it is kept. `"halted"`: not kept, because a
+   * halt was found by the write itself (a host may check the halt in the statement that keeps
+   * the state instead of reading it before): the state is planned again, halted.
+   */
+  persist(state: ActionState): Promise<void | "halted">;
   readSummary(): Promise<SummaryAnswer>;
   readOpened(): Promise<OpenedAnswer>;
   send(ticket: number, action: StepAction): Promise<SendAnswer>;
@@ -43,10 +47,15 @@ export async function drive(
   maxCommands = 10_000,
 ): Promise<ActionState> {
   let state = start;
+  let haltFound = false;
   for (let i = 0; i < maxCommands; i++) {
-    const planned = next(state, { now: host.now(), halted: await host.halted() });
+    const planned = next(state, { now: host.now(), halted: haltFound || (await host.halted()) });
+    if ((await host.persist(planned.state)) === "halted") {
+      // Nothing kept, nothing sent: plan again from the same state, knowing the halt.
+      haltFound = true;
+      continue;
+    }
     state = planned.state;
-    await host.persist(state);
     const command: Command = planned.command;
     if (command.type === "finished") return state;
     if (command.type === "wait") {
