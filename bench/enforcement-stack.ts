@@ -12,12 +12,17 @@
  * - one account at a time: K breaches, each sent alone, the next once the last is done;
  * - a burst: N accounts breaching in one frame (a batched array), all at once.
  *
- *   node bench/enforcement-stack.ts [--quick] [singles=30] [burst=1000]
+ * `--profile`: a CPU profile of the Worker's isolate during the burst (inspector.ts), written to
+ * bench/results/enforcement-burst.cpuprofile, its top functions by self time printed.
+ *
+ *   node bench/enforcement-stack.ts [--quick] [--profile] [singles=30] [burst=1000]
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
-import { fmt, note, percentile, quick, runBench, sleep } from "./common.ts";
+import { writeFileSync } from "node:fs";
+import { fmt, note, percentile, quick, root, runBench, sleep } from "./common.ts";
+import { isolateCpuProfile } from "./inspector.ts";
 import { BAND_EQUITY, BREACH_EQUITY, INITIAL_BALANCE, createAccounts } from "./fixtures.ts";
 import {
   cpuSeconds,
@@ -33,6 +38,27 @@ const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const SINGLES = Number(positional[0] ?? (quick ? 10 : 30));
 const BURST = Number(positional[1] ?? (quick ? 200 : 1_000));
 const GOAL_P99_MS = 500;
+const PROFILE = process.argv.includes("--profile");
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Prints the top functions of a CPU profile by self time; returns them. */
+function topSelf(profile: { nodes: ProfileNode[]; samples: number[] }) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const s of profile.samples) {
+    const f = byId.get(s)!.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").at(-1) ?? ""}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  for (const [k, v] of top) process.stdout.write(`${((100 * v) / total).toFixed(1)}% ${k}\n`);
+  return top.map(([fn, v]) => ({ fn, pct: Math.round((1000 * v) / total) / 10 }));
+}
 const ROUND = 500;
 
 const ORDERS = [
@@ -183,8 +209,20 @@ await runBench(BENCH, async (report) => {
   await waitForSubscriptions(stack.sim, SINGLES + BURST, 60_000, 20);
   const meter = cpuMeter(stack);
   const sentAt = Date.now();
-  await stack.control("/emit", { frame: burst.map(breachItem) });
-  const done = await finished(stack, "enfN", BURST, 300_000);
+  let done = 0;
+  const runBurst = async () => {
+    await stack.control("/emit", { frame: burst.map(breachItem) });
+    done = await finished(stack, "enfN", BURST, 300_000);
+  };
+  if (PROFILE) {
+    const profile = (await isolateCpuProfile(stack.inspectorPort, runBurst)) as {
+      nodes: ProfileNode[];
+      samples: number[];
+    } | null;
+    if (!profile) throw new Error("the inspector did not answer: no profile");
+    writeFileSync(`${root}bench/results/enforcement-burst.cpuprofile`, JSON.stringify(profile));
+    report.data.profile_top = topSelf(profile);
+  } else await runBurst();
   const flatAfter = Date.now() - sentAt;
   const cpu = await meter();
   report.data.burst_cpu_s = cpu;

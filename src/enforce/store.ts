@@ -64,7 +64,7 @@ export async function claimAction(
  *
  * `haltGuard`: the state was planned without a halt, so the same statement refuses it when the
  * halt is set (returns `"halted"`, writes nothing): the halt is checked as the state is kept,
- * right before the command, instead of by a read before it (docs/enforcement.md, "Halt").
+ * right before the command, instead of by a read before it (docs/enforcement.md, "Exactly once").
  */
 export async function persistAction(
   db: Db,
