@@ -41,6 +41,8 @@ export type RulesVersion = Schemas["RulesVersionList"]["items"][number];
 /** One line of the audit trail (`GET /v1/audit`). */
 export type AuditEntry = Schemas["AuditEntry"];
 export type Adjustment = Schemas["Adjustment"];
+/** A balance operation offered as an adjustment (`GET /v1/accounts/{id}/adjustments/proposed`). */
+export type AdjustmentProposal = Schemas["AdjustmentProposal"];
 /** One point of `GET /v1/accounts/{id}/equity`. */
 export type EquityPoint = Schemas["Equity"]["items"][number];
 

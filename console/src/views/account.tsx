@@ -1,7 +1,8 @@
 /**
  * Account (docs/console.md, "Account"): figures, the equity curve of the period with its floors and
  * violations, trades, violations, enforcement, access (session token, credentials, problem),
- * rules (with versions where the server has them), objectives, adjustments, audit, share links, and the actions the role may take, each asking for a reason. The view reads the
+ * rules (with versions where the server has them), objectives, proposed adjustments (balance
+ * operations to confirm or dismiss), adjustments, audit, share links, and the actions the role may take, each asking for a reason. The view reads the
  * API and holds the state; each section is its own component (views/account/).
  */
 import { useState } from "preact/hooks";
@@ -27,6 +28,7 @@ import { AccountFigures } from "./account/figures.tsx";
 import { AccountHeader, ActionsBar } from "./account/header.tsx";
 import { AuditSection, ViolationsSection } from "./account/history.tsx";
 import { AdjustmentsSection, ObjectivesSection, RulesSection } from "./account/rules.tsx";
+import { ProposalsSection } from "./account/proposals.tsx";
 import { TradesSection } from "./account/trades.tsx";
 
 export function AccountView({ id, role }: { id: number; role: Role }) {
@@ -128,6 +130,15 @@ export function AccountView({ id, role }: { id: number; role: Role }) {
           />
           <RulesSection account={a} versions={part(extras.data?.rules)} />
           <ObjectivesSection account={a} />
+          <ProposalsSection
+            accountId={a.id}
+            operate={canOperate(role)}
+            onChanged={() => {
+              account.reload();
+              equity.reload();
+              extras.reload();
+            }}
+          />
           <AdjustmentsSection adjustments={part(extras.data?.adjustments)} />
         </div>
       </div>

@@ -102,12 +102,12 @@ function Objectives({ account }: { account: Account }) {
 export function AdjustmentsSection(props: { adjustments: Adjustment[] | null | undefined }) {
   const { adjustments } = props;
   return (
-    <>
+    <div id="adjustments">
       <h2>Adjustments</h2>
       {adjustments ? (
         <Grid compact columns={["At", num("Amount"), "Note"]} empty={adjustments.length === 0}>
           {adjustments.map((j, i) => (
-            <tr key={j.id ?? i}>
+            <tr key={j.id ?? i} data-adjustment={j.id}>
               <td>{fmtTime(j.created_at)}</td>
               <td class="num">{fmtMoney(j.amount)}</td>
               <td>{j.note ?? ""}</td>
@@ -119,6 +119,6 @@ export function AdjustmentsSection(props: { adjustments: Adjustment[] | null | u
           {adjustments === null ? "This server does not record adjustments yet." : "Loading..."}
         </p>
       )}
-    </>
+    </div>
   );
 }
