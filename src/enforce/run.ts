@@ -16,7 +16,7 @@ import { log } from "../util/log.ts";
 import { brokerCalls } from "./broker.ts";
 import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
-import { claimAction, dueActions, persistAction, readHaltFor, releaseAction } from "./store.ts";
+import { claimAction, dueActions, persistAction, releaseAction } from "./store.ts";
 import { brokerOfDeleted } from "./broker.ts";
 
 export interface RunOptions {
@@ -79,12 +79,28 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   const inlineWait = opts.inlineWaitMs ?? 2_000;
   const clock = opts.now ?? Date.now;
   let resumeAt: number | null = null;
+  // The halt is checked by each write of a state that can lead to a command (not by a read
+  // before it): a refused write is planned again, halted (src/domain/enforcement/drive.ts).
+  let haltFound: boolean | string = false;
   const host: ActionHost = {
     now: clock,
-    // An operator's halt, or the account deleted since the run began: either stops every step
-    // not yet sent; steps already sent are settled by reading (with the token still held here).
-    halted: () => readHaltFor(db, claimed.accountId),
-    persist: (s) => persistAction(db, id, owner, s, resumeAt),
+    // An operator's halt, or the account deleted since the run began: found by the write of a
+    // state that can lead to a command, either stops every step not yet sent; steps already
+    // sent are settled by reading (with the token still held here).
+    halted: () => haltFound,
+    persist: async (s) => {
+      const kept = await persistAction(
+        db,
+        id,
+        owner,
+        s,
+        resumeAt,
+        haltFound === false && !isFinished(s),
+      );
+      if (kept === undefined) return;
+      haltFound = kept === "halted" ? true : kept;
+      return haltFound;
+    },
     readSummary: broker.readSummary,
     readOpened: broker.readOpened,
     send: (ticket) => broker.send(ticket),

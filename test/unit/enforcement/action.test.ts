@@ -233,6 +233,20 @@ describe("enforcement action", () => {
     expect(next(ended, ctx).command).toEqual({ type: "finished", state: "failed" });
   });
 
+  it("a halt found by the write itself: nothing kept, nothing sent, planned again halted", async () => {
+    const broker = new FakeBroker(E18());
+    // persists: 1 summary, 2 plan, 3 send 1001, 4 send 1002: refused, the halt is set.
+    const { state, host } = await runToEnd(broker, { haltAtPersist: 4 });
+    expect(host.haltRefusals).toBe(1);
+    expect(broker.sendLog).toEqual([1001]);
+    expect(state.phase).toBe("failed");
+    expect(state.failure).toBe("halted by an operator");
+    expect(state.steps.map((s) => s.state)).toEqual(["done", "halted", "halted"]);
+    // The answer to the close sent before the halt is kept as evidence.
+    expect(state.steps[0]!.settled_by).toBe("answer");
+    expect(host.persisted).toEqual(state);
+  });
+
   it("an eviction after the step was recorded and sent settles it by reading, not by sending", async () => {
     const broker = new FakeBroker(E18());
     const { state, restarts } = await runToEnd(broker, { evictAfterSend: new Set([1]) });
