@@ -12,12 +12,25 @@
  * - one account at a time: K breaches, each sent alone, the next once the last is done;
  * - a burst: N accounts breaching in one frame (a batched array), all at once.
  *
- *   node bench/enforcement-stack.ts [--quick] [singles=30] [burst=1000]
+ * `--profile`: a CPU profile of the Worker's isolate during the burst (inspector.ts), written to
+ * bench/results/enforcement-burst.cpuprofile, its top functions by self time printed.
+ *
+ *   node bench/enforcement-stack.ts [--quick] [--profile] [singles=30] [burst=1000]
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
-import { fmt, note, percentile, quick, runBench, sleep } from "./common.ts";
+import { writeFileSync } from "node:fs";
+import { fmt, note, percentile, quick, root, runBench, sleep } from "./common.ts";
+import { isolateCpuProfile } from "./inspector.ts";
 import { BAND_EQUITY, BREACH_EQUITY, INITIAL_BALANCE, createAccounts } from "./fixtures.ts";
-import { startStack, waitForSubscriptions, type Stack } from "./stack.ts";
+import {
+  cpuSeconds,
+  machineBusySeconds,
+  startStack,
+  waitForSubscriptions,
+  type Stack,
+} from "./stack.ts";
 import type { BenchAccount } from "./fixtures.ts";
 
 const BENCH = "enforcement-stack";
@@ -25,6 +38,27 @@ const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const SINGLES = Number(positional[0] ?? (quick ? 10 : 30));
 const BURST = Number(positional[1] ?? (quick ? 200 : 1_000));
 const GOAL_P99_MS = 500;
+const PROFILE = process.argv.includes("--profile");
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Prints the top functions of a CPU profile by self time; returns them. */
+function topSelf(profile: { nodes: ProfileNode[]; samples: number[] }) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const s of profile.samples) {
+    const f = byId.get(s)!.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").at(-1) ?? ""}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  for (const [k, v] of top) process.stdout.write(`${((100 * v) / total).toFixed(1)}% ${k}\n`);
+  return top.map(([fn, v]) => ({ fn, pct: Math.round((1000 * v) / total) / 10 }));
+}
 const ROUND = 500;
 
 const ORDERS = [
@@ -100,6 +134,47 @@ async function finished(stack: Stack, tag: string, count: number, timeoutMs: num
   }
 }
 
+/** CPU seconds used so far by every process named `postgres` (the server's backends). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")) !== "postgres") continue;
+      const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(rest[11]) + Number(rest[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
+
+/** CPU used during the burst, seconds: where the time went, process by process. */
+function cpuMeter(stack: Stack) {
+  const pid = stack.workerdPid();
+  const w0 = pid === null ? null : cpuSeconds(pid);
+  const n0 = process.cpuUsage();
+  const m0 = machineBusySeconds();
+  const p0 = postgresCpuSeconds();
+  const s0 = stack.sim.cpuSeconds();
+  return async () => {
+    const w1 = pid === null ? null : cpuSeconds(pid);
+    const n1 = process.cpuUsage(n0);
+    const sim = (await stack.sim.cpuSeconds()) - (await s0);
+    const r = (v: number) => Math.round(v * 100) / 100;
+    return {
+      workerd: w0 === null || w1 === null ? null : r(w1 - w0),
+      // The benchmark's process: the relay, PGlite when it is the engine, the simulator's thread.
+      bench_process: r((n1.user + n1.system) / 1e6),
+      simulator_thread: r(sim),
+      postgres_server: r(postgresCpuSeconds() - p0),
+      machine: r(machineBusySeconds() - m0),
+    };
+  };
+}
+
 const breachItem = (a: BenchAccount) => ({
   type: "OrderProfit",
   session_id: a.sessionId,
@@ -108,6 +183,8 @@ const breachItem = (a: BenchAccount) => ({
 
 await runBench(BENCH, async (report) => {
   const stack = await startStack(BENCH, { vars: { ENFORCEMENT: "on" } });
+  report.data.engine = stack.pg.engine;
+  const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
   const singles = await enforcedLive(stack, "enf1", SINGLES, 0);
   const burst = await enforcedLive(stack, "enfN", BURST, SINGLES);
   await sleep(1_000);
@@ -124,15 +201,33 @@ await runBench(BENCH, async (report) => {
     one.push(Math.max(t.get(1)!, t.get(2)!) - sentAt);
     oneAll.push(Math.max(...t.values()) - sentAt);
   }
-  note(BENCH, `one at a time: ${one.length} accounts closed`);
+  note(BENCH, `one at a time: ${one.length} accounts closed (load average ${load().join(" ")})`);
+  report.data.load_singles = load();
 
   // A burst: every account breaching in one frame.
   // A locked account stays subscribed (its order events keep it flat): every one is still held.
   await waitForSubscriptions(stack.sim, SINGLES + BURST, 60_000, 20);
+  const meter = cpuMeter(stack);
   const sentAt = Date.now();
-  await stack.control("/emit", { frame: burst.map(breachItem) });
-  const done = await finished(stack, "enfN", BURST, 300_000);
+  let done = 0;
+  const runBurst = async () => {
+    await stack.control("/emit", { frame: burst.map(breachItem) });
+    done = await finished(stack, "enfN", BURST, 300_000);
+  };
+  if (PROFILE) {
+    const profile = (await isolateCpuProfile(stack.inspectorPort, runBurst)) as {
+      nodes: ProfileNode[];
+      samples: number[];
+    } | null;
+    if (!profile) throw new Error("the inspector did not answer: no profile");
+    writeFileSync(`${root}bench/results/enforcement-burst.cpuprofile`, JSON.stringify(profile));
+    report.data.profile_top = topSelf(profile);
+  } else await runBurst();
   const flatAfter = Date.now() - sentAt;
+  const cpu = await meter();
+  report.data.burst_cpu_s = cpu;
+  report.data.burst_wall_ms = flatAfter;
+  note(BENCH, `burst CPU seconds over ${flatAfter} ms: ${JSON.stringify(cpu)}`);
   const many: number[] = [];
   for (const a of burst) {
     const t = await closeTimes(stack, a.sessionId);
@@ -144,6 +239,8 @@ await runBench(BENCH, async (report) => {
     `burst: ${done}/${BURST} actions done, ${many.length} accounts with both positions closed; last seen finished ${flatAfter} ms after the frame`,
   );
   report.data.one = one;
+  report.data.load_burst = load();
+  note(BENCH, `load average after the burst ${load().join(" ")}`);
   report.data.burst_done = done;
   report.data.sends_to_closed_sample = counts.sends_to_closed ?? null;
 

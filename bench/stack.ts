@@ -1,6 +1,6 @@
 /**
  * The system under benchmark, started once per benchmark script: the embedded Postgres
- * (PGlite, in memory), the simulator on a free port and `wrangler dev` on a free port with its
+ * (PGlite, in memory; or, with `BENCH_DATABASE_URL`, a database of its own on that server), the simulator on a free port and `wrangler dev` on a free port with its
  * own persistence folder (so nothing is shared with `npm run dev` or an earlier run). `close`
  * stops all three; it is also registered as a cleanup, so no workerd outlives the script.
  *
@@ -19,7 +19,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { connectDatabase, isLoopbackUrl, redactUrl } from "../dev/database.ts";
+import { migrateDatabase } from "../dev/migrate.ts";
 import { startPostgres, type LocalPostgres } from "../dev/postgres.ts";
 import { startWorker, type LocalWorker } from "../dev/wrangler.ts";
 import { openDb, type DbHandle } from "../src/db/client.ts";
@@ -67,7 +70,7 @@ export interface StackOptions {
 }
 
 export interface Stack {
-  pg: LocalPostgres;
+  pg: LocalPostgres & { engine: string };
   /** The simulator, in its own thread (sim-thread.ts). */
   sim: SimHandle;
   worker: LocalWorker;
@@ -203,6 +206,46 @@ function snapshotWorker(dir: string, entrySource?: string): string {
   return `${dir}/wrangler.toml`;
 }
 
+/**
+ * `BENCH_DATABASE_URL` (a Postgres on this machine, e.g. Debian's PostgreSQL 15 as .ci/run
+ * starts it; the role needs CREATEDB): a new database on that server for this run, migrated,
+ * reached through the WebSocket relay as the Worker reaches Neon, dropped at the end. Unset:
+ * the embedded PGlite, in memory.
+ */
+async function benchPostgres(): Promise<LocalPostgres & { engine: string }> {
+  const server = process.env.BENCH_DATABASE_URL;
+  if (!server) return { ...(await startPostgres()), engine: "PGlite" };
+  if (!isLoopbackUrl(server))
+    throw new Error("bench: BENCH_DATABASE_URL must name a Postgres on this machine");
+  const conn = await connectDatabase(server);
+  const name = `sentinel_bench_${randomBytes(5).toString("hex")}`;
+  const admin = openDb(conn.config, 1);
+  try {
+    await admin.pool.query(`create database "${name}"`);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const config = { DATABASE_URL: url.toString(), DB_WS_PROXY: conn.config.DB_WS_PROXY };
+  await migrateDatabase(config);
+  return {
+    engine: `PostgreSQL at ${redactUrl(url.toString())}`,
+    databaseUrl: config.DATABASE_URL,
+    wsProxy: config.DB_WS_PROXY!,
+    async close() {
+      const drop = openDb(conn.config, 1);
+      try {
+        // FORCE (Postgres 13+): a connection the Worker left open must not keep it alive.
+        await drop.pool.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await drop.close();
+        await conn.close();
+      }
+    },
+  };
+}
+
 /** Starts Postgres, the simulator and the Worker; registers their shutdown as a cleanup. */
 export async function startStack(bench: string, opts: StackOptions = {}): Promise<Stack> {
   const started = Date.now();
@@ -219,7 +262,7 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
   onCleanup(close);
 
   const config = snapshotWorker(stateDir, opts.entrySource);
-  const [pg, sim] = await Promise.all([startPostgres(), startSimThread({ seed: 42, verbose })]);
+  const [pg, sim] = await Promise.all([benchPostgres(), startSimThread({ seed: 42, verbose })]);
   stops.push(() => pg.close());
   stops.push(() => sim.close());
   const db = openDb({ DATABASE_URL: pg.databaseUrl, DB_WS_PROXY: pg.wsProxy }, 4);
@@ -256,7 +299,7 @@ export async function startStack(bench: string, opts: StackOptions = {}): Promis
   });
   note(
     bench,
-    `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (worker ${worker.base}, sim ${sim.url})`,
+    `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (worker ${worker.base}, sim ${sim.url}, ${pg.engine})`,
   );
 
   const admin = async <T>(

@@ -5,6 +5,7 @@
  * owns the account's figures (the poller, or the live monitor) does so on its next reading.
  */
 import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { lockChangeable } from "./archive.ts";
 import { accountRef, recordAlert, type Recorded, type Writer } from "../alerts/record.ts";
 import type { Db } from "../db/client.ts";
 import {
@@ -87,11 +88,8 @@ export async function recordAdjustmentIn(
   by: { actor: string; admin: boolean; reason?: string | null },
   source: "api" = "api",
 ): Promise<RecordedAdjustment> {
-  const [account] = await tx
-    .select()
-    .from(accounts)
-    .where(eq(accounts.id, accountId))
-    .for("update");
+  // Locked, and refused when deleted (AccountDeletedError, 409): atomic with the delete.
+  const account = await lockChangeable(tx, accountId);
   if (!account) return { kind: "not_found" };
   const refusal = refuseAdjustment(amount, {
     balance: account.riskState?.balance ?? account.rules.initial_balance,

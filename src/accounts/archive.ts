@@ -6,11 +6,49 @@
  * placeholder, stored credentials are removed), clears its problem, revokes its share links
  * and records one `account.deleted` audit row. Its violations, evidence, readings, trades,
  * adjustments, rules versions, audit and enforcement actions stay, readable by its id.
+ * Its unfinished enforcement actions stop at their runner's next command, as under a halt
+ * ("account deleted", docs/enforcement.md, "Deleted accounts"); the delete only makes those no
+ * runner holds due now. Every change of an account locks the same row and refuses a deleted
+ * one ({@link lockChangeable}), so a change racing the delete lands before it or gets 409.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { accountAudit, accountShares, accounts, type AccountRow } from "../db/schema.ts";
+import type { Writer } from "../alerts/record.ts";
+import {
+  accountAudit,
+  accountShares,
+  accounts,
+  enforcementActions,
+  type AccountRow,
+} from "../db/schema.ts";
 import { auditValues, type Actor } from "../domain/audit.ts";
+
+/** A change reached an account that is deleted (the API answers 409). */
+export class AccountDeletedError extends Error {
+  readonly accountId: number;
+  constructor(accountId: number) {
+    super(`account ${accountId} is deleted: its history stays readable, it cannot be changed`);
+    this.name = "AccountDeletedError";
+    this.accountId = accountId;
+  }
+}
+
+/**
+ * Locks account `id` for a change inside `tx` and refuses a deleted one: the delete locks the
+ * same row (`for update`), so a change either commits before the archive or waits for it and
+ * then sees `deleted` (docs/api.md, "Deleting an account"). `share`: for a change that writes
+ * other tables only (a share link). Null when there is no such account.
+ * @throws AccountDeletedError
+ */
+export async function lockChangeable(
+  tx: Writer,
+  id: number,
+  strength: "update" | "share" = "update",
+): Promise<AccountRow | null> {
+  const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for(strength);
+  if (row?.status === "deleted") throw new AccountDeletedError(id);
+  return row ?? null;
+}
 
 /** The session token a deleted account keeps: no secret, and never a routable token. */
 export function deletedSessionPlaceholder(id: number): string {
@@ -51,6 +89,19 @@ export async function archiveAccount(db: Db, id: number, by: Actor): Promise<Arc
       })
       .where(eq(accounts.id, id))
       .returning();
+    // Its unfinished enforcement actions are made due now, so the cron's pass ends them soon
+    // ("account deleted", docs/enforcement.md, "Deleted accounts"): only the schedule of an
+    // action no runner holds; a held one sees the delete at its next command.
+    await tx
+      .update(enforcementActions)
+      .set({ resumeAt: now })
+      .where(
+        and(
+          eq(enforcementActions.accountId, id),
+          inArray(enforcementActions.state, ["pending", "running"]),
+          sql`(${enforcementActions.leaseUntil} is null or ${enforcementActions.leaseUntil} < now())`,
+        ),
+      );
     // A trader's link to a deleted account answers 404 from now on.
     await tx
       .update(accountShares)

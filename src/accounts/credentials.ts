@@ -4,7 +4,8 @@
  * only to `ConnectEx`; the audit records that credentials were set or removed, their kind and
  * who did it, never the password. A renewed token replaces the old one in Postgres.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
+import { lockChangeable } from "./archive.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accounts, type AccountRow } from "../db/schema.ts";
 import { auditValues, type Actor } from "../domain/audit.ts";
@@ -78,6 +79,8 @@ export async function setCredentials(
 ): Promise<AccountRow | null> {
   const sealed = await seal(keys, input.password);
   return db.transaction(async (tx) => {
+    // Refused when deleted, atomically with the delete (docs/api.md, "Deleting an account").
+    if ((await lockChangeable(tx, id)) === null) return null;
     const [row] = await tx
       .update(accounts)
       .set({
@@ -170,7 +173,8 @@ export async function recordRenewed(
             : {}),
           updatedAt: now,
         })
-        .where(and(eq(accounts.id, id), heldOld))
+        // Never onto a deleted account: its wiped session stays wiped.
+        .where(and(eq(accounts.id, id), heldOld, ne(accounts.status, "deleted")))
         .returning({ id: accounts.id });
       if (!row) return false;
       await tx.insert(accountAudit).values(

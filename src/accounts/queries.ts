@@ -4,6 +4,7 @@
  * exists. State changes (status, monitoring state) are in state-change.ts.
  */
 import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { lockChangeable } from "./archive.ts";
 import type { Db } from "../db/client.ts";
 import { uniqueViolation } from "../db/errors.ts";
 import type { AccountMetrics, EquityPoint } from "../domain/metrics.ts";
@@ -186,7 +187,8 @@ export async function updateAccount(
 ): Promise<AccountRow | null> {
   const stored = edit.session ? await storedSession(edit.session.keys, edit.session.token) : null;
   return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
+    // Locked, and refused when deleted: a change racing the delete lands first or gets 409.
+    const row = await lockChangeable(tx, id);
     if (!row) return null;
     const now = new Date();
     const set: Partial<typeof accounts.$inferInsert> = { updatedAt: now };

@@ -5,6 +5,7 @@
  * caller (src/http/share-token.ts).
  */
 import { and, desc, eq, isNull } from "drizzle-orm";
+import { lockChangeable } from "./archive.ts";
 import { auditValues, type Actor } from "../domain/audit.ts";
 import type { Db } from "../db/client.ts";
 import { accountAudit, accountShares, type AccountShareRow } from "../db/schema.ts";
@@ -51,6 +52,9 @@ export async function createShare(
   by: Actor,
 ): Promise<AccountShareRow> {
   return db.transaction(async (tx) => {
+    // The delete revokes every link under its lock: a link made beside it lands before it (and
+    // is revoked by it) or is refused (AccountDeletedError, 409).
+    await lockChangeable(tx, input.accountId, "share");
     const [row] = await tx
       .insert(accountShares)
       .values({

@@ -7,11 +7,13 @@
  * (the shell records it in Postgres). Each answer becomes the core's shape: a failure's
  * `code` is the bridge's error code, `INVALID_TOKEN` for an expired session.
  */
-import type {
-  OpenedAnswer,
-  RenewAnswer,
-  SendAnswer,
-  SummaryAnswer,
+import {
+  ACCOUNT_DELETED,
+  type Failure,
+  type OpenedAnswer,
+  type RenewAnswer,
+  type SendAnswer,
+  type SummaryAnswer,
 } from "../domain/enforcement/action.ts";
 import { openOrdersOf } from "../domain/enforcement/opened.ts";
 import { TOKEN_TEXT, fetchAccountSummary } from "../mtapi/account-summary.ts";
@@ -87,5 +89,25 @@ export function brokerCalls(session: BrokerSession): BrokerCalls {
       await session.onRenewed?.(old, r.token, r.via);
       return { ok: true };
     },
+  };
+}
+
+/**
+ * The calls of an action whose account is deleted: its token was wiped, so nothing reaches the
+ * bridge; every call answers `ACCOUNT_DELETED` (the core fails the action at once with "account
+ * deleted", docs/enforcement.md, "Deleted accounts").
+ */
+export function brokerOfDeleted(): BrokerCalls {
+  const refused = async (): Promise<Failure> => ({
+    ok: false,
+    code: ACCOUNT_DELETED,
+    message: "the account is deleted: its session was wiped",
+  });
+  return {
+    sessionId: () => "",
+    readSummary: refused,
+    readOpened: refused,
+    send: refused,
+    renew: refused,
   };
 }

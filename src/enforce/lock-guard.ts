@@ -13,7 +13,7 @@
  * session that cannot be renewed): it was alerted with its reason, and a guard every pass
  * would fail and alert again each minute.
  */
-import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { accounts, enforcementActions } from "../db/schema.ts";
 import { newAction } from "../domain/enforcement/action.ts";
@@ -60,6 +60,8 @@ export async function guardLocks(
     .where(
       and(
         isNotNull(accounts.lockedAt),
+        // A deleted account is never acted on again (docs/enforcement.md, "Deleted accounts").
+        ne(accounts.status, "deleted"),
         sql`not exists (select 1 from ${enforcementActions} e where e.account_id = ${accounts.id}
           and (e.state in ('pending', 'running') or (e.state = 'failed'
             and e.finished_at > now() - make_interval(secs => ${GUARD_AFTER_FAILURE_MS / 1000}))))`,
@@ -100,7 +102,8 @@ async function insertGuard(db: Db, accountId: number): Promise<number | null> {
   const rows = await db.execute<{ id: number }>(sql`
     insert into ${enforcementActions} (account_id, kind, dry_run, lock, machine)
     select ${accountId}, 'lock_guard', false, true, ${machine}::jsonb
-    where exists (select 1 from ${accounts} a where a.id = ${accountId} and a.locked_at is not null)
+    where exists (select 1 from ${accounts} a where a.id = ${accountId} and a.locked_at is not null
+        and a.status <> 'deleted')
       and not exists (select 1 from ${enforcementActions} e where e.account_id = ${accountId}
         and e.state in ('pending', 'running'))
     on conflict do nothing
@@ -114,7 +117,7 @@ export type GuardStart =
   | { started: number }
   /** Another action of the account is unfinished: look again once it is. */
   | { busy: true }
-  /** The account is no longer locked (or gone): stop watching it. */
+  /** The account is no longer locked (or deleted): stop watching it. */
   | { unlocked: true }
   /** Locked, but enforcement is not `on` for it now (off, a dry run, a halt). */
   | { off: true }
@@ -134,10 +137,15 @@ export async function guardFromEvent(
   recheck?: { mtapiUrl: string; sessionId: string; fetcher?: typeof fetch },
 ): Promise<GuardStart> {
   const [a] = await db
-    .select({ lockedAt: accounts.lockedAt, enforcement: accounts.enforcement })
+    .select({
+      lockedAt: accounts.lockedAt,
+      enforcement: accounts.enforcement,
+      status: accounts.status,
+    })
     .from(accounts)
     .where(eq(accounts.id, accountId));
-  if (!a || a.lockedAt === null) return { unlocked: true };
+  // A deleted account is as good as unlocked: the shard stops watching it.
+  if (!a || a.lockedAt === null || a.status === "deleted") return { unlocked: true };
   const halt = await readHalt(db);
   if (effectiveMode({ deployment, account: a.enforcement, halted: halt.halted }) !== "on")
     return { off: true };

@@ -7,7 +7,7 @@
  */
 import { openSessionInWorker } from "../secrets/session.ts";
 import type { Db } from "../db/client.ts";
-import { type ActionState, isFinished } from "../domain/enforcement/action.ts";
+import { ACCOUNT_DELETED, type ActionState, isFinished } from "../domain/enforcement/action.ts";
 import { type ActionHost, drive } from "../domain/enforcement/drive.ts";
 import { credentialOpener, recordRenewed, sealKeysOf } from "../accounts/credentials.ts";
 import { findAccount } from "../accounts/queries.ts";
@@ -16,7 +16,8 @@ import { log } from "../util/log.ts";
 import { brokerCalls } from "./broker.ts";
 import { announceAction } from "./alerts.ts";
 import { guardLocks } from "./lock-guard.ts";
-import { claimAction, dueActions, persistAction, readHalt, releaseAction } from "./store.ts";
+import { claimAction, dueActions, persistAction, releaseAction } from "./store.ts";
+import { brokerOfDeleted } from "./broker.ts";
 
 export interface RunOptions {
   mtapiUrl: string;
@@ -41,42 +42,65 @@ export async function runAction(db: Db, id: number, opts: RunOptions): Promise<A
   if (claimed === null) return null;
   const account = await findAccount(db, claimed.accountId);
   if (account === null) {
-    // The row references the account (on delete cascade): gone means the action is gone too.
+    // Accounts are archived, never removed (on delete restrict): not reached in practice.
     await releaseAction(db, id, owner, Date.now());
     return null;
   }
   const open = credentialOpener(opts.sealKeys ?? null);
-  const broker = brokerCalls({
-    mtapiUrl: opts.mtapiUrl,
-    // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
-    sessionId: await openSessionInWorker(account.sessionId),
-    login: account.login,
-    server: account.server,
-    password: () => open(account),
-    fetcher: opts.fetcher,
-    timeoutMs: opts.timeoutMs ?? 10_000,
-    onRenewed: async (old, token, via) => {
-      // Not recorded (a database error, an operator's change): the next run renews again.
-      await recordRenewed(
-        db,
-        opts.sealKeys ?? null,
-        account.id,
-        old,
-        token,
-        via,
-        "enforcement",
-      ).catch((err: unknown) =>
-        log("session:renew_record_failed", { account_id: account.id }, err),
-      );
-    },
-  });
+  // A deleted account's session is wiped (its token a placeholder): nothing is called with it,
+  // every call answers ACCOUNT_DELETED at once (docs/enforcement.md, "Deleted accounts").
+  const broker =
+    account.status === "deleted"
+      ? brokerOfDeleted()
+      : brokerCalls({
+          mtapiUrl: opts.mtapiUrl,
+          // Sealed at rest (docs/security.md); opened before anything is sent, once per isolate.
+          sessionId: await openSessionInWorker(account.sessionId),
+          login: account.login,
+          server: account.server,
+          password: () => open(account),
+          fetcher: opts.fetcher,
+          timeoutMs: opts.timeoutMs ?? 10_000,
+          onRenewed: async (old, token, via) => {
+            // Not recorded (a database error, an operator's change): the next run renews again.
+            await recordRenewed(
+              db,
+              opts.sealKeys ?? null,
+              account.id,
+              old,
+              token,
+              via,
+              "enforcement",
+            ).catch((err: unknown) =>
+              log("session:renew_record_failed", { account_id: account.id }, err),
+            );
+          },
+        });
   const inlineWait = opts.inlineWaitMs ?? 2_000;
   const clock = opts.now ?? Date.now;
   let resumeAt: number | null = null;
+  // The halt is checked by each write of a state that can lead to a command (not by a read
+  // before it): a refused write is planned again, halted (src/domain/enforcement/drive.ts).
+  let haltFound: boolean | string = false;
   const host: ActionHost = {
     now: clock,
-    halted: async () => (await readHalt(db)).halted,
-    persist: (s) => persistAction(db, id, owner, s, resumeAt),
+    // An operator's halt, or the account deleted since the run began: found by the write of a
+    // state that can lead to a command, either stops every step not yet sent; steps already
+    // sent are settled by reading (with the token still held here).
+    halted: () => haltFound,
+    persist: async (s) => {
+      const kept = await persistAction(
+        db,
+        id,
+        owner,
+        s,
+        resumeAt,
+        haltFound === false && !isFinished(s),
+      );
+      if (kept === undefined) return;
+      haltFound = kept === "halted" ? true : kept;
+      return haltFound;
+    },
     readSummary: broker.readSummary,
     readOpened: broker.readOpened,
     send: (ticket) => broker.send(ticket),

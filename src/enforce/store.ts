@@ -56,6 +56,16 @@ export async function claimAction(
 /**
  * Writes the state while `owner` holds the lease (and extends it); throws when it does not,
  * so that the command after it is never carried out.
+ *
+ * One statement, one round trip: the action's row and its steps are written together, the
+ * steps only when the lease-guarded update matched (a data-modifying CTE sees the update's
+ * `RETURNING`). Two statements before; the burst's time goes to round trips
+ * (docs/benchmarks/2026-12-06-enforcement-burst-pm.md).
+ *
+ * `haltGuard`: the state was planned without a halt, so the same statement refuses it when the
+ * halt is set (returns `"halted"`, writes nothing) or the action's account was deleted (returns
+ * `"account deleted"`): the halt is checked as the state is kept, right before the command,
+ * instead of by a read before it (docs/enforcement.md, "Exactly once", "Deleted accounts").
  */
 export async function persistAction(
   db: Db,
@@ -63,24 +73,9 @@ export async function persistAction(
   owner: string,
   state: ActionState,
   resumeAt: number | null,
-): Promise<void> {
+  haltGuard = false,
+): Promise<void | "halted" | "account deleted"> {
   const finished = isFinished(state);
-  const written = await db
-    .update(enforcementActions)
-    .set({
-      machine: state,
-      state: apiState(state),
-      failure: state.failure,
-      finishedAt: finished ? new Date(state.finished_at ?? Date.now()) : null,
-      resumeAt: new Date(resumeAt ?? Date.now()),
-      leaseUntil: finished ? null : sql`now() + make_interval(secs => ${LEASE_MS / 1000})`,
-      leaseOwner: finished ? null : owner,
-      updatedAt: new Date(),
-    })
-    .where(and(eq(enforcementActions.id, id), eq(enforcementActions.leaseOwner, owner)))
-    .returning({ id: enforcementActions.id });
-  if (written.length === 0) throw new Error(`enforcement action ${id}: lease lost`);
-  if (state.steps.length === 0) return;
   const steps = state.steps.map((s) => ({
     action_id: id,
     ticket: s.ticket,
@@ -95,16 +90,44 @@ export async function persistAction(
     error: s.error,
     at: new Date(s.at).toISOString(),
   }));
-  await db.execute(sql`
-    insert into ${enforcementSteps} (action_id, ticket, action, symbol, state, sends, close_price,
-      close_time, profit, settled_by, error, at)
-    select * from jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) as s(action_id bigint,
-      ticket bigint, action text, symbol text, state text, sends int, close_price float8,
-      close_time text, profit float8, settled_by text, error text, at timestamptz)
-    on conflict (action_id, ticket) do update set state = excluded.state, sends = excluded.sends,
-      close_price = excluded.close_price, close_time = excluded.close_time,
-      profit = excluded.profit, settled_by = excluded.settled_by, error = excluded.error,
-      at = excluded.at`);
+  const finishedAt = finished ? new Date(state.finished_at ?? Date.now()).toISOString() : null;
+  const deleted = sql`exists (select 1 from ${accounts} a where a.status = 'deleted'
+      and a.id = (select x.account_id from ${enforcementActions} x where x.id = ${id}))`;
+  const rows = await db.execute<{ written: number; halted: boolean; deleted: boolean }>(sql`
+    with written as (
+      update ${enforcementActions} set machine = ${JSON.stringify(state)}::jsonb,
+        state = ${apiState(state)}, failure = ${state.failure},
+        finished_at = ${finishedAt}::timestamptz,
+        resume_at = ${new Date(resumeAt ?? Date.now()).toISOString()}::timestamptz,
+        lease_until = ${finished ? null : sql`now() + make_interval(secs => ${LEASE_MS / 1000})`},
+        lease_owner = ${finished ? null : owner}, updated_at = now()
+      where id = ${id} and lease_owner = ${owner}${
+        haltGuard
+          ? sql` and not exists (select 1 from ${enforcementHalt} h where h.id = 1 and h.halted)
+              and not ${deleted}`
+          : sql``
+      }
+      returning id
+    ), steps as (
+      insert into ${enforcementSteps} (action_id, ticket, action, symbol, state, sends,
+        close_price, close_time, profit, settled_by, error, at)
+      select s.* from jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) as s(action_id bigint,
+        ticket bigint, action text, symbol text, state text, sends int, close_price float8,
+        close_time text, profit float8, settled_by text, error text, at timestamptz)
+      where exists (select 1 from written)
+      on conflict (action_id, ticket) do update set state = excluded.state,
+        sends = excluded.sends, close_price = excluded.close_price,
+        close_time = excluded.close_time, profit = excluded.profit,
+        settled_by = excluded.settled_by, error = excluded.error, at = excluded.at
+    )
+    select (select count(*) from written)::int as written,
+      ${haltGuard ? sql`exists (select 1 from ${enforcementHalt} h where h.id = 1 and h.halted)` : sql`false`} as halted,
+      ${haltGuard ? deleted : sql`false`} as deleted`);
+  const r = rows.rows[0];
+  if (Number(r?.written ?? 0) > 0) return;
+  if (r?.deleted) return "account deleted";
+  if (r?.halted) return "halted";
+  throw new Error(`enforcement action ${id}: lease lost`);
 }
 
 /** Lets the action go (it waits for `resumeAt`); another runner may claim it from then. */

@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AccountDeletedError } from "../accounts/archive.ts";
 import { accountConflict } from "../accounts/queries.ts";
 import { log } from "../util/log.ts";
 
@@ -119,6 +120,9 @@ export function errorResponse(c: Context, err: AppError): Response {
  */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof AppError) return errorResponse(c, err);
+  // A change that met the delete under the row's lock (docs/api.md, "Deleting an account").
+  if (err instanceof AccountDeletedError)
+    return errorResponse(c, new AppError(409, "conflict", err.message, { status: "deleted" }));
   if (err instanceof HTTPException && err.status < 500) {
     const status = err.status as ContentfulStatusCode;
     const message =

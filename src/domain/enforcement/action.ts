@@ -87,10 +87,22 @@ export interface ActionState {
   finished_at: number | null;
 }
 
+/**
+ * The shell's answer to any call of an action whose account is deleted (its session wiped,
+ * docs/enforcement.md, "Deleted accounts"): nothing was sent, and no retry or renewal helps.
+ */
+export const ACCOUNT_DELETED = "ACCOUNT_DELETED";
+
 /** Codes that prove the close was not executed. */
 const NOT_EXECUTED = new Set(["MARKET_CLOSED", "INVALID_TOKEN"]);
 /** Codes that refuse the request for good (no retry helps). */
-const REFUSED = new Set(["NULL_ARGUMENT", "INVALID_ACCOUNT", "TRADE_DISABLED", "INVESTOR_SESSION"]);
+const REFUSED = new Set([
+  "NULL_ARGUMENT",
+  "INVALID_ACCOUNT",
+  "TRADE_DISABLED",
+  "INVESTOR_SESSION",
+  "ACCOUNT_DELETED",
+]);
 
 export const LIMITS = {
   /** Consecutive failed reads before the action fails. */
@@ -167,6 +179,11 @@ export interface Ctx {
   now: number;
   /** An operator's halt: nothing not yet sent is sent. */
   halted: boolean;
+  /**
+   * Why it is halted (the action's failure and each stopped step say it): "halted by an
+   * operator" when absent; "account deleted" when the account was archived meanwhile.
+   */
+  haltReason?: string;
 }
 
 const OPEN_STATES: ReadonlySet<StepState> = new Set(["planned", "sending", "unknown", "retry"]);
@@ -183,6 +200,26 @@ function fail(s: ActionState, reason: string, now: number): ActionState {
       : st,
   );
   return { ...s, steps, phase: "failed", failure: s.failure ?? reason, finished_at: now };
+}
+
+/**
+ * The account was deleted and its session wiped: nothing can be read or sent any more. A step
+ * whose send left without an answer stays `unknown` (it can no longer be settled by reading),
+ * and says so; it is never sent again.
+ */
+function failDeleted(s: ActionState, now: number): ActionState {
+  const failed = fail(s, "account deleted", now);
+  const steps = failed.steps.map((st) =>
+    st.state === "unknown" || st.state === "sending"
+      ? {
+          ...st,
+          state: "unknown" as const,
+          error: "not settled: account deleted (its session wiped)",
+          at: now,
+        }
+      : st,
+  );
+  return { ...failed, steps };
 }
 
 function finish(s: ActionState, now: number): ActionState {
@@ -228,25 +265,17 @@ export function next(state: ActionState, ctx: Ctx): { state: ActionState; comman
     };
   }
   if (ctx.halted) {
+    const reason = ctx.haltReason ?? "halted by an operator";
     const stopped = s.steps.map((st) =>
       st.state === "planned" || st.state === "retry"
-        ? {
-            ...st,
-            state: "halted" as const,
-            error: "halted by an operator before it was sent",
-            at: now,
-          }
+        ? { ...st, state: "halted" as const, error: `${reason} before it was sent`, at: now }
         : st,
     );
     const stoppedAny = stopped.some((st, i) => st !== s.steps[i]);
-    s = {
-      ...s,
-      steps: stopped,
-      failure: s.failure ?? (stoppedAny ? "halted by an operator" : null),
-    };
+    s = { ...s, steps: stopped, failure: s.failure ?? (stoppedAny ? reason : null) };
     // Before the plan nothing was sent: nothing to settle (a dry run sends nothing anyway).
     if ((s.phase === "session" || s.phase === "plan") && !s.dry_run) {
-      return done(fail(s, "halted by an operator", now));
+      return done(fail(s, reason, now));
     }
   }
   // A backoff first: a failed renewal waits before the next try.
@@ -294,6 +323,7 @@ function done(s: ActionState): { state: ActionState; command: Command } {
 
 function readFailed(s: ActionState, a: Failure, now: number, what: string): ActionState {
   if (a.code === "INVALID_TOKEN") return { ...s, needs_renew: true };
+  if (a.code === ACCOUNT_DELETED) return failDeleted(s, now);
   const failures = s.read_failures + 1;
   if (failures >= LIMITS.readFailures) {
     return fail(s, `${what} unreadable after ${failures} tries (${a.code})`, now);
@@ -314,6 +344,7 @@ export function answer(
   switch (command.type) {
     case "renew":
       if (result.ok) return { ...s, needs_renew: false, renew_failures: 0 };
+      if (result.code === ACCOUNT_DELETED) return failDeleted(s, now);
       if (s.renew_failures + 1 >= LIMITS.renewFailures) {
         return fail(s, `session could not be renewed (${(result as Failure).code})`, now);
       }

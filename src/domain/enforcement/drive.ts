@@ -22,9 +22,15 @@ import {
 /** What an action needs from its shell: a clock, storage, the MTAPI calls, the halt switch. */
 export interface ActionHost {
   now(): number;
-  halted(): boolean | Promise<boolean>;
-  /** Durably keeps the state; resolves only once it is kept. */
-  persist(state: ActionState): Promise<void>;
+  /** True (an operator's halt) or the reason it is halted (say, "account deleted"); false. */
+  halted(): boolean | string | Promise<boolean | string>;
+  /**
+   * Durably keeps the state; resolves only once it is kept. A halt found by the write itself (a
+   * host may check the halt in the statement that keeps the state instead of reading it
+   * before): nothing kept, and the answer says which (`true`: an operator's halt; a string:
+   * its reason, say "account deleted"); the state is planned again, halted.
+   */
+  persist(state: ActionState): Promise<void | true | string>;
   readSummary(): Promise<SummaryAnswer>;
   readOpened(): Promise<OpenedAnswer>;
   send(ticket: number, action: StepAction): Promise<SendAnswer>;
@@ -43,10 +49,21 @@ export async function drive(
   maxCommands = 10_000,
 ): Promise<ActionState> {
   let state = start;
+  let haltFound: boolean | string = false;
   for (let i = 0; i < maxCommands; i++) {
-    const planned = next(state, { now: host.now(), halted: await host.halted() });
+    const halt = haltFound !== false ? haltFound : await host.halted();
+    const planned = next(state, {
+      now: host.now(),
+      halted: halt !== false,
+      ...(typeof halt === "string" ? { haltReason: halt } : {}),
+    });
+    const refused = await host.persist(planned.state);
+    if (refused !== undefined) {
+      // Nothing kept, nothing sent: plan again from the same state, knowing the halt.
+      haltFound = refused;
+      continue;
+    }
     state = planned.state;
-    await host.persist(state);
     const command: Command = planned.command;
     if (command.type === "finished") return state;
     if (command.type === "wait") {

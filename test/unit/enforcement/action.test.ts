@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ActionState, newAction } from "../../../src/domain/enforcement/action.ts";
+import {
+  ACCOUNT_DELETED,
+  type ActionState,
+  answer,
+  newAction,
+  next,
+} from "../../../src/domain/enforcement/action.ts";
 import { drive } from "../../../src/domain/enforcement/drive.ts";
 import { actionEvidence } from "../../../src/domain/enforcement/evidence.ts";
 import {
@@ -184,6 +190,61 @@ describe("enforcement action", () => {
     expect(state.phase).toBe("failed");
     expect(state.failure).toBe("halted by an operator");
     expect(state.steps.map((s) => s.state)).toEqual(["done", "halted", "halted"]);
+  });
+
+  it("an account deleted mid-action: steps not sent are halted, a lost answer is never sent again", () => {
+    // Resumed from storage after the delete: 1001's answer was lost, 1002 not sent yet.
+    const step = (ticket: number, state: "sending" | "planned") => ({
+      ticket,
+      action: "close" as const,
+      symbol: "EURUSD",
+      state,
+      sends: state === "sending" ? 1 : 0,
+      market_closed: 0,
+      close_price: null,
+      close_time: null,
+      profit: null,
+      settled_by: null,
+      error: null,
+      at: 0,
+      not_before: 0,
+      sent_at: 0,
+    });
+    const start: ActionState = {
+      ...newAction("close_all", false, 0),
+      phase: "run",
+      steps: [step(1001, "sending"), step(1002, "planned")],
+    };
+    const ctx = { now: 60_000, halted: true, haltReason: "account deleted" };
+    const first = next(start, ctx);
+    expect(first.command).toEqual({ type: "read_opened", purpose: "settle" });
+    expect(first.state.failure).toBe("account deleted");
+    expect(first.state.steps[1]).toMatchObject({
+      state: "halted",
+      error: "account deleted before it was sent",
+    });
+    // The wiped session cannot be read: the action ends at once, sending nothing.
+    const ended = answer(first.state, first.command, { ok: false, code: ACCOUNT_DELETED }, 60_001);
+    expect(ended).toMatchObject({ phase: "failed", failure: "account deleted" });
+    expect(ended.steps.map((s) => [s.state, s.error])).toEqual([
+      ["unknown", "not settled: account deleted (its session wiped)"],
+      ["halted", "account deleted before it was sent"],
+    ]);
+    expect(next(ended, ctx).command).toEqual({ type: "finished", state: "failed" });
+  });
+
+  it("a halt found by the write itself: nothing kept, nothing sent, planned again halted", async () => {
+    const broker = new FakeBroker(E18());
+    // persists: 1 summary, 2 plan, 3 send 1001, 4 send 1002: refused, the halt is set.
+    const { state, host } = await runToEnd(broker, { haltAtPersist: 4 });
+    expect(host.haltRefusals).toBe(1);
+    expect(broker.sendLog).toEqual([1001]);
+    expect(state.phase).toBe("failed");
+    expect(state.failure).toBe("halted by an operator");
+    expect(state.steps.map((s) => s.state)).toEqual(["done", "halted", "halted"]);
+    // The answer to the close sent before the halt is kept as evidence.
+    expect(state.steps[0]!.settled_by).toBe("answer");
+    expect(host.persisted).toEqual(state);
   });
 
   it("an eviction after the step was recorded and sent settles it by reading, not by sending", async () => {

@@ -149,6 +149,11 @@ export interface HostOptions {
   haltFrom?: number;
   /** The persist fails (database down) on these persist numbers: nothing after it happens. */
   persistFails?: Set<number>;
+  /**
+   * From the n-th persist on, the write itself finds a halt (src/enforce/store.ts, `haltGuard`):
+   * a state planned without it is refused (`true`: an operator's halt); once refused, `halted()` is true.
+   */
+  haltAtPersist?: number;
   /** The session cannot be renewed until the clock reaches this (ms; a rejected login fixed later). */
   renewRefusedUntil?: number;
 }
@@ -160,6 +165,9 @@ export class FakeHost implements ActionHost {
   persists = 0;
   sendCalls = 0;
   haltedCalls = 0;
+  /** Persists refused because the write found the halt. */
+  haltRefusals = 0;
+  private haltFound = false;
   private dying = false;
 
   readonly broker: FakeBroker;
@@ -176,15 +184,28 @@ export class FakeHost implements ActionHost {
   }
   halted(): boolean {
     this.haltedCalls += 1;
-    return this.opts.haltFrom !== undefined && this.haltedCalls >= this.opts.haltFrom;
+    return (
+      this.haltFound || (this.opts.haltFrom !== undefined && this.haltedCalls >= this.opts.haltFrom)
+    );
   }
-  async persist(state: ActionState): Promise<void> {
+  async persist(state: ActionState): Promise<void | true | string> {
     this.persists += 1;
     if (this.dying) {
       this.dying = false;
       throw new Evicted("evicted after send");
     }
     if (this.opts.persistFails?.has(this.persists)) throw new Error("database unavailable");
+    const finished = state.phase === "done" || state.phase === "failed";
+    if (
+      !this.haltFound &&
+      !finished &&
+      this.opts.haltAtPersist !== undefined &&
+      this.persists >= this.opts.haltAtPersist
+    ) {
+      this.haltFound = true;
+      this.haltRefusals += 1;
+      return true;
+    }
     this.persisted = structuredClone(state);
     if (this.opts.evictAfterPersist?.has(this.persists)) throw new Evicted("evicted after persist");
   }

@@ -17,7 +17,7 @@ import {
   enforcementSteps,
 } from "../../../src/db/schema.ts";
 import { enforcementPass, runAction, runCreated, runDueActions } from "../../../src/enforce/run.ts";
-import { setHalt } from "../../../src/enforce/store.ts";
+import { claimAction, persistAction, setHalt } from "../../../src/enforce/store.ts";
 import { pollAccounts } from "../../../src/poll/poll-accounts.ts";
 import { selectPollable } from "../../../src/poll/pollable.ts";
 import { createTestAccount, database, getAccount, sim, withTestDb } from "../helpers.ts";
@@ -297,6 +297,54 @@ describe("acting on a breach", () => {
     });
     expect((await counts(a.sessionId)).sends).toEqual({ 5001: 1 });
     expect(await openTickets(a.sessionId)).toEqual([5002, 5003]);
+  });
+
+  it("a runner that lost the lease writes neither the state nor its steps (one statement)", async () => {
+    const a = await breachable("on");
+    await withTestDb(async (db) => {
+      const rows = await selectPollable(db, { ids: [a.id] }, 1);
+      await pollAccounts(db, rows, { mtapiUrl: env.MTAPI_URL, enforcement: "on" });
+      const [action] = await actionsOf(db, a.id);
+      const first = await claimAction(db, action!.id, "first");
+      expect(first).not.toBeNull();
+      // The first runner's lease runs out; a second claims the action.
+      await db
+        .update(enforcementActions)
+        .set({ leaseUntil: new Date(Date.now() - 1) })
+        .where(eq(enforcementActions.id, action!.id));
+      expect(await claimAction(db, action!.id, "second")).not.toBeNull();
+      const stale = {
+        ...first!.machine,
+        steps: [
+          {
+            ticket: 5001,
+            action: "close" as const,
+            symbol: "EURUSD",
+            state: "sending" as const,
+            sends: 1,
+            market_closed: 0,
+            close_price: null,
+            close_time: null,
+            profit: null,
+            settled_by: null,
+            error: null,
+            at: Date.now(),
+            not_before: 0,
+          },
+        ],
+      };
+      await expect(persistAction(db, action!.id, "first", stale, null)).rejects.toThrow(
+        /lease lost/,
+      );
+      const [after] = await actionsOf(db, a.id);
+      expect(after!.leaseOwner).toBe("second");
+      expect(after!.machine).toEqual(first!.machine);
+      expect(await stepsOf(db, action!.id)).toEqual([]);
+      // The holder's write lands, the steps with it.
+      await persistAction(db, action!.id, "second", stale, null);
+      expect(await stepsOf(db, action!.id)).toMatchObject([{ ticket: 5001, sends: 1 }]);
+    });
+    expect((await counts(a.sessionId)).sends).toEqual({});
   });
 
   it("a database outage mid-action stops it before the next send; it resumes and finishes once", async () => {
