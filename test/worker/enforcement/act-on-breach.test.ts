@@ -21,17 +21,9 @@ import { claimAction, persistAction, setHalt } from "../../../src/enforce/store.
 import { pollAccounts } from "../../../src/poll/poll-accounts.ts";
 import { selectPollable } from "../../../src/poll/pollable.ts";
 import { createTestAccount, database, getAccount, sim, withTestDb } from "../helpers.ts";
+import { closeCounts, e18Orders } from "./e18.ts";
 
-const ORDERS = [
-  { ticket: 5001, symbol: "EURUSD", orderType: "Buy", lots: 1, openPrice: 1.1, profit: -6_000 },
-  { ticket: 5002, symbol: "GBPUSD", orderType: "Sell", lots: 2, openPrice: 1.3, profit: -5_000 },
-  { ticket: 5003, symbol: "EURUSD", orderType: "BuyLimit", lots: 1, openPrice: 1.05, profit: 0 },
-];
-
-interface CloseCounts {
-  sends: Record<string, number>;
-  sends_to_closed: number;
-}
+const ORDERS = e18Orders(5000);
 
 /** An account whose max_loss breach closes all and locks, with two positions and an order. */
 async function breachable(mode: "on" | "dry_run", script: Record<string, unknown> = {}) {
@@ -81,7 +73,7 @@ async function stepsOf(db: Db, actionId: number) {
     .orderBy(asc(enforcementSteps.ticket));
 }
 
-const counts = (sessionId: string) => sim<CloseCounts>(`/close/${sessionId}`);
+const counts = closeCounts;
 const openTickets = async (sessionId: string) =>
   (
     (await (await fetch(`${env.MTAPI_URL}/OpenedOrders?id=${sessionId}`)).json()) as {

@@ -16,20 +16,11 @@ import { enforcementPass, runCreated, runDueActions } from "../../../src/enforce
 import { pollAccounts } from "../../../src/poll/poll-accounts.ts";
 import { selectPollable } from "../../../src/poll/pollable.ts";
 import { createTestAccount, sim, withTestDb } from "../helpers.ts";
+import { closeCounts, e18Orders } from "./e18.ts";
 import { api } from "../api/helpers.ts";
 
-const ORDERS = [
-  { ticket: 5001, symbol: "EURUSD", orderType: "Buy", lots: 1, openPrice: 1.1, profit: -6_000 },
-  { ticket: 5002, symbol: "GBPUSD", orderType: "Sell", lots: 2, openPrice: 1.3, profit: -5_000 },
-  { ticket: 5003, symbol: "EURUSD", orderType: "BuyLimit", lots: 1, openPrice: 1.05, profit: 0 },
-];
+const ORDERS = e18Orders(5000);
 const BY = { actor: "test", reason: "account closed" };
-
-interface CloseCounts {
-  sends: Record<string, number>;
-  sends_to_closed: number;
-  sends_after_settled: number;
-}
 
 /** An account whose max_loss breach closes all and locks, with two positions and an order. */
 async function breachable(script: Record<string, unknown> = {}) {
@@ -76,7 +67,7 @@ const stepsOf = async (db: Db, actionId: number) =>
       .where(eq(enforcementSteps.actionId, actionId))
       .orderBy(asc(enforcementSteps.ticket))
   ).map((s) => [s.ticket, s.state]);
-const counts = (sessionId: string) => sim<CloseCounts>(`/close/${sessionId}`);
+const counts = closeCounts;
 const openTickets = async (sessionId: string) =>
   (
     (await (await fetch(`${env.MTAPI_URL}/OpenedOrders?id=${sessionId}`)).json()) as {

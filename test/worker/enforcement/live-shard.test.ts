@@ -19,19 +19,12 @@ import {
   trackMonitor,
   withTestDb,
 } from "../helpers.ts";
+import { closeCounts, e18Orders } from "./e18.ts";
 import { emit, goLive, simWait } from "../live/live-helpers.ts";
 
-const ORDERS = [
-  { ticket: 7001, symbol: "EURUSD", orderType: "Buy", lots: 1, openPrice: 1.1, profit: -6_000 },
-  { ticket: 7002, symbol: "GBPUSD", orderType: "Sell", lots: 2, openPrice: 1.3, profit: -5_000 },
-  { ticket: 7003, symbol: "EURUSD", orderType: "BuyLimit", lots: 1, openPrice: 1.05, profit: 0 },
-];
+const ORDERS = e18Orders(7000);
 
-interface CloseCounts {
-  sends: Record<string, number>;
-  sends_to_closed: number;
-}
-const counts = (sessionId: string) => sim<CloseCounts>(`/close/${sessionId}`);
+const counts = closeCounts;
 
 /** A live account (enforcement on, max_loss closes all and locks) breached by one event. */
 async function liveBreach(script: Record<string, unknown> = {}, mode: "on" | "dry_run" = "on") {
