@@ -29,6 +29,7 @@ const BENCHMARKS = [
   "console",
   "alerts",
   "trades",
+  "enforcement-stack",
 ] as const;
 type Name = (typeof BENCHMARKS)[number];
 
