@@ -77,6 +77,15 @@ export function parseAccountSummary(
   return { ok: true, summary: summary as AccountSummary };
 }
 
+/** An answer's body as JSON, or undefined when it is not JSON (plain text, HTML). */
+export function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An MTAPI error body: `{"code": "INVALID_TOKEN", "message": "..."}`, any spelling of the keys. */
 export function errorOfBody(body: unknown): { code?: string; message?: string } | null {
   if (!isRecord(body)) return null;
@@ -105,12 +114,7 @@ export const TOKEN_TEXT = /session|token|client with id|invalid id/i;
  * `mtapi_unreachable`. A summary marked `synced: false` is `unsynced`, never a reading.
  */
 export function classifySummaryResponse(status: number, text: string): SummaryResult {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const body = parseBody(text);
   const err = errorOfBody(body);
   const message = errorMessage(text, body);
   if (err?.code !== undefined) {

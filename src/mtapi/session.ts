@@ -6,7 +6,7 @@
  * that passes it is `mtapi_unreachable`. No answer's detail carries the password or a token.
  */
 import { problemOfCode, type ReadProblem } from "../domain/vocabulary.ts";
-import { errorOfBody, redactResult } from "./account-summary.ts";
+import { errorOfBody, parseBody, redactResult } from "./account-summary.ts";
 import { upstreamProblem } from "../domain/upstream.ts";
 
 export type SessionResult =
@@ -17,12 +17,7 @@ const TOKEN = /^[A-Za-z0-9._~:+/=-]{1,256}$/;
 
 /** Reads a plain-text (or JSON string) token answer; anything else is an error. */
 export function classifyTokenAnswer(status: number, text: string): SessionResult {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const body = parseBody(text);
   const err = errorOfBody(body);
   if (err?.code !== undefined)
     return {

@@ -11,7 +11,7 @@ import type { SendAnswer } from "../domain/enforcement/action.ts";
 import { redactText } from "../domain/redact.ts";
 import { upstreamProblem } from "../domain/upstream.ts";
 import { isRecord, pickNumber, spellings } from "../domain/wire-fields.ts";
-import { TOKEN_TEXT, errorOfBody } from "./account-summary.ts";
+import { TOKEN_TEXT, errorOfBody, parseBody } from "./account-summary.ts";
 
 const num = (body: Record<string, unknown>, name: string): number | undefined => {
   const v = pickNumber(body, spellings(name));
@@ -20,12 +20,7 @@ const num = (body: Record<string, unknown>, name: string): number | undefined =>
 
 /** Classifies an `OrderCloseSafe` answer (status and body text). */
 export function closeAnswer(status: number, text: string, secrets: string[] = []): SendAnswer {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const body = parseBody(text);
   const err = errorOfBody(body);
   const message = redactText((err?.message ?? text).slice(0, 200), secrets);
   if (err?.code !== undefined) return { ok: false, code: err.code.toUpperCase(), message };
