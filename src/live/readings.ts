@@ -84,12 +84,14 @@ export class Readings {
 
   private onItem(item: core.FrameItem, now: number): void {
     const { counters, locks } = this.h;
-    // A watched locked account (not held): its orders may start a guard; nothing is judged.
-    if (locks !== undefined && locks.size > 0 && "keys" in item) {
+    const r = core.applyEvent(this.h.subs, item, now, this.clocks);
+    // A watched locked account is never held, so only an item no subscription took can be
+    // one of its (no second lookup per event on the common path): its orders may start a
+    // guard; nothing is judged or counted.
+    if (r.subscription === undefined && locks !== undefined && locks.size > 0 && "keys" in item) {
       const w = locks.find(item.keys);
       if (w) return locks.onItem(w, item.orders);
     }
-    const r = core.applyEvent(this.h.subs, item, now, this.clocks);
     core.addCounts(counters, r.counts);
     // Orders never touch the equity path: routed and handed over as received (docs/trades.md).
     if (
